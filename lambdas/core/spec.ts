@@ -9,6 +9,8 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 const INSTANCE_ID = /^i-([0-9a-f]{8}|[0-9a-f]{17})$/;
 const FLAG_NAME = /^[a-z0-9][a-z0-9-]*$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+// Values end up in an EnvironmentFile and in YAML: keep out what either would interpret.
+const SAFE_FLAG_VALUE = /^[^"'\\$`\r\n]*$/;
 const ABSOLUTE_PATH = /^\/[A-Za-z0-9._/-]*$/;
 
 /** Sizes etcd recommends; 1 is allowed only with allowSingleMember (no fault tolerance). */
@@ -49,16 +51,22 @@ export const MemberSchema = z.strictObject({
 });
 
 export const EtcdSchema = z.strictObject({
-  /** etcd version, used as the image tag for kubeadm (registry.k8s.io/etcd:<imageTag>). */
-  imageTag: z.string().regex(IMAGE_TAG, 'must be a container image tag such as 3.5.21-0').default('3.5.21-0'),
-  imageRepository: z.string().min(1).default('registry.k8s.io'),
+  /** etcd image tag for kubeadm (e.g. 3.5.21-0); absent: the one kubeadm picks for its Kubernetes version. */
+  imageTag: z.string().regex(IMAGE_TAG, 'must be a container image tag such as 3.5.21-0').optional(),
+  /** Registry for the etcd image (kubeadm etcd.local.imageRepository); absent: kubeadm's default. */
+  imageRepository: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, 'must be a registry path such as registry.k8s.io').optional(),
+  /** The etcd binary the systemd runtime's unit starts. */
+  binaryPath: absolutePath.default('/usr/local/bin/etcd'),
   clientPort: port.default(2379),
   peerPort: port.default(2380),
   metricsPort: port.default(2381),
   dataDir: absolutePath.default('/var/lib/etcd'),
   /** Extra etcd flags, names without leading dashes, e.g. { "quota-backend-bytes": "8589934592" }. */
   extraArgs: z
-    .record(z.string().regex(FLAG_NAME, 'flag names are written without leading dashes, e.g. "snapshot-count"'), z.string())
+    .record(
+      z.string().regex(FLAG_NAME, 'flag names are written without leading dashes, e.g. "snapshot-count"'),
+      z.string().regex(SAFE_FLAG_VALUE, 'must not contain quotes, backslashes, "$", "`" or line breaks'),
+    )
     .default({}),
   /** Flags the product owns that extraArgs may still override, deliberately (e.g. "listen-client-urls"). */
   allowOwnedFlagOverrides: z.array(z.enum(OWNED_ETCD_FLAGS)).default([]),

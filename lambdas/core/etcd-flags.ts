@@ -1,0 +1,101 @@
+// The etcd flag set of one member: the ONE place where (spec, member, cluster state) become etcd
+// settings. The kubeadm config, the systemd env file and the local runtime are all views of it,
+// so the runtimes cannot drift apart. Defaults follow kubeadm's getEtcdCommand (phases/etcd/local.go).
+import { posix } from 'node:path';
+import type { ClusterSpec } from './spec';
+import { hostLayout } from './layout';
+
+export type ClusterState = 'new' | 'existing';
+
+/** A member as the flags need it: a name and the address it advertises. */
+export interface PeerAddress {
+  readonly name: string;
+  readonly address: string;
+}
+
+export interface EtcdFlagsRequest {
+  readonly spec: ClusterSpec;
+  readonly member: PeerAddress;
+  /** "new" when bootstrapping every member together; "existing" when joining a running cluster. */
+  readonly clusterState: ClusterState;
+  /** Members --initial-cluster lists, the member itself included (for a join: current voters + it). */
+  readonly initialCluster: readonly PeerAddress[];
+  /** Host root the paths hang off ("/" on a real host). */
+  readonly root?: string;
+}
+
+/** Flags in the order the guide's kubeadm config lists them; kubeadm owns the rest. */
+export const GUIDE_EXTRA_ARGS = [
+  'initial-cluster',
+  'initial-cluster-state',
+  'name',
+  'listen-peer-urls',
+  'listen-client-urls',
+  'advertise-client-urls',
+  'initial-advertise-peer-urls',
+] as const;
+
+export const KUBEADM_DEFAULT_METRICS_PORT = 2381;
+
+const LOOPBACK_V4 = /^127\./;
+
+export function clientUrl(address: string, spec: ClusterSpec): string {
+  return `https://${address}:${spec.etcd.clientPort}`;
+}
+
+export function peerUrl(address: string, spec: ClusterSpec): string {
+  return `https://${address}:${spec.etcd.peerPort}`;
+}
+
+export function initialClusterValue(members: readonly PeerAddress[], spec: ClusterSpec): string {
+  return members.map((m) => `${m.name}=${peerUrl(m.address, spec)}`).join(',');
+}
+
+/**
+ * Metrics (and kubeadm's /livez, /readyz probes) listen on the host's loopback. A member whose
+ * own address is a loopback address (a simulated host) uses that address, so that several
+ * members on one machine do not fight over 127.0.0.1:2381.
+ */
+export function metricsUrl(address: string, spec: ClusterSpec): string {
+  const host = LOOPBACK_V4.test(address) ? address : '127.0.0.1';
+  return `http://${host}:${spec.etcd.metricsPort}`;
+}
+
+/** Every flag of one member, keyed by flag name (no dashes), sorted by name as kubeadm sorts them. */
+export function etcdFlags(request: EtcdFlagsRequest): Record<string, string> {
+  const { spec, member, clusterState, initialCluster } = request;
+  if (!initialCluster.some((m) => m.name === member.name && m.address === member.address)) {
+    throw new Error(`initialCluster must include the member itself (${member.name}=${member.address})`);
+  }
+  const layout = hostLayout(spec.etcd.dataDir, request.root ?? '/');
+  const etcdPki = (file: string) => posix.join(layout.pkiDir, 'etcd', file);
+  const defaults: Record<string, string> = {
+    name: member.name,
+    'data-dir': layout.dataDir,
+    'listen-client-urls': clientUrl(member.address, spec),
+    'advertise-client-urls': clientUrl(member.address, spec),
+    'listen-peer-urls': peerUrl(member.address, spec),
+    'initial-advertise-peer-urls': peerUrl(member.address, spec),
+    'initial-cluster': initialClusterValue(initialCluster, spec),
+    'initial-cluster-state': clusterState,
+    'cert-file': etcdPki('server.crt'),
+    'key-file': etcdPki('server.key'),
+    'trusted-ca-file': etcdPki('ca.crt'),
+    'client-cert-auth': 'true',
+    'peer-cert-file': etcdPki('peer.crt'),
+    'peer-key-file': etcdPki('peer.key'),
+    'peer-trusted-ca-file': etcdPki('ca.crt'),
+    'peer-client-cert-auth': 'true',
+    'listen-metrics-urls': metricsUrl(member.address, spec),
+    'snapshot-count': '10000',
+    'experimental-initial-corrupt-check': 'true',
+    'experimental-watch-progress-notify-interval': '5s',
+  };
+  const merged = { ...defaults, ...spec.etcd.extraArgs };
+  return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The flags as a command line, e.g. for a unit's ExecStart or a log line. */
+export function toCommandLine(flags: Record<string, string>): string[] {
+  return Object.entries(flags).map(([name, value]) => `--${name}=${value}`);
+}

@@ -1,0 +1,51 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseClusterSpec } from '../../../lambdas/core/spec';
+import { etcdFlags, type EtcdFlagsRequest } from '../../../lambdas/core/etcd-flags';
+import { envVarName, renderEtcdEnvFile, renderEtcdUnit } from '../../../lambdas/core/render/systemd';
+
+const members = [
+  { name: 'etcd-a', address: '10.0.1.10' },
+  { name: 'etcd-b', address: '10.0.1.11' },
+  { name: 'etcd-c', address: '10.0.1.12' },
+];
+const request = (extra: Record<string, unknown> = {}): EtcdFlagsRequest => ({
+  spec: parseClusterSpec({ clusterName: 'prod', runtime: 'systemd', members, ...extra }),
+  member: members[1]!,
+  clusterState: 'new',
+  initialCluster: members,
+});
+
+function parseEnv(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line === '') continue;
+    const eq = line.indexOf('=');
+    env[line.slice(0, eq)] = line.slice(eq + 1).replace(/^"(.*)"$/, '$1');
+  }
+  return env;
+}
+
+describe('systemd runtime renderer', () => {
+  it('writes exactly the flag set as ETCD_* variables', () => {
+    const flags = etcdFlags(request());
+    const env = parseEnv(renderEtcdEnvFile(request()));
+    assert.deepEqual(env, Object.fromEntries(Object.entries(flags).map(([k, v]) => [envVarName(k), v])));
+    assert.equal(env.ETCD_NAME, 'etcd-b');
+    assert.equal(env.ETCD_INITIAL_CLUSTER_STATE, 'new');
+    assert.equal(env.ETCD_PEER_CLIENT_CERT_AUTH, 'true');
+  });
+
+  it('quotes a value with spaces so that systemd and bash read one value', () => {
+    const text = renderEtcdEnvFile(request({ etcd: { extraArgs: { 'cipher-suites': 'A B' } } }));
+    assert.match(text, /^ETCD_CIPHER_SUITES="A B"$/m);
+  });
+
+  it('writes a unit that loads the env file and starts the spec binary', () => {
+    const unit = renderEtcdUnit(request({ etcd: { binaryPath: '/opt/etcd/bin/etcd' } }).spec);
+    assert.match(unit, /^EnvironmentFile=\/etc\/etcd\/etcd\.conf$/m);
+    assert.match(unit, /^ExecStart=\/opt\/etcd\/bin\/etcd$/m);
+    assert.match(unit, /^Type=notify$/m);
+    assert.match(unit, /^WantedBy=multi-user\.target$/m);
+  });
+});

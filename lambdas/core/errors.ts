@@ -15,3 +15,24 @@ export class SpecValidationError extends EtcdHaError {
     this.problems = problems;
   }
 }
+
+/** Base of the PKI errors: the etcd certificates cannot be issued or reused as asked. */
+export class PkiError extends EtcdHaError {}
+
+/** The stored etcd CA's certificate and key are not a pair: refusing to sign with it or replace it. */
+export class CaKeyMismatchError extends PkiError {}
+
+/** The stored etcd CA cannot be reused (unreadable, not a CA, or expired); replacing it is a deliberate act. */
+export class CaUnusableError extends PkiError {}
+
+/** A member needs an address before its server and peer certificates can carry it as a SAN. */
+export class MemberAddressMissingError extends PkiError {
+  readonly member: string;
+  constructor(member: string) {
+    super(`member "${member}" has no address; its etcd server and peer certificates need one as an IP SAN`);
+    this.member = member;
+  }
+}
+
+/** A host bundle would carry the etcd CA key, which must never leave the PKI step. */
+export class CaKeyInBundleError extends PkiError {}

@@ -1,0 +1,90 @@
+// Shared by the host-script tests: run a real script through buildHostCommand with bash, give each test a
+// simulated host root, and record calls of stand-ins for systemctl/kubeadm (which cannot run here).
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildHostCommand, type HostScriptName } from '../../lambdas/host-scripts';
+
+export const HOST_SCRIPTS_DIR = join(__dirname, '../../lambdas/host-scripts');
+export const SERVICE_CTL = join(__dirname, '../../lambdas/adapters/local/service-ctl.sh');
+export const FIXTURES = join(__dirname, '../fixtures');
+
+export interface RunResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function runHostScript(script: HostScriptName, env: Record<string, string>): RunResult {
+  const result = spawnSync('bash', ['-c', buildHostCommand(script, env)], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export function b64(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `etcd-ha-${prefix}-`));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Permission bits as an octal string, e.g. "600". */
+export function modeOf(path: string): string {
+  return (statSync(path).mode & 0o7777).toString(8);
+}
+
+/** Lines of stdout that report an install ("changed PATH" / "unchanged PATH"). */
+export function installLines(stdout: string): string[] {
+  return stdout.split('\n').filter((line) => /^(changed|unchanged) /.test(line));
+}
+
+/**
+ * A stand-in command (for systemctl or kubeadm) that appends its argv to `<dir>/<name>.calls` and exits 0;
+ * `is-active` exits with the number in `<dir>/<name>.active` (default 0 = active).
+ */
+export class FakeCommand {
+  readonly path: string;
+  private readonly callsFile: string;
+  private readonly activeFile: string;
+
+  constructor(dir: string, name: string) {
+    this.path = join(dir, name);
+    this.callsFile = join(dir, `${name}.calls`);
+    this.activeFile = join(dir, `${name}.active`);
+    writeFileSync(
+      this.path,
+      [
+        '#!/usr/bin/env bash',
+        `printf '%s\\n' "$*" >>'${this.callsFile}'`,
+        'if [[ "${1:-}" == is-active ]]; then',
+        `  exit "$(cat '${this.activeFile}' 2>/dev/null || echo 0)"`,
+        'fi',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(this.path, 0o755);
+  }
+
+  /** What `is-active` answers from now on. */
+  setActive(active: boolean): void {
+    writeFileSync(this.activeFile, active ? '0' : '3');
+  }
+
+  calls(): string[] {
+    if (!existsSync(this.callsFile)) return [];
+    return readFileSync(this.callsFile, 'utf8').split('\n').filter(Boolean);
+  }
+
+  reset(): void {
+    rmSync(this.callsFile, { force: true });
+  }
+}

@@ -1,0 +1,146 @@
+// adapters/local/service-ctl.sh, the systemctl stand-in of local mode, driven directly with a real etcd
+// on 127.0.0.23 and with processes it did not start.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { removeDir, SERVICE_CTL, tempDir } from './helpers';
+import { pidExists, stopPid, waitUntil } from './processes';
+
+const ADDRESS = '127.0.0.23';
+
+describe('service-ctl.sh', () => {
+  const work = tempDir('service-ctl');
+  const root = join(work, 'root');
+  const pidFile = join(root, 'run/etcd-ha/etcd.pid');
+  const logFile = join(root, 'var/log/etcd-ha/etcd.log');
+  const etcdPids = new Set<number>();
+  const otherPids = new Set<number>();
+
+  function ctl(args: string[], env: Record<string, string> = { ETCD_HA_ROOT: root }) {
+    const out = spawnSync(SERVICE_CTL, args, {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    });
+    return { status: out.status, stdout: out.stdout, stderr: out.stderr };
+  }
+
+  function writeEnv(lines: string[]): void {
+    mkdirSync(join(root, 'etc/etcd'), { recursive: true });
+    writeFileSync(join(root, 'etc/etcd/etcd.conf'), `${lines.join('\n')}\n`, { mode: 0o600 });
+  }
+
+  function pidFromFile(): number {
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    etcdPids.add(pid);
+    return pid;
+  }
+
+  after(async () => {
+    try {
+      if (existsSync(pidFile)) etcdPids.add(Number(readFileSync(pidFile, 'utf8').trim()));
+      for (const pid of etcdPids) await stopPid(pid, 'etcd');
+      for (const pid of otherPids) await stopPid(pid, 'sleep');
+    } finally {
+      removeDir(work);
+    }
+  });
+
+  test('requires ETCD_HA_ROOT', () => {
+    const out = ctl(['is-active', 'etcd'], {});
+    assert.equal(out.status, 1);
+    assert.match(out.stderr, /ETCD_HA_ROOT is required/);
+  });
+
+  test('daemon-reload and enable succeed; kubelet is never active and cannot be started', () => {
+    assert.equal(ctl(['daemon-reload']).status, 0);
+    assert.equal(ctl(['enable', 'etcd']).status, 0);
+    assert.equal(ctl(['enable', 'kubelet']).status, 0);
+    const active = ctl(['is-active', 'kubelet']);
+    assert.equal(active.status, 3);
+    assert.equal(active.stdout.trim(), 'inactive');
+    for (const verb of ['start', 'restart']) {
+      const out = ctl([verb, 'kubelet']);
+      assert.equal(out.status, 1);
+      assert.match(out.stderr, /kubelet is not available in local mode/);
+    }
+    assert.equal(ctl(['frobnicate']).status, 2);
+  });
+
+  test('start runs etcd detached with only the env file settings; start again is a no-op; stop waits until it is gone', async () => {
+    writeEnv([
+      'ETCD_NAME=sc',
+      `ETCD_DATA_DIR=${join(root, 'var/lib/etcd')}`,
+      `ETCD_LISTEN_CLIENT_URLS=http://${ADDRESS}:2379`,
+      `ETCD_ADVERTISE_CLIENT_URLS=http://${ADDRESS}:2379`,
+      `ETCD_LISTEN_PEER_URLS=http://${ADDRESS}:2380`,
+      `ETCD_INITIAL_ADVERTISE_PEER_URLS=http://${ADDRESS}:2380`,
+      `ETCD_INITIAL_CLUSTER=sc=http://${ADDRESS}:2380`,
+      'ETCD_INITIAL_CLUSTER_STATE=new',
+      `ETCD_LISTEN_METRICS_URLS=http://${ADDRESS}:2381`,
+    ]);
+    assert.equal(ctl(['is-active', '--quiet', 'etcd']).status, 3);
+
+    const start = ctl(['start', 'etcd']);
+    assert.equal(start.status, 0, start.stderr);
+    const pid = pidFromFile();
+    assert.equal(ctl(['is-active', '--quiet', 'etcd']).status, 0);
+    assert.equal(ctl(['is-active', 'etcd.service']).stdout.trim(), 'active');
+
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+    assert.ok(environ.every((kv) => kv.startsWith('ETCD_') || kv.startsWith('PATH=')), environ.join(' '));
+    assert.ok(!environ.some((kv) => kv.startsWith('ETCD_HA_ROOT=')));
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const [, , , sessionId] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    assert.equal(Number(sessionId), pid, 'etcd leads its own session (setsid)');
+
+    const again = ctl(['start', 'etcd']);
+    assert.equal(again.status, 0);
+    assert.match(again.stdout, /already running/);
+    assert.equal(pidFromFile(), pid);
+    assert.match(readFileSync(logFile, 'utf8'), /service-ctl: starting/);
+
+    const stop = ctl(['stop', 'etcd']);
+    assert.equal(stop.status, 0, stop.stderr);
+    assert.equal(pidExists(pid), false, 'stop returns only once the PID is gone (reaped)');
+    assert.equal(existsSync(pidFile), false);
+    assert.equal(ctl(['is-active', '--quiet', 'etcd']).status, 3);
+    assert.match(ctl(['stop', 'etcd']).stdout, /not running/);
+  });
+
+  test('start fails with the log tail when etcd exits at once', () => {
+    writeEnv(['ETCD_NAME=bad', 'ETCD_LISTEN_CLIENT_URLS=not-a-url']);
+    const out = ctl(['start', 'etcd']);
+    assert.equal(out.status, 1);
+    assert.match(out.stderr, /exited right after start/);
+    assert.equal(existsSync(pidFile), false);
+  });
+
+  test('never signals a process it did not start, even when its PID is in the pid file', async () => {
+    const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const pid = sleeper.pid;
+    assert.ok(pid);
+    otherPids.add(pid);
+    try {
+      mkdirSync(join(root, 'run/etcd-ha'), { recursive: true });
+      writeFileSync(pidFile, `${pid}\n`);
+      assert.equal(ctl(['is-active', '--quiet', 'etcd']).status, 3);
+      assert.match(ctl(['stop', 'etcd']).stdout, /not running/);
+      assert.equal(existsSync(pidFile), false, 'a stale pid file is cleared');
+
+      // Even with a record claiming the PID, a different start time or program means "not ours".
+      writeFileSync(pidFile, `${pid}\n`);
+      writeFileSync(join(root, 'run/etcd-ha/etcd.proc'), '1 /usr/bin/etcd\n');
+      assert.equal(ctl(['is-active', '--quiet', 'etcd']).status, 3);
+      assert.match(ctl(['stop', 'etcd']).stdout, /not running/);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(sleeper.exitCode, null, 'the foreign process is still running');
+      assert.equal(sleeper.signalCode, null);
+    } finally {
+      sleeper.kill('SIGTERM');
+      await waitUntil(() => sleeper.exitCode !== null || sleeper.signalCode !== null, 5_000, 'sleep to exit');
+    }
+  });
+});

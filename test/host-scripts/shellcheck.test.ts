@@ -1,0 +1,42 @@
+// Every host script, the supervisor, and every assembled command text must be shellcheck-clean.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildHostCommand, HOST_SCRIPT_INPUTS, HOST_SCRIPTS } from '../../lambdas/host-scripts';
+import { HOST_SCRIPTS_DIR, SERVICE_CTL } from './helpers';
+
+function shellcheck(args: string[], input?: string): { status: number | null; output: string } {
+  const result = spawnSync('shellcheck', ['-x', '-s', 'bash', ...args], { encoding: 'utf8', input });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+describe('shellcheck', () => {
+  const files = [
+    ...readdirSync(HOST_SCRIPTS_DIR)
+      .filter((f) => f.endsWith('.sh'))
+      .map((f) => join(HOST_SCRIPTS_DIR, f)),
+    SERVICE_CTL,
+  ];
+
+  test('finds lib.sh, every host script and service-ctl.sh', () => {
+    const names = files.map((f) => f.split('/').pop());
+    assert.deepEqual(names.sort(), ['lib.sh', ...HOST_SCRIPTS.map((s) => `${s}.sh`), 'service-ctl.sh'].sort());
+  });
+
+  for (const file of files) {
+    test(`${file.split('/').slice(-2).join('/')} is clean`, () => {
+      const { status, output } = shellcheck([file]);
+      assert.equal(status, 0, output);
+    });
+  }
+
+  for (const script of HOST_SCRIPTS) {
+    test(`the assembled command of ${script} is clean`, () => {
+      const env = Object.fromEntries(HOST_SCRIPT_INPUTS[script].required.map((name) => [name, 'eA==']));
+      const { status, output } = shellcheck(['-'], buildHostCommand(script, env));
+      assert.equal(status, 0, output);
+    });
+  }
+});

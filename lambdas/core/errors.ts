@@ -36,3 +36,21 @@ export class MemberAddressMissingError extends PkiError {
 
 /** A host bundle would carry the etcd CA key, which must never leave the PKI step. */
 export class CaKeyInBundleError extends PkiError {}
+
+/** A host script exited non-zero. Not retried: the message carries the step, the host and the stderr tail. */
+export class HostScriptFailedError extends EtcdHaError {}
+
+/**
+ * The command could not reach the host (SSM: undeliverable, agent not connected; locally: the
+ * host's directory is missing). Transient: the workflows retry it a bounded number of times.
+ */
+export class HostUnreachableError extends EtcdHaError {}
+
+/** The host did not finish the command in time. */
+export class HostCommandTimeoutError extends EtcdHaError {}
+
+/** A member's host cannot be found or is not running (EC2: unknown, stopped or terminated instance). */
+export class HostNotFoundError extends EtcdHaError {}
+
+/** A secret the step needs is not in the store (e.g. the PKI was never generated for this cluster). */
+export class SecretMissingError extends EtcdHaError {}

@@ -1,0 +1,128 @@
+// The small interfaces the Lambda steps need. Each has an AWS adapter (lambdas/adapters/aws) and a
+// local one (lambdas/adapters/local); the steps see only these, so the same step code runs in both.
+import type { Member } from './core/spec';
+
+/** A member's host as the workflow sees it once resolved. Carried in Step Functions payloads: no secrets. */
+export interface Host {
+  readonly name: string;
+  readonly address: string;
+  /** EC2 instance (AWS). */
+  readonly instanceId?: string;
+  /** Simulated host (local): the directory that stands for its "/". */
+  readonly root?: string;
+}
+
+/** Key/value secrets (Secrets Manager on AWS, 0600 files locally). Values are JSON text. */
+export interface SecretStore {
+  /** Full name of a secret of `clusterName`, e.g. "etcd-ha/demo/ca". */
+  nameFor(clusterName: string, item: string): string;
+  get(name: string): Promise<string | undefined>;
+  /** Creates or updates; writes a new version only when the value differs. */
+  put(name: string, value: string, options: SecretPutOptions): Promise<SecretRef>;
+}
+
+export interface SecretPutOptions {
+  readonly description: string;
+  /** Resource tags; on AWS the host policy matches the instance tag to let a host read only its own secret. */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+export interface SecretRef {
+  readonly name: string;
+  /** ARN on AWS, file path locally. */
+  readonly id: string;
+  readonly changed: boolean;
+}
+
+/** What a host script run needs: the command text and how long it may take. Never carries key material. */
+export interface HostCommand {
+  /** Shown in errors and progress ("Start Etcd"). */
+  readonly title: string;
+  readonly text: string;
+  readonly timeoutSeconds: number;
+}
+
+export interface HostRunResult {
+  readonly host: string;
+  readonly exitCode: number;
+  readonly stdoutTail: string;
+  readonly stderrTail: string;
+}
+
+/** Runs one command on several hosts at once (SSM Run Command on AWS, bash with a per-host root locally). */
+export interface HostRunner {
+  run(hosts: readonly Host[], command: HostCommand): Promise<HostRunResult[]>;
+}
+
+/** Turns spec members into reachable hosts (EC2 DescribeInstances on AWS, loopback addresses locally). */
+export interface HostDirectory {
+  resolve(clusterName: string, members: readonly Member[]): Promise<Host[]>;
+}
+
+/** Per member, what etcd says about itself. */
+export interface MemberStatus {
+  readonly endpoint: string;
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly memberId?: string;
+  readonly clusterId?: string;
+  readonly leaderId?: string;
+  readonly raftIndex?: number;
+  readonly raftAppliedIndex?: number;
+  readonly dbSize?: number;
+  readonly isLearner?: boolean;
+  readonly version?: string;
+}
+
+export interface ClusterMember {
+  /** Decimal string, as the etcd API returns it. */
+  readonly id: string;
+  readonly name: string;
+  readonly peerURLs: readonly string[];
+  readonly clientURLs: readonly string[];
+  readonly isLearner: boolean;
+}
+
+export interface ClusterView {
+  readonly statuses: readonly MemberStatus[];
+  readonly members: readonly ClusterMember[];
+  readonly alarms: readonly string[];
+}
+
+/** etcd over mTLS with a client certificate. */
+export interface EtcdAdmin {
+  /** Asks every endpoint for its status (one client each) plus the member list and alarms. */
+  inspect(endpoints: readonly string[]): Promise<ClusterView>;
+  close(): Promise<void>;
+}
+
+export interface EtcdAdminFactory {
+  connect(credentials: EtcdClientCredentials): EtcdAdmin;
+}
+
+export interface EtcdClientCredentials {
+  readonly caCertPem: string;
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+/** What outlives an execution: the cluster's members and where its PKI lives. */
+export interface ClusterRecord {
+  readonly clusterName: string;
+  readonly runtime: string;
+  readonly members: ReadonlyArray<{ readonly name: string; readonly id: string; readonly address: string; readonly instanceId?: string }>;
+  readonly secrets: Readonly<Record<string, string>>;
+  readonly updatedAt: string;
+  /** The spec the cluster was last provisioned with (no secrets in it). */
+  readonly spec: unknown;
+}
+
+export interface ClusterRegistry {
+  get(clusterName: string): Promise<ClusterRecord | undefined>;
+  put(record: ClusterRecord): Promise<void>;
+}
+
+/** Injected time, so that steps stay testable. */
+export interface Clock {
+  now(): Date;
+}

@@ -89,10 +89,24 @@ export interface ClusterView {
   readonly alarms: readonly string[];
 }
 
-/** etcd over mTLS with a client certificate. */
+/**
+ * etcd over mTLS with a client certificate. Membership calls go to the first of `endpoints` that answers
+ * and are safe to repeat (kubeadm style): "already there", "already gone", "already a voter" are success.
+ * IDs are the API's decimal strings. No call retries by itself: the workflow's Wait loop does.
+ */
 export interface EtcdAdmin {
   /** Asks every endpoint for its status (one client each) plus the member list and alarms. */
   inspect(endpoints: readonly string[]): Promise<ClusterView>;
+  /** Adds a member by peer URL; a member already listed with that peer URL is returned with `added: false`. */
+  memberAdd(
+    endpoints: readonly string[],
+    peerUrl: string,
+    isLearner: boolean,
+  ): Promise<{ readonly member: ClusterMember; readonly members: readonly ClusterMember[]; readonly added: boolean }>;
+  /** Removes a member; one that is no longer listed gives `removed: false`. */
+  memberRemove(endpoints: readonly string[], id: string): Promise<{ readonly members: readonly ClusterMember[]; readonly removed: boolean }>;
+  /** Promotes a learner; a member that is already a voter gives `promoted: false`. */
+  memberPromote(endpoints: readonly string[], id: string): Promise<{ readonly members: readonly ClusterMember[]; readonly promoted: boolean }>;
   close(): Promise<void>;
 }
 
@@ -125,4 +139,10 @@ export interface ClusterRegistry {
 /** Injected time, so that steps stay testable. */
 export interface Clock {
   now(): Date;
+}
+
+/** Structured log lines; the cluster and member go in as keys. Never pass key material. */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
 }

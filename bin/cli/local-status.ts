@@ -1,0 +1,56 @@
+// `etcd-ha local status [--json]`: what each member says about itself right now.
+import { clientUrl } from '../../lambdas/core/etcd-flags';
+import { judgeClusterHealth } from '../../lambdas/core/health';
+import { parseClusterSpec } from '../../lambdas/core/spec';
+import { readHealthcheckClient } from '../../lambdas/steps/pki-secrets';
+import { localContext, requireRecordedCluster } from './local-cluster';
+import type { Output } from './output';
+
+export interface MemberStatusLine {
+  readonly name: string;
+  readonly id: string;
+  readonly endpoint: string;
+  readonly healthy: boolean;
+  readonly leader: boolean;
+  readonly learner: boolean;
+  readonly dbSize?: number;
+}
+
+export async function localStatus(options: { json: boolean }, output: Output): Promise<number> {
+  const { home, deps } = localContext();
+  const record = requireRecordedCluster(home);
+  const spec = parseClusterSpec(record.spec);
+  const client = await readHealthcheckClient(deps.secrets, {
+    ca: record.secrets.ca!,
+    healthcheckClient: record.secrets.healthcheckClient!,
+    apiserverEtcdClient: record.secrets.apiserverEtcdClient!,
+    members: {},
+  });
+  const admin = deps.etcd.connect(client);
+  try {
+    const view = await admin.inspect(record.members.map((m) => clientUrl(m.address, spec)));
+    const verdict = judgeClusterHealth(view, { members: record.members, clientPort: spec.etcd.clientPort, peerPort: spec.etcd.peerPort }, { maxAppliedIndexLag: deps.maxAppliedIndexLag });
+    const members: MemberStatusLine[] = verdict.members.map((m) => ({
+      name: m.name,
+      id: m.id ?? '',
+      endpoint: m.endpoint,
+      healthy: m.healthy,
+      leader: m.leader,
+      learner: m.learner,
+      ...(m.dbSize !== undefined && { dbSize: m.dbSize }),
+    }));
+    if (options.json) {
+      output.out(JSON.stringify({ clusterName: record.clusterName, healthy: verdict.healthy, members }, null, 2));
+    } else {
+      output.out(`cluster ${record.clusterName}: ${verdict.healthy ? 'healthy' : 'NOT healthy'}`);
+      output.out(['NAME', 'ID', 'ENDPOINT', 'HEALTHY', 'LEADER', 'LEARNER', 'DB SIZE'].join('\t'));
+      for (const m of members) {
+        output.out([m.name, m.id, m.endpoint, m.healthy, m.leader, m.learner, m.dbSize ?? '-'].join('\t'));
+      }
+      for (const problem of verdict.problems) output.out(`! ${problem}`);
+    }
+    return verdict.healthy ? 0 : 2;
+  } finally {
+    await admin.close();
+  }
+}

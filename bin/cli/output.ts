@@ -1,0 +1,14 @@
+// Where the CLI writes: injectable so that tests can capture it and check it for key material.
+export interface Output {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export const consoleOutput: Output = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

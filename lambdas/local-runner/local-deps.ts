@@ -1,0 +1,40 @@
+// The local composition root: the same steps over adapters that keep everything on this machine —
+// secrets in 0600 files, hosts as directories on loopback addresses, etcd started by the host scripts.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { StepDeps } from '../steps/deps';
+import type { Logger } from '../ports';
+import { FileSecretStore } from '../adapters/local/file-secret-store';
+import { LoopbackHostDirectory } from '../adapters/local/loopback-host-directory';
+import { LocalHostRunner, localScriptsPaths } from '../adapters/local/local-host-runner';
+import { FileClusterRegistry } from '../adapters/local/file-cluster-registry';
+import { Etcd3AdminFactory } from '../adapters/etcd/etcd3-admin';
+import type { LocalHome } from './local-home';
+
+export interface LocalDepsOptions {
+  readonly firstAddress?: string;
+  readonly hostCommandTimeoutSeconds?: number;
+}
+
+/** Step logs go to a file: the terminal shows the workflow's progress instead. */
+function fileLogger(path: string): Logger {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const write = (level: string, message: string, fields?: Record<string, unknown>) =>
+    appendFileSync(path, `${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`, { mode: 0o600 });
+  return { info: (m, f) => write('info', m, f), warn: (m, f) => write('warn', m, f) };
+}
+
+export function localDeps(home: LocalHome, options: LocalDepsOptions = {}): StepDeps {
+  const scripts = localScriptsPaths();
+  return {
+    secrets: new FileSecretStore({ dir: home.secretsDir }),
+    runner: new LocalHostRunner({ serviceCtl: scripts.serviceCtl, secretFetch: scripts.readSecret, secretDir: home.secretsDir }),
+    directory: new LoopbackHostDirectory({ hostsDir: home.hostsDir, ...(options.firstAddress && { firstAddress: options.firstAddress }) }),
+    etcd: new Etcd3AdminFactory(),
+    registry: new FileClusterRegistry({ dir: home.registryDir }),
+    clock: { now: () => new Date() },
+    log: fileLogger(home.stepLog),
+    hostCommandTimeoutSeconds: options.hostCommandTimeoutSeconds ?? 60,
+    maxAppliedIndexLag: 50,
+  };
+}

@@ -1,0 +1,25 @@
+// Where local mode keeps its state: one directory per machine user, overridable for tests.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface LocalHome {
+  readonly dir: string;
+  readonly secretsDir: string;
+  readonly hostsDir: string;
+  readonly registryDir: string;
+  /** Client certificate files for etcdctl (`etcd-ha local env`). */
+  readonly clientDir: string;
+  readonly stepLog: string;
+}
+
+export function localHome(env: NodeJS.ProcessEnv = process.env): LocalHome {
+  const dir = env.ETCD_HA_HOME ?? join(homedir(), '.etcd-ha', 'local');
+  return {
+    dir,
+    secretsDir: join(dir, 'secrets'),
+    hostsDir: join(dir, 'hosts'),
+    registryDir: join(dir, 'registry'),
+    clientDir: join(dir, 'client'),
+    stepLog: join(dir, 'steps.log'),
+  };
+}

@@ -1,0 +1,15 @@
+// aws-local-stepfunctions 3 targets Node 22 and calls Promise.withResolvers, which Node 20 lacks.
+type Resolvers<T> = { promise: Promise<T>; resolve: (value: T | PromiseLike<T>) => void; reject: (reason?: unknown) => void };
+
+const PromiseWithResolvers = Promise as unknown as { withResolvers?: <T>() => Resolvers<T> };
+if (typeof PromiseWithResolvers.withResolvers !== 'function') {
+  PromiseWithResolvers.withResolvers = function withResolvers<T>(): Resolvers<T> {
+    let resolve!: Resolvers<T>['resolve'];
+    let reject!: Resolvers<T>['reject'];
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+}

@@ -1,0 +1,109 @@
+// Runs a workflow definition (rendered from the same CDK chain lib/ deploys) in a local Step
+// Functions interpreter, each Lambda task answered by the step handler it names.
+import './polyfill';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { allStates, stepOfState, type AslDefinition } from '../../statemachines/render-asl';
+import type { StepHandler } from '../steps/deps';
+
+/** The interpreter's event type (not exported by the package itself). */
+type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
+export interface WorkflowEvent {
+  readonly kind: 'entered' | 'succeeded' | 'failed' | 'retried' | 'caught';
+  readonly state: string;
+  /** Map iteration index, for per-host states. */
+  readonly index?: number;
+  readonly input?: unknown;
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly at: number;
+}
+
+export interface RunWorkflowOptions {
+  readonly definition: AslDefinition;
+  readonly steps: Readonly<Record<string, StepHandler>>;
+  readonly input: unknown;
+  /** Milliseconds each Wait state pauses locally (the deployed workflow waits its seconds). */
+  readonly waitMs?: number;
+  /** Milliseconds before each retry locally. */
+  readonly retryMs?: number;
+  readonly onEvent?: (event: WorkflowEvent) => void;
+}
+
+export interface WorkflowResult {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  /** State transitions, counted as Step Functions bills them (every state entered, retries included). */
+  readonly transitions: number;
+  readonly events: readonly WorkflowEvent[];
+}
+
+export async function runWorkflow(options: RunWorkflowOptions): Promise<WorkflowResult> {
+  const taskResourceLocalHandlers: Record<string, (input: never) => Promise<unknown>> = {};
+  const waitTimeOverrides: Record<string, number> = {};
+  const retryIntervalOverrides: Record<string, number> = {};
+  for (const [name, state] of allStates(options.definition)) {
+    const step = stepOfState(state);
+    if (step !== undefined) {
+      const handler = options.steps[step];
+      if (!handler) throw new Error(`state "${name}" invokes step "${step}", which has no local handler`);
+      taskResourceLocalHandlers[name] = (input) => handler(input);
+    }
+    if (state.Type === 'Wait') waitTimeOverrides[name] = options.waitMs ?? 200;
+    if (Array.isArray(state.Retry)) retryIntervalOverrides[name] = options.retryMs ?? 50;
+  }
+  const machine = new StateMachine(options.definition as never, { validationOptions: { checkArn: false } });
+  const execution = machine.run(options.input as never, {
+    overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, waitTimeOverrides, retryIntervalOverrides },
+  });
+  const events: WorkflowEvent[] = [];
+  let transitions = 0;
+  const collecting = (async () => {
+    for await (const log of execution.eventLogs) {
+      const event = toWorkflowEvent(log);
+      if (!event) continue;
+      if (event.kind === 'entered' || event.kind === 'retried') transitions += 1;
+      events.push(event);
+      options.onEvent?.(event);
+    }
+  })();
+  try {
+    const output = await execution.result;
+    await collecting;
+    return { status: 'SUCCEEDED', output, transitions, events };
+  } catch (error) {
+    await collecting.catch(() => undefined);
+    const failure = failureOf(error);
+    return { status: 'FAILED', ...failure, transitions, events };
+  }
+}
+
+function toWorkflowEvent(log: EventLog): WorkflowEvent | undefined {
+  if (!('state' in log)) return undefined;
+  const base = { state: log.state.name, at: log.timestamp, ...(log.index !== undefined && { index: log.index }) };
+  switch (log.type) {
+    case 'StateEntered':
+      return { kind: 'entered', ...base, input: log.state.input };
+    case 'StateExited':
+      return { kind: 'succeeded', ...base, output: log.state.output };
+    case 'StateFailed':
+      return { kind: 'failed', ...base, error: log.Error, cause: typeof log.Cause === 'string' ? log.Cause : JSON.stringify(log.Cause) };
+    case 'StateRetried':
+      return { kind: 'retried', ...base };
+    case 'StateCaught':
+      return { kind: 'caught', ...base };
+    default:
+      return undefined;
+  }
+}
+
+/** The interpreter wraps the Fail state's error; unwrap it to the Error/Cause Step Functions would report. */
+function failureOf(error: unknown): { error: string; cause: string } {
+  const inner = (error as { cause?: { name?: string; message?: string } }).cause;
+  if (inner && typeof inner === 'object') return { error: inner.name ?? 'Error', cause: inner.message ?? '' };
+  const e = error as Error;
+  return { error: e.name, cause: e.message };
+}

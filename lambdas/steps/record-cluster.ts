@@ -1,0 +1,36 @@
+// Record Cluster: what outlives the execution — members with their etcd IDs, the secrets' names and
+// the spec — goes into the cluster registry. Returns the summary the execution ends with.
+import { z } from 'zod';
+import { parseOrThrow } from '../core/parse';
+import { ClusterSpecSchema } from '../core/spec';
+import type { StepDeps } from './deps';
+import { HealthSchema, HostSchema, PkiRefsSchema } from './inputs';
+
+const RecordInputSchema = z.object({ spec: ClusterSpecSchema, hosts: z.array(HostSchema).min(1), pki: PkiRefsSchema, health: HealthSchema });
+
+export interface ClusterSummary {
+  readonly clusterName: string;
+  readonly members: Array<{ name: string; id: string; endpoint: string; leader: boolean }>;
+  readonly secrets: { ca: string; healthcheckClient: string; apiserverEtcdClient: string; members: Record<string, string> };
+}
+
+export function makeRecordCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'log'>) {
+  return async function recordCluster(raw: unknown): Promise<ClusterSummary> {
+    const { spec, hosts, pki, health } = parseOrThrow(RecordInputSchema, raw, 'Record Cluster input');
+    const ids = new Map(health.members.map((m) => [m.name, m]));
+    await deps.registry.put({
+      clusterName: spec.clusterName,
+      runtime: spec.runtime,
+      members: hosts.map((h) => ({ name: h.name, id: ids.get(h.name)?.id ?? '', address: h.address, ...(h.instanceId && { instanceId: h.instanceId }) })),
+      secrets: { ca: pki.ca, healthcheckClient: pki.healthcheckClient, apiserverEtcdClient: pki.apiserverEtcdClient, ...pki.members },
+      updatedAt: deps.clock.now().toISOString(),
+      spec,
+    });
+    deps.log.info('cluster recorded', { cluster: spec.clusterName });
+    return {
+      clusterName: spec.clusterName,
+      members: health.members.map((m) => ({ name: m.name, id: m.id, endpoint: m.endpoint, leader: m.leader })),
+      secrets: { ca: pki.ca, healthcheckClient: pki.healthcheckClient, apiserverEtcdClient: pki.apiserverEtcdClient, members: pki.members },
+    };
+  };
+}

@@ -1,0 +1,47 @@
+// Building blocks shared by the workflows: a Lambda step state and the retry policy for the one
+// transient error class the steps name. Everything is JSONPath (the local interpreter has no JSONata).
+import { Duration } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+
+export interface StepStateOptions {
+  /** Fields of the state input the step receives, as JSONPath references ("spec.$": "$.spec"). */
+  readonly payload: Record<string, unknown>;
+  /** Where the step's result goes in the state: "$" replaces it, DISCARD keeps the input. */
+  readonly resultPath: string;
+  /** Retry on HostUnreachableError (SSM could not deliver; the host may still be booting). */
+  readonly retryUnreachableHost?: boolean;
+}
+
+/**
+ * A Lambda step whose result is the function's own return value (payloadResponseOnly), so the
+ * state data stays flat and the same states read naturally in the console and locally.
+ */
+export function stepState(scope: Construct, name: string, fn: lambda.IFunction, options: StepStateOptions): tasks.LambdaInvoke {
+  const state = new tasks.LambdaInvoke(scope, name, {
+    lambdaFunction: fn,
+    payloadResponseOnly: true,
+    payload: sfn.TaskInput.fromObject(options.payload),
+    resultPath: options.resultPath,
+  });
+  if (options.retryUnreachableHost) {
+    state.addRetry({
+      errors: ['HostUnreachableError'],
+      interval: Duration.seconds(10),
+      backoffRate: 2,
+      maxAttempts: 3,
+    });
+  }
+  return state;
+}
+
+/** The state input fields a host step needs, inside a per-host Map iteration. */
+export const HOST_STEP_PAYLOAD = {
+  'spec.$': '$.spec',
+  'hosts.$': '$.hosts',
+  'host.$': '$.host',
+  'pki.$': '$.pki',
+  'clusterState.$': '$.clusterState',
+} as const;

@@ -54,3 +54,9 @@ export class HostNotFoundError extends EtcdHaError {}
 
 /** A secret the step needs is not in the store (e.g. the PKI was never generated for this cluster). */
 export class SecretMissingError extends EtcdHaError {}
+
+/**
+ * The host runner refused a command before sending it: too large for SSM, a timeout outside the
+ * document's range, or a host without an EC2 instance ID. A bug or a config error: not retried.
+ */
+export class HostCommandRejectedError extends EtcdHaError {}

@@ -60,3 +60,10 @@ export class SecretMissingError extends EtcdHaError {}
  * document's range, or a host without an EC2 instance ID. A bug or a config error: not retried.
  */
 export class HostCommandRejectedError extends EtcdHaError {}
+
+/** No endpoint answered (refused, unreachable or too slow). Transient: retry after a wait. */
+export class EtcdUnavailableError extends EtcdHaError {}
+/** etcd answered "not now": learner not yet in sync, unhealthy cluster right after a change, no leader. Retry. */
+export class EtcdNotReadyError extends EtcdHaError {}
+/** etcd refused a membership change for good (e.g. too many learners, unknown member). Not retried. */
+export class EtcdMemberChangeRefusedError extends EtcdHaError {}

@@ -3,18 +3,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Etcd3 } from 'etcd3';
-import { parseClusterSpec, type ClusterSpec } from '../../lambdas/core/spec';
-import { ensureClusterPki, memberHostFiles, type ClusterPki } from '../../lambdas/core/pki/bundle';
+import { ensureClusterPki, type ClusterPki } from '../../lambdas/core/pki/bundle';
 import { hostLayout } from '../../lambdas/core/layout';
 import { clientUrl, type PeerAddress } from '../../lambdas/core/etcd-flags';
-import { renderEtcdEnvFile } from '../../lambdas/core/render/systemd';
-import { parseEnvFile } from '../support/env-file';
-import { ProcessGroup } from '../support/processes';
+import type { ClusterSpec } from '../../lambdas/core/spec';
+import { startRealCluster, type RealCluster } from '../support/real-cluster';
 import { mtlsClient, within } from '../support/etcd-client';
 
 const members: PeerAddress[] = [
@@ -25,8 +22,8 @@ const members: PeerAddress[] = [
 
 describe('three real etcd members from our certificates and env files', () => {
   const work = mkdtempSync(join(tmpdir(), 'etcd-ha-proof-'));
-  const processes = new ProcessGroup();
   const clients: Etcd3[] = [];
+  let cluster: RealCluster | undefined;
   let spec: ClusterSpec;
   let pki: ClusterPki;
   const endpoints = members.map((m) => `https://${m.address}:2379`);
@@ -43,42 +40,21 @@ describe('three real etcd members from our certificates and env files', () => {
   };
 
   before(async () => {
-    spec = parseClusterSpec({ clusterName: 'proof', runtime: 'systemd', members, certificates: { serverCertSANs: ['etcd.proof.internal'] } });
-    pki = ensureClusterPki(undefined, spec, new Date()).pki;
-    for (const member of members) {
-      const root = join(work, 'hosts', member.name);
-      const layout = hostLayout(spec.etcd.dataDir, root);
-      for (const file of memberHostFiles(pki.ca.certPem, pki.members[member.name]!)) {
-        const path = join(layout.pkiDir, file.path);
-        mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-        writeFileSync(path, file.content, { mode: file.mode });
-        chmodSync(path, file.mode);
-      }
-      const envFile = renderEtcdEnvFile({ spec, member, clusterState: 'new', initialCluster: members, root });
-      mkdirSync(dirname(layout.etcdEnvFile), { recursive: true });
-      writeFileSync(layout.etcdEnvFile, envFile, { mode: 0o600 });
-      // Only the rendered ETCD_* settings: nothing from this test's environment leaks into etcd.
-      const env = { PATH: process.env.PATH, ...parseEnvFile(envFile) };
-      processes.start('etcd', [], { env, logFile: join(work, `${member.name}.log`) });
-    }
-    await waitUntilEveryMemberAnswers();
+    // Starts each member from the files a host would have, and waits until all 3 answer status with a leader.
+    cluster = await startRealCluster({
+      members,
+      work,
+      spec: { clusterName: 'proof', runtime: 'systemd', certificates: { serverCertSANs: ['etcd.proof.internal'] } },
+    });
+    ({ spec, pki } = cluster);
+    assert.deepEqual(cluster.endpoints, endpoints);
   });
 
   after(async () => {
     await Promise.allSettled(clients.map((c) => c.close()));
-    await processes.stopAll();
+    await cluster?.stop();
     rmSync(work, { recursive: true, force: true });
   });
-
-  async function waitUntilEveryMemberAnswers(): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const answers = await Promise.allSettled(endpoints.map((e) => within(2000, e, client(e).maintenance.status())));
-      if (answers.every((a) => a.status === 'fulfilled' && a.value.leader !== '0')) return;
-      if (Date.now() > deadline) throw new Error(`cluster not healthy after 20 s: ${JSON.stringify(answers.map((a) => a.status))}`);
-      await sleep(200);
-    }
-  }
 
   it('keeps keys 0600 and certificates 0644 on each host', () => {
     const pkiDir = hostLayout(spec.etcd.dataDir, join(work, 'hosts', 'infra0')).pkiDir;

@@ -1,0 +1,243 @@
+// EtcdAdmin over mTLS with the etcd3 npm client. One Etcd3 client per endpoint, so that a status answer
+// comes from the member asked (a multi-host client picks a host at random). No hidden retries: cockatiel
+// `noop` policies replace etcd3's default retry and circuit breaker, and every call is bounded in time,
+// so a dead member costs one timeout and the workflow's Wait loop decides when to ask again.
+import { Etcd3, type IMember, type IStatusResponse } from 'etcd3';
+import { noop } from 'cockatiel';
+import { EtcdHaError, EtcdMemberChangeRefusedError, EtcdNotReadyError, EtcdUnavailableError } from '../../core/errors';
+import { hexId } from '../../core/health';
+import type { ClusterMember, ClusterView, EtcdAdmin, EtcdAdminFactory, EtcdClientCredentials, MemberStatus } from '../../ports';
+
+export interface Etcd3AdminOptions {
+  /**
+   * Bound on each read (status, member list, alarms), connecting included.
+   * @default 2000
+   */
+  readonly callTimeoutMs?: number;
+  /**
+   * Bound on each membership change; it goes through raft, so it gets longer than a read.
+   * @default 5000
+   */
+  readonly changeTimeoutMs?: number;
+}
+
+/** Messages in which etcd says "not now" rather than "no". */
+const NOT_READY =
+  /can only promote a learner member which is in sync with leader|unhealthy cluster|no leader|leader changed|request timed out|too many requests|not capable/;
+/**
+ * "Already added", in the two ways etcd says it. etcd derives a new member's ID from its peer URLs and the
+ * time in seconds, so a repeated add within the same second hits the ID check before the peer URL check.
+ */
+const ALREADY_ADDED = /Peer URLs already exists|member ID already exist/;
+const MEMBER_NOT_FOUND = /member not found/;
+/** Exactly this message (the in-sync one extends it): the member is not a learner, i.e. already promoted. */
+const NOT_A_LEARNER = /can only promote a learner member$/;
+
+/** An error etcd itself sent (as opposed to a connection that failed or timed out). */
+class EtcdAnswer extends Error {}
+
+class CallTimeout extends Error {}
+
+export class Etcd3AdminFactory implements EtcdAdminFactory {
+  constructor(private readonly options: Etcd3AdminOptions = {}) {}
+
+  connect(credentials: EtcdClientCredentials): EtcdAdmin {
+    return new Etcd3Admin(credentials, this.options);
+  }
+}
+
+export class Etcd3Admin implements EtcdAdmin {
+  // ES private fields: util.inspect and JSON.stringify show neither the clients nor what built them.
+  readonly #clients = new Map<string, Etcd3>();
+  readonly #newClient: (endpoint: string) => Etcd3;
+  private readonly callTimeoutMs: number;
+  private readonly changeTimeoutMs: number;
+  private closed = false;
+
+  constructor(credentials: EtcdClientCredentials, options: Etcd3AdminOptions = {}) {
+    this.callTimeoutMs = options.callTimeoutMs ?? 2000;
+    this.changeTimeoutMs = options.changeTimeoutMs ?? 5000;
+    const callTimeoutMs = this.callTimeoutMs;
+    // The key stays inside this closure: nothing on the instance prints or serialises it.
+    const tls = {
+      rootCertificate: Buffer.from(credentials.caCertPem),
+      certChain: Buffer.from(credentials.certPem),
+      privateKey: Buffer.from(credentials.keyPem),
+    };
+    this.#newClient = (endpoint) =>
+      new Etcd3({
+        hosts: [endpoint],
+        credentials: tls,
+        // etcd3 1.1.2 declares dialTimeout but never reads it; the call deadline below is what bounds a dial.
+        dialTimeout: callTimeoutMs,
+        defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),
+        faultHandling: { global: noop, host: () => noop },
+      });
+  }
+
+  async inspect(endpoints: readonly string[]): Promise<ClusterView> {
+    const statuses = await Promise.all(endpoints.map((endpoint) => this.status(endpoint)));
+    // Ask the members that just answered first; a dead one would only cost another timeout.
+    const order = [...statuses.filter((s) => s.ok), ...statuses.filter((s) => !s.ok)].map((s) => s.endpoint);
+    for (const endpoint of order) {
+      try {
+        const client = this.client(endpoint);
+        const [list, alarms] = await Promise.all([
+          this.bounded(this.callTimeoutMs, client.cluster.memberList({ linearizable: true })),
+          this.bounded(this.callTimeoutMs, client.maintenance.alarm({ action: 'Get', memberID: 0, alarm: 'None' })),
+        ]);
+        return {
+          statuses,
+          members: list.members.map(toClusterMember),
+          // etcd3's bundled proto spells the alarms "Nospace", "Corrupt"; etcd and etcdctl say NOSPACE, CORRUPT.
+          alarms: alarms.alarms.map((a) => `${String(a.alarm).toUpperCase()} (member ${hexId(a.memberID)})`),
+        };
+      } catch {
+        // The next endpoint may answer; an empty member list tells the verdict that none did.
+      }
+    }
+    return { statuses, members: [], alarms: [] };
+  }
+
+  async memberAdd(endpoints: readonly string[], peerUrl: string, isLearner: boolean) {
+    try {
+      const added = await this.change(endpoints, `add ${peerUrl}`, (c, options) => c.cluster.memberAdd({ peerURLs: [peerUrl], isLearner }, options));
+      return { member: toClusterMember(added.member), members: added.members.map(toClusterMember), added: true };
+    } catch (error) {
+      if (!(error instanceof EtcdAnswer && ALREADY_ADDED.test(error.message))) throw classify(`member add ${peerUrl}`, error);
+      const members = await this.memberList(endpoints);
+      const member = members.find((m) => m.peerURLs.includes(peerUrl));
+      if (!member) throw classify(`member add ${peerUrl}`, error);
+      return { member, members, added: false };
+    }
+  }
+
+  async memberRemove(endpoints: readonly string[], id: string) {
+    try {
+      const removed = await this.change(endpoints, `remove ${hexId(id)}`, (c, options) => c.cluster.memberRemove({ ID: id }, options));
+      return { members: removed.members.map(toClusterMember), removed: true };
+    } catch (error) {
+      if (!(error instanceof EtcdAnswer && MEMBER_NOT_FOUND.test(error.message))) throw classify(`member remove ${hexId(id)}`, error);
+      const members = await this.memberList(endpoints);
+      if (members.some((m) => m.id === id)) throw classify(`member remove ${hexId(id)}`, error);
+      return { members, removed: false };
+    }
+  }
+
+  async memberPromote(endpoints: readonly string[], id: string) {
+    try {
+      const promoted = await this.change(endpoints, `promote ${hexId(id)}`, (c, options) => c.cluster.memberPromote({ ID: id }, options));
+      return { members: promoted.members.map(toClusterMember), promoted: true };
+    } catch (error) {
+      if (!(error instanceof EtcdAnswer && NOT_A_LEARNER.test(error.message))) throw classify(`member promote ${hexId(id)}`, error);
+      const members = await this.memberList(endpoints);
+      if (!members.some((m) => m.id === id && !m.isLearner)) throw classify(`member promote ${hexId(id)}`, error);
+      return { members, promoted: false };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const client of this.#clients.values()) client.close();
+    this.#clients.clear();
+  }
+
+  private client(endpoint: string): Etcd3 {
+    if (this.closed) throw new EtcdHaError('this EtcdAdmin is closed');
+    let client = this.#clients.get(endpoint);
+    if (!client) {
+      client = this.#newClient(endpoint);
+      this.#clients.set(endpoint, client);
+    }
+    return client;
+  }
+
+  private async status(endpoint: string): Promise<MemberStatus> {
+    try {
+      return toMemberStatus(endpoint, await this.bounded(this.callTimeoutMs, this.client(endpoint).maintenance.status()));
+    } catch (error) {
+      return { endpoint, ok: false, error: messageOf(error) };
+    }
+  }
+
+  private async memberList(endpoints: readonly string[]): Promise<ClusterMember[]> {
+    try {
+      const list = await this.firstAnswer(endpoints, 'member list', this.callTimeoutMs, (c, options) => c.cluster.memberList({ linearizable: true }, options));
+      return list.members.map(toClusterMember);
+    } catch (error) {
+      throw classify('member list', error);
+    }
+  }
+
+  private change<T>(endpoints: readonly string[], what: string, call: (client: Etcd3, options: { deadline: number }) => Promise<T>): Promise<T> {
+    return this.firstAnswer(endpoints, `member ${what}`, this.changeTimeoutMs, call);
+  }
+
+  /**
+   * The answer of the first endpoint that gives one. A failed or slow connection moves on to the next
+   * endpoint; an error etcd itself sends ends the search as an EtcdAnswer.
+   */
+  private async firstAnswer<T>(
+    endpoints: readonly string[],
+    what: string,
+    timeoutMs: number,
+    call: (client: Etcd3, options: { deadline: number }) => Promise<T>,
+  ): Promise<T> {
+    const failures: string[] = [];
+    for (const endpoint of endpoints) {
+      try {
+        return await this.bounded(timeoutMs, call(this.client(endpoint), { deadline: Date.now() + timeoutMs }));
+      } catch (error) {
+        const message = messageOf(error);
+        if (!(error instanceof CallTimeout) && message.includes('etcdserver:')) throw new EtcdAnswer(message);
+        failures.push(`${endpoint}: ${message}`);
+      }
+    }
+    throw new EtcdUnavailableError(`${what}: no endpoint answered (${failures.join('; ') || 'no endpoints given'})`);
+  }
+
+  /** Resolves with `promise` or rejects after `ms`: a member that accepts the connection and then hangs cannot stall us. */
+  private async bounded<T>(ms: number, promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CallTimeout(`no answer within ${ms} ms`)), ms);
+    });
+    try {
+      return await Promise.race([promise, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function classify(what: string, error: unknown): Error {
+  if (!(error instanceof EtcdAnswer)) return error instanceof Error ? error : new EtcdHaError(`${what}: ${String(error)}`);
+  if (NOT_READY.test(error.message)) return new EtcdNotReadyError(`${what}: ${error.message}`, { cause: error });
+  return new EtcdMemberChangeRefusedError(`${what}: ${error.message}`, { cause: error });
+}
+
+/** The error's message, without grpc-js's trailing empty "Resolution note:". */
+function messageOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\.?\s*Resolution note:\s*$/, '').trim();
+}
+
+function toClusterMember(m: IMember): ClusterMember {
+  return { id: m.ID, name: m.name, peerURLs: [...m.peerURLs], clientURLs: [...m.clientURLs], isLearner: m.isLearner };
+}
+
+function toMemberStatus(endpoint: string, s: IStatusResponse): MemberStatus {
+  return {
+    endpoint,
+    ok: true,
+    memberId: s.header.member_id,
+    clusterId: s.header.cluster_id,
+    leaderId: s.leader,
+    // uint64 as decimal strings; raft indexes and sizes stay far below 2^53.
+    raftIndex: Number(s.raftIndex),
+    raftAppliedIndex: Number(s.raftAppliedIndex),
+    dbSize: Number(s.dbSize),
+    isLearner: s.isLearner,
+    version: s.version,
+  };
+}

@@ -1,0 +1,102 @@
+// A real etcd cluster for integration tests: certificates from our PKI, settings from our systemd env
+// file renderer, one real etcd process per member on its own loopback address and host root. Every
+// process is stopped by PID (stop()), and a cluster that fails to come up stops its own processes.
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseClusterSpec, type ClusterSpec, type ClusterSpecInput } from '../../lambdas/core/spec';
+import { ensureClusterPki, memberHostFiles, type ClusterPki } from '../../lambdas/core/pki/bundle';
+import { hostLayout } from '../../lambdas/core/layout';
+import { clientUrl, type PeerAddress } from '../../lambdas/core/etcd-flags';
+import { renderEtcdEnvFile } from '../../lambdas/core/render/systemd';
+import { parseEnvFile } from './env-file';
+import { ProcessGroup, type StartedProcess } from './processes';
+import { mtlsClient, within } from './etcd-client';
+
+export interface RealClusterOptions {
+  readonly members: readonly PeerAddress[];
+  /** Holds hosts/<member>/ (each member's root), <member>.log; the caller removes it. */
+  readonly work: string;
+  /** Spec fields besides members. @default { clusterName: 'real', runtime: 'systemd' } */
+  readonly spec?: Omit<ClusterSpecInput, 'members'>;
+  /** How long every member gets to answer status with a leader. @default 20000 */
+  readonly readyTimeoutMs?: number;
+}
+
+export interface RealCluster {
+  readonly spec: ClusterSpec;
+  readonly pki: ClusterPki;
+  /** Client URLs, in member order. */
+  readonly endpoints: readonly string[];
+  /** The etcd process of each member, by member name. */
+  readonly processes: Readonly<Record<string, StartedProcess>>;
+  /** The directory that stands for a member's "/". */
+  hostRoot(member: string): string;
+  /** Kills one member's etcd by PID and waits until it is gone. */
+  kill(member: string, signal?: NodeJS.Signals): Promise<void>;
+  /** Stops every process this cluster started (SIGTERM, then SIGKILL), by PID. */
+  stop(): Promise<void>;
+}
+
+export async function startRealCluster(options: RealClusterOptions): Promise<RealCluster> {
+  const { members, work } = options;
+  const spec = parseClusterSpec({ clusterName: 'real', runtime: 'systemd', ...options.spec, members });
+  const pki = ensureClusterPki(undefined, spec, new Date()).pki;
+  const group = new ProcessGroup();
+  const processes: Record<string, StartedProcess> = {};
+  const hostRoot = (member: string) => join(work, 'hosts', member);
+  const endpoints = members.map((m) => clientUrl(m.address, spec));
+  try {
+    for (const member of members) {
+      const root = hostRoot(member.name);
+      const layout = hostLayout(spec.etcd.dataDir, root);
+      for (const file of memberHostFiles(pki.ca.certPem, pki.members[member.name]!)) {
+        const path = join(layout.pkiDir, file.path);
+        mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+        writeFileSync(path, file.content, { mode: file.mode });
+        chmodSync(path, file.mode);
+      }
+      const envFile = renderEtcdEnvFile({ spec, member, clusterState: 'new', initialCluster: members, root });
+      mkdirSync(dirname(layout.etcdEnvFile), { recursive: true });
+      writeFileSync(layout.etcdEnvFile, envFile, { mode: 0o600 });
+      // Only the rendered ETCD_* settings: nothing from the test's environment leaks into etcd.
+      const env = { PATH: process.env.PATH, ...parseEnvFile(envFile) };
+      processes[member.name] = group.start('etcd', [], { env, logFile: join(work, `${member.name}.log`) });
+    }
+    await waitUntilEveryMemberAnswers(endpoints, pki, options.readyTimeoutMs ?? 20_000);
+  } catch (error) {
+    await group.stopAll();
+    throw error;
+  }
+  return {
+    spec,
+    pki,
+    endpoints,
+    processes,
+    hostRoot,
+    async kill(member, signal = 'SIGKILL') {
+      const started = processes[member];
+      if (!started) throw new Error(`no process for member ${member}`);
+      await group.kill(started.pid, signal);
+    },
+    stop: () => group.stopAll(),
+  };
+}
+
+async function waitUntilEveryMemberAnswers(endpoints: readonly string[], pki: ClusterPki, timeoutMs: number): Promise<void> {
+  const clients = endpoints.map((e) => mtlsClient(e, pki.ca.certPem, pki.healthcheckClient));
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const answers = await Promise.allSettled(clients.map((c, i) => within(2000, endpoints[i]!, c.maintenance.status())));
+      if (answers.every((a) => a.status === 'fulfilled' && a.value.leader !== '0')) return;
+      if (Date.now() > deadline) {
+        const why = answers.map((a, i) => `${endpoints[i]}: ${a.status === 'fulfilled' ? `leader ${a.value.leader}` : String(a.reason)}`);
+        throw new Error(`cluster not healthy after ${timeoutMs} ms: ${why.join('; ')}`);
+      }
+      await sleep(200);
+    }
+  } finally {
+    for (const c of clients) c.close();
+  }
+}

@@ -12,7 +12,7 @@ export interface Host {
   readonly root?: string;
 }
 
-/** Key/value secrets (Secrets Manager on AWS, 0600 files locally). Values are JSON text. */
+/** Key/value secrets (Secrets Manager on AWS, 0600 files locally): JSON pairs, and member bundles a host unpacks. */
 export interface SecretStore {
   /** Full name of a secret of `clusterName`, e.g. "etcd-ha/demo/ca". */
   nameFor(clusterName: string, item: string): string;

@@ -1,14 +1,19 @@
-// Builds the command text that runs one host script: `export VAR='value'` lines, then lib.sh, then the
-// script body. The same text runs as an SSM Run Command (AWS-RunShellScript) and locally with `bash -c`.
-// No key material ever goes into it: certificates travel through a staging dir (install-pki.sh).
+// Builds the command text that runs host scripts: `export VAR='value'` lines, then lib.sh, then the script
+// bodies in order, all in one bash process. The same text runs as an SSM Run Command (AWS-RunShellScript)
+// and locally with `bash -c`. No key material ever goes into it: a host fetches its own member secret
+// (fetch-member-pki) and installs it from a staging dir (install-pki) within one command.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const HOST_SCRIPTS = [
+  'fetch-member-pki',
   'install-pki',
   'configure-kubelet',
+  'write-etcd-config-kubeadm',
   'start-etcd-kubeadm',
+  'write-etcd-config-systemd',
   'start-etcd-systemd',
+  'collect-etcd-logs',
 ] as const;
 
 export type HostScriptName = (typeof HOST_SCRIPTS)[number];
@@ -26,20 +31,32 @@ export const COMMON_INPUTS = [
 export interface HostScriptInputs {
   readonly required: readonly string[];
   readonly optional: readonly string[];
+  /** Variables the script sets and exports for the scripts after it in the same command. */
+  readonly produces?: readonly string[];
 }
 
 /** The environment each script reads, besides COMMON_INPUTS. */
 export const HOST_SCRIPT_INPUTS: Readonly<Record<HostScriptName, HostScriptInputs>> = {
+  'fetch-member-pki': {
+    required: ['MEMBER_SECRET_ID'],
+    // ETCD_HA_SECRET_FETCH / ETCD_HA_SECRET_DIR: local mode (adapters/local/read-secret.sh); the local
+    // host runner passes them in the process environment, tests may pass them here.
+    optional: ['SECRET_REGION', 'ETCD_HA_SECRET_FETCH', 'ETCD_HA_SECRET_DIR'],
+    produces: ['PKI_BUNDLE_DIR'],
+  },
   'install-pki': { required: ['PKI_BUNDLE_DIR'], optional: [] },
   'configure-kubelet': { required: ['KUBELET_CONFIG_B64', 'KUBELET_DROPIN_B64'], optional: [] },
-  'start-etcd-kubeadm': {
+  'write-etcd-config-kubeadm': {
     required: ['KUBEADM_CONFIG_B64', 'CLUSTER_STATE', 'DATA_DIR'],
-    optional: ['WIPE_DATA_DIR', 'KUBEADM'],
+    optional: ['WIPE_DATA_DIR'],
   },
-  'start-etcd-systemd': {
+  'start-etcd-kubeadm': { required: [], optional: ['KUBEADM'] },
+  'write-etcd-config-systemd': {
     required: ['ETCD_ENV_B64', 'ETCD_UNIT_B64', 'CLUSTER_STATE', 'DATA_DIR'],
     optional: ['WIPE_DATA_DIR'],
   },
+  'start-etcd-systemd': { required: [], optional: [] },
+  'collect-etcd-logs': { required: [], optional: ['LINES'] },
 };
 
 /** The inputs given to buildHostCommand are not acceptable; the message names the variable. */
@@ -76,41 +93,89 @@ function looksLikePrivateKey(text: string): boolean {
 }
 
 /**
- * The command text that runs `script` with `env` on a host (`bash -c TEXT` locally, or as the command of
- * AWS-RunShellScript). Throws HostCommandInputError for an unknown script, a bad or unknown variable
- * name, a missing required input, a NUL character, or a value carrying a PEM private key.
+ * What a command running `scripts` in this order needs: `required` is the union of the scripts' required
+ * inputs minus those an earlier script produces (fetch-member-pki produces PKI_BUNDLE_DIR for install-pki);
+ * `optional` adds COMMON_INPUTS and the optional ones; `produces` may not be passed in.
+ * Throws HostCommandInputError for an empty list, an unknown or repeated script, or an input a script
+ * needs that only a later script produces.
  */
-export function buildHostCommand(script: HostScriptName, env: Record<string, string>): string {
-  if (!(HOST_SCRIPTS as readonly string[]).includes(script)) {
-    throw new HostCommandInputError(`unknown host script "${script}"; expected one of ${HOST_SCRIPTS.join(', ')}`);
+export function hostCommandInputs(scripts: readonly HostScriptName[]): Required<HostScriptInputs> {
+  const label = scripts.join(' + ');
+  if (scripts.length === 0) throw new HostCommandInputError('a host command needs at least one script');
+  const required = new Set<string>();
+  const optional = new Set<string>(COMMON_INPUTS);
+  const produced = new Set<string>();
+  for (const [index, script] of scripts.entries()) {
+    if (!(HOST_SCRIPTS as readonly string[]).includes(script)) {
+      throw new HostCommandInputError(`unknown host script "${script}"; expected one of ${HOST_SCRIPTS.join(', ')}`);
+    }
+    if (scripts.indexOf(script) !== index) throw new HostCommandInputError(`${label}: ${script} is listed twice`);
   }
-  const inputs = HOST_SCRIPT_INPUTS[script];
-  const allowed = new Set<string>([...COMMON_INPUTS, ...inputs.required, ...inputs.optional]);
+  for (const [index, script] of scripts.entries()) {
+    const inputs = HOST_SCRIPT_INPUTS[script];
+    for (const name of inputs.required) {
+      const later = scripts.slice(index + 1).find((next) => HOST_SCRIPT_INPUTS[next].produces?.includes(name));
+      if (later !== undefined && !produced.has(name)) {
+        throw new HostCommandInputError(`${label}: ${script} needs ${name}, which only the later ${later} produces; put ${later} first`);
+      }
+      if (!produced.has(name)) required.add(name);
+    }
+    for (const name of inputs.optional) if (!produced.has(name)) optional.add(name);
+    for (const name of inputs.produces ?? []) produced.add(name);
+  }
+  for (const name of required) optional.delete(name);
+  return { required: [...required], optional: [...optional], produces: [...produced] };
+}
+
+/**
+ * The command text that runs `scripts` (one, or several in order in the same bash process) with `env` on a
+ * host (`bash -c TEXT` locally, or as the command of AWS-RunShellScript), e.g.
+ * `buildHostCommand(['fetch-member-pki', 'install-pki'], { MEMBER_SECRET_ID: name })`.
+ * Throws HostCommandInputError for an unknown or repeated script, a bad or unknown variable name, a missing
+ * required input, an input that a script of the command produces, a NUL character, or a value carrying a
+ * PEM private key.
+ */
+export function buildHostCommand(
+  scripts: HostScriptName | readonly HostScriptName[],
+  env: Record<string, string>,
+): string {
+  const list: readonly HostScriptName[] = typeof scripts === 'string' ? [scripts] : scripts;
+  const label = list.join(' + ');
+  const inputs = hostCommandInputs(list);
+  const allowed = new Set<string>([...inputs.required, ...inputs.optional]);
   const names = Object.keys(env).sort();
   for (const name of names) {
     if (!ENV_NAME.test(name)) {
-      throw new HostCommandInputError(`${script}: environment variable name "${name}" must match ${ENV_NAME}`);
+      throw new HostCommandInputError(`${label}: environment variable name "${name}" must match ${ENV_NAME}`);
+    }
+    if (inputs.produces.includes(name)) {
+      throw new HostCommandInputError(`${label}: ${name} is set by a script of this command; do not pass it`);
     }
     if (!allowed.has(name)) {
-      throw new HostCommandInputError(`${script}: unknown input ${name}; expected ${[...allowed].join(', ')}`);
+      throw new HostCommandInputError(`${label}: unknown input ${name}; expected ${[...allowed].join(', ')}`);
     }
     const value = env[name];
     if (typeof value !== 'string') {
-      throw new HostCommandInputError(`${script}: ${name} must be a string, got ${typeof value}`);
+      throw new HostCommandInputError(`${label}: ${name} must be a string, got ${typeof value}`);
     }
     if (value.includes('\0')) {
-      throw new HostCommandInputError(`${script}: ${name} contains a NUL character`);
+      throw new HostCommandInputError(`${label}: ${name} contains a NUL character`);
     }
     const decoded = name.endsWith('_B64') ? Buffer.from(value, 'base64').toString('latin1') : value;
     if (looksLikePrivateKey(value) || looksLikePrivateKey(decoded)) {
       throw new HostCommandInputError(
-        `${script}: ${name} carries a private key; command text must never hold key material`,
+        `${label}: ${name} carries a private key; command text must never hold key material`,
       );
     }
   }
   for (const name of inputs.required) {
-    if (!env[name]) throw new HostCommandInputError(`${script}: input ${name} is required`);
+    if (!env[name]) throw new HostCommandInputError(`${label}: input ${name} is required`);
   }
   const exports = names.map((name) => `export ${name}=${shellQuote(env[name] as string)}`);
-  return [BASH_PREAMBLE, ...exports, readScript('lib.sh'), readScript(`${script}.sh`)].join('\n');
+  const text = [BASH_PREAMBLE, ...exports, readScript('lib.sh'), ...list.map((script) => readScript(`${script}.sh`))].join('\n');
+  // The scripts themselves never spell it out either, so that "no PRIVATE KEY in a command" is checkable.
+  if (text.includes('PRIVATE KEY')) {
+    throw new HostCommandInputError(`${label}: the command text mentions PRIVATE KEY; command text must never hold key material`);
+  }
+  return text;
 }

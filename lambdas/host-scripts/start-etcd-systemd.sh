@@ -1,65 +1,70 @@
 #!/usr/bin/env bash
-# systemd runtime (and local mode, through adapters/local/service-ctl.sh): installs etcd's environment
-# file and unit, creates the data dir, and (re)starts etcd only when needed.
+# systemd runtime (and local mode, through adapters/local/service-ctl.sh): applies what
+# write-etcd-config-systemd.sh wrote, (re)starting etcd only when needed.
 #
-# Inputs:
-#   ETCD_ENV_B64   EnvironmentFile of ETCD_* settings -> /etc/etcd/etcd.conf (0600)
-#   ETCD_UNIT_B64  systemd unit                        -> /etc/systemd/system/etcd.service (0644)
-#   CLUSTER_STATE  new | existing (existing = joining a running cluster)
-#   DATA_DIR       etcd's data dir as in the spec, e.g. /var/lib/etcd (prefixed with ETCD_HA_ROOT here)
-#   WIPE_DATA_DIR  true | false (default false): when joining with a non-empty data dir, stop etcd and move
-#                  the data dir aside to DATA_DIR.removed-<UTC timestamp> instead of refusing
-# The join-safety check runs only when the env file is new or changed, so re-running an already started
-# member is never refused. Anything changed: daemon-reload, enable, restart. Nothing changed: start etcd
-# only if it is not active.
+# Inputs: only the common ones (ETCD_HA_ROOT, ETCD_HA_SERVICE_CTL, ETCD_BINARY).
+# The stamp /etc/etcd-ha/applied-etcd.sha256 holds the sha256 of the env file and of the unit etcd was last
+# (re)started with. They differ from it (or there is none): daemon-reload, enable, restart. Same, etcd not
+# active: start. Same and active: nothing ("already running, nothing restarted"). The stamp is written only
+# after the service manager succeeded, so a re-run after a failed start tries again.
+# On failure the last 30 lines of etcd's log go to stderr (local mode: ${ETCD_HA_ROOT}/var/log/etcd-ha/etcd.log;
+# a real host: journalctl -u etcd).
 set -euo pipefail
 declare -F install_file >/dev/null || {
   echo "lib.sh must be prepended" >&2
   exit 2
 }
 
-require_var ETCD_ENV_B64
-require_var ETCD_UNIT_B64
-require_var DATA_DIR
-[[ "${CLUSTER_STATE:-}" == new || "${CLUSTER_STATE:-}" == existing ]] ||
-  die "CLUSTER_STATE must be new or existing, got '${CLUSTER_STATE:-}'"
-WIPE_DATA_DIR="${WIPE_DATA_DIR:-false}"
-require_bool WIPE_DATA_DIR
-
 ENV_FILE="$(host_path /etc/etcd/etcd.conf)"
 UNIT_FILE="$(host_path /etc/systemd/system/etcd.service)"
-DATA="$(host_path "$DATA_DIR")"
+STAMP="$(host_path /etc/etcd-ha/applied-etcd.sha256)"
+LOCAL_LOG="$(host_path /var/log/etcd-ha/etcd.log)"
+TAIL_LINES=30
 
-env_content="$(decode_b64 "$ETCD_ENV_B64" ETCD_ENV_B64)"
-if differs "$env_content" "$ENV_FILE"; then
-  if [[ "$CLUSTER_STATE" == existing && "$WIPE_DATA_DIR" == true ]] && ! data_dir_is_empty "$DATA" &&
-    service_is_active etcd; then
-    # The old process must not keep writing into the data dir being moved.
-    service stop etcd
+for file in "$ENV_FILE" "$UNIT_FILE"; do
+  [[ -f "$file" ]] || die "$file does not exist; write the configuration first (write-etcd-config-systemd, Write Etcd Config)"
+done
+
+# sha256 FILE: the hex digest of FILE's content.
+sha256() {
+  local sum
+  sum="$(sha256sum <"$1")" || die "cannot read $1"
+  printf '%s' "${sum%% *}"
+}
+
+digest="$(mktemp -p "$WORK_DIR")"
+printf '%s  /etc/etcd/etcd.conf\n%s  /etc/systemd/system/etcd.service\n' "$(sha256 "$ENV_FILE")" "$(sha256 "$UNIT_FILE")" >"$digest"
+
+etcd_log_tail() {
+  if [[ -f "$LOCAL_LOG" ]]; then
+    printf 'last %s lines of %s:\n' "$TAIL_LINES" "$LOCAL_LOG"
+    tail -n "$TAIL_LINES" -- "$LOCAL_LOG" || true
+  elif command -v journalctl >/dev/null; then
+    printf 'last %s lines of journalctl -u etcd:\n' "$TAIL_LINES"
+    journalctl -u etcd -n "$TAIL_LINES" --no-pager 2>&1 || true
+  else
+    printf 'no etcd log to show (neither %s nor journalctl)\n' "$LOCAL_LOG"
   fi
-  check_join_safety "$CLUSTER_STATE" "$DATA" "$WIPE_DATA_DIR"
-fi
+}
 
-install_file "$ENV_FILE" 0600 <"$env_content"
-install_b64 "$UNIT_FILE" 0644 "$ETCD_UNIT_B64" ETCD_UNIT_B64
+# apply CMD [UNIT]: like lib.sh's service, but shows etcd's log before dying.
+apply() {
+  log "$SERVICE_CTL $*"
+  if ! "$SERVICE_CTL" "$@"; then
+    etcd_log_tail >&2
+    die "$SERVICE_CTL $* failed"
+  fi
+}
 
-if [[ ! -d "$DATA" ]]; then
-  ensure_dir "$(dirname -- "$DATA")"
-  mkdir -m 0700 -- "$DATA" || die "cannot create data dir $DATA"
-  log "created data dir $DATA"
-elif [[ "$(file_mode "$DATA")" != 700 ]]; then
-  chmod 0700 -- "$DATA" || die "cannot chmod data dir $DATA"
-  log "set mode 0700 on data dir $DATA"
-fi
-
-if anything_changed; then
-  service daemon-reload
-  service enable etcd
-  service restart etcd
-  log "etcd restarted with the new configuration (cluster state: $CLUSTER_STATE)"
+if differs "$digest" "$STAMP"; then
+  apply daemon-reload
+  apply enable etcd
+  apply restart etcd
+  install_file "$STAMP" 0644 <"$digest"
+  log "etcd restarted with the configuration in $ENV_FILE"
 elif service_is_active etcd; then
-  log "etcd already configured and running, nothing restarted"
+  log "etcd already running with the configuration in $ENV_FILE, nothing restarted"
 else
-  service start etcd
-  log "etcd already configured; started it (it was not running)"
+  apply start etcd
+  log "etcd started (it was not running; its configuration is unchanged)"
 fi

@@ -6,6 +6,8 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   buildHostCommand,
+  hostCommandInputs,
+  HOST_SCRIPT_INPUTS,
   HOST_SCRIPTS,
   HostCommandInputError,
   shellQuote,
@@ -16,11 +18,21 @@ describe('buildHostCommand', () => {
   const dir = tempDir('build');
   after(() => removeDir(dir));
 
-  test('lists the four host scripts', () => {
+  test('lists the host scripts, each with its inputs', () => {
     assert.deepEqual(
       [...HOST_SCRIPTS],
-      ['install-pki', 'configure-kubelet', 'start-etcd-kubeadm', 'start-etcd-systemd'],
+      [
+        'fetch-member-pki',
+        'install-pki',
+        'configure-kubelet',
+        'write-etcd-config-kubeadm',
+        'start-etcd-kubeadm',
+        'write-etcd-config-systemd',
+        'start-etcd-systemd',
+        'collect-etcd-logs',
+      ],
     );
+    assert.deepEqual(Object.keys(HOST_SCRIPT_INPUTS).sort(), [...HOST_SCRIPTS].sort());
   });
 
   test('starts with the bash guard, then sorted exports, then lib.sh, then the script', () => {
@@ -48,9 +60,10 @@ describe('buildHostCommand', () => {
     const pem = '-----BEGIN RSA PRIVATE KEY-----\nMII...\n-----END RSA PRIVATE KEY-----\n';
     const env = { ETCD_UNIT_B64: 'eA==', CLUSTER_STATE: 'new', DATA_DIR: '/var/lib/etcd' };
     assert.throws(
-      () => buildHostCommand('start-etcd-systemd', { ...env, ETCD_ENV_B64: Buffer.from(pem).toString('base64') }),
+      () => buildHostCommand('write-etcd-config-systemd', { ...env, ETCD_ENV_B64: Buffer.from(pem).toString('base64') }),
       /never hold key material/,
     );
+    assert.throws(() => buildHostCommand('start-etcd-systemd', { ETCD_HA_ROOT: pem }), /never hold key material/);
     assert.throws(() => buildHostCommand('no-such' as 'install-pki', ok), /unknown host script/);
   });
 
@@ -70,7 +83,7 @@ describe('buildHostCommand', () => {
   });
 
   test('an input error exits non-zero with the message on stderr', () => {
-    const out = runHostScript('start-etcd-systemd', {
+    const out = runHostScript('write-etcd-config-systemd', {
       ETCD_ENV_B64: 'eA==',
       ETCD_UNIT_B64: 'eA==',
       CLUSTER_STATE: 'maybe',
@@ -85,7 +98,7 @@ describe('buildHostCommand', () => {
       ['var/lib/etcd', /path must be absolute: var\/lib\/etcd/],
       ['/var/lib/../../etc', /must not contain '\.\.'/],
     ] as const) {
-      const bad = runHostScript('start-etcd-systemd', {
+      const bad = runHostScript('write-etcd-config-systemd', {
         ETCD_ENV_B64: 'eA==',
         ETCD_UNIT_B64: 'eA==',
         CLUSTER_STATE: 'new',
@@ -95,5 +108,49 @@ describe('buildHostCommand', () => {
       assert.equal(bad.status, 1);
       assert.match(bad.stderr, message);
     }
+  });
+
+  describe('several scripts in one command', () => {
+    test('runs them in order in one bash process: lib.sh once, then each body', () => {
+      const text = buildHostCommand(['fetch-member-pki', 'install-pki'], { MEMBER_SECRET_ID: 'etcd-ha/demo/member/infra0' });
+      assert.equal(text.split('install_file() {').length, 2, 'lib.sh once');
+      assert.ok(text.indexOf('require_var MEMBER_SECRET_ID') < text.indexOf('require_var PKI_BUNDLE_DIR'));
+      assert.deepEqual(text.split('\n').filter((l) => /^export [A-Z_]+='/.test(l)), ["export MEMBER_SECRET_ID='etcd-ha/demo/member/infra0'"]);
+      assert.equal(buildHostCommand(['start-etcd-systemd'], {}), buildHostCommand('start-etcd-systemd', {}));
+    });
+
+    test('requires the union of the inputs minus what an earlier script produces', () => {
+      assert.deepEqual(hostCommandInputs(['fetch-member-pki', 'install-pki']), {
+        required: ['MEMBER_SECRET_ID'],
+        optional: ['ETCD_HA_ROOT', 'ETCD_HA_SERVICE_CTL', 'ETCD_BINARY', 'SECRET_REGION', 'ETCD_HA_SECRET_FETCH', 'ETCD_HA_SECRET_DIR'],
+        produces: ['PKI_BUNDLE_DIR'],
+      });
+      assert.deepEqual(hostCommandInputs(['write-etcd-config-systemd', 'start-etcd-systemd']).required, [
+        'ETCD_ENV_B64',
+        'ETCD_UNIT_B64',
+        'CLUSTER_STATE',
+        'DATA_DIR',
+      ]);
+      assert.throws(() => buildHostCommand(['fetch-member-pki', 'install-pki'], {}), /input MEMBER_SECRET_ID is required/);
+    });
+
+    test('refuses a produced input, a repeated or unknown script, an empty list and a wrong order', () => {
+      const id = { MEMBER_SECRET_ID: 'etcd-ha/demo/member/infra0' };
+      assert.throws(
+        () => buildHostCommand(['fetch-member-pki', 'install-pki'], { ...id, PKI_BUNDLE_DIR: '/tmp/x' }),
+        /PKI_BUNDLE_DIR is set by a script of this command; do not pass it/,
+      );
+      assert.throws(() => buildHostCommand(['install-pki', 'install-pki'], { PKI_BUNDLE_DIR: '/x' }), /install-pki is listed twice/);
+      assert.throws(() => buildHostCommand(['install-pki', 'fetch-member-pki'], id), /only the later fetch-member-pki produces; put fetch-member-pki first/);
+      assert.throws(() => buildHostCommand([], {}), /at least one script/);
+      assert.throws(() => buildHostCommand(['install-pki', 'nope' as 'install-pki'], { PKI_BUNDLE_DIR: '/x' }), /unknown host script "nope"/);
+    });
+
+    test('no assembled command spells out PRIVATE KEY, so that none may carry key material unnoticed', () => {
+      for (const script of HOST_SCRIPTS) {
+        const env = Object.fromEntries(HOST_SCRIPT_INPUTS[script].required.map((name) => [name, 'eA==']));
+        assert.ok(!buildHostCommand(script, env).includes('PRIVATE KEY'), script);
+      }
+    });
   });
 });

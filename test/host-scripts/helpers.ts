@@ -8,6 +8,7 @@ import { buildHostCommand, type HostScriptName } from '../../lambdas/host-script
 
 export const HOST_SCRIPTS_DIR = join(__dirname, '../../lambdas/host-scripts');
 export const SERVICE_CTL = join(__dirname, '../../lambdas/adapters/local/service-ctl.sh');
+export const READ_SECRET = join(__dirname, '../../lambdas/adapters/local/read-secret.sh');
 export const FIXTURES = join(__dirname, '../fixtures');
 
 export interface RunResult {
@@ -16,11 +17,19 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-export function runHostScript(script: HostScriptName, env: Record<string, string>): RunResult {
+/** Runs one script, or several in order in one command, as a host would; `path` replaces PATH. */
+export function runHostScript(
+  script: HostScriptName | readonly HostScriptName[],
+  env: Record<string, string>,
+  path = process.env.PATH ?? '/usr/bin:/bin',
+): RunResult {
   const result = spawnSync('bash', ['-c', buildHostCommand(script, env)], {
     encoding: 'utf8',
     timeout: 60_000,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    env: { PATH: path },
+    // stdin /dev/null: Node's pipes are socketpairs, and bash reads ~/.bashrc when stdin is a socket
+    // (as under sshd): a host script must not depend on whoever runs the tests.
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -49,17 +58,20 @@ export function installLines(stdout: string): string[] {
 
 /**
  * A stand-in command (for systemctl or kubeadm) that appends its argv to `<dir>/<name>.calls` and exits 0;
- * `is-active` exits with the number in `<dir>/<name>.active` (default 0 = active).
+ * `is-active` exits with the number in `<dir>/<name>.active` (default 0 = active); the verb in
+ * `<dir>/<name>.fail` (setFailing) fails with exit 1.
  */
 export class FakeCommand {
   readonly path: string;
   private readonly callsFile: string;
   private readonly activeFile: string;
+  private readonly failFile: string;
 
   constructor(dir: string, name: string) {
     this.path = join(dir, name);
     this.callsFile = join(dir, `${name}.calls`);
     this.activeFile = join(dir, `${name}.active`);
+    this.failFile = join(dir, `${name}.fail`);
     writeFileSync(
       this.path,
       [
@@ -68,10 +80,20 @@ export class FakeCommand {
         'if [[ "${1:-}" == is-active ]]; then',
         `  exit "$(cat '${this.activeFile}' 2>/dev/null || echo 0)"`,
         'fi',
+        `if [[ -f '${this.failFile}' && "\${1:-}" == "$(cat '${this.failFile}')" ]]; then`,
+        `  echo "${name} $1 failed (stand-in)" >&2`,
+        '  exit 1',
+        'fi',
         '',
       ].join('\n'),
     );
     chmodSync(this.path, 0o755);
+  }
+
+  /** Makes `verb` (e.g. "restart") fail from now on; undefined: nothing fails. */
+  setFailing(verb: string | undefined): void {
+    if (verb === undefined) rmSync(this.failFile, { force: true });
+    else writeFileSync(this.failFile, verb);
   }
 
   /** What `is-active` answers from now on. */
@@ -86,5 +108,6 @@ export class FakeCommand {
 
   reset(): void {
     rmSync(this.callsFile, { force: true });
+    rmSync(this.failFile, { force: true });
   }
 }

@@ -4,12 +4,16 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildHostCommand, HOST_SCRIPT_INPUTS, HOST_SCRIPTS } from '../../lambdas/host-scripts';
-import { HOST_SCRIPTS_DIR, SERVICE_CTL } from './helpers';
+import { buildHostCommand, hostCommandInputs, HOST_SCRIPT_INPUTS, HOST_SCRIPTS, type HostScriptName } from '../../lambdas/host-scripts';
+import { HOST_SCRIPTS_DIR, READ_SECRET, SERVICE_CTL } from './helpers';
 
 function shellcheck(args: string[], input?: string): { status: number | null; output: string } {
   const result = spawnSync('shellcheck', ['-x', '-s', 'bash', ...args], { encoding: 'utf8', input });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+function requiredOf(scripts: readonly HostScriptName[]): Record<string, string> {
+  return Object.fromEntries(hostCommandInputs(scripts).required.map((name) => [name, 'eA==']));
 }
 
 describe('shellcheck', () => {
@@ -18,11 +22,12 @@ describe('shellcheck', () => {
       .filter((f) => f.endsWith('.sh'))
       .map((f) => join(HOST_SCRIPTS_DIR, f)),
     SERVICE_CTL,
+    READ_SECRET,
   ];
 
-  test('finds lib.sh, every host script and service-ctl.sh', () => {
+  test('finds lib.sh, every host script, service-ctl.sh and read-secret.sh', () => {
     const names = files.map((f) => f.split('/').pop());
-    assert.deepEqual(names.sort(), ['lib.sh', ...HOST_SCRIPTS.map((s) => `${s}.sh`), 'service-ctl.sh'].sort());
+    assert.deepEqual(names.sort(), ['lib.sh', ...HOST_SCRIPTS.map((s) => `${s}.sh`), 'service-ctl.sh', 'read-secret.sh'].sort());
   });
 
   for (const file of files) {
@@ -36,6 +41,17 @@ describe('shellcheck', () => {
     test(`the assembled command of ${script} is clean`, () => {
       const env = Object.fromEntries(HOST_SCRIPT_INPUTS[script].required.map((name) => [name, 'eA==']));
       const { status, output } = shellcheck(['-'], buildHostCommand(script, env));
+      assert.equal(status, 0, output);
+    });
+  }
+
+  for (const chain of [
+    ['fetch-member-pki', 'install-pki'],
+    ['write-etcd-config-systemd', 'start-etcd-systemd'],
+    ['write-etcd-config-kubeadm', 'start-etcd-kubeadm'],
+  ] as const) {
+    test(`the assembled command of ${chain.join(' + ')} is clean`, () => {
+      const { status, output } = shellcheck(['-'], buildHostCommand(chain, requiredOf(chain)));
       assert.equal(status, 0, output);
     });
   }

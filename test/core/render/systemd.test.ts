@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseClusterSpec } from '../../../lambdas/core/spec';
 import { etcdFlags, type EtcdFlagsRequest } from '../../../lambdas/core/etcd-flags';
+import { parseEnvFile } from '../../support/env-file';
 import { envVarName, renderEtcdEnvFile, renderEtcdUnit } from '../../../lambdas/core/render/systemd';
 
 const members = [
@@ -16,20 +17,10 @@ const request = (extra: Record<string, unknown> = {}): EtcdFlagsRequest => ({
   initialCluster: members,
 });
 
-function parseEnv(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || line === '') continue;
-    const eq = line.indexOf('=');
-    env[line.slice(0, eq)] = line.slice(eq + 1).replace(/^"(.*)"$/, '$1');
-  }
-  return env;
-}
-
 describe('systemd runtime renderer', () => {
   it('writes exactly the flag set as ETCD_* variables', () => {
     const flags = etcdFlags(request());
-    const env = parseEnv(renderEtcdEnvFile(request()));
+    const env = parseEnvFile(renderEtcdEnvFile(request()));
     assert.deepEqual(env, Object.fromEntries(Object.entries(flags).map(([k, v]) => [envVarName(k), v])));
     assert.equal(env.ETCD_NAME, 'etcd-b');
     assert.equal(env.ETCD_INITIAL_CLUSTER_STATE, 'new');

@@ -1,0 +1,99 @@
+// SecretStore on one machine: each secret is a 0600 file under a 0700 directory tree, at
+// <dir>/<name> (e.g. <dir>/etcd-ha/demo/member/infra0). The local hosts read their member secret through
+// read-secret.sh, the stand-in for the aws CLI call a real host makes.
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { SpecValidationError } from '../../core/errors';
+import type { SecretPutOptions, SecretRef, SecretStore } from '../../ports';
+
+export interface FileSecretStoreProps {
+  /** Directory of the store; created 0700 on the first put. */
+  readonly dir: string;
+}
+
+const SEGMENT = /^[A-Za-z0-9._-]+$/;
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+
+/** A secret name as the store accepts it: relative segments of [A-Za-z0-9._-], none "." or "..". */
+function checkName(name: string, what = 'secret name'): void {
+  const segments = name.split('/');
+  if (name === '' || !segments.every((s) => SEGMENT.test(s) && s !== '.' && s !== '..')) {
+    throw new SpecValidationError(what, [
+      `"${name}" must be "/"-separated segments of letters, digits, ".", "_" and "-" (no empty, "." or ".." segment)`,
+    ]);
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException)?.code === 'ENOENT';
+}
+
+export class FileSecretStore implements SecretStore {
+  private readonly dir: string;
+
+  constructor(props: FileSecretStoreProps) {
+    if (!isAbsolute(props.dir)) throw new RangeError(`dir must be an absolute path, got "${props.dir}"`);
+    this.dir = resolve(props.dir);
+  }
+
+  nameFor(clusterName: string, item: string): string {
+    checkName(clusterName, 'cluster name');
+    checkName(item, 'secret item');
+    return `etcd-ha/${clusterName}/${item}`;
+  }
+
+  /** The file holding secret `name`; also its id. */
+  pathOf(name: string): string {
+    checkName(name);
+    return join(this.dir, name);
+  }
+
+  async get(name: string): Promise<string | undefined> {
+    try {
+      return readFileSync(this.pathOf(name), 'utf8');
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Writes (atomically, 0600) only when the value differs; description and tags have no local meaning. */
+  async put(name: string, value: string, _options: SecretPutOptions): Promise<SecretRef> {
+    const path = this.pathOf(name);
+    const current = await this.get(name);
+    if (current === value) {
+      if ((statSync(path).mode & 0o777) !== FILE_MODE) chmodSync(path, FILE_MODE);
+      return { name, id: path, changed: false };
+    }
+    this.ensureDirs(name.split('/').slice(0, -1));
+    const tmp = join(dirname(path), `.${name.split('/').pop()}.${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      // 'wx': a fresh file, created 0600 so that the value is never readable by others, not even briefly.
+      writeFileSync(tmp, value, { mode: FILE_MODE, flag: 'wx' });
+      chmodSync(tmp, FILE_MODE);
+      renameSync(tmp, path);
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      throw error;
+    }
+    return { name, id: path, changed: true };
+  }
+
+  /** Creates the store dir and the dirs of `segments` below it, each 0700. */
+  private ensureDirs(segments: readonly string[]): void {
+    mkdirSync(this.dir, { recursive: true, mode: DIR_MODE });
+    chmodSync(this.dir, DIR_MODE);
+    let path = this.dir;
+    for (const segment of segments) {
+      path = join(path, segment);
+      try {
+        mkdirSync(path, { mode: DIR_MODE });
+        chmodSync(path, DIR_MODE);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+    }
+  }
+}

@@ -1,0 +1,166 @@
+// HostRunner on one machine: runs the command text with `bash -c` once per host, in parallel, each with
+// the host's root dir as ETCD_HA_ROOT and service-ctl.sh standing in for systemctl. The environment is
+// built from scratch: nothing of this process's environment but PATH reaches a host script.
+import { spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { HostCommandRejectedError, HostCommandTimeoutError, HostUnreachableError } from '../../core/errors';
+import type { Host, HostCommand, HostRunResult, HostRunner } from '../../ports';
+
+export interface LocalHostRunnerProps {
+  /** systemctl stand-in (ETCD_HA_SERVICE_CTL): localScriptsPaths().serviceCtl. */
+  readonly serviceCtl: string;
+  /** Member secret fetch command (ETCD_HA_SECRET_FETCH), the secret id appended: localScriptsPaths().readSecret. */
+  readonly secretFetch: string;
+  /** Dir of the FileSecretStore that read-secret.sh reads (ETCD_HA_SECRET_DIR). */
+  readonly secretDir: string;
+  /**
+   * etcd binary service-ctl.sh starts (ETCD_BINARY).
+   * @default - etcd on PATH
+   */
+  readonly etcdBinary?: string;
+  /**
+   * How much of the end of stdout and of stderr a result keeps.
+   * @default 4096 bytes
+   */
+  readonly tailBytes?: number;
+}
+
+/** The local scripts the runner's composition root hands to it (absolute paths). */
+export function localScriptsPaths(): { readonly serviceCtl: string; readonly readSecret: string } {
+  return { serviceCtl: join(__dirname, 'service-ctl.sh'), readSecret: join(__dirname, 'read-secret.sh') };
+}
+
+/** After SIGTERM on timeout, how long before SIGKILL. */
+const KILL_GRACE_MS = 2_000;
+
+/** Keeps the last `limit` bytes written to it. */
+class Tail {
+  private chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(private readonly limit: number) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.chunks.length > 1 && this.size - this.chunks[0]!.length >= this.limit) {
+      this.size -= this.chunks.shift()!.length;
+    }
+  }
+
+  text(): string {
+    let bytes = Buffer.concat(this.chunks);
+    if (bytes.length > this.limit) bytes = bytes.subarray(bytes.length - this.limit);
+    // Do not start in the middle of a UTF-8 character.
+    let start = 0;
+    while (start < bytes.length && start < 4 && (bytes[start]! & 0xc0) === 0x80) start += 1;
+    return bytes.subarray(start).toString('utf8');
+  }
+}
+
+export class LocalHostRunner implements HostRunner {
+  private readonly props: LocalHostRunnerProps;
+  private readonly tailBytes: number;
+
+  constructor(props: LocalHostRunnerProps) {
+    for (const key of ['serviceCtl', 'secretFetch', 'secretDir'] as const) {
+      if (!props[key]?.startsWith('/')) throw new RangeError(`${key} must be an absolute path, got "${props[key]}"`);
+    }
+    this.props = props;
+    this.tailBytes = props.tailBytes ?? 4096;
+    if (!(Number.isInteger(this.tailBytes) && this.tailBytes > 0)) {
+      throw new RangeError(`tailBytes must be a positive integer, got ${this.tailBytes}`);
+    }
+  }
+
+  /**
+   * Runs `command` on every host at once and waits for all of them. A non-zero exit is returned, not thrown.
+   * @throws HostUnreachableError (before running anything) when a host has no root or its root dir is missing.
+   * @throws HostCommandTimeoutError when a host does not finish within command.timeoutSeconds (its bash and
+   *   everything in its process group are killed; etcd, started in a session of its own, is not).
+   * @throws HostCommandRejectedError for a timeout that is not a positive number.
+   */
+  async run(hosts: readonly Host[], command: HostCommand): Promise<HostRunResult[]> {
+    if (!(Number.isFinite(command.timeoutSeconds) && command.timeoutSeconds > 0)) {
+      throw new HostCommandRejectedError(`${command.title}: timeoutSeconds must be a positive number, got ${command.timeoutSeconds}`);
+    }
+    for (const host of hosts) {
+      if (host.root === undefined || host.root === '') {
+        throw new HostUnreachableError(`${command.title}: host ${host.name} (${host.address}) has no root dir: not a local host`);
+      }
+      if (!existsSync(host.root) || !statSync(host.root).isDirectory()) {
+        throw new HostUnreachableError(`${command.title}: the root dir ${host.root} of host ${host.name} (${host.address}) is missing`);
+      }
+    }
+    const settled = await Promise.allSettled(hosts.map((host) => this.runOne(host, host.root!, command)));
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failure) throw failure.reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<HostRunResult>).value);
+  }
+
+  private runOne(host: Host, root: string, command: HostCommand): Promise<HostRunResult> {
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      ETCD_HA_ROOT: root,
+      ETCD_HA_SERVICE_CTL: this.props.serviceCtl,
+      ETCD_HA_SECRET_FETCH: this.props.secretFetch,
+      ETCD_HA_SECRET_DIR: this.props.secretDir,
+      ...(this.props.etcdBinary !== undefined && { ETCD_BINARY: this.props.etcdBinary }),
+    };
+    return new Promise((resolvePromise, reject) => {
+      const stdout = new Tail(this.tailBytes);
+      const stderr = new Tail(this.tailBytes);
+      // detached: bash leads its own process group, so that a timeout kills its children as well.
+      const child = spawn('bash', ['-c', command.text], { env, cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      let timedOut = false;
+      const killGroup = (signal: NodeJS.Signals) => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, signal);
+        } catch {
+          // already gone
+        }
+      };
+      let killTimer: NodeJS.Timeout | undefined;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        killGroup('SIGTERM');
+        killTimer = setTimeout(() => {
+          killGroup('SIGKILL');
+          // A process that left the group may still hold the pipes open: stop waiting for them.
+          child.stdout.destroy();
+          child.stderr.destroy();
+        }, KILL_GRACE_MS);
+      }, command.timeoutSeconds * 1000);
+      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+      child.on('error', (error) => {
+        clearTimeout(timer);
+        clearTimeout(killTimer);
+        reject(new HostUnreachableError(`${command.title}: cannot run bash for host ${host.name}: ${error.message}`, { cause: error }));
+      });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        clearTimeout(killTimer);
+        if (timedOut) {
+          // Whatever the group left behind after SIGTERM goes too.
+          killGroup('SIGKILL');
+          const tail = stderr.text().trim();
+          reject(
+            new HostCommandTimeoutError(
+              `${command.title}: host ${host.name} (${host.address}) did not finish within ${command.timeoutSeconds} s${tail ? `; stderr (tail):\n${tail}` : ''}`,
+            ),
+          );
+          return;
+        }
+        const exitCode = code ?? 128 + signalNumber(signal);
+        resolvePromise({ host: host.name, exitCode, stdoutTail: stdout.text(), stderrTail: stderr.text() });
+      });
+    });
+  }
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  return signal === null ? 0 : (constants.signals[signal] ?? 0);
+}

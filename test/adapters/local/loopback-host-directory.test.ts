@@ -1,0 +1,63 @@
+// LoopbackHostDirectory: deterministic loopback addresses and one root dir per member.
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LoopbackHostDirectory } from '../../../lambdas/adapters/local/loopback-host-directory';
+import { SpecValidationError } from '../../../lambdas/core/errors';
+
+describe('LoopbackHostDirectory', () => {
+  const work = mkdtempSync(join(tmpdir(), 'etcd-ha-hosts-'));
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  test('member i gets firstAddress + i and the root <hostsDir>/<name>, created 0755', async () => {
+    const hostsDir = join(work, 'a');
+    const directory = new LoopbackHostDirectory({ hostsDir });
+    const hosts = await directory.resolve('demo', [{ name: 'infra0' }, { name: 'infra1' }, { name: 'infra2' }]);
+    assert.deepEqual(hosts, [
+      { name: 'infra0', address: '127.0.0.11', root: join(hostsDir, 'infra0') },
+      { name: 'infra1', address: '127.0.0.12', root: join(hostsDir, 'infra1') },
+      { name: 'infra2', address: '127.0.0.13', root: join(hostsDir, 'infra2') },
+    ]);
+    for (const host of hosts) assert.equal((statSync(host.root!).mode & 0o777).toString(8), '755');
+    assert.deepEqual(await directory.resolve('demo', [{ name: 'infra0' }, { name: 'infra1' }, { name: 'infra2' }]), hosts, 'a re-run resolves the same hosts');
+  });
+
+  test('keeps given addresses and skips them for the others; firstAddress is configurable', async () => {
+    const directory = new LoopbackHostDirectory({ hostsDir: join(work, 'b'), firstAddress: '127.0.1.254' });
+    const hosts = await directory.resolve('demo', [{ name: 'a' }, { name: 'b', address: '127.0.1.255' }, { name: 'c', address: '127.0.2.0' }, { name: 'd' }]);
+    assert.deepEqual(
+      hosts.map((h) => h.address),
+      ['127.0.1.254', '127.0.1.255', '127.0.2.0', '127.0.2.1'],
+    );
+    const skipping = await new LoopbackHostDirectory({ hostsDir: join(work, 'c') }).resolve('demo', [{ name: 'x' }, { name: 'y', address: '127.0.0.11' }]);
+    assert.deepEqual(skipping.map((h) => h.address), ['127.0.0.12', '127.0.0.11']);
+  });
+
+  test('a non-loopback address is refused naming members[i].address, and nothing is created', async () => {
+    const hostsDir = join(work, 'd');
+    const directory = new LoopbackHostDirectory({ hostsDir });
+    await assert.rejects(
+      () => directory.resolve('demo', [{ name: 'infra0' }, { name: 'infra1', address: '10.0.0.7' }]),
+      (error: unknown) => {
+        assert.ok(error instanceof SpecValidationError);
+        assert.match(error.message, /members\[1\]\.address: 10\.0\.0\.7 is not a loopback address; local mode runs members on loopback addresses only/);
+        return true;
+      },
+    );
+    assert.equal(existsSync(hostsDir), false);
+  });
+
+  test('two members given the same address are refused', async () => {
+    await assert.rejects(
+      () => new LoopbackHostDirectory({ hostsDir: join(work, 'e') }).resolve('demo', [{ name: 'a', address: '127.0.0.50' }, { name: 'b', address: '127.0.0.50' }]),
+      /members\[1\]\.address: 127\.0\.0\.50 is already given to members\[0\]/,
+    );
+  });
+
+  test('a firstAddress outside 127.0.0.0/8 is refused', () => {
+    assert.throws(() => new LoopbackHostDirectory({ hostsDir: work, firstAddress: '10.0.0.1' }), /loopback/);
+    assert.throws(() => new LoopbackHostDirectory({ hostsDir: work, firstAddress: '127.0.0' }), /loopback/);
+  });
+});

@@ -54,7 +54,7 @@ export function provisionClusterDefinition(scope: Construct, props: ProvisionClu
   const failed = new sfn.Fail(scope, 'Provision Failed', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' });
   const onError = { resultPath: '$.failure' };
 
-  const validateSpec = stepState(scope, 'Validate Spec', fns.validateSpec, { payload: { 'spec.$': '$' }, resultPath: '$' });
+  const validateSpec = stepState(scope, 'Validate Spec', fns.validateSpec, { payload: { 'spec.$': '$' } });
   const resolveHosts = stepState(scope, 'Resolve Hosts', fns.resolveHosts, {
     payload: { 'spec.$': '$.spec' },
     resultPath: '$.hosts',

@@ -9,8 +9,11 @@ import type { Construct } from 'constructs';
 export interface StepStateOptions {
   /** Fields of the state input the step receives, as JSONPath references ("spec.$": "$.spec"). */
   readonly payload: Record<string, unknown>;
-  /** Where the step's result goes in the state: "$" replaces it, DISCARD keeps the input. */
-  readonly resultPath: string;
+  /**
+   * Where the step's result goes in the state: DISCARD keeps the input.
+   * @default - the result replaces the state (no ResultPath; aws-local-stepfunctions mishandles an explicit "$")
+   */
+  readonly resultPath?: string;
   /** Retry on HostUnreachableError (SSM could not deliver; the host may still be booting). */
   readonly retryUnreachableHost?: boolean;
 }
@@ -24,7 +27,7 @@ export function stepState(scope: Construct, name: string, fn: lambda.IFunction, 
     lambdaFunction: fn,
     payloadResponseOnly: true,
     payload: sfn.TaskInput.fromObject(options.payload),
-    resultPath: options.resultPath,
+    ...(options.resultPath !== undefined && { resultPath: options.resultPath }),
   });
   if (options.retryUnreachableHost) {
     state.addRetry({

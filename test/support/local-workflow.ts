@@ -1,0 +1,75 @@
+// Runs ProvisionCluster in-process with the local adapters, in a private home, and cleans up the
+// etcd processes its simulated hosts started (by their recorded PIDs), also when a test fails.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderAsl } from '../../statemachines/render-asl';
+import { PROVISION_STEPS, provisionClusterDefinition } from '../../statemachines/provision-cluster';
+import { createProvisionSteps } from '../../lambdas/steps';
+import { localDeps } from '../../lambdas/local-runner/local-deps';
+import { localHome, type LocalHome } from '../../lambdas/local-runner/local-home';
+import { runWorkflow, type WorkflowEvent, type WorkflowResult } from '../../lambdas/local-runner/run-workflow';
+import type { StepDeps, StepHandler } from '../../lambdas/steps/deps';
+import type { HostRunner } from '../../lambdas/ports';
+import { isRunning, waitUntilGone } from './processes';
+
+export interface ProvisionRun {
+  readonly result: WorkflowResult;
+  readonly calls: Record<string, number>;
+}
+
+export class LocalWorkflowSandbox {
+  readonly home: LocalHome;
+  private readonly base: string;
+
+  constructor(readonly firstAddress: string) {
+    this.base = mkdtempSync(join(tmpdir(), 'etcd-ha-wf-'));
+    this.home = localHome({ ETCD_HA_HOME: join(this.base, 'home') });
+  }
+
+  deps(wrapRunner?: (runner: HostRunner) => HostRunner): StepDeps {
+    const deps = localDeps(this.home, { firstAddress: this.firstAddress });
+    return wrapRunner ? { ...deps, runner: wrapRunner(deps.runner) } : deps;
+  }
+
+  /** Runs the workflow; counts how often each step handler was invoked. */
+  async provision(spec: unknown, options: { deps?: StepDeps; healthCheckAttempts?: number; onEvent?: (e: WorkflowEvent) => void } = {}): Promise<ProvisionRun> {
+    const calls: Record<string, number> = {};
+    const steps = createProvisionSteps(options.deps ?? this.deps());
+    const counted = Object.fromEntries(
+      Object.entries(steps).map(([name, handler]) => [
+        name,
+        ((input: unknown) => {
+          calls[name] = (calls[name] ?? 0) + 1;
+          return handler(input);
+        }) as StepHandler,
+      ]),
+    );
+    const definition = renderAsl(PROVISION_STEPS, (scope, functions) =>
+      provisionClusterDefinition(scope, { functions, healthCheckAttempts: options.healthCheckAttempts ?? 30 }),
+    );
+    const result = await runWorkflow({ definition, steps: counted, input: spec, ...(options.onEvent && { onEvent: options.onEvent }) });
+    return { result, calls };
+  }
+
+  pidOf(host: string): number | undefined {
+    const file = join(this.home.hostsDir, host, 'run', 'etcd-ha', 'etcd.pid');
+    return existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : undefined;
+  }
+
+  async cleanUp(): Promise<void> {
+    const hosts = existsSync(this.home.hostsDir) ? readdirSync(this.home.hostsDir) : [];
+    for (const host of hosts) {
+      const pid = this.pidOf(host);
+      if (pid !== undefined && isRunning(pid)) process.kill(pid, 'SIGKILL');
+      if (pid !== undefined) await waitUntilGone(pid);
+    }
+    rmSync(this.base, { recursive: true, force: true });
+  }
+}
+
+export const threeMembers = (clusterName: string) => ({
+  clusterName,
+  runtime: 'systemd',
+  members: [{ name: 'infra0' }, { name: 'infra1' }, { name: 'infra2' }],
+});

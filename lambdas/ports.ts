@@ -146,3 +146,19 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
 }
+
+/** One membership change per cluster at a time (DynamoDB conditional write on AWS, a file locally). */
+export interface ClusterLock {
+  /**
+   * Takes the cluster's lock for `owner` (an execution name) or reports who holds it. A lock older
+   * than its TTL is stale (its execution died without releasing) and is taken over. Taking a lock
+   * the same owner already holds succeeds (a retried step converges).
+   */
+  acquire(clusterName: string, owner: string, ttlSeconds: number): Promise<LockOutcome>;
+  /** Releases the lock if `owner` holds it; releasing a lock not held is a no-op. */
+  release(clusterName: string, owner: string): Promise<void>;
+}
+
+export type LockOutcome =
+  | { readonly acquired: true; readonly tookOverFrom?: string }
+  | { readonly acquired: false; readonly heldBy: string; readonly since: string };

@@ -67,3 +67,6 @@ export class EtcdUnavailableError extends EtcdHaError {}
 export class EtcdNotReadyError extends EtcdHaError {}
 /** etcd refused a membership change for good (e.g. too many learners, unknown member). Not retried. */
 export class EtcdMemberChangeRefusedError extends EtcdHaError {}
+
+/** Another membership change holds the cluster's lock. */
+export class ClusterLockedError extends EtcdHaError {}

@@ -1,0 +1,145 @@
+// SecretStore on AWS: one Secrets Manager secret per item, "<prefix>/<cluster>/<item>", encrypted with the
+// stack's KMS key. A put writes a new version only when the value differs (the hosts and the steps read
+// AWSCURRENT), and keeps the etcd-ha tags in step with what the caller passes: the host policy matches
+// them against the instance's tags, so a stale one would let the wrong host read a member secret.
+// Values never reach a log or an error message.
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateSecretCommand,
+  type SecretsManagerClient,
+  type Tag,
+} from '@aws-sdk/client-secrets-manager';
+import { EtcdHaError, SpecValidationError } from '../../core/errors';
+import type { SecretPutOptions, SecretRef, SecretStore } from '../../ports';
+
+export interface SecretsManagerSecretStoreProps {
+  /** The Secrets Manager client, created once per module by the composition root. */
+  readonly client: SecretsManagerClient;
+  /** KMS key (ID, ARN or alias) that encrypts the secrets this store creates. */
+  readonly kmsKeyId: string;
+  /**
+   * First segment of every secret name: `<prefix>/<cluster>/<item>`. The IAM policies grant on `<prefix>/*`.
+   * @default 'etcd-ha'
+   */
+  readonly prefix?: string;
+}
+
+/** Tag keys this store owns: one of them on a secret but absent from a put is removed by that put. */
+export const MANAGED_TAG_PREFIX = 'etcd-ha:';
+
+/** Secrets Manager's limit on a secret value (SecretString), in bytes. */
+export const SECRET_VALUE_MAX_BYTES = 65_536;
+
+/** Characters Secrets Manager accepts in a name, one "/"-separated segment at a time. */
+const SEGMENT = /^[A-Za-z0-9_+=.@-]+$/;
+const NAME_MAX_CHARS = 512;
+
+function checkSegments(value: string, what: string): void {
+  const segments = value.split('/');
+  if (value === '' || !segments.every((s) => SEGMENT.test(s) && s !== '.' && s !== '..')) {
+    throw new SpecValidationError(what, [
+      `"${value}" must be "/"-separated segments of letters, digits and "_+=.@-" (no empty, "." or ".." segment)`,
+    ]);
+  }
+}
+
+function errorName(error: unknown): string | undefined {
+  return (error as { name?: string } | undefined)?.name;
+}
+
+export class SecretsManagerSecretStore implements SecretStore {
+  private readonly client: SecretsManagerClient;
+  private readonly kmsKeyId: string;
+  private readonly prefix: string;
+
+  constructor(props: SecretsManagerSecretStoreProps) {
+    if (props.kmsKeyId.trim() === '') throw new RangeError('kmsKeyId must name a KMS key (ID, ARN or alias), got ""');
+    const prefix = props.prefix ?? 'etcd-ha';
+    checkSegments(prefix, 'secret name prefix');
+    this.client = props.client;
+    this.kmsKeyId = props.kmsKeyId;
+    this.prefix = prefix;
+  }
+
+  nameFor(clusterName: string, item: string): string {
+    checkSegments(clusterName, 'cluster name');
+    checkSegments(item, 'secret item');
+    const name = `${this.prefix}/${clusterName}/${item}`;
+    if (name.length > NAME_MAX_CHARS) {
+      throw new SpecValidationError('secret name', [`"${name}" has ${name.length} characters; Secrets Manager allows ${NAME_MAX_CHARS}`]);
+    }
+    return name;
+  }
+
+  /** The current (AWSCURRENT) value, or undefined when there is no such secret. */
+  async get(name: string): Promise<string | undefined> {
+    try {
+      const answer = await this.client.send(new GetSecretValueCommand({ SecretId: name }));
+      if (answer.SecretString !== undefined) return answer.SecretString;
+      if (answer.SecretBinary !== undefined) return Buffer.from(answer.SecretBinary).toString('utf8');
+      return undefined;
+    } catch (error) {
+      if (errorName(error) === 'ResourceNotFoundException') return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Creates the secret (KMS key, description, tags), or else updates it: a new version only when the value
+   * differs, the description when it differs, the given tags set and other `etcd-ha:` tags removed.
+   * @returns the name, the secret's ARN, and whether a version was written.
+   */
+  async put(name: string, value: string, options: SecretPutOptions): Promise<SecretRef> {
+    const bytes = Buffer.byteLength(value, 'utf8');
+    if (bytes > SECRET_VALUE_MAX_BYTES) {
+      throw new EtcdHaError(`secret ${name}: the value has ${bytes} bytes; Secrets Manager allows ${SECRET_VALUE_MAX_BYTES}`);
+    }
+    const tags = Object.entries(options.tags ?? {}).map(([Key, Value]): Tag => ({ Key, Value }));
+    try {
+      const created = await this.client.send(
+        new CreateSecretCommand({
+          Name: name,
+          SecretString: value,
+          KmsKeyId: this.kmsKeyId,
+          Description: options.description,
+          ...(tags.length > 0 && { Tags: tags }),
+        }),
+      );
+      return { name, id: created.ARN!, changed: true };
+    } catch (error) {
+      if (errorName(error) !== 'ResourceExistsException') throw error;
+    }
+    return this.update(name, value, options, tags);
+  }
+
+  private async update(name: string, value: string, options: SecretPutOptions, tags: readonly Tag[]): Promise<SecretRef> {
+    const [described, current] = await Promise.all([
+      this.client.send(new DescribeSecretCommand({ SecretId: name })),
+      this.get(name),
+    ]);
+    const arn = described.ARN!;
+
+    let changed = false;
+    if (current !== value) {
+      await this.client.send(new PutSecretValueCommand({ SecretId: arn, SecretString: value }));
+      changed = true;
+    }
+    if ((described.Description ?? '') !== options.description) {
+      await this.client.send(new UpdateSecretCommand({ SecretId: arn, Description: options.description }));
+    }
+
+    const present = new Map((described.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+    const toSet = tags.filter((t) => present.get(t.Key!) !== t.Value);
+    const wanted = new Set(tags.map((t) => t.Key));
+    const toRemove = [...present.keys()].filter((key) => key.startsWith(MANAGED_TAG_PREFIX) && !wanted.has(key));
+    if (toSet.length > 0) await this.client.send(new TagResourceCommand({ SecretId: arn, Tags: toSet }));
+    if (toRemove.length > 0) await this.client.send(new UntagResourceCommand({ SecretId: arn, TagKeys: toRemove }));
+
+    return { name, id: arn, changed };
+  }
+}

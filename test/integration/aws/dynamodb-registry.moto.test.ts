@@ -1,0 +1,137 @@
+// DynamoDbClusterRegistry and DynamoDbClusterLock against moto_server: one table keyed by `pk` holds both,
+// as the stack creates it (REGISTRY_TABLE_KEY). The lock runs the cases shared with the local file lock.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDbClusterLock, DynamoDbClusterRegistry, REGISTRY_TABLE_KEY } from '../../../lambdas/adapters/aws/dynamodb-registry';
+import { SpecValidationError } from '../../../lambdas/core/errors';
+import type { ClusterRecord } from '../../../lambdas/ports';
+import { CLUSTER_LOCK_CASES, ManualClock } from '../../support/cluster-lock-cases';
+import { startMoto, type Moto } from '../../support/moto';
+
+const TABLE = 'etcd-ha-registry';
+
+const record = (clusterName: string, updatedAt: string, instanceIds: readonly string[] = ['i-0aaaaaaaaaaaaaaa0']): ClusterRecord => ({
+  clusterName,
+  runtime: 'kubeadm',
+  members: instanceIds.map((instanceId, i) => ({ name: `infra${i}`, id: String(1000 + i), address: `10.0.0.${10 + i}`, instanceId })),
+  secrets: { ca: `etcd-ha/${clusterName}/ca` },
+  updatedAt,
+  spec: { clusterName, members: instanceIds.map((instanceId, i) => ({ name: `infra${i}`, instanceId })) },
+});
+
+describe('DynamoDB registry and lock against moto_server', () => {
+  let moto: Moto | undefined;
+  let client: DynamoDBClient;
+
+  before(async () => {
+    moto = await startMoto();
+    client = new DynamoDBClient(moto.clientConfig);
+    await client.send(
+      new CreateTableCommand({
+        TableName: TABLE,
+        KeySchema: [{ AttributeName: REGISTRY_TABLE_KEY.partitionKey, KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: REGISTRY_TABLE_KEY.partitionKey, AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  });
+
+  after(async () => {
+    client?.destroy();
+    await moto?.stop();
+  });
+
+  describe('DynamoDbClusterRegistry', () => {
+    const registry = () => new DynamoDbClusterRegistry({ client, tableName: TABLE });
+
+    it('get of an unknown cluster is undefined', async () => {
+      assert.equal(await registry().get('nothing-here'), undefined);
+    });
+
+    it('put then get round-trips the record; a second put replaces it', async () => {
+      await registry().put(record('demo', '2025-01-01T00:00:00.000Z'));
+      assert.deepEqual(await registry().get('demo'), record('demo', '2025-01-01T00:00:00.000Z'));
+      await registry().put(record('demo', '2025-01-02T00:00:00.000Z'));
+      assert.deepEqual(await registry().get('demo'), record('demo', '2025-01-02T00:00:00.000Z'));
+
+      const item = (await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'cluster#demo' } } }))).Item;
+      assert.equal(item?.clusterName?.S, 'demo');
+      assert.equal(item?.updatedAt?.S, '2025-01-02T00:00:00.000Z');
+      assert.deepEqual(item?.instanceIds?.SS, ['i-0aaaaaaaaaaaaaaa0']);
+    });
+
+    it('finds a cluster by the instance of one of its members, and a record without instances has no set', async () => {
+      await registry().put(record('east', 'x', ['i-0e00000000000000a', 'i-0e00000000000000b']));
+      await registry().put(record('west', 'x', ['i-0f00000000000000a']));
+      await registry().put(record('local', 'x', []));
+      assert.equal((await registry().findByInstanceId('i-0e00000000000000b'))?.clusterName, 'east');
+      assert.equal((await registry().findByInstanceId('i-0f00000000000000a'))?.clusterName, 'west');
+      assert.equal(await registry().findByInstanceId('i-0000000000000dead'), undefined);
+      const local = (await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'cluster#local' } } }))).Item;
+      assert.equal(local?.instanceIds, undefined);
+    });
+
+    it('pages through a Scan that stops at its 1 MB limit', async () => {
+      // ~40 KB records: the matching one sits past the first page of moto's 1 MB Scan.
+      const bulky = (name: string, instanceId: string): ClusterRecord => ({ ...record(name, 'x', [instanceId]), spec: { padding: 'p'.repeat(40_000) } });
+      for (let i = 0; i < 40; i += 1) await registry().put(bulky(`bulk${i}`, `i-0b${String(i).padStart(15, '0')}`));
+      const firstPage = await client.send(new ScanCommand({ TableName: TABLE }));
+      assert.ok(firstPage.LastEvaluatedKey, 'the table no longer fits one Scan page');
+      const found = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => registry().findByInstanceId(`i-0b${String(i).padStart(15, '0')}`)),
+      );
+      assert.deepEqual(found.map((r) => r?.clusterName), Array.from({ length: 40 }, (_, i) => `bulk${i}`));
+    });
+
+    it('a record that is not valid JSON or is for another cluster is an error naming its key', async () => {
+      await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'cluster#broken' }, record: { S: '{not json' } } }));
+      await assert.rejects(() => registry().get('broken'), /cluster#broken in table etcd-ha-registry is not valid JSON/);
+      await client.send(
+        new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'cluster#other' }, record: { S: JSON.stringify(record('demo', 'x')) } } }),
+      );
+      await assert.rejects(() => registry().get('other'), /is for cluster "demo", not "other"/);
+    });
+
+    it('refuses a cluster name that is not a DNS-1123 label, and a table name DynamoDB would refuse', async () => {
+      await assert.rejects(() => registry().get('../x'), SpecValidationError);
+      await assert.rejects(() => registry().put({ ...record('demo', 'x'), clusterName: 'a/b' }), SpecValidationError);
+      assert.throws(() => new DynamoDbClusterRegistry({ client, tableName: 'a b' }), /tableName must be .* got "a b"/);
+    });
+  });
+
+  describe('DynamoDbClusterLock', () => {
+    CLUSTER_LOCK_CASES.forEach((c, i) => {
+      it(c.title, async () => {
+        const clock = new ManualClock();
+        await c.run(new DynamoDbClusterLock({ client, tableName: TABLE, now: clock.now }), clock, `lock${i}`);
+      });
+    });
+
+    it('keeps the lock as one item beside the record, with owner, acquiredAt and expiresAt (epoch s)', async () => {
+      const clock = new ManualClock('2025-06-01T12:00:00.000Z');
+      const lock = new DynamoDbClusterLock({ client, tableName: TABLE, now: clock.now });
+      await lock.acquire('demo', 'exec-a', 600);
+      const item = (await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'lock#demo' } } }))).Item;
+      assert.deepEqual(item, {
+        pk: { S: 'lock#demo' },
+        clusterName: { S: 'demo' },
+        owner: { S: 'exec-a' },
+        acquiredAt: { S: '2025-06-01T12:00:00.000Z' },
+        expiresAt: { N: String(Date.parse('2025-06-01T12:00:00.000Z') / 1000 + 600) },
+      });
+      await lock.release('demo', 'exec-a');
+      assert.equal((await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'lock#demo' } } }))).Item, undefined);
+      assert.ok(await new DynamoDbClusterRegistry({ client, tableName: TABLE }).get('demo'), 'the record stays');
+    });
+
+    it('of 8 concurrent acquires of one lock, exactly one succeeds and the others name it', async () => {
+      const lock = new DynamoDbClusterLock({ client, tableName: TABLE });
+      const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => lock.acquire('race', `exec-${i}`, 60)));
+      const winners = outcomes.filter((o) => o.acquired);
+      assert.equal(winners.length, 1, JSON.stringify(outcomes));
+      const winner = outcomes.findIndex((o) => o.acquired);
+      assert.ok(outcomes.every((o) => o.acquired || o.heldBy === `exec-${winner}`), JSON.stringify(outcomes));
+    });
+  });
+});

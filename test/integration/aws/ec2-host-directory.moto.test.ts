@@ -1,0 +1,163 @@
+// Ec2HostDirectory against moto_server: instances launched in moto's EC2, then resolved, stopped,
+// terminated and asked for by unknown IDs. DescribeInstances calls are counted with a middleware.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { EC2Client, RunInstancesCommand, StopInstancesCommand, TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import { Ec2HostDirectory, instanceArn } from '../../../lambdas/adapters/aws/ec2-host-directory';
+import { HostNotFoundError, SpecValidationError } from '../../../lambdas/core/errors';
+import type { Member } from '../../../lambdas/core/spec';
+import { startMoto, type Moto } from '../../support/moto';
+
+describe('Ec2HostDirectory against moto_server', () => {
+  let moto: Moto | undefined;
+  let ec2: EC2Client;
+  let describeCalls = 0;
+
+  /** `count` untagged instances in one RunInstances call. */
+  const launch = async (count: number): Promise<Instance[]> => {
+    const answer = await ec2.send(new RunInstancesCommand({ ImageId: 'ami-12c6146b', InstanceType: 't3.micro', MinCount: count, MaxCount: count }));
+    const instances = answer.Instances ?? [];
+    assert.equal(instances.length, count);
+    return instances;
+  };
+  /** One instance tagged Name=`name`, as an operator would launch a member's host. */
+  const launchNamed = async (name: string): Promise<Instance> => {
+    const answer = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: 'ami-12c6146b',
+        InstanceType: 't3.micro',
+        MinCount: 1,
+        MaxCount: 1,
+        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: name }] }],
+      }),
+    );
+    return answer.Instances![0]!;
+  };
+  const directory = () => new Ec2HostDirectory({ ec2 });
+  const errorOf = async (promise: Promise<unknown>): Promise<Error> => {
+    try {
+      await promise;
+    } catch (error) {
+      return error as Error;
+    }
+    assert.fail('expected a rejection');
+  };
+
+  before(async () => {
+    moto = await startMoto();
+    ec2 = new EC2Client(moto.clientConfig);
+    ec2.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'DescribeInstancesCommand') describeCalls += 1;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countDescribeInstances' },
+    );
+  });
+
+  after(async () => {
+    ec2?.destroy();
+    await moto?.stop();
+  });
+
+  it('resolves members to their instances: private IP as the address, the instance ID kept, in one call', async () => {
+    const instances = await Promise.all(['infra0', 'infra1', 'infra2'].map(launchNamed));
+    const members: Member[] = instances.map((instance, i) => ({ name: `infra${i}`, instanceId: instance.InstanceId! }));
+    const before = describeCalls;
+    const hosts = await directory().resolve('demo', members);
+    assert.equal(describeCalls - before, 1);
+    assert.deepEqual(
+      hosts,
+      instances.map((instance, i) => ({ name: `infra${i}`, address: instance.PrivateIpAddress!, instanceId: instance.InstanceId! })),
+    );
+    assert.ok(hosts.every((h) => /^\d+\.\d+\.\d+\.\d+$/.test(h.address)));
+  });
+
+  it("keeps a member's own address when it is the instance's private IP", async () => {
+    const instance = await launchNamed('infra0');
+    const [host] = await directory().resolve('demo', [{ name: 'infra0', instanceId: instance.InstanceId!, address: instance.PrivateIpAddress! }]);
+    assert.deepEqual(host, { name: 'infra0', address: instance.PrivateIpAddress!, instanceId: instance.InstanceId! });
+  });
+
+  it('refuses a member address that is not a private IP of its instance, naming members[i].address', async () => {
+    const [a, b] = await launch(2);
+    const error = await errorOf(
+      directory().resolve('demo', [
+        { name: 'infra0', instanceId: a!.InstanceId! },
+        { name: 'infra1', instanceId: b!.InstanceId!, address: '192.0.2.77' },
+      ]),
+    );
+    assert.ok(error instanceof SpecValidationError, String(error));
+    assert.deepEqual(error.problems, [`members[1].address: 192.0.2.77 is not a private IP of ${b!.InstanceId} (it has ${b!.PrivateIpAddress})`]);
+  });
+
+  it('refuses members without an instance ID before calling EC2', async () => {
+    const before = describeCalls;
+    const error = await errorOf(
+      directory().resolve('demo', [
+        { name: 'infra0', instanceId: 'i-0123456789abcdef0' },
+        { name: 'infra1', address: '10.0.0.11' },
+        { name: 'infra2' },
+      ]),
+    );
+    assert.ok(error instanceof SpecValidationError, String(error));
+    assert.deepEqual(error.problems, [
+      'members[1].instanceId: required on AWS (the workflow reaches hosts through SSM)',
+      'members[2].instanceId: required on AWS (the workflow reaches hosts through SSM)',
+    ]);
+    assert.equal(describeCalls, before);
+  });
+
+  it('a stopped or terminated instance is HostNotFoundError naming the member, the instance and its state', async () => {
+    const [running, stopped, terminated] = await launch(3);
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [stopped!.InstanceId!] }));
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [terminated!.InstanceId!] }));
+    const error = await errorOf(
+      directory().resolve('demo', [
+        { name: 'infra0', instanceId: running!.InstanceId! },
+        { name: 'infra1', instanceId: stopped!.InstanceId! },
+        { name: 'infra2', instanceId: terminated!.InstanceId! },
+      ]),
+    );
+    assert.ok(error instanceof HostNotFoundError, String(error));
+    assert.equal(error.name, 'HostNotFoundError');
+    assert.match(error.message, new RegExp(`member "infra1": instance ${stopped!.InstanceId} is stopped`));
+    assert.match(error.message, new RegExp(`member "infra2": instance ${terminated!.InstanceId} is terminated`));
+    assert.doesNotMatch(error.message, /infra0/);
+  });
+
+  it('an unknown instance is HostNotFoundError naming the member and the instance, also among known ones', async () => {
+    const [known] = await launch(1);
+    const alone = await errorOf(directory().resolve('demo', [{ name: 'infra0', instanceId: 'i-0123456789abcdef0' }]));
+    assert.ok(alone instanceof HostNotFoundError, String(alone));
+    assert.match(alone.message, /member "infra0": instance i-0123456789abcdef0 does not exist/);
+
+    const mixed = await errorOf(
+      directory().resolve('demo', [
+        { name: 'infra0', instanceId: known!.InstanceId! },
+        { name: 'infra1', instanceId: 'i-0aaaaaaaaaaaaaaa1' },
+        { name: 'infra2', instanceId: 'i-0aaaaaaaaaaaaaaa2' },
+      ]),
+    );
+    assert.ok(mixed instanceof HostNotFoundError, String(mixed));
+    assert.match(mixed.message, /member "infra1": instance i-0aaaaaaaaaaaaaaa1 does not exist/);
+    assert.match(mixed.message, /member "infra2": instance i-0aaaaaaaaaaaaaaa2 does not exist/);
+    assert.doesNotMatch(mixed.message, /infra0/);
+  });
+
+  // ~15 s: moto takes ~12 s to launch 1,001 instances.
+  it('asks for more than 1,000 instances in calls of at most 1,000 IDs', async () => {
+    const instances = await launch(1001);
+    const members: Member[] = instances.map((instance, i) => ({ name: `node${i}`, instanceId: instance.InstanceId! }));
+    const before = describeCalls;
+    const hosts = await directory().resolve('big', members);
+    assert.equal(describeCalls - before, 2);
+    assert.deepEqual(hosts.map((h) => h.instanceId), members.map((m) => m.instanceId));
+  });
+
+  it('instanceArn builds the ARN in the region\'s partition', () => {
+    assert.equal(instanceArn('us-east-1', '123456789012', 'i-0123456789abcdef0'), 'arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0');
+    assert.equal(instanceArn('cn-north-1', '123456789012', 'i-0123456789abcdef0'), 'arn:aws-cn:ec2:cn-north-1:123456789012:instance/i-0123456789abcdef0');
+    assert.equal(instanceArn('us-gov-west-1', '123456789012', 'i-0123456789abcdef0'), 'arn:aws-us-gov:ec2:us-gov-west-1:123456789012:instance/i-0123456789abcdef0');
+  });
+});

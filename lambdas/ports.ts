@@ -107,6 +107,8 @@ export interface EtcdAdmin {
   memberRemove(endpoints: readonly string[], id: string): Promise<{ readonly members: readonly ClusterMember[]; readonly removed: boolean }>;
   /** Promotes a learner; a member that is already a voter gives `promoted: false`. */
   memberPromote(endpoints: readonly string[], id: string): Promise<{ readonly members: readonly ClusterMember[]; readonly promoted: boolean }>;
+  /** Streams a snapshot of the backend from the first endpoint that answers into `sink`. */
+  snapshot(endpoints: readonly string[], sink: (chunks: AsyncIterable<Uint8Array>) => Promise<void>): Promise<{ readonly endpoint: string }>;
   close(): Promise<void>;
 }
 
@@ -133,6 +135,8 @@ export interface ClusterRecord {
 
 export interface ClusterRegistry {
   get(clusterName: string): Promise<ClusterRecord | undefined>;
+  /** The cluster that has a member on this EC2 instance (an EventBridge event names only the instance). */
+  findByInstanceId(instanceId: string): Promise<ClusterRecord | undefined>;
   put(record: ClusterRecord): Promise<void>;
 }
 
@@ -162,3 +166,8 @@ export interface ClusterLock {
 export type LockOutcome =
   | { readonly acquired: true; readonly tookOverFrom?: string }
   | { readonly acquired: false; readonly heldBy: string; readonly since: string };
+
+/** Where Snapshot Before Change keeps the backend snapshot (S3 on AWS, a directory locally). */
+export interface SnapshotStore {
+  save(clusterName: string, name: string, chunks: AsyncIterable<Uint8Array>): Promise<{ readonly location: string; readonly bytes: number }>;
+}

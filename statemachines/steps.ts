@@ -16,6 +16,16 @@ export interface StepStateOptions {
   readonly resultPath?: string;
   /** Retry on HostUnreachableError (SSM could not deliver; the host may still be booting). */
   readonly retryUnreachableHost?: boolean;
+  /** Further retries, each on errors the steps name (never States.ALL). */
+  readonly retries?: readonly NamedRetry[];
+}
+
+export interface NamedRetry {
+  readonly errors: readonly string[];
+  readonly intervalSeconds: number;
+  readonly maxAttempts: number;
+  /** @default 1.5 */
+  readonly backoffRate?: number;
 }
 
 /**
@@ -35,6 +45,15 @@ export function stepState(scope: Construct, name: string, fn: lambda.IFunction, 
       interval: Duration.seconds(10),
       backoffRate: 2,
       maxAttempts: 3,
+    });
+  }
+  for (const retry of options.retries ?? []) {
+    if (retry.errors.some((e) => e.startsWith('States.'))) throw new Error(`retry on ${retry.errors.join(', ')}: retry only errors the steps name`);
+    state.addRetry({
+      errors: [...retry.errors],
+      interval: Duration.seconds(retry.intervalSeconds),
+      maxAttempts: retry.maxAttempts,
+      backoffRate: retry.backoffRate ?? 1.5,
     });
   }
   return state;

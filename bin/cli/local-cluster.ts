@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import type { ClusterRecord } from '../../lambdas/ports';
 import { localHome, type LocalHome } from '../../lambdas/local-runner/local-home';
 import { localDeps } from '../../lambdas/local-runner/local-deps';
-import type { StepDeps } from '../../lambdas/steps/deps';
+import type { ReplaceDeps } from '../../lambdas/steps/replace';
 import { UsageError } from './output';
 
 export interface LocalContext {
   readonly home: LocalHome;
-  readonly deps: StepDeps;
+  readonly deps: ReplaceDeps;
 }
 
 export function localContext(env: NodeJS.ProcessEnv = process.env): LocalContext {

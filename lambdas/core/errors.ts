@@ -70,3 +70,9 @@ export class EtcdMemberChangeRefusedError extends EtcdHaError {}
 
 /** Another membership change holds the cluster's lock. */
 export class ClusterLockedError extends EtcdHaError {}
+
+/** Too few healthy members to commit a membership change: only a restore from a snapshot helps. */
+export class QuorumLostError extends EtcdHaError {}
+
+/** The member to replace still answers and is healthy (retried briefly: an instance that is stopping still runs etcd). */
+export class MemberStillHealthyError extends EtcdHaError {}

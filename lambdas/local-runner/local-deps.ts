@@ -2,12 +2,14 @@
 // secrets in 0600 files, hosts as directories on loopback addresses, etcd started by the host scripts.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { StepDeps } from '../steps/deps';
+import type { ReplaceDeps } from '../steps/replace';
 import type { Logger } from '../ports';
 import { FileSecretStore } from '../adapters/local/file-secret-store';
 import { LoopbackHostDirectory } from '../adapters/local/loopback-host-directory';
 import { LocalHostRunner, localScriptsPaths } from '../adapters/local/local-host-runner';
 import { FileClusterRegistry } from '../adapters/local/file-cluster-registry';
+import { FileClusterLock } from '../adapters/local/file-cluster-lock';
+import { DirSnapshotStore } from '../adapters/local/dir-snapshot-store';
 import { Etcd3AdminFactory } from '../adapters/etcd/etcd3-admin';
 import type { LocalHome } from './local-home';
 
@@ -24,7 +26,7 @@ function fileLogger(path: string): Logger {
   return { info: (m, f) => write('info', m, f), warn: (m, f) => write('warn', m, f) };
 }
 
-export function localDeps(home: LocalHome, options: LocalDepsOptions = {}): StepDeps {
+export function localDeps(home: LocalHome, options: LocalDepsOptions = {}): ReplaceDeps {
   const scripts = localScriptsPaths();
   return {
     secrets: new FileSecretStore({ dir: home.secretsDir }),
@@ -32,6 +34,8 @@ export function localDeps(home: LocalHome, options: LocalDepsOptions = {}): Step
     directory: new LoopbackHostDirectory({ hostsDir: home.hostsDir, ...(options.firstAddress && { firstAddress: options.firstAddress }) }),
     etcd: new Etcd3AdminFactory(),
     registry: new FileClusterRegistry({ dir: home.registryDir }),
+    lock: new FileClusterLock({ dir: home.locksDir }),
+    snapshots: new DirSnapshotStore({ dir: home.snapshotsDir }),
     clock: { now: () => new Date() },
     log: fileLogger(home.stepLog),
     hostCommandTimeoutSeconds: options.hostCommandTimeoutSeconds ?? 60,

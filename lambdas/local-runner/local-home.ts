@@ -1,6 +1,6 @@
 // Where local mode keeps its state: one directory per machine user, overridable for tests.
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface LocalHome {
   readonly dir: string;
@@ -10,10 +10,12 @@ export interface LocalHome {
   /** Client certificate files for etcdctl (`etcd-ha local env`). */
   readonly clientDir: string;
   readonly stepLog: string;
+  readonly locksDir: string;
+  readonly snapshotsDir: string;
 }
 
 export function localHome(env: NodeJS.ProcessEnv = process.env): LocalHome {
-  const dir = env.ETCD_HA_HOME ?? join(homedir(), '.etcd-ha', 'local');
+  const dir = resolve(env.ETCD_HA_HOME ?? join(homedir(), '.etcd-ha', 'local'));
   return {
     dir,
     secretsDir: join(dir, 'secrets'),
@@ -21,5 +23,7 @@ export function localHome(env: NodeJS.ProcessEnv = process.env): LocalHome {
     registryDir: join(dir, 'registry'),
     clientDir: join(dir, 'client'),
     stepLog: join(dir, 'steps.log'),
+    locksDir: join(dir, 'locks'),
+    snapshotsDir: join(dir, 'snapshots'),
   };
 }

@@ -1,6 +1,7 @@
 // Runs a workflow definition (rendered from the same CDK chain lib/ deploys) in a local Step
 // Functions interpreter, each Lambda task answered by the step handler it names.
 import './polyfill';
+import { randomBytes } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { allStates, stepOfState, type AslDefinition } from '../../statemachines/render-asl';
 import type { StepHandler } from '../steps/deps';
@@ -26,9 +27,11 @@ export interface RunWorkflowOptions {
   readonly input: unknown;
   /** Milliseconds each Wait state pauses locally (the deployed workflow waits its seconds). */
   readonly waitMs?: number;
-  /** Milliseconds before each retry locally. */
+  /** Milliseconds before each retry of an error that does not wait for etcd (see localRetryIntervals). */
   readonly retryMs?: number;
   readonly onEvent?: (event: WorkflowEvent) => void;
+  /** `$$.Execution.Name` (the deployed workflows use it as the lock owner). */
+  readonly executionName?: string;
 }
 
 export interface WorkflowResult {
@@ -41,10 +44,25 @@ export interface WorkflowResult {
   readonly events: readonly WorkflowEvent[];
 }
 
+interface Retrier {
+  readonly ErrorEquals: readonly string[];
+}
+
+/**
+ * Retries that wait for something outside etcd (Lambda service hiccups, an SSM agent, another
+ * execution's lock) are shortened locally; retries that wait for etcd itself (a learner catching up,
+ * the ~5 s after a membership change) keep the definition's real timing (-1: no override).
+ */
+const SHORTENED_LOCALLY = /^(Lambda\.|HostUnreachableError$|ClusterLockedError$)/;
+
+function localRetryIntervals(retriers: readonly Retrier[], ms: number): number[] {
+  return retriers.map((r) => (r.ErrorEquals.every((e) => SHORTENED_LOCALLY.test(e)) ? ms : -1));
+}
+
 export async function runWorkflow(options: RunWorkflowOptions): Promise<WorkflowResult> {
   const taskResourceLocalHandlers: Record<string, (input: never) => Promise<unknown>> = {};
   const waitTimeOverrides: Record<string, number> = {};
-  const retryIntervalOverrides: Record<string, number> = {};
+  const retryIntervalOverrides: Record<string, number | number[]> = {};
   for (const [name, state] of allStates(options.definition)) {
     const step = stepOfState(state);
     if (step !== undefined) {
@@ -53,11 +71,12 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       taskResourceLocalHandlers[name] = (input) => handler(input);
     }
     if (state.Type === 'Wait') waitTimeOverrides[name] = options.waitMs ?? 200;
-    if (Array.isArray(state.Retry)) retryIntervalOverrides[name] = options.retryMs ?? 50;
+    if (Array.isArray(state.Retry)) retryIntervalOverrides[name] = localRetryIntervals(state.Retry as Retrier[], options.retryMs ?? 50);
   }
   const machine = new StateMachine(options.definition as never, { validationOptions: { checkArn: false } });
   const execution = machine.run(options.input as never, {
     overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, waitTimeOverrides, retryIntervalOverrides },
+    context: { Execution: { Name: options.executionName ?? `local-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}` } },
   });
   const events: WorkflowEvent[] = [];
   let transitions = 0;

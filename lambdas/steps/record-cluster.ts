@@ -24,7 +24,8 @@ export function makeRecordCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'l
       members: hosts.map((h) => ({ name: h.name, id: ids.get(h.name)?.id ?? '', address: h.address, ...(h.instanceId && { instanceId: h.instanceId }) })),
       secrets: { ca: pki.ca, healthcheckClient: pki.healthcheckClient, apiserverEtcdClient: pki.apiserverEtcdClient, ...pki.members },
       updatedAt: deps.clock.now().toISOString(),
-      spec,
+      // The spec as it now stands: a replacement changes its member list.
+      spec: { ...spec, members: hosts.map((h) => ({ name: h.name, address: h.address, ...(h.instanceId && { instanceId: h.instanceId }) })) },
     });
     deps.log.info('cluster recorded', { cluster: spec.clusterName });
     return {

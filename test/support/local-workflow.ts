@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderAsl } from '../../statemachines/render-asl';
 import { PROVISION_STEPS, provisionClusterDefinition } from '../../statemachines/provision-cluster';
+import { REPLACE_STEPS, replaceMemberDefinition } from '../../statemachines/replace-member';
+import { createReplaceSteps, type ReplaceDeps } from '../../lambdas/steps/replace';
 import { createProvisionSteps } from '../../lambdas/steps';
 import { localDeps } from '../../lambdas/local-runner/local-deps';
 import { localHome, type LocalHome } from '../../lambdas/local-runner/local-home';
@@ -27,7 +29,7 @@ export class LocalWorkflowSandbox {
     this.home = localHome({ ETCD_HA_HOME: join(this.base, 'home') });
   }
 
-  deps(wrapRunner?: (runner: HostRunner) => HostRunner): StepDeps {
+  deps(wrapRunner?: (runner: HostRunner) => HostRunner): ReplaceDeps {
     const deps = localDeps(this.home, { firstAddress: this.firstAddress });
     return wrapRunner ? { ...deps, runner: wrapRunner(deps.runner) } : deps;
   }
@@ -35,20 +37,32 @@ export class LocalWorkflowSandbox {
   /** Runs the workflow; counts how often each step handler was invoked. */
   async provision(spec: unknown, options: { deps?: StepDeps; healthCheckAttempts?: number; onEvent?: (e: WorkflowEvent) => void } = {}): Promise<ProvisionRun> {
     const calls: Record<string, number> = {};
-    const steps = createProvisionSteps(options.deps ?? this.deps());
-    const counted = Object.fromEntries(
-      Object.entries(steps).map(([name, handler]) => [
-        name,
-        ((input: unknown) => {
-          calls[name] = (calls[name] ?? 0) + 1;
-          return handler(input);
-        }) as StepHandler,
-      ]),
-    );
+    const counted = counting(createProvisionSteps(options.deps ?? this.deps()), calls);
     const definition = renderAsl(PROVISION_STEPS, (scope, functions) =>
       provisionClusterDefinition(scope, { functions, healthCheckAttempts: options.healthCheckAttempts ?? 30 }),
     );
     const result = await runWorkflow({ definition, steps: counted, input: spec, ...(options.onEvent && { onEvent: options.onEvent }) });
+    return { result, calls };
+  }
+
+  /** Runs ReplaceMember; counts how often each step handler was invoked. */
+  async replace(
+    input: unknown,
+    options: { deps?: ReplaceDeps; executionName?: string; retryMs?: number; lockWaitAttempts?: number; healthCheckAttempts?: number; onEvent?: (e: WorkflowEvent) => void } = {},
+  ): Promise<ProvisionRun> {
+    const calls: Record<string, number> = {};
+    const steps = counting(createReplaceSteps(options.deps ?? this.deps()), calls);
+    const definition = renderAsl(REPLACE_STEPS, (scope, functions) =>
+      replaceMemberDefinition(scope, { functions, lockWaitAttempts: options.lockWaitAttempts ?? 10, healthCheckAttempts: options.healthCheckAttempts ?? 30 }),
+    );
+    const result = await runWorkflow({
+      definition,
+      steps,
+      input,
+      ...(options.executionName && { executionName: options.executionName }),
+      ...(options.retryMs !== undefined && { retryMs: options.retryMs }),
+      ...(options.onEvent && { onEvent: options.onEvent }),
+    });
     return { result, calls };
   }
 
@@ -73,3 +87,15 @@ export const threeMembers = (clusterName: string) => ({
   runtime: 'systemd',
   members: [{ name: 'infra0' }, { name: 'infra1' }, { name: 'infra2' }],
 });
+
+function counting(steps: Record<string, StepHandler>, calls: Record<string, number>): Record<string, StepHandler> {
+  return Object.fromEntries(
+    Object.entries(steps).map(([name, handler]) => [
+      name,
+      (input: unknown) => {
+        calls[name] = (calls[name] ?? 0) + 1;
+        return handler(input);
+      },
+    ]),
+  );
+}

@@ -136,6 +136,22 @@ export class Etcd3Admin implements EtcdAdmin {
     }
   }
 
+  async snapshot(endpoints: readonly string[], sink: (chunks: AsyncIterable<Uint8Array>) => Promise<void>): Promise<{ endpoint: string }> {
+    const failures: string[] = [];
+    for (const endpoint of endpoints) {
+      let stream;
+      try {
+        stream = await this.bounded(this.callTimeoutMs, this.client(endpoint).maintenance.snapshot());
+      } catch (error) {
+        failures.push(`${endpoint}: ${messageOf(error)}`);
+        continue;
+      }
+      await sink(snapshotChunks(stream));
+      return { endpoint };
+    }
+    throw new EtcdUnavailableError(`snapshot: no endpoint answered (${failures.join('; ') || 'no endpoints given'})`);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const client of this.#clients.values()) client.close();
@@ -240,4 +256,39 @@ function toMemberStatus(endpoint: string, s: IStatusResponse): MemberStatus {
     isLearner: s.isLearner,
     version: s.version,
   };
+}
+
+/** etcd3's snapshot stream (an emitter of { blob } messages) as an async iterable of chunks. */
+async function* snapshotChunks(stream: {
+  on(event: 'data', fn: (item: { blob: Uint8Array }) => void): unknown;
+  on(event: 'end', fn: () => void): unknown;
+  on(event: 'error', fn: (err: Error) => void): unknown;
+}): AsyncGenerator<Uint8Array> {
+  const queue: Uint8Array[] = [];
+  let done = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => wake?.();
+  stream.on('data', (item) => {
+    queue.push(item.blob);
+    notify();
+  });
+  stream.on('end', () => {
+    done = true;
+    notify();
+  });
+  stream.on('error', (err) => {
+    failure = err;
+    notify();
+  });
+  for (;;) {
+    if (queue.length > 0) {
+      yield queue.shift()!;
+      continue;
+    }
+    if (failure) throw new EtcdUnavailableError(`snapshot stream failed: ${failure.message}`);
+    if (done) return;
+    await new Promise<void>((resolve) => (wake = resolve));
+    wake = undefined;
+  }
 }

@@ -1,6 +1,6 @@
 // ClusterRegistry on one machine: one JSON file per cluster, <dir>/<clusterName>.json, replaced atomically
 // (written to a temp file in the same dir, then renamed), so that a reader never sees half a record.
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, join, resolve } from 'node:path';
 import { EtcdHaError, SpecValidationError } from '../../core/errors';
@@ -48,6 +48,15 @@ export class FileClusterRegistry implements ClusterRegistry {
       throw new EtcdHaError(`the cluster record ${path} is for cluster "${String(record?.clusterName)}", not "${clusterName}"`);
     }
     return record;
+  }
+
+  async findByInstanceId(instanceId: string): Promise<ClusterRecord | undefined> {
+    if (!existsSync(this.dir)) return undefined;
+    for (const file of readdirSync(this.dir).filter((f) => f.endsWith('.json') && !f.startsWith('.'))) {
+      const record = await this.get(file.slice(0, -'.json'.length));
+      if (record?.members.some((m) => m.instanceId === instanceId)) return record;
+    }
+    return undefined;
   }
 
   async put(record: ClusterRecord): Promise<void> {

@@ -1,0 +1,49 @@
+// `etcd-ha local heal`: watches the local cluster and, as the EventBridge rule does on AWS, starts
+// ReplaceMember when a member stays dead for two checks in a row. Stops on Ctrl-C.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { clientUrl } from '../../lambdas/core/etcd-flags';
+import { parseClusterSpec } from '../../lambdas/core/spec';
+import { readHealthcheckClient } from '../../lambdas/steps/pki-secrets';
+import { localContext, requireRecordedCluster } from './local-cluster';
+import { reportReplace, runLocalReplace } from './local-replace';
+import type { Output } from './output';
+
+const CHECK_INTERVAL_MS = 1000;
+const DEAD_AFTER_CHECKS = 2;
+
+export async function localHeal(output: Output, signal: AbortSignal): Promise<number> {
+  output.out('etcd-ha: watching the local cluster; a member dead for 2 checks is replaced (Ctrl-C stops)');
+  const misses = new Map<string, number>();
+  let failures = 0;
+  while (!signal.aborted) {
+    const { home, deps } = localContext();
+    const record = requireRecordedCluster(home);
+    const spec = parseClusterSpec(record.spec);
+    const secrets = record.secrets;
+    const admin = deps.etcd.connect(
+      await readHealthcheckClient(deps.secrets, { ca: secrets.ca!, healthcheckClient: secrets.healthcheckClient!, apiserverEtcdClient: secrets.apiserverEtcdClient!, members: {} }),
+    );
+    let dead: string | undefined;
+    try {
+      const view = await admin.inspect(record.members.map((m) => clientUrl(m.address, spec)));
+      for (const member of record.members) {
+        const ok = view.statuses.find((s) => s.endpoint === clientUrl(member.address, spec))?.ok ?? false;
+        const count = ok ? 0 : (misses.get(member.name) ?? 0) + 1;
+        misses.set(member.name, count);
+        if (count >= DEAD_AFTER_CHECKS && dead === undefined) dead = member.name;
+      }
+    } finally {
+      await admin.close();
+    }
+    if (dead !== undefined) {
+      output.out(`${dead} has not answered for ${DEAD_AFTER_CHECKS} checks: starting ReplaceMember`);
+      const code = reportReplace(await runLocalReplace({ member: dead, trigger: 'local-heal' }, output), output);
+      if (code !== 0) failures += 1;
+      misses.clear();
+      continue;
+    }
+    await sleep(CHECK_INTERVAL_MS, undefined, { signal }).catch(() => undefined);
+  }
+  output.out('etcd-ha: stopped watching');
+  return failures === 0 ? 0 : 1;
+}

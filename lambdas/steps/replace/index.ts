@@ -1,0 +1,35 @@
+// The steps of ReplaceMember: its own, plus the provisioning steps it reuses for the joining host.
+import type { ReplaceStep } from '../../../statemachines/replace-member';
+import type { ClusterLock, SnapshotStore } from '../../ports';
+import type { StepDeps, StepHandler } from '../deps';
+import { createProvisionSteps } from '..';
+import { makeValidateRequest } from './validate-request';
+import { makeLockSteps } from './lock-steps';
+import { makeCheckQuorum } from './check-quorum';
+import { makeSnapshotBeforeChange } from './snapshot-before-change';
+import { makeMembershipSteps } from './membership-steps';
+import { makeChooseReplacementHost } from './choose-replacement-host';
+
+export interface ReplaceDeps extends StepDeps {
+  readonly lock: ClusterLock;
+  readonly snapshots: SnapshotStore;
+}
+
+export function createReplaceSteps(deps: ReplaceDeps): Record<ReplaceStep, StepHandler> {
+  const provision = createProvisionSteps(deps);
+  return {
+    validateRequest: makeValidateRequest(deps),
+    ...makeLockSteps(deps),
+    checkQuorum: makeCheckQuorum(deps),
+    snapshotBeforeChange: makeSnapshotBeforeChange(deps),
+    ...makeMembershipSteps(deps),
+    chooseReplacementHost: makeChooseReplacementHost(deps),
+    generatePki: provision.generatePki,
+    pushCertificates: provision.pushCertificates,
+    writeEtcdConfig: provision.writeEtcdConfig,
+    startEtcd: provision.startEtcd,
+    checkHealth: provision.checkHealth,
+    collectMemberLogs: provision.collectMemberLogs,
+    recordCluster: provision.recordCluster,
+  };
+}

@@ -1,0 +1,59 @@
+// What ReplaceMember's states hand to its steps.
+import { z } from 'zod';
+import { ClusterSpecSchema } from '../../core/spec';
+import { HostSchema, PkiRefsSchema } from '../inputs';
+
+/** The execution input: by hand (cluster + member), or from EventBridge (the instance only). */
+export const ReplaceRequestSchema = z
+  .strictObject({
+    clusterName: z.string().min(1).optional(),
+    failedMember: z.string().min(1).optional(),
+    failedInstanceId: z.string().regex(/^i-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be an EC2 instance ID such as i-0123456789abcdef0').optional(),
+    replacement: z
+      .strictObject({
+        name: z.string().min(1).optional(),
+        address: z.ipv4({ error: 'must be an IPv4 address' }).optional(),
+        instanceId: z.string().regex(/^i-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be an EC2 instance ID').optional(),
+      })
+      .default({}),
+    /** Replace a member that still answers (e.g. to move it off a host). */
+    force: z.boolean().default(false),
+    /** Set by the EventBridge rule: what happened to the instance. */
+    trigger: z.string().optional(),
+    instanceState: z.string().optional(),
+  })
+  .refine((r) => r.failedInstanceId !== undefined || (r.clusterName !== undefined && r.failedMember !== undefined), {
+    message: 'give clusterName and failedMember, or failedInstanceId',
+  });
+
+export const FailedMemberSchema = z.strictObject({
+  name: z.string(),
+  id: z.string(),
+  address: z.string(),
+  instanceId: z.string().optional(),
+});
+
+export const ReplacementSchema = z.strictObject({
+  name: z.string(),
+  address: z.string().optional(),
+  instanceId: z.string().optional(),
+});
+
+/** Current cluster (from Validate Request) plus, once chosen, the joining host and the new membership. */
+export const ReplaceStateSchema = z.object({
+  spec: ClusterSpecSchema,
+  hosts: z.array(HostSchema).min(1),
+  failed: FailedMemberSchema,
+  pki: PkiRefsSchema,
+  force: z.boolean().default(false),
+});
+
+export const JoiningSchema = z.object({
+  spec: ClusterSpecSchema,
+  /** The membership after the change: the remaining members and the joining host. */
+  hosts: z.array(HostSchema).min(1),
+  host: HostSchema,
+  pki: PkiRefsSchema,
+});
+
+export type FailedMember = z.output<typeof FailedMemberSchema>;

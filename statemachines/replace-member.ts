@@ -1,0 +1,151 @@
+// ReplaceMember: etcd's runtime-reconfiguration runbook as a workflow, quorum-safe and one change
+// at a time: Acquire Lock → Check Quorum → Snapshot Before Change → Remove Failed Member → Choose
+// Replacement Host → Issue Member Certificates → Push → Remove Stray Learners → Add Member As
+// Learner → Start Etcd (existing) → Wait Learner In Sync → Promote → Wait Until Healthy → Record →
+// Release Lock. On failure: Remove Unpromoted Learner → Release Lock After Failure → Replace Failed.
+import { Duration } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { stepState, type NamedRetry } from './steps';
+
+export const REPLACE_STEPS = [
+  'validateRequest',
+  'acquireLock',
+  'checkQuorum',
+  'snapshotBeforeChange',
+  'removeFailedMember',
+  'chooseReplacementHost',
+  'generatePki',
+  'pushCertificates',
+  'removeStrayLearners',
+  'addMemberAsLearner',
+  'writeEtcdConfig',
+  'startEtcd',
+  'promoteLearner',
+  'removeLearners',
+  'checkHealth',
+  'collectMemberLogs',
+  'recordCluster',
+  'releaseLock',
+] as const;
+export type ReplaceStep = (typeof REPLACE_STEPS)[number];
+
+export interface ReplaceMemberProps {
+  readonly functions: Readonly<Record<ReplaceStep, lambda.IFunction>>;
+  /**
+   * How often a second execution retries Acquire Lock before it fails, saying who holds the lock.
+   * @default 10 (about ten minutes with the growing interval)
+   */
+  readonly lockWaitAttempts?: number;
+  /** @default 5 */
+  readonly healthCheckIntervalSeconds?: number;
+  /** @default 60 */
+  readonly healthCheckAttempts?: number;
+}
+
+export function validateReplaceMemberProps(props: ReplaceMemberProps): void {
+  const check = (name: string, value: number, min: number, max: number) => {
+    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+  };
+  check('lockWaitAttempts', props.lockWaitAttempts ?? 10, 0, 100);
+  check('healthCheckIntervalSeconds', props.healthCheckIntervalSeconds ?? 5, 1, 300);
+  check('healthCheckAttempts', props.healthCheckAttempts ?? 60, 1, 1000);
+}
+
+const NOT_READY: NamedRetry = { errors: ['EtcdNotReadyError'], intervalSeconds: 2, maxAttempts: 10, backoffRate: 1.5 };
+
+export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberProps): sfn.IChainable {
+  validateReplaceMemberProps(props);
+  const fns = props.functions;
+  const failed = new sfn.Fail(scope, 'Replace Failed', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' });
+  const lockRef = { 'clusterName.$': '$.spec.clusterName', 'owner.$': '$$.Execution.Name' };
+  const releaseOnFailure = stepState(scope, 'Release Lock After Failure', fns.releaseLock, { payload: lockRef, resultPath: '$.release' });
+  releaseOnFailure.addCatch(failed, { resultPath: '$.releaseFailure' });
+  releaseOnFailure.next(failed);
+
+  // Whatever failed after the lock was taken: no learner may stay behind (it would block every later join).
+  const rollBack = stepState(scope, 'Remove Unpromoted Learner', fns.removeLearners, {
+    payload: { 'spec.$': '$.spec', 'hosts.$': '$.hosts', 'pki.$': '$.pki' },
+    resultPath: '$.rollback',
+  });
+  rollBack.addCatch(releaseOnFailure, { resultPath: '$.rollbackFailure' });
+  rollBack.next(releaseOnFailure);
+
+  const current = { 'spec.$': '$.spec', 'hosts.$': '$.hosts', 'failed.$': '$.failed', 'pki.$': '$.pki', 'force.$': '$.force' };
+  const joining = { 'spec.$': '$.spec', 'hosts.$': '$.joining.hosts', 'host.$': '$.joining.host', 'pki.$': '$.pki' };
+  const hostStep = { ...joining, clusterState: 'existing' };
+
+  const validateRequest = stepState(scope, 'Validate Request', fns.validateRequest, { payload: { 'request.$': '$' } });
+  const acquireLock = stepState(scope, 'Acquire Lock', fns.acquireLock, {
+    payload: lockRef,
+    resultPath: '$.lock',
+    retries: props.lockWaitAttempts === 0 ? [] : [{ errors: ['ClusterLockedError'], intervalSeconds: 10, maxAttempts: props.lockWaitAttempts ?? 10, backoffRate: 1.5 }],
+  });
+  const guarded: sfn.TaskStateBase[] = [];
+  const step = (name: string, fn: lambda.IFunction, payload: Record<string, unknown>, resultPath: string, retries: NamedRetry[] = [], unreachable = false) => {
+    const state = stepState(scope, name, fn, { payload, resultPath, retries, retryUnreachableHost: unreachable });
+    guarded.push(state);
+    return state;
+  };
+
+  const checkQuorum = step('Check Quorum', fns.checkQuorum, current, '$.quorum', [{ errors: ['MemberStillHealthyError'], intervalSeconds: 10, maxAttempts: 3 }]);
+  const snapshot = step('Snapshot Before Change', fns.snapshotBeforeChange, current, '$.snapshot', [{ errors: ['EtcdUnavailableError'], intervalSeconds: 2, maxAttempts: 3 }]);
+  const removeFailed = step('Remove Failed Member', fns.removeFailedMember, current, '$.removal', [NOT_READY]);
+  const choose = step('Choose Replacement Host', fns.chooseReplacementHost, { 'spec.$': '$.spec', 'hosts.$': '$.hosts', 'failed.$': '$.failed', 'replacement.$': '$.replacement' }, '$.joining');
+  const issue = step('Issue Member Certificates', fns.generatePki, { 'spec.$': '$.spec', 'hosts.$': '$.joining.hosts' }, '$.pki');
+  const push = step('Push Certificates', fns.pushCertificates, hostStep, sfn.JsonPath.DISCARD, [], true);
+  const strays = step('Remove Stray Learners', fns.removeStrayLearners, joining, '$.strays', [NOT_READY]);
+  const addLearner = step('Add Member As Learner', fns.addMemberAsLearner, joining, '$.learner', [NOT_READY]);
+  const write = step('Write Etcd Config', fns.writeEtcdConfig, hostStep, sfn.JsonPath.DISCARD, [], true);
+  const start = step('Start Etcd', fns.startEtcd, hostStep, sfn.JsonPath.DISCARD, [], true);
+  const waitInSync = new sfn.Wait(scope, 'Wait Learner In Sync', { time: sfn.WaitTime.duration(Duration.seconds(2)) });
+  const promote = step('Promote Learner', fns.promoteLearner, joining, '$.promotion', [{ errors: ['EtcdNotReadyError'], intervalSeconds: 2, maxAttempts: 30, backoffRate: 1 }]);
+
+  const startHealthChecks = new sfn.Pass(scope, 'Start Health Checks', { result: sfn.Result.fromObject({ attempt: 0 }), resultPath: '$.health' });
+  const waitForMembers = new sfn.Wait(scope, 'Wait For Members', { time: sfn.WaitTime.duration(Duration.seconds(props.healthCheckIntervalSeconds ?? 5)) });
+  const checkHealth = step('Check Health', fns.checkHealth, { 'spec.$': '$.spec', 'hosts.$': '$.joining.hosts', 'pki.$': '$.pki', 'attempt.$': '$.health.attempt' }, '$.health');
+  const collectLogs = step('Collect Member Logs', fns.collectMemberLogs, { 'spec.$': '$.spec', 'hosts.$': '$.joining.hosts', 'health.$': '$.health' }, '$.failure');
+  const record = step('Record Cluster', fns.recordCluster, { 'spec.$': '$.spec', 'hosts.$': '$.joining.hosts', 'pki.$': '$.pki', 'health.$': '$.health' }, '$.cluster');
+  const release = step('Release Lock', fns.releaseLock, lockRef, '$.release');
+  const replaced = new sfn.Succeed(scope, 'Member Replaced', { outputPath: '$.cluster' });
+
+  for (const state of guarded) state.addCatch(rollBack, { resultPath: '$.failure' });
+  validateRequest.addCatch(failed, { resultPath: '$.failure' });
+  // Not holding the lock: fail without releasing someone else's.
+  acquireLock.addCatch(failed, { resultPath: '$.failure' });
+
+  const isHealthy = new sfn.Choice(scope, 'Is Cluster Healthy?')
+    .when(sfn.Condition.booleanEquals('$.health.healthy', true), record.next(release).next(replaced))
+    .when(sfn.Condition.numberGreaterThanEquals('$.health.attempt', props.healthCheckAttempts ?? 60), collectLogs.next(rollBack))
+    .otherwise(waitForMembers);
+
+  const nothingToReplace = new sfn.Succeed(scope, 'Nothing To Replace');
+  const releaseUnneeded = step('Release Lock Unneeded', fns.releaseLock, lockRef, '$.release').next(nothingToReplace);
+  const rest = sfn.Chain.start(snapshot)
+    .next(removeFailed)
+    .next(choose)
+    .next(issue)
+    .next(push)
+    .next(strays)
+    .next(addLearner)
+    .next(write)
+    .next(start)
+    .next(waitInSync)
+    .next(promote)
+    .next(startHealthChecks)
+    .next(waitForMembers)
+    .next(checkHealth)
+    .next(isHealthy);
+  const change = sfn.Chain.start(acquireLock)
+    .next(checkQuorum)
+    .next(
+      new sfn.Choice(scope, 'Is Replacement Still Needed?')
+        .when(sfn.Condition.booleanEquals('$.quorum.stillNeeded', true), rest)
+        .otherwise(releaseUnneeded),
+    );
+
+  return sfn.Chain.start(validateRequest).next(
+    new sfn.Choice(scope, 'Is Cluster Member?').when(sfn.Condition.booleanEquals('$.isMember', true), change).otherwise(nothingToReplace),
+  );
+}

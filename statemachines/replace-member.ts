@@ -110,6 +110,8 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
   const release = step('Release Lock', fns.releaseLock, lockRef, '$.release');
   const replaced = new sfn.Succeed(scope, 'Member Replaced', { outputPath: '$.cluster' });
 
+  const nothingToReplace = new sfn.Succeed(scope, 'Nothing To Replace');
+  const releaseUnneeded = step('Release Lock Unneeded', fns.releaseLock, lockRef, '$.release').next(nothingToReplace);
   for (const state of guarded) state.addCatch(rollBack, { resultPath: '$.failure' });
   validateRequest.addCatch(failed, { resultPath: '$.failure' });
   // Not holding the lock: fail without releasing someone else's.
@@ -120,8 +122,6 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
     .when(sfn.Condition.numberGreaterThanEquals('$.health.attempt', props.healthCheckAttempts ?? 60), collectLogs.next(rollBack))
     .otherwise(waitForMembers);
 
-  const nothingToReplace = new sfn.Succeed(scope, 'Nothing To Replace');
-  const releaseUnneeded = step('Release Lock Unneeded', fns.releaseLock, lockRef, '$.release').next(nothingToReplace);
   const rest = sfn.Chain.start(snapshot)
     .next(removeFailed)
     .next(choose)

@@ -1,0 +1,48 @@
+// `etcd-ha local heal` does locally what the EventBridge rule does on AWS: a member dies, and
+// ReplaceMember runs without a human. Through the real CLI, against real etcd.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CLI, LocalCliSandbox } from '../support/local-cli';
+import { isRunning, waitUntilGone } from '../support/processes';
+
+describe('etcd-ha local heal', () => {
+  const sandbox = new LocalCliSandbox('127.0.0.221');
+  let healer: ReturnType<typeof spawn> | undefined;
+  after(async () => {
+    if (healer?.pid !== undefined && isRunning(healer.pid)) {
+      healer.kill('SIGKILL');
+      await waitUntilGone(healer.pid);
+    }
+    await sandbox.cleanUp();
+  });
+
+  it('replaces a member that dies, then stops on Ctrl-C', async () => {
+    const up = sandbox.run(['local', 'up']);
+    assert.equal(up.status, 0, up.stderr);
+    healer = spawn(process.execPath, [CLI, 'local', 'heal'], { env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    healer.stdout!.on('data', (chunk) => (out += chunk));
+    healer.stderr!.on('data', (chunk) => (out += chunk));
+    await sleep(1500);
+
+    const kill = sandbox.run(['local', 'kill', '--member', 'infra2']);
+    assert.equal(kill.status, 0, kill.stderr);
+    const deadline = Date.now() + 90_000;
+    while (!/is healthy again/.test(out) && Date.now() < deadline) await sleep(250);
+    assert.match(out, /infra2 has not answered for 2 checks: starting ReplaceMember/);
+    assert.match(out, /✓ Promote Learner/);
+    assert.match(out, /is healthy again: 3 members/);
+
+    const exited = new Promise<number | null>((resolve) => healer!.once('exit', (code) => resolve(code)));
+    healer.kill('SIGINT');
+    assert.equal(await exited, 0);
+    assert.match(out, /stopped watching/);
+
+    const status = JSON.parse(sandbox.run(['local', 'status', '--json']).stdout) as { healthy: boolean; members: Array<{ name: string }> };
+    assert.equal(status.healthy, true);
+    assert.deepEqual(status.members.map((m) => m.name).sort(), ['infra0', 'infra1', 'infra3']);
+    assert.doesNotMatch(out, /PRIVATE KEY/);
+  });
+});

@@ -1,9 +1,13 @@
 // The `etcd-ha` command line: parses arguments and hands each command to its own module.
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { localUp } from './local-up';
 import { localStatus } from './local-status';
 import { localEnv } from './local-env';
 import { localDown } from './local-down';
+import { provision } from './aws-provision';
+import { watch } from './aws-watch';
+import { localKill, localReplace } from './local-replace';
+import { localHeal } from './local-heal';
 import { consoleOutput, UsageError, type Output } from './output';
 import { SpecValidationError } from '../../lambdas/core/errors';
 
@@ -13,7 +17,19 @@ Local mode (one machine, loopback addresses 127.0.0.11+):
   local up [--members N | --spec FILE]   provision a local mTLS etcd cluster (default 3 members: infra0..2)
   local status [--json]                  per-member ID, endpoint, health, leader, learner, db size
   local env                              etcdctl settings: eval "$(etcd-ha local env)"
-  local down                             stop every local member and remove the local state`;
+  local down                             stop every local member and remove the local state
+  local kill --member NAME               SIGKILL a member's etcd (its data dir stays), as when a host dies
+  local replace --member NAME [--name NEW] [--force]
+                                         run ReplaceMember locally onto a new loopback address
+  local heal                             replace members that die, like the EventBridge rule (Ctrl-C stops)
+
+AWS (the deployed stack; credentials and region as for the aws CLI):
+  provision --spec FILE [--state-machine ARN] [--name NAME] [--no-watch]
+                                         check the spec, start ProvisionCluster with it and follow it
+                                         (ARN: stack output ProvisionClusterStateMachineArn, or set
+                                         ETCD_HA_PROVISION_STATE_MACHINE_ARN; NAME: <clusterName>-<UTC time>)
+  watch EXECUTION_ARN                    follow an execution: a line per state, then its outcome
+                                         (exit 0 when it succeeded, 1 when it failed, timed out or was aborted)`;
 
 export async function main(argv: string[], output: Output = consoleOutput): Promise<number> {
   try {
@@ -34,6 +50,8 @@ async function dispatch(argv: string[], output: Output): Promise<number> {
     output.out(USAGE);
     return group === undefined ? 2 : 0;
   }
+  if (group === 'provision') return provisionCommand(argv.slice(1), output);
+  if (group === 'watch') return watchCommand(argv.slice(1), output);
   if (group !== 'local') throw new UsageError(`unknown command "${group}"\n${USAGE}`);
   switch (command) {
     case 'up': {
@@ -49,10 +67,62 @@ async function dispatch(argv: string[], output: Output): Promise<number> {
     case 'env':
       parseArgs({ args: rest, options: {}, strict: true });
       return localEnv(output);
+    case 'kill': {
+      const { values } = parseArgs({ args: rest, options: { member: { type: 'string' } }, strict: true });
+      if (!values.member) throw new UsageError('local kill needs --member NAME');
+      return localKill(values.member, output);
+    }
+    case 'replace': {
+      const { values } = parseArgs({ args: rest, options: { member: { type: 'string' }, name: { type: 'string' }, force: { type: 'boolean', default: false } }, strict: true });
+      if (!values.member) throw new UsageError('local replace needs --member NAME');
+      return localReplace({ member: values.member, ...(values.name && { replacementName: values.name }), force: values.force ?? false }, output);
+    }
+    case 'heal': {
+      parseArgs({ args: rest, options: {}, strict: true });
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      return localHeal(output, stop.signal);
+    }
     case 'down':
       parseArgs({ args: rest, options: {}, strict: true });
       return localDown(output);
     default:
       throw new UsageError(`unknown command "local ${command ?? ''}"\n${USAGE}`);
   }
+}
+
+/** parseArgs with its complaints (unknown option, missing value) as usage errors: exit 2, no stack trace. */
+function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    if (String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+    throw error;
+  }
+}
+
+function provisionCommand(args: string[], output: Output): Promise<number> {
+  const { values } = parseCommandArgs({
+    args,
+    options: { spec: { type: 'string' }, 'state-machine': { type: 'string' }, name: { type: 'string' }, 'no-watch': { type: 'boolean', default: false } },
+    strict: true,
+  });
+  if (values.spec === undefined) throw new UsageError(`provision needs --spec FILE\n${USAGE}`);
+  return provision(
+    {
+      specFile: values.spec,
+      watch: !values['no-watch'],
+      ...(values['state-machine'] !== undefined && { stateMachineArn: values['state-machine'] }),
+      ...(values.name !== undefined && { name: values.name }),
+    },
+    output,
+  );
+}
+
+function watchCommand(args: string[], output: Output): Promise<number> {
+  const { positionals } = parseCommandArgs({ args, options: {}, allowPositionals: true, strict: true });
+  if (positionals.length !== 1) throw new UsageError(`watch needs one EXECUTION_ARN\n${USAGE}`);
+  return watch(positionals[0]!, output);
 }

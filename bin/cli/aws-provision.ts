@@ -3,12 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { parseClusterSpec } from '../../lambdas/core/spec';
 import { SpecValidationError } from '../../lambdas/core/errors';
-import { describeAwsError, executionConsoleUrl, isAwsError, parseStatesArn, sfnExecutionsApi, type ExecutionsApi } from './aws-sfn';
-import { followExecution, type WatchOptions } from './aws-watch';
+import { WORKFLOWS, defaultExecutionName, startAndFollow, type StartDeps } from './aws-start';
 import { UsageError, type Output } from './output';
 
-export const STATE_MACHINE_ARN_ENV = 'ETCD_HA_PROVISION_STATE_MACHINE_ARN';
-export const STATE_MACHINE_ARN_OUTPUT = 'ProvisionClusterStateMachineArn';
+export const STATE_MACHINE_ARN_ENV = WORKFLOWS.provision.arnEnv;
+export const STATE_MACHINE_ARN_OUTPUT = WORKFLOWS.provision.stackOutput;
 
 export interface ProvisionOptions {
   readonly specFile: string;
@@ -20,12 +19,7 @@ export interface ProvisionOptions {
   readonly watch: boolean;
 }
 
-export interface ProvisionDeps {
-  readonly env?: NodeJS.ProcessEnv;
-  readonly now?: () => Date;
-  readonly api?: (region: string) => ExecutionsApi;
-  readonly watch?: WatchOptions;
-}
+export type ProvisionDeps = StartDeps;
 
 export async function provision(options: ProvisionOptions, output: Output, deps: ProvisionDeps = {}): Promise<number> {
   const raw = readSpecFile(options.specFile);
@@ -36,41 +30,18 @@ export async function provision(options: ProvisionOptions, output: Output, deps:
     if (error instanceof SpecValidationError) throw new SpecValidationError(`cluster spec ${options.specFile} (nothing was started)`, error.problems);
     throw error;
   }
-  const env = deps.env ?? process.env;
-  const { arn, source } = stateMachineArn(options.stateMachineArn, env);
-  const { region } = parseStatesArn(arn, 'stateMachine', source);
-  const name = options.name ?? defaultExecutionName(clusterName, (deps.now ?? (() => new Date()))());
-  checkExecutionName(name);
-
-  const api = (deps.api ?? sfnExecutionsApi)(region);
-  try {
-    let executionArn: string;
-    try {
-      ({ executionArn } = await api.startExecution({ stateMachineArn: arn, name, input: JSON.stringify(raw) }));
-    } catch (error) {
-      if (!isAwsError(error)) throw error;
-      output.err(`etcd-ha: ${describeAwsError(error, 'StartExecution')}`);
-      return 1;
-    }
-    output.out(`Started ProvisionCluster for cluster "${clusterName}": execution ${name}`);
-    output.out(`  ARN:     ${executionArn}`);
-    output.out(`  Console: ${executionConsoleUrl(executionArn)}`);
-    if (!options.watch) {
-      output.out(`Follow it with: npx etcd-ha watch ${executionArn}`);
-      return 0;
-    }
-    output.out('Following it (Ctrl-C stops watching, not the execution):');
-    try {
-      return await followExecution(api, executionArn, output, deps.watch);
-    } catch (error) {
-      if (!isAwsError(error)) throw error;
-      output.err(`etcd-ha: ${describeAwsError(error, 'watching the execution')}`);
-      output.err(`The execution may still be running: npx etcd-ha watch ${executionArn}`);
-      return 1;
-    }
-  } finally {
-    api.close();
-  }
+  return startAndFollow(
+    {
+      workflow: WORKFLOWS.provision,
+      ...(options.stateMachineArn !== undefined && { stateMachineArn: options.stateMachineArn }),
+      name: options.name ?? defaultExecutionName(clusterName, (deps.now ?? (() => new Date()))()),
+      input: raw,
+      subject: `cluster "${clusterName}"`,
+      watch: options.watch,
+    },
+    output,
+    deps,
+  );
 }
 
 /** The spec as written in the file (JSON): it is the execution's input, and Validate Spec fills the defaults. */
@@ -88,31 +59,4 @@ function readSpecFile(path: string): unknown {
   }
 }
 
-function stateMachineArn(option: string | undefined, env: NodeJS.ProcessEnv): { arn: string; source: string } {
-  if (option) return { arn: option, source: '--state-machine' };
-  const fromEnv = env[STATE_MACHINE_ARN_ENV];
-  if (fromEnv) return { arn: fromEnv, source: STATE_MACHINE_ARN_ENV };
-  throw new UsageError(
-    `which ProvisionCluster state machine? Pass --state-machine ARN or set ${STATE_MACHINE_ARN_ENV}.\n` +
-      `  The deployed stack has it as the output ${STATE_MACHINE_ARN_OUTPUT}:\n` +
-      `  aws cloudformation describe-stacks --stack-name EtcdHa --query "Stacks[0].Outputs[?OutputKey=='${STATE_MACHINE_ARN_OUTPUT}'].OutputValue" --output text`,
-  );
-}
-
-/** `<clusterName>-<UTC timestamp>`: at most 63 + 17 = 80 characters, Step Functions' limit. */
-export function defaultExecutionName(clusterName: string, now: Date): string {
-  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
-  return `${clusterName}-${stamp}`;
-}
-
-// Step Functions execution names: 1-80 characters, none of whitespace, < > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /
-// or control characters.
-const FORBIDDEN_IN_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
-
-export function checkExecutionName(name: string): void {
-  if (name.length < 1 || name.length > 80 || FORBIDDEN_IN_NAME.test(name)) {
-    throw new UsageError(
-      `--name must be 1-80 characters without whitespace or any of < > { } [ ] ? * " # % \\ ^ | ~ \` $ & , ; : /, got "${name}"`,
-    );
-  }
-}
+export { checkExecutionName, defaultExecutionName } from './aws-start';

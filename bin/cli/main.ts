@@ -6,6 +6,7 @@ import { localEnv } from './local-env';
 import { localDown } from './local-down';
 import { provision } from './aws-provision';
 import { watch } from './aws-watch';
+import { replace } from './aws-replace';
 import { localKill, localReplace } from './local-replace';
 import { localHeal } from './local-heal';
 import { consoleOutput, UsageError, type Output } from './output';
@@ -28,6 +29,10 @@ AWS (the deployed stack; credentials and region as for the aws CLI):
                                          check the spec, start ProvisionCluster with it and follow it
                                          (ARN: stack output ProvisionClusterStateMachineArn, or set
                                          ETCD_HA_PROVISION_STATE_MACHINE_ARN; NAME: <clusterName>-<UTC time>)
+  replace --cluster NAME --member NAME [--instance ID] [--replacement-name NEW] [--force]
+          [--state-machine ARN] [--name NAME] [--no-watch]
+                                         start ReplaceMember by hand and follow it (ARN: stack output
+                                         ReplaceMemberStateMachineArn, or set ETCD_HA_REPLACE_STATE_MACHINE_ARN)
   watch EXECUTION_ARN                    follow an execution: a line per state, then its outcome
                                          (exit 0 when it succeeded, 1 when it failed, timed out or was aborted)`;
 
@@ -52,6 +57,7 @@ async function dispatch(argv: string[], output: Output): Promise<number> {
   }
   if (group === 'provision') return provisionCommand(argv.slice(1), output);
   if (group === 'watch') return watchCommand(argv.slice(1), output);
+  if (group === 'replace') return replaceCommand(argv.slice(1), output);
   if (group !== 'local') throw new UsageError(`unknown command "${group}"\n${USAGE}`);
   switch (command) {
     case 'up': {
@@ -114,6 +120,37 @@ function provisionCommand(args: string[], output: Output): Promise<number> {
     {
       specFile: values.spec,
       watch: !values['no-watch'],
+      ...(values['state-machine'] !== undefined && { stateMachineArn: values['state-machine'] }),
+      ...(values.name !== undefined && { name: values.name }),
+    },
+    output,
+  );
+}
+
+function replaceCommand(args: string[], output: Output): Promise<number> {
+  const { values } = parseCommandArgs({
+    args,
+    options: {
+      cluster: { type: 'string' },
+      member: { type: 'string' },
+      instance: { type: 'string' },
+      'replacement-name': { type: 'string' },
+      force: { type: 'boolean', default: false },
+      'state-machine': { type: 'string' },
+      name: { type: 'string' },
+      'no-watch': { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.cluster === undefined || values.member === undefined) throw new UsageError(`replace needs --cluster NAME and --member NAME\n${USAGE}`);
+  return replace(
+    {
+      cluster: values.cluster,
+      member: values.member,
+      force: values.force ?? false,
+      watch: !values['no-watch'],
+      ...(values.instance !== undefined && { instance: values.instance }),
+      ...(values['replacement-name'] !== undefined && { replacementName: values['replacement-name'] }),
       ...(values['state-machine'] !== undefined && { stateMachineArn: values['state-machine'] }),
       ...(values.name !== undefined && { name: values.name }),
     },

@@ -6,26 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkExecutionName, defaultExecutionName, provision } from '../../bin/cli/aws-provision';
 import { executionConsoleUrl, parseStatesArn, type ExecutionsApi } from '../../bin/cli/aws-sfn';
+import { recordingApi } from './recording-api';
 import { UsageError, type Output } from '../../bin/cli/output';
 import { SpecValidationError } from '../../lambdas/core/errors';
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:ProvisionCluster-9f3KqLw2Xc1d';
 const silent: Output = { out: () => undefined, err: () => undefined };
-
-function recordingApi() {
-  const started: Array<{ region: string; stateMachineArn: string; name: string; input: string }> = [];
-  let closed = 0;
-  const factory = (region: string): ExecutionsApi => ({
-    async startExecution(input) {
-      started.push({ region, ...input });
-      return { executionArn: `arn:aws:states:${region}:123456789012:execution:ProvisionCluster-9f3KqLw2Xc1d:${input.name}` };
-    },
-    describeExecution: async () => assert.fail('not followed with --no-watch'),
-    historyPage: async () => assert.fail('not followed with --no-watch'),
-    close: () => void (closed += 1),
-  });
-  return { factory, started, closed: () => closed };
-}
 
 describe('provision (no AWS)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'etcd-ha-provision-unit-'));

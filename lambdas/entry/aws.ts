@@ -1,0 +1,185 @@
+// The AWS composition root: the ProvisionCluster steps over the AWS adapters, one exported Lambda handler
+// per step (`validateSpec`, `resolveHosts`, …; the stack points each function at its own). The SDK clients
+// are created once per module; the adapters are built from the environment the stack sets, on the first
+// invocation. A handler rethrows whatever the step threw, unchanged: Step Functions matches Retry and
+// Catch on the error's name (see lambdas/core/errors.ts; the bundle keeps class names for that).
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+// Type only: a value import would pull aws-cdk-lib into the bundle.
+import type { ProvisionStep } from '../../statemachines/provision-cluster';
+import { DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry';
+import { Ec2HostDirectory, instanceArn } from '../adapters/aws/ec2-host-directory';
+import { SecretsManagerSecretStore } from '../adapters/aws/secrets-manager-store';
+import { SsmHostRunner } from '../adapters/aws/ssm-host-runner';
+import { Etcd3AdminFactory } from '../adapters/etcd/etcd3-admin';
+import type { Logger, SecretStore } from '../ports';
+import { createProvisionSteps } from '../steps';
+import type { StepDeps, StepHandler } from '../steps/deps';
+
+/** Environment variables the stack sets on every step function (lib/step-function.ts). */
+export const ENV = {
+  /** First segment of every secret name; the IAM policies grant on `<prefix>/*`. */
+  secretPrefix: 'SECRET_PREFIX',
+  /** ARN of the KMS key that encrypts the secrets. */
+  kmsKeyId: 'KMS_KEY_ID',
+  /** DynamoDB table of the cluster registry (and locks). */
+  registryTable: 'REGISTRY_TABLE',
+  /** How long one host script may run (AWS-RunShellScript executionTimeout). */
+  hostCommandTimeoutSeconds: 'HOST_COMMAND_TIMEOUT_SECONDS',
+  /** How long SSM keeps trying to deliver a command to a host whose agent is not connected. */
+  ssmDeliveryTimeoutSeconds: 'SSM_DELIVERY_TIMEOUT_SECONDS',
+  /** Largest raft applied-index lag of a healthy member. */
+  maxAppliedIndexLag: 'MAX_APPLIED_INDEX_LAG',
+  /** The account of the member instances (the stack's), for the `etcd-ha:instance-arn` secret tag. */
+  accountId: 'ACCOUNT_ID',
+} as const;
+
+/** Tag a member secret carries so that the host policy lets only that instance read it (`ec2:SourceInstanceARN`). */
+export const INSTANCE_ARN_TAG = 'etcd-ha:instance-arn';
+/** Tag the steps put on a member secret with the member's instance ID (lambdas/steps/pki-secrets.ts). */
+export const INSTANCE_ID_TAG = 'etcd-ha:instance-id';
+
+/** The environment is not what the stack sets: a deployment problem, named as such. */
+export class EnvironmentConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EnvironmentConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function required(env: Env, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') throw new EnvironmentConfigError(`environment variable ${name} is not set`);
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new EnvironmentConfigError(`environment variable ${name} must be a whole number from ${min} to ${max}, got "${text}"`);
+  }
+  return value;
+}
+
+/** One JSON object per line on stdout (CloudWatch Logs keeps each as an event); `base` keys go on every line. */
+export function jsonLogger(base: () => Record<string, unknown>, write: (line: string) => void = (line) => process.stdout.write(line)): Logger {
+  const emit = (level: string, message: string, fields?: Record<string, unknown>) =>
+    write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...base(), ...fields })}\n`);
+  return { info: (message, fields) => emit('info', message, fields), warn: (message, fields) => emit('warn', message, fields) };
+}
+
+/**
+ * Adds the `etcd-ha:instance-arn` tag to a member secret (one the steps tag with `etcd-ha:instance-id`), so
+ * that the host policy's `secretsmanager:ResourceTag/etcd-ha:instance-arn = ${ec2:SourceInstanceARN}` lets
+ * exactly that instance read it. AWS-only, so it lives here rather than in the steps.
+ */
+export function withInstanceArnTags(store: SecretStore, region: string, account: string): SecretStore {
+  return {
+    nameFor: (clusterName, item) => store.nameFor(clusterName, item),
+    get: (name) => store.get(name),
+    put: (name, value, options) => {
+      const instanceId = options.tags?.[INSTANCE_ID_TAG];
+      if (instanceId === undefined) return store.put(name, value, options);
+      return store.put(name, value, { ...options, tags: { ...options.tags, [INSTANCE_ARN_TAG]: instanceArn(region, account, instanceId) } });
+    },
+  };
+}
+
+export interface AwsClients {
+  readonly secrets: SecretsManagerClient;
+  readonly ssm: SSMClient;
+  readonly ec2: EC2Client;
+  readonly dynamodb: DynamoDBClient;
+}
+
+/** The step dependencies on AWS, from the stack's environment variables. */
+export function awsDeps(env: Env, clients: AwsClients, log: Logger): StepDeps {
+  const region = required(env, 'AWS_REGION');
+  const secretStore = new SecretsManagerSecretStore({
+    client: clients.secrets,
+    kmsKeyId: required(env, ENV.kmsKeyId),
+    prefix: env[ENV.secretPrefix] || 'etcd-ha',
+  });
+  return {
+    secrets: withInstanceArnTags(secretStore, region, required(env, ENV.accountId)),
+    runner: new SsmHostRunner({
+      ssm: clients.ssm,
+      deliveryTimeoutSeconds: integer(env, ENV.ssmDeliveryTimeoutSeconds, 120, 30, 600),
+    }),
+    directory: new Ec2HostDirectory({ ec2: clients.ec2 }),
+    etcd: new Etcd3AdminFactory(),
+    registry: new DynamoDbClusterRegistry({ client: clients.dynamodb, tableName: required(env, ENV.registryTable) }),
+    clock: { now: () => new Date() },
+    log,
+    hostCommandTimeoutSeconds: integer(env, ENV.hostCommandTimeoutSeconds, 600, 1, 172_800),
+    secretRegion: region,
+    maxAppliedIndexLag: integer(env, ENV.maxAppliedIndexLag, 50, 0, 1_000_000),
+  };
+}
+
+// Once per module (per Lambda execution environment).
+const clients: AwsClients = {
+  secrets: new SecretsManagerClient({}),
+  ssm: new SSMClient({}),
+  ec2: new EC2Client({}),
+  dynamodb: new DynamoDBClient({}),
+};
+
+/** What the current invocation is, for the log lines. */
+const current: { step?: ProvisionStep; requestId?: string } = {};
+const log = jsonLogger(() => ({ ...(current.step && { step: current.step }), ...(current.requestId && { requestId: current.requestId }) }));
+
+let steps: Record<ProvisionStep, StepHandler> | undefined;
+
+/** The subset of the Lambda context the handlers read. */
+export interface InvocationContext {
+  readonly awsRequestId?: string;
+}
+
+export type LambdaHandler = (event: unknown, context?: InvocationContext) => Promise<unknown>;
+
+function handlerFor(step: ProvisionStep): LambdaHandler {
+  return async (event, context) => {
+    current.step = step;
+    current.requestId = context?.awsRequestId;
+    try {
+      steps ??= createProvisionSteps(awsDeps(process.env, clients, log));
+      return await steps[step](event);
+    } catch (error) {
+      const { name, message } = error instanceof Error ? error : { name: typeof error, message: String(error) };
+      log.warn('step failed', { error: name, reason: message.split('\n', 1)[0] });
+      throw error;
+    }
+  };
+}
+
+export const validateSpec = handlerFor('validateSpec');
+export const resolveHosts = handlerFor('resolveHosts');
+export const generatePki = handlerFor('generatePki');
+export const configureKubelet = handlerFor('configureKubelet');
+export const pushCertificates = handlerFor('pushCertificates');
+export const writeEtcdConfig = handlerFor('writeEtcdConfig');
+export const startEtcd = handlerFor('startEtcd');
+export const checkHealth = handlerFor('checkHealth');
+export const collectMemberLogs = handlerFor('collectMemberLogs');
+export const recordCluster = handlerFor('recordCluster');
+
+/** Every handler by step: the type makes sure each of PROVISION_STEPS has one. */
+export const HANDLERS: Readonly<Record<ProvisionStep, LambdaHandler>> = {
+  validateSpec,
+  resolveHosts,
+  generatePki,
+  configureKubelet,
+  pushCertificates,
+  writeEtcdConfig,
+  startEtcd,
+  checkHealth,
+  collectMemberLogs,
+  recordCluster,
+};

@@ -1,0 +1,111 @@
+// EtcdHaStack props from CDK context: cdk.json's "context", or `cdk deploy -c key=value` (values from the
+// command line are strings; numbers and lists are parsed here). An unknown key that looks like ours, or a
+// value of the wrong shape, stops the synth with the key and the value.
+import { DefaultStackSynthesizer, RemovalPolicy } from 'aws-cdk-lib';
+import type { Node } from 'constructs';
+import type { EtcdHaStackProps } from './etcd-ha-stack';
+
+/** The context keys the app reads, with what each becomes. */
+export const CONTEXT_KEYS = {
+  vpcId: 'EtcdHaStackProps.vpcId',
+  subnetIds: 'EtcdHaStackProps.subnetIds (a JSON list, or IDs separated by commas)',
+  securityGroupId: 'EtcdHaStackProps.securityGroupId',
+  healthCheckIntervalSeconds: 'EtcdHaStackProps.healthCheckIntervalSeconds',
+  healthCheckAttempts: 'EtcdHaStackProps.healthCheckAttempts',
+  hostCommandTimeoutSeconds: 'EtcdHaStackProps.hostCommandTimeoutSeconds',
+  logRetentionDays: 'EtcdHaStackProps.logRetention (days, one of CloudWatch Logs\' retention values)',
+  secretPrefix: 'EtcdHaStackProps.secretPrefix',
+  alarmThreshold: 'EtcdHaStackProps.alarmThreshold',
+  alarmPeriodMinutes: 'EtcdHaStackProps.alarmPeriodMinutes',
+  alarmTopicArn: 'EtcdHaStackProps.alarmTopicArn',
+  removalPolicy: 'EtcdHaStackProps.removalPolicy: "retain" (default) or "destroy"',
+  deployForTests: 'true: no BootstrapVersion rule (moto_server keeps no bootstrap parameter); for tests only',
+} as const;
+
+export type ContextKey = keyof typeof CONTEXT_KEYS;
+
+function fail(key: string, expected: string, value: unknown): never {
+  throw new Error(`context ${key} must be ${expected}, got ${JSON.stringify(value)}`);
+}
+
+function text(node: Node, key: ContextKey): string | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') fail(key, 'a string', value);
+  return value;
+}
+
+function integer(node: Node, key: ContextKey): number | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  const number = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number)) fail(key, 'a whole number', value);
+  return number;
+}
+
+function flag(node: Node, key: ContextKey): boolean {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '' || value === false || value === 'false') return false;
+  if (value === true || value === 'true') return true;
+  return fail(key, 'true or false', value);
+}
+
+function list(node: Node, key: ContextKey): string[] | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
+  if (typeof value === 'string') {
+    const trimmed = value.trim();
+    if (trimmed.startsWith('[')) {
+      try {
+        const parsed: unknown = JSON.parse(trimmed);
+        if (Array.isArray(parsed) && parsed.every((v) => typeof v === 'string')) return parsed;
+      } catch {
+        // reported below
+      }
+      return fail(key, 'a list of strings', value);
+    }
+    return trimmed.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  }
+  return fail(key, 'a list of strings', value);
+}
+
+function removalPolicy(node: Node): RemovalPolicy | undefined {
+  const value = text(node, 'removalPolicy');
+  if (value === undefined) return undefined;
+  if (value === 'retain') return RemovalPolicy.RETAIN;
+  if (value === 'destroy') return RemovalPolicy.DESTROY;
+  return fail('removalPolicy', '"retain" or "destroy"', value);
+}
+
+/** The stack's props from the app's context (unset keys leave the props' defaults). */
+export function stackPropsFromContext(node: Node): EtcdHaStackProps {
+  const subnetIds = list(node, 'subnetIds');
+  const vpcId = text(node, 'vpcId');
+  const securityGroupId = text(node, 'securityGroupId');
+  const healthCheckIntervalSeconds = integer(node, 'healthCheckIntervalSeconds');
+  const healthCheckAttempts = integer(node, 'healthCheckAttempts');
+  const hostCommandTimeoutSeconds = integer(node, 'hostCommandTimeoutSeconds');
+  const logRetention = integer(node, 'logRetentionDays');
+  const secretPrefix = text(node, 'secretPrefix');
+  const alarmThreshold = integer(node, 'alarmThreshold');
+  const alarmPeriodMinutes = integer(node, 'alarmPeriodMinutes');
+  const alarmTopicArn = text(node, 'alarmTopicArn');
+  const removal = removalPolicy(node);
+  return {
+    ...(vpcId !== undefined && { vpcId }),
+    ...(subnetIds !== undefined && { subnetIds }),
+    ...(securityGroupId !== undefined && { securityGroupId }),
+    ...(healthCheckIntervalSeconds !== undefined && { healthCheckIntervalSeconds }),
+    ...(healthCheckAttempts !== undefined && { healthCheckAttempts }),
+    ...(hostCommandTimeoutSeconds !== undefined && { hostCommandTimeoutSeconds }),
+    ...(logRetention !== undefined && { logRetention }),
+    ...(secretPrefix !== undefined && { secretPrefix }),
+    ...(alarmThreshold !== undefined && { alarmThreshold }),
+    ...(alarmPeriodMinutes !== undefined && { alarmPeriodMinutes }),
+    ...(alarmTopicArn !== undefined && { alarmTopicArn }),
+    ...(removal !== undefined && { removalPolicy: removal }),
+    // moto_server keeps no /cdk-bootstrap/.../version parameter: no rule that checks it.
+    ...(flag(node, 'deployForTests') && { synthesizer: new DefaultStackSynthesizer({ generateBootstrapVersionRule: false }) }),
+  };
+}

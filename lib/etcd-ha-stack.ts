@@ -1,0 +1,295 @@
+// The etcd-ha stack: the ProvisionCluster state machine and its Lambda steps, the KMS key that encrypts the
+// clusters' secrets, the registry table (cluster records and locks), the policy for the member hosts, and
+// an alarm on failed executions.
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { REGISTRY_TABLE_KEY, REGISTRY_TABLE_TTL_ATTRIBUTE } from '../lambdas/adapters/aws/dynamodb-registry';
+import { PROVISION_STEPS, type ProvisionStep } from '../statemachines/provision-cluster';
+import { MemberHostPolicy } from './member-host-policy';
+import { acknowledge } from './nag';
+import { ProvisionClusterWorkflow } from './provision-cluster-workflow';
+import { PROVISION_STEP_ACCESS, grantStepAccess } from './step-access';
+import { StepFunction, type EtcdNetwork } from './step-function';
+
+export interface EtcdHaStackProps extends StackProps {
+  /**
+   * VPC of the etcd members. With `subnetIds` and `securityGroupId`, the functions that talk to etcd (Check
+   * Health) run in it. All three or none.
+   * @default - those functions run outside any VPC: the members' client port (2379) must then be reachable from the Lambda service's network
+   */
+  readonly vpcId?: string;
+  /**
+   * Subnets (in `vpcId`) for the functions that talk to etcd; they need a route to the members and to the
+   * Secrets Manager endpoint (NAT or interface endpoint).
+   * @default - outside any VPC (see `vpcId`)
+   */
+  readonly subnetIds?: readonly string[];
+  /**
+   * Security group for the functions that talk to etcd; the members must admit it on their client port.
+   * @default - outside any VPC (see `vpcId`)
+   */
+  readonly securityGroupId?: string;
+  /**
+   * Seconds between two health checks while waiting for the cluster (1 to 300).
+   * @default 5
+   */
+  readonly healthCheckIntervalSeconds?: number;
+  /**
+   * Health checks before an execution gives up and fails with the members' logs (1 to 1000).
+   * @default 60
+   */
+  readonly healthCheckAttempts?: number;
+  /**
+   * How long one host script may run (AWS-RunShellScript executionTimeout), in seconds. The host steps'
+   * Lambda timeout is this plus SSM's delivery timeout (120 s) and a margin, within Lambda's 900 s.
+   * @default 600 (kubeadm may pull the etcd image first)
+   */
+  readonly hostCommandTimeoutSeconds?: number;
+  /**
+   * Days the functions' and the state machine's log events are kept.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * First segment of every secret name, `<prefix>/<cluster>/<item>`. The functions and the host policy are
+   * granted on `<prefix>/*` only.
+   * @default 'etcd-ha'
+   */
+  readonly secretPrefix?: string;
+  /**
+   * Failed ProvisionCluster executions within one alarm period that raise the alarm.
+   * @default 1
+   */
+  readonly alarmThreshold?: number;
+  /**
+   * Length of one alarm period, in minutes (1 to 1440).
+   * @default 5
+   */
+  readonly alarmPeriodMinutes?: number;
+  /**
+   * SNS topic the alarm notifies (in alarm and back to OK).
+   * @default - no notification: the alarm shows in the CloudWatch console only
+   */
+  readonly alarmTopicArn?: string;
+  /**
+   * What happens to the KMS key, the registry table and the log groups when they leave the stack. RETAIN
+   * keeps the clusters' records and the key their secrets are encrypted with; DESTROY (tests) deletes the
+   * table and schedules the key's deletion.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+/** SsmHostRunner's defaults: delivery timeout and the deadline margin after the execution timeout. */
+const SSM_DELIVERY_TIMEOUT_SECONDS = 120;
+const SSM_DEADLINE_MARGIN_SECONDS = 30;
+/** Room for the last polling round and the step's own work. */
+const HOST_STEP_SLACK_SECONDS = 30;
+export const MAX_HOST_COMMAND_TIMEOUT_SECONDS =
+  LAMBDA_MAX_TIMEOUT_SECONDS - SSM_DELIVERY_TIMEOUT_SECONDS - SSM_DEADLINE_MARGIN_SECONDS - HOST_STEP_SLACK_SECONDS;
+/** Largest raft applied-index lag of a healthy member (as the local runner uses). */
+const MAX_APPLIED_INDEX_LAG = 50;
+/** Collect Member Logs runs its script with at most this timeout (lambdas/steps/collect-member-logs.ts). */
+const COLLECT_LOGS_COMMAND_SECONDS = 60;
+
+const SECRET_PREFIX = /^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*$/;
+
+const STEP_DESCRIPTIONS: Readonly<Record<ProvisionStep, string>> = {
+  validateSpec: 'Validate Spec: checks the cluster spec before anything is written',
+  resolveHosts: 'Resolve Hosts: member instances to private IPs (EC2)',
+  generatePki: "Generate PKI: kubeadm's etcd certificates into Secrets Manager",
+  configureKubelet: 'Configure Kubelet: the kubelet drop-in for the etcd static pod (SSM Run Command)',
+  pushCertificates: 'Push Certificates: each host fetches and installs its own member secret (SSM Run Command)',
+  writeEtcdConfig: 'Write Etcd Config: per-host kubeadm config or etcd env file (SSM Run Command)',
+  startEtcd: 'Start Etcd: kubeadm init phase etcd local, or the etcd unit (SSM Run Command)',
+  checkHealth: "Check Health: every member's status over mTLS",
+  collectMemberLogs: "Collect Member Logs: the unhealthy members' etcd log tails (SSM Run Command)",
+  recordCluster: 'Record Cluster: members and secret names into the registry table',
+};
+
+/** PascalCase construct IDs of the step functions (never renamed: they become logical IDs). */
+export function stepConstructId(step: ProvisionStep): string {
+  return `${step[0]!.toUpperCase()}${step.slice(1)}Step`;
+}
+
+function check(ok: boolean, prop: string, limit: string, value: unknown): void {
+  if (!ok) throw new Error(`${prop} must be ${limit}, got ${JSON.stringify(value)}`);
+}
+
+function validateProps(props: EtcdHaStackProps): void {
+  const network = [props.vpcId, props.subnetIds, props.securityGroupId];
+  const given = network.filter((v) => v !== undefined).length;
+  check(
+    given === 0 || given === 3,
+    'vpcId, subnetIds and securityGroupId',
+    'given all three or none',
+    { vpcId: props.vpcId, subnetIds: props.subnetIds, securityGroupId: props.securityGroupId },
+  );
+  if (props.vpcId !== undefined) check(/^vpc-[0-9a-f]{8,17}$/.test(props.vpcId), 'vpcId', 'a VPC ID (vpc-…)', props.vpcId);
+  if (props.subnetIds !== undefined) {
+    check(props.subnetIds.length >= 1 && props.subnetIds.length <= 16, 'subnetIds', '1 to 16 subnet IDs', props.subnetIds);
+    for (const id of props.subnetIds) check(/^subnet-[0-9a-f]{8,17}$/.test(id), 'subnetIds', 'subnet IDs (subnet-…)', id);
+    check(new Set(props.subnetIds).size === props.subnetIds.length, 'subnetIds', 'distinct', props.subnetIds);
+  }
+  if (props.securityGroupId !== undefined) {
+    check(/^sg-[0-9a-f]{8,17}$/.test(props.securityGroupId), 'securityGroupId', 'a security group ID (sg-…)', props.securityGroupId);
+  }
+  const hostTimeout = props.hostCommandTimeoutSeconds;
+  if (hostTimeout !== undefined) {
+    check(
+      Number.isInteger(hostTimeout) && hostTimeout >= 30 && hostTimeout <= MAX_HOST_COMMAND_TIMEOUT_SECONDS,
+      'hostCommandTimeoutSeconds',
+      `a whole number from 30 to ${MAX_HOST_COMMAND_TIMEOUT_SECONDS} (Lambda's 900 s less SSM delivery and margins)`,
+      hostTimeout,
+    );
+  }
+  if (props.logRetention !== undefined) {
+    check(Object.values(logs.RetentionDays).includes(props.logRetention), 'logRetention', 'one of logs.RetentionDays', props.logRetention);
+  }
+  if (props.secretPrefix !== undefined) {
+    check(
+      SECRET_PREFIX.test(props.secretPrefix) && props.secretPrefix.length <= 64,
+      'secretPrefix',
+      'at most 64 characters of "/"-separated segments of letters, digits and _+=.@-',
+      props.secretPrefix,
+    );
+  }
+  if (props.alarmThreshold !== undefined) {
+    check(Number.isInteger(props.alarmThreshold) && props.alarmThreshold >= 1, 'alarmThreshold', 'a whole number >= 1', props.alarmThreshold);
+  }
+  if (props.alarmPeriodMinutes !== undefined) {
+    const minutes = props.alarmPeriodMinutes;
+    check(Number.isInteger(minutes) && minutes >= 1 && minutes <= 1440, 'alarmPeriodMinutes', 'a whole number from 1 to 1440', minutes);
+  }
+  if (props.alarmTopicArn !== undefined) {
+    check(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+(\.fifo)?$/.test(props.alarmTopicArn), 'alarmTopicArn', 'an SNS topic ARN', props.alarmTopicArn);
+  }
+  // healthCheckIntervalSeconds / healthCheckAttempts: validated by the definition (statemachines/provision-cluster.ts).
+}
+
+export class EtcdHaStack extends Stack {
+  readonly secretsKey: kms.Key;
+  readonly registryTable: dynamodb.Table;
+  readonly steps: Readonly<Record<ProvisionStep, StepFunction>>;
+  readonly provisionCluster: ProvisionClusterWorkflow;
+  readonly hostPolicy: MemberHostPolicy;
+
+  constructor(scope: Construct, id: string, props: EtcdHaStackProps = {}) {
+    super(scope, id, props);
+    validateProps(props);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const secretPrefix = props.secretPrefix ?? 'etcd-ha';
+    const hostCommandTimeoutSeconds = props.hostCommandTimeoutSeconds ?? 600;
+
+    this.secretsKey = new kms.Key(this, 'SecretsKey', {
+      description: 'etcd-ha: encrypts the etcd clusters\' PKI secrets in Secrets Manager',
+      enableKeyRotation: true,
+      removalPolicy,
+      ...(removalPolicy === RemovalPolicy.DESTROY && { pendingWindow: Duration.days(7) }),
+    });
+
+    this.registryTable = new dynamodb.Table(this, 'RegistryTable', {
+      partitionKey: { name: REGISTRY_TABLE_KEY.partitionKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: REGISTRY_TABLE_TTL_ATTRIBUTE,
+      deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
+      removalPolicy,
+    });
+
+    const network = this.etcdNetwork(props);
+    const environment = {
+      SECRET_PREFIX: secretPrefix,
+      KMS_KEY_ID: this.secretsKey.keyArn,
+      REGISTRY_TABLE: this.registryTable.tableName,
+      HOST_COMMAND_TIMEOUT_SECONDS: String(hostCommandTimeoutSeconds),
+      SSM_DELIVERY_TIMEOUT_SECONDS: String(SSM_DELIVERY_TIMEOUT_SECONDS),
+      MAX_APPLIED_INDEX_LAG: String(MAX_APPLIED_INDEX_LAG),
+      ACCOUNT_ID: this.account,
+    };
+    const hostStepTimeout = Duration.seconds(
+      SSM_DELIVERY_TIMEOUT_SECONDS + hostCommandTimeoutSeconds + SSM_DEADLINE_MARGIN_SECONDS + HOST_STEP_SLACK_SECONDS,
+    );
+    const timeouts: Readonly<Record<ProvisionStep, Duration>> = {
+      validateSpec: Duration.seconds(30),
+      resolveHosts: Duration.seconds(60),
+      generatePki: Duration.minutes(5),
+      configureKubelet: hostStepTimeout,
+      pushCertificates: hostStepTimeout,
+      writeEtcdConfig: hostStepTimeout,
+      startEtcd: hostStepTimeout,
+      checkHealth: Duration.seconds(60),
+      collectMemberLogs: Duration.seconds(
+        SSM_DELIVERY_TIMEOUT_SECONDS + COLLECT_LOGS_COMMAND_SECONDS + SSM_DEADLINE_MARGIN_SECONDS + HOST_STEP_SLACK_SECONDS,
+      ),
+      recordCluster: Duration.seconds(30),
+    };
+
+    const steps = {} as Record<ProvisionStep, StepFunction>;
+    for (const step of PROVISION_STEPS) {
+      const access = PROVISION_STEP_ACCESS[step];
+      const fn = new StepFunction(this, stepConstructId(step), {
+        step,
+        description: `etcd-ha ${STEP_DESCRIPTIONS[step]}`,
+        timeout: timeouts[step],
+        // Generate PKI makes up to 17 RSA keys (7 members): a whole vCPU (1,769 MB) keeps RSA-4096 within minutes.
+        ...(step === 'generatePki' && { memorySize: 1769 }),
+        environment,
+        logRetention,
+        removalPolicy,
+        ...(access.includes('etcdNetwork') && network && { network }),
+      });
+      grantStepAccess(fn.role, access, { secretPrefix, secretsKey: this.secretsKey, registryTable: this.registryTable });
+      if (access.includes('etcdNetwork') && network) {
+        acknowledge(
+          fn.role,
+          'AwsSolutions-IAM4',
+          'The AWS policy Lambda documents for functions in a VPC: it manages the function\'s network interfaces, whose ec2:Describe*/Create*/Delete* actions it needs on "*".',
+          ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'],
+        );
+      }
+      steps[step] = fn;
+    }
+    this.steps = steps;
+
+    this.provisionCluster = new ProvisionClusterWorkflow(this, 'ProvisionCluster', {
+      functions: Object.fromEntries(PROVISION_STEPS.map((step) => [step, steps[step].function])) as Record<ProvisionStep, StepFunction['function']>,
+      ...(props.healthCheckIntervalSeconds !== undefined && { healthCheckIntervalSeconds: props.healthCheckIntervalSeconds }),
+      ...(props.healthCheckAttempts !== undefined && { healthCheckAttempts: props.healthCheckAttempts }),
+      logRetention,
+      removalPolicy,
+      alarmThreshold: props.alarmThreshold ?? 1,
+      alarmPeriod: Duration.minutes(props.alarmPeriodMinutes ?? 5),
+      ...(props.alarmTopicArn !== undefined && { alarmTopicArn: props.alarmTopicArn }),
+    });
+
+    this.hostPolicy = new MemberHostPolicy(this, 'MemberHostPolicy', { secretPrefix, secretsKey: this.secretsKey });
+
+    new CfnOutput(this, 'ProvisionClusterStateMachineArn', {
+      description: 'Start an execution with a cluster spec as input',
+      value: this.provisionCluster.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'MemberHostPolicyArn', {
+      description: "Attach to the member hosts' instance role (with AmazonSSMManagedInstanceCore)",
+      value: this.hostPolicy.policy.managedPolicyArn,
+    });
+    new CfnOutput(this, 'RegistryTableName', { description: 'Cluster records and locks', value: this.registryTable.tableName });
+    new CfnOutput(this, 'SecretsKeyArn', { description: "KMS key of the clusters' secrets", value: this.secretsKey.keyArn });
+  }
+
+  private etcdNetwork(props: EtcdHaStackProps): EtcdNetwork | undefined {
+    if (props.vpcId === undefined || props.subnetIds === undefined || props.securityGroupId === undefined) return undefined;
+    return {
+      vpc: ec2.Vpc.fromVpcAttributes(this, 'EtcdVpc', { vpcId: props.vpcId, availabilityZones: this.availabilityZones }),
+      subnets: props.subnetIds.map((id, i) => ec2.Subnet.fromSubnetId(this, `EtcdSubnet${i}`, id)),
+      securityGroup: ec2.SecurityGroup.fromSecurityGroupId(this, 'EtcdClientSecurityGroup', props.securityGroupId, { mutable: false }),
+    };
+  }
+}

@@ -1,0 +1,51 @@
+// The policy to attach to the instance role of the etcd member hosts ("host policy"). During Push
+// Certificates a host fetches its own member secret with its own credentials (fetch-member-pki.sh): this
+// lets it read a secret only when the secret's `etcd-ha:instance-arn` tag names the very instance that
+// asks (`ec2:SourceInstanceARN`), and use the secrets' KMS key only through Secrets Manager. Nothing else:
+// the SSM agent's own permissions (e.g. AmazonSSMManagedInstanceCore) are the instance role's business.
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { acknowledge } from './nag';
+import { secretsArnPattern, viaSecretsManager } from './step-access';
+
+/** The secret tag the policy compares with the requesting instance's ARN (set by lambdas/entry/aws.ts). */
+export const INSTANCE_ARN_TAG = 'etcd-ha:instance-arn';
+
+export interface MemberHostPolicyProps {
+  /** First segment of the secret names (`<prefix>/<cluster>/member/<name>`). */
+  readonly secretPrefix: string;
+  /** The key that encrypts the secrets. */
+  readonly secretsKey: kms.IKey;
+}
+
+export class MemberHostPolicy extends Construct {
+  readonly policy: iam.ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: MemberHostPolicyProps) {
+    super(scope, id);
+    this.policy = new iam.ManagedPolicy(this, 'Policy', {
+      description: 'etcd-ha member hosts: read only the member secret tagged with this instance ARN',
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ReadOwnMemberSecret',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [secretsArnPattern(this, props.secretPrefix)],
+          conditions: { StringEquals: { [`secretsmanager:ResourceTag/${INSTANCE_ARN_TAG}`]: '${ec2:SourceInstanceARN}' } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'DecryptViaSecretsManager',
+          actions: ['kms:Decrypt'],
+          resources: [props.secretsKey.keyArn],
+          conditions: viaSecretsManager(),
+        }),
+      ],
+    });
+    acknowledge(
+      this.policy,
+      'AwsSolutions-IAM5',
+      `A host may read only a secret whose ${INSTANCE_ARN_TAG} tag equals its own ec2:SourceInstanceARN (condition); the prefix bounds it to etcd-ha's secrets, which are created per cluster at run time.`,
+      [`Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${props.secretPrefix}/*`],
+    );
+  }
+}

@@ -1,0 +1,272 @@
+// The etcd-ha stack deployed with the pinned CDK CLI into moto_server: `cdk bootstrap`, `cdk deploy
+// --method=direct` (moto's change sets break updates and never fill outputs) with -c deployForTests=true
+// (no BootstrapVersion rule: moto keeps no bootstrap parameter) and -c removalPolicy=destroy, then the SDK
+// reads back what the stack promises; a second deploy must change nothing, and `cdk destroy` removes it all.
+// moto skips resources it does not support without a word, so this compares the created resources with the
+// template rather than trusting the stack status. About a minute.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CloudFormationClient,
+  DescribeStackEventsCommand,
+  DescribeStackResourcesCommand,
+  DescribeStacksCommand,
+  type Stack as CfnStack,
+  type StackResource,
+} from '@aws-sdk/client-cloudformation';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetKeyRotationStatusCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
+import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { PROVISION_STEPS } from '../../../statemachines/provision-cluster';
+import { allStates, renderAsl } from '../../../statemachines/render-asl';
+import { provisionClusterDefinition } from '../../../statemachines/provision-cluster';
+import { startMoto, type Moto } from '../../support/moto';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const CDK_CLI = join(ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk');
+const STACK = 'EtcdHa';
+/** moto_server's account for any credentials. */
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+const DEPLOY_CONTEXT = ['-c', 'deployForTests=true', '-c', 'removalPolicy=destroy'];
+/**
+ * Resource types moto 5.2.1's CloudFormation skips without an error (checked by hand): the alarm on failed
+ * executions and CDK's metadata. Everything else in the template must exist after the deploy.
+ */
+const SKIPPED_BY_MOTO = new Set(['AWS::CloudWatch::Alarm', 'AWS::CDK::Metadata']);
+
+interface CliRun {
+  readonly code: number | null;
+  readonly output: string;
+}
+
+describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
+  let moto: Moto | undefined;
+  let outdir: string;
+  let cliEnv: NodeJS.ProcessEnv;
+  let clients: {
+    cfn: CloudFormationClient;
+    sfn: SFNClient;
+    lambda: LambdaClient;
+    kms: KMSClient;
+    dynamodb: DynamoDBClient;
+    iam: IAMClient;
+  };
+
+  /** The pinned CDK CLI (node_modules/aws-cdk, 2.1148.1) in the project root, against moto. */
+  const cdk = (args: string[], timeoutMs = 180_000): Promise<CliRun> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CDK_CLI, ...args, '--no-notices', '--output', outdir], { cwd: ROOT, env: cliEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.once('error', reject);
+      child.once('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, output });
+      });
+    });
+  const expectSuccess = (run: CliRun, what: string) => assert.equal(run.code, 0, `${what} failed:\n${run.output.slice(-6000)}`);
+
+  const describeStack = async (): Promise<CfnStack | undefined> => {
+    try {
+      return (await clients.cfn.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks?.[0];
+    } catch (error) {
+      if (/does not exist/.test((error as Error).message)) return undefined;
+      throw error;
+    }
+  };
+  const stackResources = async (): Promise<StackResource[]> =>
+    (await clients.cfn.send(new DescribeStackResourcesCommand({ StackName: STACK }))).StackResources ?? [];
+  const template = (): { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> } =>
+    JSON.parse(readFileSync(join(outdir, `${STACK}.template.json`), 'utf8'));
+  const gone = async (call: () => Promise<unknown>, notFound: RegExp): Promise<boolean> => {
+    try {
+      await call();
+      return false;
+    } catch (error) {
+      if (notFound.test((error as Error).name) || notFound.test((error as Error).message)) return true;
+      throw error;
+    }
+  };
+
+  /**
+   * The key's ARN, from ListKeys: moto 5.2.1 answers DescribeKey on a key its CloudFormation created with a 500
+   * (it keeps the KeyPolicy as an object and json.loads it).
+   */
+  const keyArnOf = async (keyId: string): Promise<string | undefined> =>
+    (await clients.kms.send(new ListKeysCommand({}))).Keys?.find((k) => k.KeyId === keyId)?.KeyArn;
+
+  /** What the deploy left, by logical ID, read once after the first deploy. */
+  let deployed: Map<string, StackResource>;
+  let functionArns: Map<string, string>;
+
+  before(async () => {
+    moto = await startMoto();
+    outdir = mkdtempSync(join(tmpdir(), 'etcd-ha-cdk-out-'));
+    // localhost, not 127.0.0.1: moto reads the S3 bucket from the path (as the CDK CLI publishes assets) only for "localhost".
+    const endpoint = `http://localhost:${moto.port}`;
+    cliEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_') && !name.startsWith('CDK_')));
+    Object.assign(cliEnv, {
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: REGION,
+      AWS_DEFAULT_REGION: REGION,
+      CDK_DISABLE_CLI_TELEMETRY: 'true',
+      NODE_NO_WARNINGS: '1',
+    });
+    // The SDK clients of the test keep 127.0.0.1 (moto answers KMS calls sent to "localhost" with its S3 routing).
+    const config = moto.clientConfig;
+    clients = {
+      cfn: new CloudFormationClient(config),
+      sfn: new SFNClient(config),
+      lambda: new LambdaClient(config),
+      kms: new KMSClient(config),
+      dynamodb: new DynamoDBClient(config),
+      iam: new IAMClient(config),
+    };
+  });
+
+  after(async () => {
+    for (const client of Object.values(clients ?? {})) client.destroy();
+    await moto?.stop();
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('bootstraps the environment', async () => {
+    expectSuccess(await cdk(['bootstrap', `aws://${ACCOUNT}/${REGION}`]), 'cdk bootstrap');
+  });
+
+  it('deploys the stack, and creates every resource of the template that moto supports', async () => {
+    expectSuccess(await cdk(['deploy', STACK, '--method=direct', '--require-approval', 'never', ...DEPLOY_CONTEXT]), 'cdk deploy');
+    const stack = await describeStack();
+    assert.equal(stack?.StackStatus, 'CREATE_COMPLETE');
+    deployed = new Map((await stackResources()).filter((r) => r.LogicalResourceId).map((r) => [r.LogicalResourceId!, r]));
+    const expected = Object.entries(template().Resources)
+      .filter(([, r]) => !SKIPPED_BY_MOTO.has(r.Type))
+      .map(([id, r]) => `${id} ${r.Type}`)
+      .sort();
+    assert.deepEqual([...deployed.values()].map((r) => `${r.LogicalResourceId} ${r.ResourceType}`).sort(), expected);
+    for (const resource of deployed.values()) assert.equal(resource.ResourceStatus, 'CREATE_COMPLETE', resource.LogicalResourceId);
+  });
+
+  it('fills the outputs with the created resources', async () => {
+    const outputs = Object.fromEntries(((await describeStack())?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+    const physical = (type: string) => [...deployed.values()].find((r) => r.ResourceType === type)?.PhysicalResourceId;
+    assert.equal(outputs.ProvisionClusterStateMachineArn, physical('AWS::StepFunctions::StateMachine'));
+    assert.equal(outputs.MemberHostPolicyArn, physical('AWS::IAM::ManagedPolicy'));
+    assert.equal(outputs.RegistryTableName, physical('AWS::DynamoDB::Table'));
+    assert.equal(outputs.SecretsKeyArn, await keyArnOf(physical('AWS::KMS::Key')!));
+  });
+
+  it('has one function per step, running its export of the bundle, wired to the key and the table', async () => {
+    const resources = template().Resources;
+    const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    assert.equal(functions.length, PROVISION_STEPS.length);
+    const tableName = [...deployed.values()].find((r) => r.ResourceType === 'AWS::DynamoDB::Table')!.PhysicalResourceId;
+    const keyId = [...deployed.values()].find((r) => r.ResourceType === 'AWS::KMS::Key')!.PhysicalResourceId;
+    const keyArn = await keyArnOf(keyId!);
+    assert.ok(keyArn);
+    functionArns = new Map();
+    const handlers: string[] = [];
+    for (const [id] of functions) {
+      const { Configuration: config } = await clients.lambda.send(new GetFunctionCommand({ FunctionName: deployed.get(id)!.PhysicalResourceId }));
+      assert.equal(config?.Runtime, 'nodejs24.x', id);
+      // (moto's CloudFormation drops Architectures and LoggingConfig: test/lib checks them in the template.)
+      assert.equal(config?.Environment?.Variables?.KMS_KEY_ID, keyArn, id);
+      assert.equal(config?.Environment?.Variables?.REGISTRY_TABLE, tableName, id);
+      assert.equal(config?.Environment?.Variables?.ACCOUNT_ID, ACCOUNT, id);
+      handlers.push(config!.Handler!);
+      functionArns.set(id, config!.FunctionArn!);
+    }
+    assert.deepEqual(handlers.sort(), PROVISION_STEPS.map((step) => `app/index.${step}`).sort());
+  });
+
+  it('runs the state machine definition of the template, which is the one the local runner renders', async () => {
+    const machine = Object.entries(template().Resources).find(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')!;
+    const answer = await clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: deployed.get(machine[0])!.PhysicalResourceId }));
+    const definition = JSON.parse(answer.definition!) as { StartAt: string; States: Record<string, unknown> };
+    // The template's definition with the real function ARNs.
+    const [separator, parts] = (machine[1].Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    const expected = parts
+      .map((part) => {
+        if (typeof part === 'string') return part;
+        const token = part as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+        if (token.Ref === 'AWS::Partition') return 'aws';
+        const arn = token['Fn::GetAtt'] ? functionArns.get(token['Fn::GetAtt'][0]) : undefined;
+        assert.ok(arn, `unexpected token ${JSON.stringify(part)}`);
+        return arn;
+      })
+      .join(separator);
+    assert.deepEqual(definition, JSON.parse(expected));
+    const local = renderAsl(PROVISION_STEPS, (scope, functions) => provisionClusterDefinition(scope, { functions }));
+    assert.equal(definition.StartAt, local.StartAt);
+    assert.deepEqual(allStates(definition as never).map(([name]) => name).sort(), allStates(local).map(([name]) => name).sort());
+  });
+
+  it('has the KMS key with rotation, the registry table keyed by pk, and the host policy with its tag condition', async () => {
+    const physical = (type: string) => [...deployed.values()].find((r) => r.ResourceType === type)!.PhysicalResourceId!;
+    assert.ok(await keyArnOf(physical('AWS::KMS::Key')));
+    assert.equal((await clients.kms.send(new GetKeyRotationStatusCommand({ KeyId: physical('AWS::KMS::Key') }))).KeyRotationEnabled, true);
+
+    const table = (await clients.dynamodb.send(new DescribeTableCommand({ TableName: physical('AWS::DynamoDB::Table') }))).Table;
+    assert.deepEqual(table?.KeySchema, [{ AttributeName: 'pk', KeyType: 'HASH' }]);
+    assert.deepEqual(table?.AttributeDefinitions, [{ AttributeName: 'pk', AttributeType: 'S' }]);
+
+    const policyArn = physical('AWS::IAM::ManagedPolicy');
+    const policy = (await clients.iam.send(new GetPolicyCommand({ PolicyArn: policyArn }))).Policy;
+    const version = await clients.iam.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: policy!.DefaultVersionId! }));
+    const document = JSON.parse(decodeURIComponent(version.PolicyVersion!.Document!)) as { Statement: Array<{ Condition?: unknown }> };
+    assert.deepEqual(document.Statement[0]!.Condition, {
+      StringEquals: { 'secretsmanager:ResourceTag/etcd-ha:instance-arn': '${ec2:SourceInstanceARN}' },
+    });
+    assert.equal(document.Statement.length, 2);
+  });
+
+  it('changes nothing on a second deploy', async () => {
+    const events = async () => (await clients.cfn.send(new DescribeStackEventsCommand({ StackName: STACK }))).StackEvents?.length ?? 0;
+    const before = await events();
+    const run = await cdk(['deploy', STACK, '--method=direct', '--require-approval', 'never', ...DEPLOY_CONTEXT]);
+    expectSuccess(run, 'second cdk deploy');
+    assert.match(run.output, /\(no changes\)/);
+    assert.equal(await events(), before);
+    const stack = await describeStack();
+    assert.equal(stack?.StackStatus, 'CREATE_COMPLETE');
+    assert.equal(stack?.LastUpdatedTime, undefined);
+  });
+
+  it('is removed by cdk destroy --force, with its functions, state machine, table, key and roles', async (t) => {
+    expectSuccess(await cdk(['destroy', STACK, '--force', ...DEPLOY_CONTEXT]), 'cdk destroy');
+    assert.equal(await describeStack(), undefined);
+    const byType = (type: string) => [...deployed.values()].filter((r) => r.ResourceType === type).map((r) => r.PhysicalResourceId!);
+    for (const name of byType('AWS::Lambda::Function')) {
+      assert.ok(await gone(() => clients.lambda.send(new GetFunctionCommand({ FunctionName: name })), /ResourceNotFound/), name);
+    }
+    for (const arn of byType('AWS::StepFunctions::StateMachine')) {
+      assert.ok(await gone(() => clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: arn })), /StateMachineDoesNotExist/), arn);
+    }
+    for (const name of byType('AWS::DynamoDB::Table')) {
+      assert.ok(await gone(() => clients.dynamodb.send(new DescribeTableCommand({ TableName: name })), /ResourceNotFound/), name);
+    }
+    for (const role of byType('AWS::IAM::Role')) {
+      assert.ok(await gone(() => clients.iam.send(new GetRoleCommand({ RoleName: role })), /NoSuchEntity/), role);
+    }
+    for (const keyId of byType('AWS::KMS::Key')) {
+      // CloudFormation schedules a key's deletion (7 days here); moto deletes it at once.
+      assert.equal(await keyArnOf(keyId), undefined, `key ${keyId}`);
+    }
+    for (const arn of byType('AWS::IAM::ManagedPolicy')) {
+      // moto 5.2.1 leaves a stack's AWS::IAM::ManagedPolicy behind on delete (CloudFormation removes it): report only.
+      const left = !(await gone(() => clients.iam.send(new GetPolicyCommand({ PolicyArn: arn })), /NoSuchEntity/));
+      if (left) t.diagnostic(`moto kept the managed policy ${arn} after the stack was deleted`);
+    }
+  });
+});

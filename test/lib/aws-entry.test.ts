@@ -1,0 +1,113 @@
+// The AWS composition root (lambdas/entry/aws.ts) without AWS: the environment it reads, the JSON logger,
+// the instance-ARN tag the host policy relies on, and errors passed through unchanged. No network.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import {
+  EnvironmentConfigError,
+  HANDLERS,
+  INSTANCE_ARN_TAG,
+  INSTANCE_ID_TAG,
+  awsDeps,
+  jsonLogger,
+  validateSpec,
+  withInstanceArnTags,
+  type AwsClients,
+} from '../../lambdas/entry/aws';
+import { INSTANCE_ARN_TAG as HOST_POLICY_TAG } from '../../lib/member-host-policy';
+import { CLUSTER_TAG } from '../../lib/step-access';
+import { PROVISION_STEPS } from '../../statemachines/provision-cluster';
+import type { Logger, SecretPutOptions, SecretStore } from '../../lambdas/ports';
+
+const clients: AwsClients = {
+  secrets: new SecretsManagerClient({ region: 'us-east-1' }),
+  ssm: new SSMClient({ region: 'us-east-1' }),
+  ec2: new EC2Client({ region: 'us-east-1' }),
+  dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
+};
+const quiet: Logger = { info: () => undefined, warn: () => undefined };
+const env = { AWS_REGION: 'eu-west-1', KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/k', REGISTRY_TABLE: 'etcd-ha-registry', ACCOUNT_ID: '123456789012' };
+
+describe('AWS composition root', () => {
+  it('exports one handler per ProvisionCluster step', () => {
+    assert.deepEqual(Object.keys(HANDLERS).sort(), [...PROVISION_STEPS].sort());
+  });
+
+  it('builds the step dependencies from the environment the stack sets, with its defaults', () => {
+    const deps = awsDeps(env, clients, quiet);
+    assert.equal(deps.hostCommandTimeoutSeconds, 600);
+    assert.equal(deps.maxAppliedIndexLag, 50);
+    assert.equal(deps.secretRegion, 'eu-west-1');
+    assert.equal(deps.secrets.nameFor('demo', 'ca'), 'etcd-ha/demo/ca');
+    const custom = awsDeps({ ...env, SECRET_PREFIX: 'k8s/etcd', HOST_COMMAND_TIMEOUT_SECONDS: '300' }, clients, quiet);
+    assert.equal(custom.secrets.nameFor('demo', 'ca'), 'k8s/etcd/demo/ca');
+    assert.equal(custom.hostCommandTimeoutSeconds, 300);
+  });
+
+  it('names the variable that is missing or malformed', () => {
+    for (const name of ['KMS_KEY_ID', 'REGISTRY_TABLE', 'ACCOUNT_ID', 'AWS_REGION']) {
+      const partial: Record<string, string | undefined> = { ...env, [name]: undefined };
+      assert.throws(() => awsDeps(partial, clients, quiet), (error: Error) => error instanceof EnvironmentConfigError && error.message === `environment variable ${name} is not set`);
+    }
+    assert.throws(() => awsDeps({ ...env, HOST_COMMAND_TIMEOUT_SECONDS: '10m' }, clients, quiet), /HOST_COMMAND_TIMEOUT_SECONDS must be a whole number from 1 to 172800, got "10m"/);
+  });
+
+  it('tags a member secret with its instance ARN, the tag the host policy matches', async () => {
+    assert.equal(INSTANCE_ARN_TAG, HOST_POLICY_TAG);
+    const puts: Array<[string, SecretPutOptions]> = [];
+    const store: SecretStore = {
+      nameFor: (cluster, item) => `etcd-ha/${cluster}/${item}`,
+      get: async () => undefined,
+      put: async (name, _value, options) => {
+        puts.push([name, options]);
+        return { name, id: name, changed: true };
+      },
+    };
+    const tagged = withInstanceArnTags(store, 'cn-north-1', '123456789012');
+    await tagged.put('etcd-ha/demo/member/infra0', 'bundle', { description: 'm', tags: { [CLUSTER_TAG]: 'demo', [INSTANCE_ID_TAG]: 'i-0123456789abcdef0' } });
+    await tagged.put('etcd-ha/demo/ca', 'ca', { description: 'ca', tags: { [CLUSTER_TAG]: 'demo' } });
+    assert.deepEqual(puts, [
+      [
+        'etcd-ha/demo/member/infra0',
+        {
+          description: 'm',
+          tags: { [CLUSTER_TAG]: 'demo', [INSTANCE_ID_TAG]: 'i-0123456789abcdef0', [INSTANCE_ARN_TAG]: 'arn:aws-cn:ec2:cn-north-1:123456789012:instance/i-0123456789abcdef0' },
+        },
+      ],
+      // Not a member secret: no instance tag, so no host may read it.
+      ['etcd-ha/demo/ca', { description: 'ca', tags: { [CLUSTER_TAG]: 'demo' } }],
+    ]);
+    assert.equal(tagged.nameFor('demo', 'ca'), 'etcd-ha/demo/ca');
+  });
+
+  it('logs one JSON object per line, with the base keys', () => {
+    const lines: string[] = [];
+    const log = jsonLogger(() => ({ step: 'checkHealth' }), (line) => lines.push(line));
+    log.info('cluster healthy', { cluster: 'demo' });
+    log.warn('not yet');
+    assert.equal(lines.length, 2);
+    assert.ok(lines.every((l) => l.endsWith('\n')));
+    const [first, second] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual({ ...first, time: undefined }, { time: undefined, level: 'info', message: 'cluster healthy', step: 'checkHealth', cluster: 'demo' });
+    assert.equal(second!.level, 'warn');
+    assert.match(String(first!.time), /^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('rethrows a step\'s error unchanged, so that Step Functions sees its name', async () => {
+    const write = process.stdout.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      await assert.rejects(validateSpec({ spec: { clusterName: 'UPPER' } }), (error: Error) => error.name === 'SpecValidationError');
+      await assert.rejects(validateSpec('not an object'), (error: Error) => error.name === 'SpecValidationError');
+    } finally {
+      process.stdout.write = write;
+      for (const name of Object.keys(env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+    }
+  });
+});

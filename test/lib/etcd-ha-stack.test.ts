@@ -1,0 +1,507 @@
+// The etcd-ha stack as synthesized: resources and their properties, least-privilege IAM (every statement on
+// "*" listed here), cdk-nag's AWS Solutions checks, the deployed state machine definition against the local
+// rendering, and the Lambda bundle itself. One synth for the whole file (two stacks: without and with a VPC).
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import validator from 'asl-validator';
+import { EtcdHaStack, stepConstructId } from '../../lib/etcd-ha-stack';
+import { PROVISION_STEP_ACCESS } from '../../lib/step-access';
+import { BUNDLE_DIR } from '../../lib/step-function';
+import { PROVISION_STEPS, provisionClusterDefinition, type ProvisionStep } from '../../statemachines/provision-cluster';
+import { LOCAL_FUNCTION_ARN_PREFIX, allStates, renderAsl, type AslDefinition } from '../../statemachines/render-asl';
+import { HOST_SCRIPTS } from '../../lambdas/host-scripts';
+import { ENV } from '../../lambdas/entry/aws';
+
+const NETWORK = { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], securityGroupId: 'sg-0123456789abcdef0' };
+const HOST_STEPS: readonly ProvisionStep[] = ['configureKubelet', 'pushCertificates', 'writeEtcdConfig', 'startEtcd', 'collectMemberLogs'];
+
+interface Synth {
+  readonly app: App;
+  readonly stack: EtcdHaStack;
+  readonly vpcStack: EtcdHaStack;
+  readonly template: Template;
+  readonly vpcTemplate: Template;
+  readonly assemblyDir: string;
+}
+
+let synth: Synth;
+
+before(() => {
+  // The built-in CloudFormation schema validation is what `cdk synth` runs; the tests check the template themselves.
+  process.env.CDK_VALIDATION = 'false';
+  const app = new App();
+  const stack = new EtcdHaStack(app, 'EtcdHa');
+  const vpcStack = new EtcdHaStack(app, 'EtcdHaVpc', NETWORK);
+  // As bin/app.ts does: synth fails on any finding that is not acknowledged.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const assembly = app.synth();
+  synth = {
+    app,
+    stack,
+    vpcStack,
+    template: Template.fromJSON(assembly.getStackByName(stack.stackName).template),
+    vpcTemplate: Template.fromJSON(assembly.getStackByName(vpcStack.stackName).template),
+    assemblyDir: assembly.directory,
+  };
+});
+
+const logicalId = (construct: IConstruct): string => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+const functionId = (stack: EtcdHaStack, step: ProvisionStep) => logicalId(stack.steps[step].function);
+const roleId = (stack: EtcdHaStack, step: ProvisionStep) => logicalId(stack.steps[step].role);
+
+interface Statement {
+  readonly Sid?: string;
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: Record<string, Record<string, unknown>>;
+}
+
+const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+/** The inline-policy statements attached to a role (by the role's logical ID). */
+function statementsOfRole(template: Template, role: string): Statement[] {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === role))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+describe('EtcdHaStack resources', () => {
+  it('has the ProvisionCluster state machine: Standard, traced, logging ALL events without execution data to its own log group', () => {
+    const { template, stack } = synth;
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: false,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logicalId(stack.provisionCluster.logGroup), 'Arn'] } } }],
+      },
+    });
+  });
+
+  it('has one function per step, Node.js 24 on arm64, running the step\'s export of the bundle, each with its own log group', () => {
+    const { template, stack } = synth;
+    template.resourceCountIs('AWS::Lambda::Function', PROVISION_STEPS.length);
+    for (const step of PROVISION_STEPS) {
+      const fn = template.findResources('AWS::Lambda::Function')[functionId(stack, step)];
+      assert.ok(fn, `no function for ${step}`);
+      // PascalCase construct IDs, pinned: they are the logical IDs CloudFormation knows the functions by.
+      assert.match(functionId(stack, step), new RegExp(`^${stepConstructId(step)}Function[0-9A-F]{8}$`));
+      assert.equal(fn.Properties.Handler, `${BUNDLE_DIR}/index.${step}`);
+      assert.equal(fn.Properties.Runtime, 'nodejs24.x');
+      assert.deepEqual(fn.Properties.Architectures, ['arm64']);
+      assert.deepEqual(fn.Properties.LoggingConfig, { LogGroup: { Ref: logicalId(stack.steps[step].logGroup) } });
+      assert.deepEqual(fn.Properties.Role, { 'Fn::GetAtt': [roleId(stack, step), 'Arn'] });
+      assert.ok(fn.Properties.Timeout <= 900, `${step}: timeout ${fn.Properties.Timeout}`);
+      // RSA key generation is CPU-bound: Generate PKI gets a whole vCPU.
+      assert.equal(fn.Properties.MemorySize, step === 'generatePki' ? 1769 : 512, step);
+    }
+    // Host steps outlast SSM's delivery timeout plus the command's own.
+    const startEtcd = template.findResources('AWS::Lambda::Function')[functionId(stack, 'startEtcd')]!;
+    assert.equal(startEtcd.Properties.Timeout, 120 + 600 + 30 + 30);
+    assert.equal(startEtcd.Properties.Environment.Variables.HOST_COMMAND_TIMEOUT_SECONDS, '600');
+  });
+
+  it('gives every function the environment the composition root reads', () => {
+    const { template, stack } = synth;
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          SECRET_PREFIX: 'etcd-ha',
+          KMS_KEY_ID: { 'Fn::GetAtt': [logicalId(stack.secretsKey), 'Arn'] },
+          REGISTRY_TABLE: { Ref: logicalId(stack.registryTable) },
+          HOST_COMMAND_TIMEOUT_SECONDS: '600',
+          SSM_DELIVERY_TIMEOUT_SECONDS: '120',
+          MAX_APPLIED_INDEX_LAG: '50',
+          ACCOUNT_ID: { Ref: 'AWS::AccountId' },
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+    });
+  });
+
+  it('sets exactly the variables lambdas/entry/aws.ts reads (ENV), and NODE_OPTIONS for the source maps', () => {
+    for (const fn of Object.values(synth.template.findResources('AWS::Lambda::Function'))) {
+      assert.deepEqual(Object.keys(fn.Properties.Environment.Variables).sort(), [...Object.values(ENV), 'NODE_OPTIONS'].sort());
+    }
+  });
+
+  it('keeps logs in explicit log groups with a retention: no logRetention custom resource, no custom resource at all', () => {
+    const { template } = synth;
+    template.resourceCountIs('AWS::Logs::LogGroup', PROVISION_STEPS.length + 1);
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
+    assert.deepEqual(types.filter((t) => t.startsWith('Custom::') || t === 'AWS::CloudFormation::CustomResource'), []);
+  });
+
+  it('has a KMS key with rotation for the secrets, and a registry table (pk string, PITR, encrypted, lock TTL), both retained by default', () => {
+    const { template } = synth;
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        DeletionProtectionEnabled: true,
+      },
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  it('raises an alarm when a ProvisionCluster execution fails', () => {
+    const { template, stack } = synth;
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/States',
+      MetricName: 'ExecutionsFailed',
+      Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId(stack.provisionCluster.stateMachine) } }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('outputs the state machine ARN, the host policy ARN, the table name and the key ARN', () => {
+    const { template, stack } = synth;
+    template.hasOutput('ProvisionClusterStateMachineArn', { Value: { Ref: logicalId(stack.provisionCluster.stateMachine) } });
+    template.hasOutput('MemberHostPolicyArn', { Value: { Ref: logicalId(stack.hostPolicy.policy) } });
+    template.hasOutput('RegistryTableName', { Value: { Ref: logicalId(stack.registryTable) } });
+    template.hasOutput('SecretsKeyArn', { Value: { 'Fn::GetAtt': [logicalId(stack.secretsKey), 'Arn'] } });
+  });
+
+  it('runs only Check Health in the members\' VPC, with the given subnets and security group', () => {
+    const { vpcTemplate, vpcStack } = synth;
+    const functions = vpcTemplate.findResources('AWS::Lambda::Function');
+    for (const step of PROVISION_STEPS) {
+      const config = functions[functionId(vpcStack, step)]!.Properties.VpcConfig;
+      if (step === 'checkHealth') {
+        assert.deepEqual(config, { SubnetIds: NETWORK.subnetIds, SecurityGroupIds: [NETWORK.securityGroupId] });
+      } else {
+        assert.equal(config, undefined, `${step} runs in the VPC`);
+      }
+    }
+    vpcTemplate.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+    assert.equal(synth.template.toJSON().Resources[functionId(synth.stack, 'checkHealth')].Properties.VpcConfig, undefined);
+  });
+});
+
+describe('EtcdHaStack IAM', () => {
+  const secretArn = (suffix: string) => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:secret:${suffix}`]],
+  });
+  const viaSecretsManager = { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } };
+
+  it('host policy: GetSecretValue on <prefix>/* only for the secret tagged with the caller\'s instance ARN, kms:Decrypt via Secrets Manager, nothing else', () => {
+    const { template, stack } = synth;
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
+    const policy = template.findResources('AWS::IAM::ManagedPolicy')[logicalId(stack.hostPolicy.policy)]!;
+    assert.deepEqual(policy.Properties.PolicyDocument.Statement, [
+      {
+        Sid: 'ReadOwnMemberSecret',
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: secretArn('etcd-ha/*'),
+        Condition: { StringEquals: { 'secretsmanager:ResourceTag/etcd-ha:instance-arn': '${ec2:SourceInstanceARN}' } },
+      },
+      {
+        Sid: 'DecryptViaSecretsManager',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: { 'Fn::GetAtt': [logicalId(stack.secretsKey), 'Arn'] },
+        Condition: viaSecretsManager,
+      },
+    ]);
+    assert.equal(policy.Properties.Roles, undefined, 'the stack attaches the host policy to nothing itself');
+  });
+
+  it('host steps may SendCommand only with AWS-RunShellScript and only to instances tagged etcd-ha:cluster', () => {
+    const { template, stack } = synth;
+    for (const step of HOST_STEPS) {
+      const statements = statementsOfRole(template, roleId(stack, step));
+      const send = statements.filter((s) => actionsOf(s).includes('ssm:SendCommand'));
+      assert.deepEqual(send, [
+        {
+          Sid: 'RunShellScriptDocument',
+          Effect: 'Allow',
+          Action: 'ssm:SendCommand',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, '::document/AWS-RunShellScript']] },
+        },
+        {
+          Sid: 'RunCommandOnMemberHosts',
+          Effect: 'Allow',
+          Action: 'ssm:SendCommand',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':instance/*']] },
+          Condition: { StringLike: { 'ssm:resourceTag/etcd-ha:cluster': '?*' } },
+        },
+      ], step);
+    }
+  });
+
+  it('grants each step exactly the actions of its access kinds', () => {
+    const { template, stack } = synth;
+    const logWrite = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+    const expected: Record<ProvisionStep, string[]> = {
+      validateSpec: [],
+      resolveHosts: ['ec2:DescribeInstances'],
+      generatePki: [
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:CreateSecret',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:UpdateSecret',
+        'secretsmanager:TagResource',
+        'secretsmanager:UntagResource',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+      ],
+      configureKubelet: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation'],
+      pushCertificates: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation'],
+      writeEtcdConfig: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation'],
+      startEtcd: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation'],
+      checkHealth: ['secretsmanager:GetSecretValue', 'kms:Decrypt'],
+      collectMemberLogs: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation'],
+      recordCluster: ['dynamodb:PutItem'],
+    };
+    for (const step of PROVISION_STEPS) {
+      const statements = statementsOfRole(template, roleId(stack, step));
+      assert.ok(statements.every((s) => s.Effect === 'Allow'));
+      assert.deepEqual(statements.flatMap(actionsOf), [...logWrite, ...expected[step]], step);
+      // The log statement is on the step's own log group only.
+      assert.deepEqual(statements[0]!.Resource, { 'Fn::GetAtt': [logicalId(stack.steps[step].logGroup), 'Arn'] });
+    }
+    // No role gets a managed policy, except Check Health's VPC access in the VPC stack.
+    template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+    assert.deepEqual(PROVISION_STEP_ACCESS.checkHealth, ['readHealthcheckClient', 'etcdNetwork']);
+  });
+
+  it('keys secrets access to the prefix: Check Health reads only healthcheck-client secrets, Generate PKI writes <prefix>/*', () => {
+    const { template, stack } = synth;
+    const health = statementsOfRole(template, roleId(stack, 'checkHealth'));
+    assert.deepEqual(health.find((s) => s.Sid === 'ReadHealthcheckClientSecrets')?.Resource, secretArn('etcd-ha/*/healthcheck-client-??????'));
+    assert.deepEqual(health.find((s) => s.Sid === 'DecryptClusterSecrets')?.Condition, viaSecretsManager);
+    const pki = statementsOfRole(template, roleId(stack, 'generatePki'));
+    assert.deepEqual(pki.find((s) => s.Sid === 'ReadWriteClusterSecrets')?.Resource, secretArn('etcd-ha/*'));
+    assert.deepEqual(pki.find((s) => s.Sid === 'EncryptDecryptClusterSecrets')?.Resource, { 'Fn::GetAtt': [logicalId(stack.secretsKey), 'Arn'] });
+    assert.deepEqual(pki.find((s) => s.Sid === 'EncryptDecryptClusterSecrets')?.Condition, viaSecretsManager);
+    const record = statementsOfRole(template, roleId(stack, 'recordCluster'));
+    assert.deepEqual(record.find((s) => s.Sid === 'WriteClusterRecord')?.Resource, { 'Fn::GetAtt': [logicalId(stack.registryTable), 'Arn'] });
+  });
+
+  it('has no statement on Resource "*" but these, each acknowledged for cdk-nag with its reason', () => {
+    const { template, stack } = synth;
+    const stateMachineRole = logicalId(stack.provisionCluster.stateMachine.role);
+    // [role, actions] of every allowed statement on "*".
+    const allowed: Array<[string, string[]]> = [
+      [roleId(stack, 'resolveHosts'), ['ec2:DescribeInstances']],
+      ...HOST_STEPS.map((step): [string, string[]] => [roleId(stack, step), ['ssm:GetCommandInvocation']]),
+      [
+        stateMachineRole,
+        [
+          'logs:CreateLogDelivery',
+          'logs:GetLogDelivery',
+          'logs:UpdateLogDelivery',
+          'logs:DeleteLogDelivery',
+          'logs:ListLogDeliveries',
+          'logs:PutResourcePolicy',
+          'logs:DescribeResourcePolicies',
+          'logs:DescribeLogGroups',
+        ],
+      ],
+      [stateMachineRole, ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets']],
+    ];
+    const found: Array<[string, string[]]> = [];
+    for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
+      for (const [id, policy] of Object.entries(template.findResources(type))) {
+        for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
+          const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+          if (!resources.includes('*')) continue;
+          assert.deepEqual(resources, ['*'], `${id}: "*" next to narrower resources`);
+          const roles = (policy.Properties.Roles as Array<{ Ref: string }> | undefined) ?? [{ Ref: id }];
+          for (const role of roles) found.push([role.Ref, actionsOf(statement)]);
+        }
+      }
+    }
+    const key = ([role, actions]: [string, string[]]) => `${role} ${actions.join(',')}`;
+    assert.deepEqual(found.map(key).sort(), allowed.map(key).sort());
+  });
+
+  it('attaches AWSLambdaVPCAccessExecutionRole only to Check Health, and only in a VPC', () => {
+    const { vpcTemplate, vpcStack } = synth;
+    const roles = vpcTemplate.findResources('AWS::IAM::Role');
+    for (const [id, role] of Object.entries(roles)) {
+      const managed = role.Properties.ManagedPolicyArns;
+      if (id === roleId(vpcStack, 'checkHealth')) {
+        assert.deepEqual(managed, [
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole']] },
+        ]);
+      } else {
+        assert.equal(managed, undefined, id);
+      }
+    }
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  /** Every acknowledgment in the tree: rule ID (with finding) → reason. */
+  function acknowledgments(scope: IConstruct): Map<string, string> {
+    const found = new Map<string, string>();
+    for (const construct of scope.node.findAll()) {
+      for (const entry of construct.node.metadata) {
+        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+          // aws-cdk-lib acknowledges some of its own findings (e.g. CloudFormation-Validate::W3010 for imported AZs).
+          if (!id.includes('AwsSolutions-')) continue;
+          found.set(`${construct.node.path} ${id.replace(/^annotation::/i, '')}`, reason);
+        }
+      }
+    }
+    return found;
+  }
+
+  it('reports no finding that is not acknowledged, with and without a VPC (errors and warnings)', () => {
+    const report = new AwsSolutionsChecks(synth.app, { verbose: true }).validateScope(synth.app);
+    const findings = report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    assert.deepEqual(findings, []);
+    assert.equal(report.success, true);
+  });
+
+  it('acknowledges only IAM4/IAM5 findings, each with a reason', () => {
+    const acks = acknowledgments(synth.vpcStack);
+    assert.ok(acks.size > 0);
+    for (const [where, reason] of acks) {
+      assert.match(where, / AwsSolutions-IAM[45]\[(Resource|Policy)::/, where);
+      assert.ok(reason.length >= 40, `${where}: reason too short: ${reason}`);
+    }
+    const rules = [...acks.keys()].map((k) => k.split(' ')[1]).sort();
+    assert.deepEqual([...new Set(rules)], [
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      ...PROVISION_STEPS.map((step) => `AwsSolutions-IAM5[Resource::<${functionId(synth.vpcStack, step)}.Arn>:*]`).sort(),
+      'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*/healthcheck-client-??????]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*]',
+    ].sort());
+  });
+});
+
+describe('ProvisionCluster as deployed', () => {
+  /** The template's DefinitionString with each step's function ARN replaced by render-asl's placeholder. */
+  function deployedDefinition(): AslDefinition {
+    const { template, stack } = synth;
+    const byLogicalId = new Map(PROVISION_STEPS.map((step) => [functionId(stack, step), step]));
+    const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0]!;
+    const definition = machine.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] } | string;
+    if (typeof definition === 'string') return JSON.parse(definition) as AslDefinition;
+    const [separator, parts] = definition['Fn::Join'];
+    const text = parts
+      .map((part) => {
+        if (typeof part === 'string') return part;
+        const token = part as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+        if (token.Ref === 'AWS::Partition') return 'aws';
+        const step = token['Fn::GetAtt'] && token['Fn::GetAtt'][1] === 'Arn' ? byLogicalId.get(token['Fn::GetAtt'][0]) : undefined;
+        if (step === undefined) throw new Error(`unexpected token in the definition: ${JSON.stringify(part)}`);
+        return `${LOCAL_FUNCTION_ARN_PREFIX}${step}`;
+      })
+      .join(separator);
+    return JSON.parse(text) as AslDefinition;
+  }
+
+  it('is valid ASL (asl-validator)', () => {
+    const result = validator(structuredClone(deployedDefinition()) as never);
+    assert.equal(result.isValid, true, JSON.stringify(result.errors, null, 2));
+  });
+
+  it('is the definition the local runner renders: same states, same transitions, same tasks', () => {
+    const deployed = deployedDefinition();
+    const local = renderAsl(PROVISION_STEPS, (scope, functions) => provisionClusterDefinition(scope, { functions }));
+    assert.equal(deployed.StartAt, local.StartAt);
+    assert.deepEqual(allStates(deployed).map(([name]) => name).sort(), allStates(local).map(([name]) => name).sort());
+    assert.deepEqual(deployed.States, local.States);
+  });
+
+  it('invokes each step\'s own function', () => {
+    const invoked = allStates(deployedDefinition())
+      .map(([, state]) => state.Resource)
+      .filter((r): r is string => typeof r === 'string' && r.startsWith(LOCAL_FUNCTION_ARN_PREFIX))
+      .map((r) => r.slice(LOCAL_FUNCTION_ARN_PREFIX.length));
+    assert.deepEqual([...new Set(invoked)].sort(), [...PROVISION_STEPS].sort());
+  });
+});
+
+describe('the Lambda bundle', () => {
+  const assetDir = (): string => {
+    const fn = synth.template.toJSON().Resources[functionId(synth.stack, 'validateSpec')];
+    const dir = join(synth.assemblyDir, fn.Metadata?.['aws:asset:path'] ?? `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+    assert.ok(existsSync(dir), dir);
+    return dir;
+  };
+
+  it('is one asset shared by every function: app/index.js with the host scripts beside it, etcd3\'s protos in proto/', () => {
+    const keys = new Set(Object.values(synth.template.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Code.S3Key));
+    assert.equal(keys.size, 1);
+    const dir = assetDir();
+    const app = readdirSync(join(dir, BUNDLE_DIR));
+    for (const file of ['index.js', 'index.js.map', 'lib.sh', ...HOST_SCRIPTS.map((s) => `${s}.sh`)]) assert.ok(app.includes(file), `missing ${BUNDLE_DIR}/${file}`);
+    assert.deepEqual(readdirSync(join(dir, 'proto')).sort(), ['auth.proto', 'kv.proto', 'rpc.proto']);
+  });
+
+  it('loads in plain Node, exports every handler, keeps error names, logs JSON, and finds its host scripts', () => {
+    const script = `
+      const m = require(process.argv[1]);
+      const steps = JSON.parse(process.argv[2]);
+      const spec = { clusterName: 'demo', members: [0, 1, 2].map((i) => ({ name: 'infra' + i, instanceId: 'i-0a1b2c3d4e5f6000' + i, address: '10.0.0.' + (6 + i) })) };
+      (async () => {
+        const out = { missing: steps.filter((s) => typeof m[s] !== 'function') };
+        out.valid = (await m.validateSpec({ spec })).spec.clusterName;
+        out.invalid = await m.validateSpec({ spec: { clusterName: 'UPPER' } }).then(() => 'resolved', (e) => e.name);
+        const host = { name: 'infra0', address: '10.0.0.6', instanceId: 'i-0a1b2c3d4e5f60000' };
+        const pki = { ca: 'etcd-ha/demo/ca', healthcheckClient: 'etcd-ha/demo/healthcheck-client', apiserverEtcdClient: 'etcd-ha/demo/apiserver-etcd-client', members: { infra0: 'etcd-ha/demo/member/infra0' } };
+        // The command text is built from the .sh files first; then SSM is called, at an endpoint nobody listens on.
+        out.hostStep = await m.configureKubelet({ spec: (await m.validateSpec({ spec })).spec, hosts: [host], host, pki, clusterState: 'new' }, { awsRequestId: 'req-1' })
+          .then(() => 'resolved', (e) => e.code || e.name + ': ' + e.message);
+        process.stderr.write(JSON.stringify(out));
+      })();`;
+    const run = spawnSync(process.execPath, ['-e', script, join(assetDir(), BUNDLE_DIR, 'index.js'), JSON.stringify(PROVISION_STEPS)], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+        AWS_MAX_ATTEMPTS: '1',
+        KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',
+        REGISTRY_TABLE: 'etcd-ha-registry',
+        ACCOUNT_ID: '123456789012',
+        NODE_NO_WARNINGS: '1',
+      },
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const out = JSON.parse(run.stderr.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    assert.deepEqual(out.missing, []);
+    assert.equal(out.valid, 'demo');
+    assert.equal(out.invalid, 'SpecValidationError', 'the bundle must keep class names (keepNames): Step Functions matches on them');
+    assert.equal(out.hostStep, 'ECONNREFUSED');
+    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.ok(lines.some((l) => l.level === 'warn' && l.step === 'validateSpec' && l.error === 'SpecValidationError'));
+    assert.ok(lines.some((l) => l.step === 'configureKubelet' && l.requestId === 'req-1'));
+  });
+});

@@ -171,3 +171,23 @@ export type LockOutcome =
 export interface SnapshotStore {
   save(clusterName: string, name: string, chunks: AsyncIterable<Uint8Array>): Promise<{ readonly location: string; readonly bytes: number }>;
 }
+
+/**
+ * An Auto Scaling terminate lifecycle hook that holds an instance in Terminating:Wait (from the EventBridge
+ * event "EC2 Instance-terminate Lifecycle Action"). Names and a token: no secret.
+ */
+export interface LifecycleAction {
+  readonly lifecycleHookName: string;
+  readonly autoScalingGroupName: string;
+  readonly lifecycleActionToken: string;
+  readonly instanceId: string;
+}
+
+/** Lets an Auto Scaling group go on with a held instance (AWS only: locally no group ever waits). */
+export interface LifecycleActions {
+  /**
+   * Completes the action with `result`. An action that is no longer pending (completed before, or its
+   * heartbeat timeout passed and the group went on by itself) gives `completed: false` with the reason.
+   */
+  complete(action: LifecycleAction, result: 'CONTINUE' | 'ABANDON'): Promise<{ readonly completed: boolean; readonly reason?: string }>;
+}

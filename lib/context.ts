@@ -15,6 +15,9 @@ export const CONTEXT_KEYS = {
   hostCommandTimeoutSeconds: 'EtcdHaStackProps.hostCommandTimeoutSeconds',
   logRetentionDays: 'EtcdHaStackProps.logRetention (days, one of CloudWatch Logs\' retention values)',
   secretPrefix: 'EtcdHaStackProps.secretPrefix',
+  automaticReplacement: 'EtcdHaStackProps.automaticReplacement: true (default) or false',
+  autoScalingGroupNames: 'EtcdHaStackProps.autoScalingGroupNames (a JSON list, or names separated by commas)',
+  snapshotRetentionDays: 'EtcdHaStackProps.snapshotRetentionDays',
   alarmThreshold: 'EtcdHaStackProps.alarmThreshold',
   alarmPeriodMinutes: 'EtcdHaStackProps.alarmPeriodMinutes',
   alarmTopicArn: 'EtcdHaStackProps.alarmTopicArn',
@@ -43,11 +46,17 @@ function integer(node: Node, key: ContextKey): number | undefined {
   return number;
 }
 
-function flag(node: Node, key: ContextKey): boolean {
+/** true or false; unset is undefined (the prop's default). */
+function optionalFlag(node: Node, key: ContextKey): boolean | undefined {
   const value: unknown = node.tryGetContext(key);
-  if (value === undefined || value === null || value === '' || value === false || value === 'false') return false;
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value === false || value === 'false') return false;
   if (value === true || value === 'true') return true;
   return fail(key, 'true or false', value);
+}
+
+function flag(node: Node, key: ContextKey): boolean {
+  return optionalFlag(node, key) ?? false;
 }
 
 function list(node: Node, key: ContextKey): string[] | undefined {
@@ -88,6 +97,9 @@ export function stackPropsFromContext(node: Node): EtcdHaStackProps {
   const hostCommandTimeoutSeconds = integer(node, 'hostCommandTimeoutSeconds');
   const logRetention = integer(node, 'logRetentionDays');
   const secretPrefix = text(node, 'secretPrefix');
+  const automaticReplacement = optionalFlag(node, 'automaticReplacement');
+  const autoScalingGroupNames = list(node, 'autoScalingGroupNames');
+  const snapshotRetentionDays = integer(node, 'snapshotRetentionDays');
   const alarmThreshold = integer(node, 'alarmThreshold');
   const alarmPeriodMinutes = integer(node, 'alarmPeriodMinutes');
   const alarmTopicArn = text(node, 'alarmTopicArn');
@@ -101,6 +113,9 @@ export function stackPropsFromContext(node: Node): EtcdHaStackProps {
     ...(hostCommandTimeoutSeconds !== undefined && { hostCommandTimeoutSeconds }),
     ...(logRetention !== undefined && { logRetention }),
     ...(secretPrefix !== undefined && { secretPrefix }),
+    ...(automaticReplacement !== undefined && { automaticReplacement }),
+    ...(autoScalingGroupNames !== undefined && { autoScalingGroupNames }),
+    ...(snapshotRetentionDays !== undefined && { snapshotRetentionDays }),
     ...(alarmThreshold !== undefined && { alarmThreshold }),
     ...(alarmPeriodMinutes !== undefined && { alarmPeriodMinutes }),
     ...(alarmTopicArn !== undefined && { alarmTopicArn }),

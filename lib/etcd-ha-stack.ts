@@ -1,30 +1,37 @@
-// The etcd-ha stack: the ProvisionCluster state machine and its Lambda steps, the KMS key that encrypts the
-// clusters' secrets, the registry table (cluster records and locks), the policy for the member hosts, and
-// an alarm on failed executions.
+// The etcd-ha stack: the ProvisionCluster and ReplaceMember state machines and their Lambda steps, the KMS
+// key that encrypts the clusters' secrets and snapshots, the registry table (cluster records and locks), the
+// snapshot bucket, the EventBridge rules that start ReplaceMember when an instance fails, the policy for the
+// member hosts, and alarms on failed executions.
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { REGISTRY_TABLE_KEY, REGISTRY_TABLE_TTL_ATTRIBUTE } from '../lambdas/adapters/aws/dynamodb-registry';
 import { PROVISION_STEPS, type ProvisionStep } from '../statemachines/provision-cluster';
+import { REPLACE_ONLY_STEPS, REPLACE_STEPS, type ReplaceStep } from '../statemachines/replace-member';
 import { MemberHostPolicy } from './member-host-policy';
 import { acknowledge } from './nag';
 import { ProvisionClusterWorkflow } from './provision-cluster-workflow';
-import { PROVISION_STEP_ACCESS, grantStepAccess } from './step-access';
+import { ReplaceMemberTrigger } from './replace-member-trigger';
+import { ReplaceMemberWorkflow } from './replace-member-workflow';
+import { PROVISION_STEP_ACCESS, REPLACE_STEP_ACCESS, grantStepAccess, type StepAccess } from './step-access';
 import { StepFunction, type EtcdNetwork } from './step-function';
 
 export interface EtcdHaStackProps extends StackProps {
   /**
    * VPC of the etcd members. With `subnetIds` and `securityGroupId`, the functions that talk to etcd (Check
-   * Health) run in it. All three or none.
+   * Health, and ReplaceMember's Check Quorum, Snapshot Before Change and membership steps) run in it. All
+   * three or none.
    * @default - those functions run outside any VPC: the members' client port (2379) must then be reachable from the Lambda service's network
    */
   readonly vpcId?: string;
   /**
    * Subnets (in `vpcId`) for the functions that talk to etcd; they need a route to the members and to the
-   * Secrets Manager endpoint (NAT or interface endpoint).
+   * Secrets Manager endpoint (NAT or interface endpoint), and for ReplaceMember also to DynamoDB (Check
+   * Quorum reads the registry) and S3 (Snapshot Before Change): NAT or gateway endpoints.
    * @default - outside any VPC (see `vpcId`)
    */
   readonly subnetIds?: readonly string[];
@@ -61,7 +68,26 @@ export interface EtcdHaStackProps extends StackProps {
    */
   readonly secretPrefix?: string;
   /**
-   * Failed ProvisionCluster executions within one alarm period that raise the alarm.
+   * Start ReplaceMember when an EC2 instance stops or terminates (an EventBridge rule on every instance of
+   * the account and region; the workflow ends in Nothing To Replace for one that is no member).
+   * @default true
+   */
+  readonly automaticReplacement?: boolean;
+  /**
+   * Auto Scaling groups of member instances with a terminate lifecycle hook (the groups and hooks are not
+   * part of this stack). Their "EC2 Instance-terminate Lifecycle Action" events start ReplaceMember, which
+   * replaces the member while the instance is held and then completes the lifecycle action (CONTINUE), on
+   * success and on failure. 1 to 50 names.
+   * @default - no lifecycle rule, and Complete Lifecycle Action may complete nothing
+   */
+  readonly autoScalingGroupNames?: readonly string[];
+  /**
+   * Days a snapshot (and a deleted snapshot's noncurrent version) is kept in the snapshot bucket (1 to 3650).
+   * @default 30
+   */
+  readonly snapshotRetentionDays?: number;
+  /**
+   * Failed executions (of each workflow) within one alarm period that raise its alarm.
    * @default 1
    */
   readonly alarmThreshold?: number;
@@ -76,9 +102,10 @@ export interface EtcdHaStackProps extends StackProps {
    */
   readonly alarmTopicArn?: string;
   /**
-   * What happens to the KMS key, the registry table and the log groups when they leave the stack. RETAIN
-   * keeps the clusters' records and the key their secrets are encrypted with; DESTROY (tests) deletes the
-   * table and schedules the key's deletion.
+   * What happens to the KMS key, the registry table, the snapshot bucket, the dead-letter queue and the log
+   * groups when they leave the stack. RETAIN keeps the clusters' records, their snapshots and the key their
+   * secrets are encrypted with; DESTROY (tests) deletes the table, the queue and the bucket (only when empty:
+   * CloudFormation deletes no objects) and schedules the key's deletion.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -99,7 +126,24 @@ const COLLECT_LOGS_COMMAND_SECONDS = 60;
 
 const SECRET_PREFIX = /^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*$/;
 
-const STEP_DESCRIPTIONS: Readonly<Record<ProvisionStep, string>> = {
+/** Every step a Lambda function runs: ProvisionCluster's, and those only ReplaceMember runs. */
+export type EtcdHaStep = ProvisionStep | ReplaceStep;
+export const ALL_STEPS: readonly EtcdHaStep[] = [...PROVISION_STEPS, ...REPLACE_ONLY_STEPS];
+
+/** Each step's access (lib/step-access.ts). */
+export const STEP_ACCESS: Readonly<Record<EtcdHaStep, readonly StepAccess[]>> = { ...PROVISION_STEP_ACCESS, ...REPLACE_STEP_ACCESS };
+
+/** Start of every snapshot key in the snapshot bucket (`snapshots/<cluster>/<name>.db`). */
+export const SNAPSHOT_KEY_PREFIX = 'snapshots/';
+
+/**
+ * Auto Scaling group names: within Auto Scaling's 255 characters, no ARN separator, no IAM wildcard, and no
+ * whitespace (CDK turns spaces in an acknowledged cdk-nag finding into "-", so the finding of a name with a
+ * space could not be acknowledged).
+ */
+const AUTO_SCALING_GROUP_NAME = /^[^:*?\s]{1,255}$/;
+
+const STEP_DESCRIPTIONS: Readonly<Record<EtcdHaStep, string>> = {
   validateSpec: 'Validate Spec: checks the cluster spec before anything is written',
   resolveHosts: 'Resolve Hosts: member instances to private IPs (EC2)',
   generatePki: "Generate PKI: kubeadm's etcd certificates into Secrets Manager",
@@ -110,10 +154,22 @@ const STEP_DESCRIPTIONS: Readonly<Record<ProvisionStep, string>> = {
   checkHealth: "Check Health: every member's status over mTLS",
   collectMemberLogs: "Collect Member Logs: the unhealthy members' etcd log tails (SSM Run Command)",
   recordCluster: 'Record Cluster: members and secret names into the registry table',
+  validateRequest: 'Validate Request: which cluster and member an instance or request names (registry table)',
+  acquireLock: "Acquire Lock: the cluster's lock item in the registry table, one change at a time",
+  checkQuorum: 'Check Quorum: refuses a change the cluster cannot commit (etcd over mTLS)',
+  snapshotBeforeChange: 'Snapshot Before Change: a backend snapshot streamed into the snapshot bucket',
+  removeFailedMember: 'Remove Failed Member: etcd member remove',
+  chooseReplacementHost: 'Choose Replacement Host: the joining instance to its private IP (EC2)',
+  removeStrayLearners: 'Remove Stray Learners: learners an earlier execution left behind',
+  addMemberAsLearner: 'Add Member As Learner: etcd member add --learner',
+  promoteLearner: 'Promote Learner: etcd member promote once the learner is in sync',
+  removeLearners: 'Remove Unpromoted Learner: takes out a learner this change could not promote',
+  releaseLock: "Release Lock: deletes the cluster's lock item if this execution holds it",
+  completeLifecycleAction: 'Complete Lifecycle Action: lets the Auto Scaling group terminate the held instance (CONTINUE)',
 };
 
 /** PascalCase construct IDs of the step functions (never renamed: they become logical IDs). */
-export function stepConstructId(step: ProvisionStep): string {
+export function stepConstructId(step: EtcdHaStep): string {
   return `${step[0]!.toUpperCase()}${step.slice(1)}Step`;
 }
 
@@ -159,6 +215,18 @@ function validateProps(props: EtcdHaStackProps): void {
       props.secretPrefix,
     );
   }
+  if (props.autoScalingGroupNames !== undefined) {
+    const groups = props.autoScalingGroupNames;
+    check(groups.length >= 1 && groups.length <= 50, 'autoScalingGroupNames', '1 to 50 Auto Scaling group names', groups);
+    for (const name of groups) {
+      check(AUTO_SCALING_GROUP_NAME.test(name), 'autoScalingGroupNames', 'Auto Scaling group names (1 to 255 characters without whitespace, ":", "*" or "?")', name);
+    }
+    check(new Set(groups).size === groups.length, 'autoScalingGroupNames', 'distinct', groups);
+  }
+  if (props.snapshotRetentionDays !== undefined) {
+    const days = props.snapshotRetentionDays;
+    check(Number.isInteger(days) && days >= 1 && days <= 3650, 'snapshotRetentionDays', 'a whole number from 1 to 3650', days);
+  }
   if (props.alarmThreshold !== undefined) {
     check(Number.isInteger(props.alarmThreshold) && props.alarmThreshold >= 1, 'alarmThreshold', 'a whole number >= 1', props.alarmThreshold);
   }
@@ -175,8 +243,13 @@ function validateProps(props: EtcdHaStackProps): void {
 export class EtcdHaStack extends Stack {
   readonly secretsKey: kms.Key;
   readonly registryTable: dynamodb.Table;
-  readonly steps: Readonly<Record<ProvisionStep, StepFunction>>;
+  readonly snapshotBucket: s3.Bucket;
+  /** Every step's function: ProvisionCluster's, and those only ReplaceMember runs. */
+  readonly steps: Readonly<Record<EtcdHaStep, StepFunction>>;
   readonly provisionCluster: ProvisionClusterWorkflow;
+  readonly replaceMember: ReplaceMemberWorkflow;
+  /** The EventBridge rules that start ReplaceMember (none without automaticReplacement and autoScalingGroupNames). */
+  readonly replaceTrigger?: ReplaceMemberTrigger;
   readonly hostPolicy: MemberHostPolicy;
 
   constructor(scope: Construct, id: string, props: EtcdHaStackProps = {}) {
@@ -188,7 +261,7 @@ export class EtcdHaStack extends Stack {
     const hostCommandTimeoutSeconds = props.hostCommandTimeoutSeconds ?? 600;
 
     this.secretsKey = new kms.Key(this, 'SecretsKey', {
-      description: 'etcd-ha: encrypts the etcd clusters\' PKI secrets in Secrets Manager',
+      description: "etcd-ha: encrypts the etcd clusters' PKI secrets in Secrets Manager and their snapshots in S3",
       enableKeyRotation: true,
       removalPolicy,
       ...(removalPolicy === RemovalPolicy.DESTROY && { pendingWindow: Duration.days(7) }),
@@ -204,6 +277,32 @@ export class EtcdHaStack extends Stack {
       removalPolicy,
     });
 
+    const retentionDays = props.snapshotRetentionDays ?? 30;
+    this.snapshotBucket = new s3.Bucket(this, 'SnapshotBucket', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.secretsKey,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      lifecycleRules: [
+        {
+          id: 'ExpireSnapshots',
+          expiration: Duration.days(retentionDays),
+          noncurrentVersionExpiration: Duration.days(retentionDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      removalPolicy,
+    });
+    acknowledge(
+      this.snapshotBucket,
+      'AwsSolutions-S1',
+      "Only Snapshot Before Change writes here (its role may put objects under the snapshot prefix, nothing else) and it logs each snapshot's location and size; server access logs would need a second bucket, itself without access logs. Use CloudTrail S3 data events for an object-level audit.",
+    );
+
     const network = this.etcdNetwork(props);
     const environment = {
       SECRET_PREFIX: secretPrefix,
@@ -213,11 +312,14 @@ export class EtcdHaStack extends Stack {
       SSM_DELIVERY_TIMEOUT_SECONDS: String(SSM_DELIVERY_TIMEOUT_SECONDS),
       MAX_APPLIED_INDEX_LAG: String(MAX_APPLIED_INDEX_LAG),
       ACCOUNT_ID: this.account,
+      SNAPSHOT_BUCKET: this.snapshotBucket.bucketName,
+      SNAPSHOT_PREFIX: SNAPSHOT_KEY_PREFIX,
     };
     const hostStepTimeout = Duration.seconds(
       SSM_DELIVERY_TIMEOUT_SECONDS + hostCommandTimeoutSeconds + SSM_DEADLINE_MARGIN_SECONDS + HOST_STEP_SLACK_SECONDS,
     );
-    const timeouts: Readonly<Record<ProvisionStep, Duration>> = {
+    const membershipChange = Duration.seconds(60);
+    const timeouts: Readonly<Record<EtcdHaStep, Duration>> = {
       validateSpec: Duration.seconds(30),
       resolveHosts: Duration.seconds(60),
       generatePki: Duration.minutes(5),
@@ -230,23 +332,51 @@ export class EtcdHaStack extends Stack {
         SSM_DELIVERY_TIMEOUT_SECONDS + COLLECT_LOGS_COMMAND_SECONDS + SSM_DEADLINE_MARGIN_SECONDS + HOST_STEP_SLACK_SECONDS,
       ),
       recordCluster: Duration.seconds(30),
+      validateRequest: Duration.seconds(30),
+      acquireLock: Duration.seconds(30),
+      checkQuorum: Duration.seconds(60),
+      // A multi-GB snapshot streams from etcd to S3 within one invocation: Lambda's longest.
+      snapshotBeforeChange: Duration.seconds(LAMBDA_MAX_TIMEOUT_SECONDS),
+      removeFailedMember: membershipChange,
+      chooseReplacementHost: Duration.seconds(60),
+      removeStrayLearners: membershipChange,
+      addMemberAsLearner: membershipChange,
+      promoteLearner: membershipChange,
+      removeLearners: membershipChange,
+      releaseLock: Duration.seconds(30),
+      completeLifecycleAction: Duration.seconds(30),
+    };
+    /** Memory above the 512 MB default. */
+    const memory: Partial<Record<EtcdHaStep, number>> = {
+      // Generate PKI makes up to 17 RSA keys (7 members): a whole vCPU (1,769 MB) keeps RSA-4096 within minutes.
+      generatePki: 1769,
+      // Lambda's network bandwidth grows with memory; the upload buffers 5 parts of 16 MiB at most.
+      snapshotBeforeChange: 1024,
+    };
+    const accessResources = {
+      secretPrefix,
+      secretsKey: this.secretsKey,
+      registryTable: this.registryTable,
+      snapshotBucket: this.snapshotBucket,
+      snapshotPrefix: SNAPSHOT_KEY_PREFIX,
+      ...(props.autoScalingGroupNames !== undefined && { autoScalingGroupNames: props.autoScalingGroupNames }),
     };
 
-    const steps = {} as Record<ProvisionStep, StepFunction>;
-    for (const step of PROVISION_STEPS) {
-      const access = PROVISION_STEP_ACCESS[step];
+    const steps = {} as Record<EtcdHaStep, StepFunction>;
+    for (const step of ALL_STEPS) {
+      const access = STEP_ACCESS[step];
+      const memorySize = memory[step];
       const fn = new StepFunction(this, stepConstructId(step), {
         step,
         description: `etcd-ha ${STEP_DESCRIPTIONS[step]}`,
         timeout: timeouts[step],
-        // Generate PKI makes up to 17 RSA keys (7 members): a whole vCPU (1,769 MB) keeps RSA-4096 within minutes.
-        ...(step === 'generatePki' && { memorySize: 1769 }),
+        ...(memorySize !== undefined && { memorySize }),
         environment,
         logRetention,
         removalPolicy,
         ...(access.includes('etcdNetwork') && network && { network }),
       });
-      grantStepAccess(fn.role, access, { secretPrefix, secretsKey: this.secretsKey, registryTable: this.registryTable });
+      grantStepAccess(fn.role, access, accessResources);
       if (access.includes('etcdNetwork') && network) {
         acknowledge(
           fn.role,
@@ -259,16 +389,41 @@ export class EtcdHaStack extends Stack {
     }
     this.steps = steps;
 
-    this.provisionCluster = new ProvisionClusterWorkflow(this, 'ProvisionCluster', {
-      functions: Object.fromEntries(PROVISION_STEPS.map((step) => [step, steps[step].function])) as Record<ProvisionStep, StepFunction['function']>,
-      ...(props.healthCheckIntervalSeconds !== undefined && { healthCheckIntervalSeconds: props.healthCheckIntervalSeconds }),
-      ...(props.healthCheckAttempts !== undefined && { healthCheckAttempts: props.healthCheckAttempts }),
+    const workflowCommon = {
       logRetention,
       removalPolicy,
       alarmThreshold: props.alarmThreshold ?? 1,
       alarmPeriod: Duration.minutes(props.alarmPeriodMinutes ?? 5),
       ...(props.alarmTopicArn !== undefined && { alarmTopicArn: props.alarmTopicArn }),
+    };
+    const healthChecks = {
+      ...(props.healthCheckIntervalSeconds !== undefined && { healthCheckIntervalSeconds: props.healthCheckIntervalSeconds }),
+      ...(props.healthCheckAttempts !== undefined && { healthCheckAttempts: props.healthCheckAttempts }),
+    };
+    const functionsOf = <Step extends EtcdHaStep>(list: readonly Step[]) =>
+      Object.fromEntries(list.map((step) => [step, steps[step].function])) as Record<Step, StepFunction['function']>;
+    this.provisionCluster = new ProvisionClusterWorkflow(this, 'ProvisionCluster', {
+      functions: functionsOf(PROVISION_STEPS),
+      ...healthChecks,
+      ...workflowCommon,
     });
+    // The same definition the local runner renders (statemachines/replace-member.ts); the shared steps run in ProvisionCluster's functions.
+    this.replaceMember = new ReplaceMemberWorkflow(this, 'ReplaceMember', {
+      functions: functionsOf(REPLACE_STEPS),
+      ...healthChecks,
+      ...workflowCommon,
+    });
+
+    const automatic = props.automaticReplacement ?? true;
+    if (automatic || props.autoScalingGroupNames !== undefined) {
+      this.replaceTrigger = new ReplaceMemberTrigger(this, 'ReplaceMemberTrigger', {
+        stateMachine: this.replaceMember.stateMachine,
+        instanceStateChange: automatic,
+        ...(props.autoScalingGroupNames !== undefined && { autoScalingGroupNames: props.autoScalingGroupNames }),
+        removalPolicy,
+        ...(props.alarmTopicArn !== undefined && { alarmTopicArn: props.alarmTopicArn }),
+      });
+    }
 
     this.hostPolicy = new MemberHostPolicy(this, 'MemberHostPolicy', { secretPrefix, secretsKey: this.secretsKey });
 
@@ -276,6 +431,11 @@ export class EtcdHaStack extends Stack {
       description: 'Start an execution with a cluster spec as input',
       value: this.provisionCluster.stateMachine.stateMachineArn,
     });
+    new CfnOutput(this, 'ReplaceMemberStateMachineArn', {
+      description: 'Start an execution with {"clusterName", "failedMember"} (or {"failedInstanceId"}) as input; EventBridge starts it on instance failures',
+      value: this.replaceMember.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'SnapshotBucketName', { description: 'Snapshots taken before each membership change (SSE-KMS)', value: this.snapshotBucket.bucketName });
     new CfnOutput(this, 'MemberHostPolicyArn', {
       description: "Attach to the member hosts' instance role (with AmazonSSMManagedInstanceCore)",
       value: this.hostPolicy.policy.managedPolicyArn,

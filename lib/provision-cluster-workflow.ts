@@ -1,96 +1,32 @@
-// The ProvisionCluster state machine: the definition statemachines/provision-cluster.ts builds (the same
-// chain the local runner renders to ASL), logged to its own log group without execution data (payloads name
-// secrets, never carry them, but stay out of the logs all the same), traced with X-Ray, and watched by an
-// alarm on failed executions.
-import { type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+// The ProvisionCluster state machine: the definition statemachines/provision-cluster.ts builds, as a
+// Workflow (lib/workflow.ts: own log group, tracing, alarm on failed executions).
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { PROVISION_STEPS, provisionClusterDefinition, type ProvisionStep } from '../statemachines/provision-cluster';
-import { acknowledge } from './nag';
+import { Workflow, workflowCommonProps, type WorkflowCommonProps } from './workflow';
 
-export interface ProvisionClusterWorkflowProps {
+export interface ProvisionClusterWorkflowProps extends WorkflowCommonProps {
   /** One function per step. */
   readonly functions: Readonly<Record<ProvisionStep, lambda.IFunction>>;
   /** @default 5 (statemachines/provision-cluster.ts) */
   readonly healthCheckIntervalSeconds?: number;
   /** @default 60 (statemachines/provision-cluster.ts) */
   readonly healthCheckAttempts?: number;
-  /** How long the state machine's log events are kept. */
-  readonly logRetention: logs.RetentionDays;
-  /** What happens to the log group when it leaves the stack. */
-  readonly removalPolicy: RemovalPolicy;
-  /** Failed executions within one alarm period that raise the alarm. */
-  readonly alarmThreshold: number;
-  /** Length of one alarm period. */
-  readonly alarmPeriod: Duration;
-  /**
-   * SNS topic told when the alarm fires and when it clears.
-   * @default - no action: the alarm shows in the console only
-   */
-  readonly alarmTopicArn?: string;
 }
 
-export class ProvisionClusterWorkflow extends Construct {
-  readonly stateMachine: sfn.StateMachine;
-  readonly logGroup: logs.LogGroup;
-  readonly failedExecutionsAlarm: cloudwatch.Alarm;
-
+export class ProvisionClusterWorkflow extends Workflow {
   constructor(scope: Construct, id: string, props: ProvisionClusterWorkflowProps) {
-    super(scope, id);
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
-
-    // The states are built in their own scope, so that their construct IDs (the state names) stay clear of ours.
-    const states = new Construct(this, 'States');
-    const definition = provisionClusterDefinition(states, {
-      functions: props.functions,
-      ...(props.healthCheckIntervalSeconds !== undefined && { healthCheckIntervalSeconds: props.healthCheckIntervalSeconds }),
-      ...(props.healthCheckAttempts !== undefined && { healthCheckAttempts: props.healthCheckAttempts }),
-    });
-
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+    super(scope, id, {
+      ...workflowCommonProps(props),
       comment: 'etcd-ha ProvisionCluster: the kubeadm HA etcd guide as a workflow',
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-    });
-    // LambdaInvoke grants lambda:InvokeFunction on each function and on "<function ARN>:*" (its versions and aliases).
-    const stack = Stack.of(this);
-    const functionVersions = PROVISION_STEPS.map((step) => {
-      const fn = props.functions[step];
-      const cfn = fn.node.defaultChild as CfnElement | undefined;
-      return cfn ? `Resource::<${stack.getLogicalId(cfn)}.Arn>:*` : `Resource::${fn.functionArn}:*`;
-    });
-    acknowledge(
-      this.stateMachine.role,
-      'AwsSolutions-IAM5',
-      "lambda:InvokeFunction on the versions and aliases (<function ARN>:*) of this stack's own step functions, added by LambdaInvoke.",
-      functionVersions,
-    );
-    acknowledge(
-      this.stateMachine.role,
-      'AwsSolutions-IAM5',
-      'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) and CloudWatch Logs vended log delivery (logs:*LogDelivery*, *ResourcePolicies, DescribeLogGroups) support no resource-level permissions.',
-      ['Resource::*'],
-    );
-
-    this.failedExecutionsAlarm = new cloudwatch.Alarm(this, 'ExecutionsFailedAlarm', {
       alarmDescription: 'A ProvisionCluster execution failed: its Provision Failed state carries the error and what to look at.',
-      metric: this.stateMachine.metricFailed({ period: props.alarmPeriod, statistic: cloudwatch.Stats.SUM }),
-      threshold: props.alarmThreshold,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      functions: PROVISION_STEPS.map((step) => props.functions[step]),
+      definition: (states) =>
+        provisionClusterDefinition(states, {
+          functions: props.functions,
+          ...(props.healthCheckIntervalSeconds !== undefined && { healthCheckIntervalSeconds: props.healthCheckIntervalSeconds }),
+          ...(props.healthCheckAttempts !== undefined && { healthCheckAttempts: props.healthCheckAttempts }),
+        }),
     });
-    if (props.alarmTopicArn !== undefined) {
-      const topic = sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn);
-      this.failedExecutionsAlarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
-      this.failedExecutionsAlarm.addOkAction(new cloudwatchActions.SnsAction(topic));
-    }
   }
 }

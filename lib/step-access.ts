@@ -2,12 +2,15 @@
 // kind is a few IAM statements on the narrowest resources the service supports. The two statements on "*"
 // (ec2:DescribeInstances, ssm:GetCommandInvocation) are there because those actions have no resource-level
 // permissions; their cdk-nag suppressions say so.
-import { Arn, ArnFormat, Aws, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Aws, type CfnElement, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { LOCK_KEY_PREFIX } from '../lambdas/adapters/aws/dynamodb-registry';
 import type { ProvisionStep } from '../statemachines/provision-cluster';
+import type { ReplaceOnlyStep } from '../statemachines/replace-member';
 import { acknowledge } from './nag';
 
 export type StepAccess =
@@ -21,6 +24,16 @@ export type StepAccess =
   | 'writeSecrets'
   /** Write the cluster record. */
   | 'writeRegistry'
+  /** Read the cluster records: by name (GetItem), and by instance ID (Scan). */
+  | 'readRegistry'
+  /** Take a cluster's lock (a conditional PutItem, GetItem of the holder): lock items only. */
+  | 'acquireClusterLock'
+  /** Release a cluster's lock (a conditional DeleteItem): lock items only. */
+  | 'releaseClusterLock'
+  /** Upload snapshots (multipart, SSE-KMS) under the snapshot prefix of the snapshot bucket. */
+  | 'writeSnapshots'
+  /** Complete the lifecycle actions of the Auto Scaling groups the stack was given. */
+  | 'completeLifecycleActions'
   /** Reach etcd's client port: the function runs in the members' VPC when the stack is given one. */
   | 'etcdNetwork';
 
@@ -38,6 +51,29 @@ export const PROVISION_STEP_ACCESS: Readonly<Record<ProvisionStep, readonly Step
   recordCluster: ['writeRegistry'],
 };
 
+/** The membership steps talk to etcd with the healthcheck client certificate. */
+const TALKS_TO_ETCD: readonly StepAccess[] = ['readHealthcheckClient', 'etcdNetwork'];
+
+/**
+ * The access of each step only ReplaceMember runs (the steps it shares with ProvisionCluster run in
+ * ProvisionCluster's functions, with PROVISION_STEP_ACCESS). Nothing else is granted.
+ */
+export const REPLACE_STEP_ACCESS: Readonly<Record<ReplaceOnlyStep, readonly StepAccess[]>> = {
+  // Reads the record and computes the secret names (pkiRefs): it reads no secret.
+  validateRequest: ['readRegistry'],
+  acquireLock: ['acquireClusterLock'],
+  // Reads the record again under the lock, then asks etcd.
+  checkQuorum: ['readRegistry', ...TALKS_TO_ETCD],
+  snapshotBeforeChange: [...TALKS_TO_ETCD, 'writeSnapshots'],
+  removeFailedMember: TALKS_TO_ETCD,
+  chooseReplacementHost: ['describeInstances'],
+  removeStrayLearners: TALKS_TO_ETCD,
+  addMemberAsLearner: TALKS_TO_ETCD,
+  promoteLearner: TALKS_TO_ETCD,
+  removeLearners: TALKS_TO_ETCD,
+  releaseLock: ['releaseClusterLock'],
+  completeLifecycleAction: ['completeLifecycleActions'],
+};
 /** The instance tag that marks an EC2 instance as an etcd member host that the steps may run commands on. */
 export const CLUSTER_TAG = 'etcd-ha:cluster';
 
@@ -67,6 +103,27 @@ export interface StepAccessResources {
   readonly secretPrefix: string;
   readonly secretsKey: kms.IKey;
   readonly registryTable: dynamodb.ITable;
+  /** The snapshot bucket ('writeSnapshots'). */
+  readonly snapshotBucket?: s3.IBucket;
+  /** Start of the snapshot keys: the grant is on `<prefix>*` ('writeSnapshots'). */
+  readonly snapshotPrefix?: string;
+  /** The Auto Scaling groups whose lifecycle actions may be completed ('completeLifecycleActions'); none: no grant. */
+  readonly autoScalingGroupNames?: readonly string[];
+}
+
+/** The ARN of an Auto Scaling group by name: its ID (a UUID) is unknown before it exists, hence the "*". */
+export function autoScalingGroupArnPattern(scope: Construct, name: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'autoscaling',
+    resource: 'autoScalingGroup',
+    resourceName: `*:autoScalingGroupName/${name}`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/** The lock items of the registry table only: every key the request touches starts with "lock#". */
+function lockItemsOnly(): Record<string, Record<string, string[]>> {
+  return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${LOCK_KEY_PREFIX}*`] } };
 }
 
 /** kms:ViaService for Secrets Manager in the stack's region: the key is usable only through Secrets Manager. */
@@ -150,6 +207,50 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
   }
   if (access.includes('writeRegistry')) {
     add({ sid: 'WriteClusterRecord', actions: ['dynamodb:PutItem'], resources: [resources.registryTable.tableArn] });
+  }
+  if (access.includes('readRegistry')) {
+    add({ sid: 'ReadClusterRecords', actions: ['dynamodb:GetItem', 'dynamodb:Scan'], resources: [resources.registryTable.tableArn] });
+  }
+  if (access.includes('acquireClusterLock')) {
+    add({
+      sid: 'AcquireClusterLock',
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      resources: [resources.registryTable.tableArn],
+      conditions: lockItemsOnly(),
+    });
+  }
+  if (access.includes('releaseClusterLock')) {
+    add({ sid: 'ReleaseClusterLock', actions: ['dynamodb:DeleteItem'], resources: [resources.registryTable.tableArn], conditions: lockItemsOnly() });
+  }
+  if (access.includes('writeSnapshots')) {
+    const bucket = resources.snapshotBucket;
+    const prefix = resources.snapshotPrefix;
+    if (bucket === undefined || prefix === undefined) throw new Error('writeSnapshots needs the snapshot bucket and prefix');
+    // A multipart upload's Create/UploadPart/Complete are s3:PutObject; a failed one is aborted.
+    add({ sid: 'WriteSnapshots', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [bucket.arnForObjects(`${prefix}*`)] });
+    // SSE-KMS: a data key per object, and Decrypt, which S3 needs to complete a multipart upload; only through S3.
+    add({
+      sid: 'EncryptSnapshots',
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: [resources.secretsKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } },
+    });
+    const cfnBucket = bucket.node.defaultChild as CfnElement | undefined;
+    const bucketArn = cfnBucket ? `<${Stack.of(role).getLogicalId(cfnBucket)}.Arn>` : bucket.bucketArn;
+    reasons.push({
+      appliesTo: `Resource::${bucketArn}/${prefix}*`,
+      reason: `Snapshot Before Change names each snapshot at run time ("${prefix}<cluster>/before-replace-<member>-<time>.db"): the prefix is the narrowest fixed resource; the role may only put (and abort) objects there, not read or delete them.`,
+    });
+  }
+  if (access.includes('completeLifecycleActions') && (resources.autoScalingGroupNames ?? []).length > 0) {
+    const arns = resources.autoScalingGroupNames!.map((name) => autoScalingGroupArnPattern(role, name));
+    add({ sid: 'CompleteLifecycleActions', actions: ['autoscaling:CompleteLifecycleAction'], resources: arns });
+    for (const name of resources.autoScalingGroupNames!) {
+      reasons.push({
+        appliesTo: `Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${name}`,
+        reason: `The Auto Scaling group "${name}" is named in the stack's props; the "*" stands for its ID (a UUID in its ARN), which is not known before the group exists.`,
+      });
+    }
   }
 
   // One acknowledgment per finding; two kinds that share a finding ("Resource::*") share one reason.

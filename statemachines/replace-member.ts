@@ -1,12 +1,16 @@
 // ReplaceMember: etcd's runtime-reconfiguration runbook as a workflow, quorum-safe and one change
-// at a time: Acquire Lock → Check Quorum → Snapshot Before Change → Remove Failed Member → Choose
-// Replacement Host → Issue Member Certificates → Push → Remove Stray Learners → Add Member As
+// at a time: Acquire Lock → Check Quorum → Snapshot Before Change → Choose Replacement Host (before anything
+// is removed) → Remove Failed Member → Issue Member Certificates → Push → Remove Stray Learners → Add Member As
 // Learner → Start Etcd (existing) → Wait Learner In Sync → Promote → Wait Until Healthy → Record →
 // Release Lock. On failure: Remove Unpromoted Learner → Release Lock After Failure → Replace Failed.
+// Every ending (Member Replaced, Nothing To Replace, Replace Failed) then asks Is Lifecycle Action
+// Pending?: an execution started by an Auto Scaling terminate hook completes it (CONTINUE) before it
+// finishes as it would have without one (Finish, or Report Failure with the replacement's error).
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { PROVISION_STEPS, type ProvisionStep } from './provision-cluster';
 import { stepState, type NamedRetry } from './steps';
 
 export const REPLACE_STEPS = [
@@ -28,8 +32,15 @@ export const REPLACE_STEPS = [
   'collectMemberLogs',
   'recordCluster',
   'releaseLock',
+  'completeLifecycleAction',
 ] as const;
 export type ReplaceStep = (typeof REPLACE_STEPS)[number];
+
+/** The steps only ReplaceMember runs; the others are ProvisionCluster's (same handler, same function). */
+export type ReplaceOnlyStep = Exclude<ReplaceStep, ProvisionStep>;
+export const REPLACE_ONLY_STEPS: readonly ReplaceOnlyStep[] = REPLACE_STEPS.filter(
+  (step): step is ReplaceOnlyStep => !(PROVISION_STEPS as readonly string[]).includes(step),
+);
 
 export interface ReplaceMemberProps {
   readonly functions: Readonly<Record<ReplaceStep, lambda.IFunction>>;
@@ -58,7 +69,8 @@ const NOT_READY: NamedRetry = { errors: ['EtcdNotReadyError'], intervalSeconds: 
 export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberProps): sfn.IChainable {
   validateReplaceMemberProps(props);
   const fns = props.functions;
-  const failed = new sfn.Fail(scope, 'Replace Failed', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' });
+  // Member Replaced, Nothing To Replace and Replace Failed lead to the lifecycle tail (see endings below).
+  const { replaced, nothingToReplace, failed } = endings(scope, fns.completeLifecycleAction);
   const lockRef = { 'clusterName.$': '$.spec.clusterName', 'owner.$': '$$.Execution.Name' };
   const releaseOnFailure = stepState(scope, 'Release Lock After Failure', fns.releaseLock, { payload: lockRef, resultPath: '$.release' });
   releaseOnFailure.addCatch(failed, { resultPath: '$.releaseFailure' });
@@ -108,9 +120,7 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
   const collectLogs = step('Collect Member Logs', fns.collectMemberLogs, { 'spec.$': '$.spec', 'hosts.$': '$.joining.hosts', 'health.$': '$.health' }, '$.failure');
   const record = step('Record Cluster', fns.recordCluster, { 'spec.$': '$.spec', 'hosts.$': '$.joining.hosts', 'pki.$': '$.pki', 'health.$': '$.health' }, '$.cluster');
   const release = step('Release Lock', fns.releaseLock, lockRef, '$.release');
-  const replaced = new sfn.Succeed(scope, 'Member Replaced', { outputPath: '$.cluster' });
 
-  const nothingToReplace = new sfn.Succeed(scope, 'Nothing To Replace');
   const releaseUnneeded = step('Release Lock Unneeded', fns.releaseLock, lockRef, '$.release').next(nothingToReplace);
   for (const state of guarded) state.addCatch(rollBack, { resultPath: '$.failure' });
   validateRequest.addCatch(failed, { resultPath: '$.failure' });
@@ -122,9 +132,10 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
     .when(sfn.Condition.numberGreaterThanEquals('$.health.attempt', props.healthCheckAttempts ?? 60), collectLogs.next(rollBack))
     .otherwise(waitForMembers);
 
+  // The joining host is found before anything is removed: without one, the cluster is left untouched.
   const rest = sfn.Chain.start(snapshot)
-    .next(removeFailed)
     .next(choose)
+    .next(removeFailed)
     .next(issue)
     .next(push)
     .next(strays)
@@ -148,4 +159,48 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
   return sfn.Chain.start(validateRequest).next(
     new sfn.Choice(scope, 'Is Cluster Member?').when(sfn.Condition.booleanEquals('$.isMember', true), change).otherwise(nothingToReplace),
   );
+}
+
+/** How an execution ended, before the lifecycle tail: what the final state reports. */
+export const REPLACE_OUTCOMES = { replaced: 'replaced', nothingToReplace: 'nothing-to-replace', failed: 'failed' } as const;
+
+/**
+ * The three endings, each a Pass that records the outcome (and the execution's output) in `$.outcome`,
+ * then one tail: Is Lifecycle Action Pending? → Complete Lifecycle Action (only when the request carried a
+ * lifecycle action) → Did Replacement Fail? → Report Failure (the replacement's own error and cause), Report
+ * Lifecycle Failure (the replacement went well but the group could not be told), or Finish.
+ */
+function endings(scope: Construct, completeLifecycleAction: lambda.IFunction) {
+  const outcome = (name: string, status: string, output?: string) =>
+    new sfn.Pass(scope, name, {
+      parameters: { status, ...(output !== undefined && { 'output.$': output }) },
+      resultPath: '$.outcome',
+    });
+  // Success reads as before: the cluster summary, or the whole state (with Validate Request's reason).
+  const replaced = outcome('Member Replaced', REPLACE_OUTCOMES.replaced, '$.cluster');
+  const nothingToReplace = outcome('Nothing To Replace', REPLACE_OUTCOMES.nothingToReplace, '$');
+  const failed = outcome('Replace Failed', REPLACE_OUTCOMES.failed);
+
+  const reportFailure = new sfn.Fail(scope, 'Report Failure', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' });
+  const reportLifecycleFailure = new sfn.Fail(scope, 'Report Lifecycle Failure', {
+    errorPath: '$.lifecycleFailure.Error',
+    causePath: '$.lifecycleFailure.Cause',
+  });
+  const finish = new sfn.Succeed(scope, 'Finish', { outputPath: '$.outcome.output' });
+  const didFail = new sfn.Choice(scope, 'Did Replacement Fail?')
+    .when(sfn.Condition.stringEquals('$.outcome.status', REPLACE_OUTCOMES.failed), reportFailure)
+    .when(sfn.Condition.isPresent('$.lifecycleFailure'), reportLifecycleFailure)
+    .otherwise(finish);
+
+  const complete = stepState(scope, 'Complete Lifecycle Action', completeLifecycleAction, {
+    payload: { 'lifecycle.$': '$.lifecycle', 'outcome.$': '$.outcome.status' },
+    resultPath: '$.lifecycleAction',
+  });
+  // Whatever goes wrong here must not hide how the replacement ended: Did Replacement Fail? decides.
+  complete.addCatch(didFail, { resultPath: '$.lifecycleFailure' });
+  const pending = new sfn.Choice(scope, 'Is Lifecycle Action Pending?')
+    .when(sfn.Condition.isPresent('$.lifecycle'), complete.next(didFail))
+    .otherwise(didFail);
+  for (const end of [replaced, nothingToReplace, failed]) end.next(pending);
+  return { replaced, nothingToReplace, failed };
 }

@@ -76,3 +76,9 @@ export class QuorumLostError extends EtcdHaError {}
 
 /** The member to replace still answers and is healthy (retried briefly: an instance that is stopping still runs etcd). */
 export class MemberStillHealthyError extends EtcdHaError {}
+
+/**
+ * The execution asks to complete an Auto Scaling lifecycle action where no adapter for it exists (the local
+ * runner: no Auto Scaling group holds a local host). A request with a `lifecycle` field belongs on AWS.
+ */
+export class LifecycleActionUnsupportedError extends EtcdHaError {}

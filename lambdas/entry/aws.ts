@@ -1,22 +1,29 @@
-// The AWS composition root: the ProvisionCluster steps over the AWS adapters, one exported Lambda handler
-// per step (`validateSpec`, `resolveHosts`, …; the stack points each function at its own). The SDK clients
-// are created once per module; the adapters are built from the environment the stack sets, on the first
+// The AWS composition root: the ProvisionCluster and ReplaceMember steps over the AWS adapters, one exported
+// Lambda handler per step (`validateSpec`, `resolveHosts`, …, `acquireLock`, …; the stack points each function
+// at its own; the steps the two workflows share have one handler and one function). The SDK clients are
+// created once per module; the adapters are built from the environment the stack sets, on the first
 // invocation. A handler rethrows whatever the step threw, unchanged: Step Functions matches Retry and
 // Catch on the error's name (see lambdas/core/errors.ts; the bundle keeps class names for that).
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
-// Type only: a value import would pull aws-cdk-lib into the bundle.
+// Types only: a value import would pull aws-cdk-lib into the bundle.
 import type { ProvisionStep } from '../../statemachines/provision-cluster';
-import { DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry';
+import type { ReplaceOnlyStep, ReplaceStep } from '../../statemachines/replace-member';
+import { AutoScalingLifecycleActions } from '../adapters/aws/autoscaling-lifecycle-actions';
+import { DynamoDbClusterLock, DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry';
 import { Ec2HostDirectory, instanceArn } from '../adapters/aws/ec2-host-directory';
+import { S3SnapshotStore } from '../adapters/aws/s3-snapshot-store';
 import { SecretsManagerSecretStore } from '../adapters/aws/secrets-manager-store';
 import { SsmHostRunner } from '../adapters/aws/ssm-host-runner';
 import { Etcd3AdminFactory } from '../adapters/etcd/etcd3-admin';
 import type { Logger, SecretStore } from '../ports';
 import { createProvisionSteps } from '../steps';
 import type { StepDeps, StepHandler } from '../steps/deps';
+import { createReplaceSteps, type ReplaceDeps } from '../steps/replace';
 
 /** Environment variables the stack sets on every step function (lib/step-function.ts). */
 export const ENV = {
@@ -34,6 +41,10 @@ export const ENV = {
   maxAppliedIndexLag: 'MAX_APPLIED_INDEX_LAG',
   /** The account of the member instances (the stack's), for the `etcd-ha:instance-arn` secret tag. */
   accountId: 'ACCOUNT_ID',
+  /** S3 bucket of the snapshots Snapshot Before Change takes (encrypted with KMS_KEY_ID). */
+  snapshotBucket: 'SNAPSHOT_BUCKET',
+  /** Start of every snapshot key (`<prefix><cluster>/<name>.db`); the IAM policy grants on `<prefix>*`. */
+  snapshotPrefix: 'SNAPSHOT_PREFIX',
 } as const;
 
 /** Tag a member secret carries so that the host policy lets only that instance read it (`ec2:SourceInstanceARN`). */
@@ -96,6 +107,8 @@ export interface AwsClients {
   readonly ssm: SSMClient;
   readonly ec2: EC2Client;
   readonly dynamodb: DynamoDBClient;
+  readonly s3: S3Client;
+  readonly autoScaling: AutoScalingClient;
 }
 
 /** The step dependencies on AWS, from the stack's environment variables. */
@@ -123,19 +136,44 @@ export function awsDeps(env: Env, clients: AwsClients, log: Logger): StepDeps {
   };
 }
 
+/**
+ * ReplaceMember's dependencies on AWS: the step dependencies plus the cluster lock (an item of the registry
+ * table), the snapshot bucket (SSE-KMS with the secrets' key) and Auto Scaling's lifecycle actions.
+ */
+export function awsReplaceDeps(env: Env, clients: AwsClients, log: Logger): ReplaceDeps {
+  const tableName = required(env, ENV.registryTable);
+  return {
+    ...awsDeps(env, clients, log),
+    lock: new DynamoDbClusterLock({ client: clients.dynamodb, tableName }),
+    snapshots: new S3SnapshotStore({
+      client: clients.s3,
+      bucket: required(env, ENV.snapshotBucket),
+      prefix: env[ENV.snapshotPrefix] ?? '',
+      kmsKeyId: required(env, ENV.kmsKeyId),
+    }),
+    lifecycle: new AutoScalingLifecycleActions({ client: clients.autoScaling }),
+  };
+}
+
 // Once per module (per Lambda execution environment).
 const clients: AwsClients = {
   secrets: new SecretsManagerClient({}),
   ssm: new SSMClient({}),
   ec2: new EC2Client({}),
   dynamodb: new DynamoDBClient({}),
+  s3: new S3Client({}),
+  autoScaling: new AutoScalingClient({}),
 };
 
+/** Every step a Lambda function runs: ProvisionCluster's and ReplaceMember's (the shared ones once). */
+export type AwsStep = ProvisionStep | ReplaceStep;
+
 /** What the current invocation is, for the log lines. */
-const current: { step?: ProvisionStep; requestId?: string } = {};
+const current: { step?: AwsStep; requestId?: string } = {};
 const log = jsonLogger(() => ({ ...(current.step && { step: current.step }), ...(current.requestId && { requestId: current.requestId }) }));
 
-let steps: Record<ProvisionStep, StepHandler> | undefined;
+let provisionSteps: Record<ProvisionStep, StepHandler> | undefined;
+let replaceSteps: Record<ReplaceStep, StepHandler> | undefined;
 
 /** The subset of the Lambda context the handlers read. */
 export interface InvocationContext {
@@ -144,19 +182,28 @@ export interface InvocationContext {
 
 export type LambdaHandler = (event: unknown, context?: InvocationContext) => Promise<unknown>;
 
-function handlerFor(step: ProvisionStep): LambdaHandler {
+function handler(step: AwsStep, build: () => StepHandler): LambdaHandler {
   return async (event, context) => {
     current.step = step;
     current.requestId = context?.awsRequestId;
     try {
-      steps ??= createProvisionSteps(awsDeps(process.env, clients, log));
-      return await steps[step](event);
+      return await build()(event);
     } catch (error) {
       const { name, message } = error instanceof Error ? error : { name: typeof error, message: String(error) };
       log.warn('step failed', { error: name, reason: message.split('\n', 1)[0] });
       throw error;
     }
   };
+}
+
+/** A step of ProvisionCluster (ReplaceMember runs some of them too: the same function, the same handler). */
+function handlerFor(step: ProvisionStep): LambdaHandler {
+  return handler(step, () => (provisionSteps ??= createProvisionSteps(awsDeps(process.env, clients, log)))[step]);
+}
+
+/** A step only ReplaceMember runs. */
+function replaceHandlerFor(step: ReplaceOnlyStep): LambdaHandler {
+  return handler(step, () => (replaceSteps ??= createReplaceSteps(awsReplaceDeps(process.env, clients, log)))[step]);
 }
 
 export const validateSpec = handlerFor('validateSpec');
@@ -170,8 +217,21 @@ export const checkHealth = handlerFor('checkHealth');
 export const collectMemberLogs = handlerFor('collectMemberLogs');
 export const recordCluster = handlerFor('recordCluster');
 
-/** Every handler by step: the type makes sure each of PROVISION_STEPS has one. */
-export const HANDLERS: Readonly<Record<ProvisionStep, LambdaHandler>> = {
+export const validateRequest = replaceHandlerFor('validateRequest');
+export const acquireLock = replaceHandlerFor('acquireLock');
+export const checkQuorum = replaceHandlerFor('checkQuorum');
+export const snapshotBeforeChange = replaceHandlerFor('snapshotBeforeChange');
+export const removeFailedMember = replaceHandlerFor('removeFailedMember');
+export const chooseReplacementHost = replaceHandlerFor('chooseReplacementHost');
+export const removeStrayLearners = replaceHandlerFor('removeStrayLearners');
+export const addMemberAsLearner = replaceHandlerFor('addMemberAsLearner');
+export const promoteLearner = replaceHandlerFor('promoteLearner');
+export const removeLearners = replaceHandlerFor('removeLearners');
+export const releaseLock = replaceHandlerFor('releaseLock');
+export const completeLifecycleAction = replaceHandlerFor('completeLifecycleAction');
+
+/** Every handler by step: the type makes sure each of PROVISION_STEPS and REPLACE_STEPS has one. */
+export const HANDLERS: Readonly<Record<AwsStep, LambdaHandler>> = {
   validateSpec,
   resolveHosts,
   generatePki,
@@ -182,4 +242,16 @@ export const HANDLERS: Readonly<Record<ProvisionStep, LambdaHandler>> = {
   checkHealth,
   collectMemberLogs,
   recordCluster,
+  validateRequest,
+  acquireLock,
+  checkQuorum,
+  snapshotBeforeChange,
+  removeFailedMember,
+  chooseReplacementHost,
+  removeStrayLearners,
+  addMemberAsLearner,
+  promoteLearner,
+  removeLearners,
+  releaseLock,
+  completeLifecycleAction,
 };

@@ -2,8 +2,10 @@
 // the instance-ARN tag the host policy relies on, and errors passed through unchanged. No network.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import {
@@ -12,6 +14,7 @@ import {
   INSTANCE_ARN_TAG,
   INSTANCE_ID_TAG,
   awsDeps,
+  awsReplaceDeps,
   jsonLogger,
   validateSpec,
   withInstanceArnTags,
@@ -20,6 +23,10 @@ import {
 import { INSTANCE_ARN_TAG as HOST_POLICY_TAG } from '../../lib/member-host-policy';
 import { CLUSTER_TAG } from '../../lib/step-access';
 import { PROVISION_STEPS } from '../../statemachines/provision-cluster';
+import { REPLACE_STEPS } from '../../statemachines/replace-member';
+import { DynamoDbClusterLock } from '../../lambdas/adapters/aws/dynamodb-registry';
+import { S3SnapshotStore } from '../../lambdas/adapters/aws/s3-snapshot-store';
+import { AutoScalingLifecycleActions } from '../../lambdas/adapters/aws/autoscaling-lifecycle-actions';
 import type { Logger, SecretPutOptions, SecretStore } from '../../lambdas/ports';
 
 const clients: AwsClients = {
@@ -27,13 +34,25 @@ const clients: AwsClients = {
   ssm: new SSMClient({ region: 'us-east-1' }),
   ec2: new EC2Client({ region: 'us-east-1' }),
   dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
+  s3: new S3Client({ region: 'us-east-1' }),
+  autoScaling: new AutoScalingClient({ region: 'us-east-1' }),
 };
 const quiet: Logger = { info: () => undefined, warn: () => undefined };
 const env = { AWS_REGION: 'eu-west-1', KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/k', REGISTRY_TABLE: 'etcd-ha-registry', ACCOUNT_ID: '123456789012' };
 
 describe('AWS composition root', () => {
-  it('exports one handler per ProvisionCluster step', () => {
-    assert.deepEqual(Object.keys(HANDLERS).sort(), [...PROVISION_STEPS].sort());
+  it('exports one handler per step of ProvisionCluster and ReplaceMember (the shared steps once)', () => {
+    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS])].sort());
+  });
+
+  it('builds ReplaceMember\'s dependencies: the DynamoDB lock on the registry table, the S3 snapshot store under the prefix, Auto Scaling\'s lifecycle actions', () => {
+    const deps = awsReplaceDeps({ ...env, SNAPSHOT_BUCKET: 'etcd-ha-snapshots', SNAPSHOT_PREFIX: 'snapshots/' }, clients, quiet);
+    assert.ok(deps.lock instanceof DynamoDbClusterLock);
+    assert.ok(deps.snapshots instanceof S3SnapshotStore);
+    assert.equal((deps.snapshots as S3SnapshotStore).keyOf('demo', 'before-replace-infra1'), 'snapshots/demo/before-replace-infra1.db');
+    assert.ok(deps.lifecycle instanceof AutoScalingLifecycleActions);
+    assert.equal(deps.secrets.nameFor('demo', 'ca'), 'etcd-ha/demo/ca');
+    assert.throws(() => awsReplaceDeps(env, clients, quiet), (error: Error) => error instanceof EnvironmentConfigError && error.message === 'environment variable SNAPSHOT_BUCKET is not set');
   });
 
   it('builds the step dependencies from the environment the stack sets, with its defaults', () => {

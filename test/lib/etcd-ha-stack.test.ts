@@ -1,26 +1,32 @@
 // The etcd-ha stack as synthesized: resources and their properties, least-privilege IAM (every statement on
 // "*" listed here), cdk-nag's AWS Solutions checks, the deployed state machine definition against the local
-// rendering, and the Lambda bundle itself. One synth for the whole file (two stacks: without and with a VPC).
+// rendering, and the Lambda bundle itself. One synth for the whole file (two stacks: the defaults, and one with
+// a VPC and Auto Scaling groups). ReplaceMember's own resources (bucket, rules, its IAM): replace-member-stack.test.ts.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import validator from 'asl-validator';
-import { EtcdHaStack, stepConstructId } from '../../lib/etcd-ha-stack';
+import { ALL_STEPS, EtcdHaStack, STEP_ACCESS, stepConstructId, type EtcdHaStep } from '../../lib/etcd-ha-stack';
 import { PROVISION_STEP_ACCESS } from '../../lib/step-access';
 import { BUNDLE_DIR } from '../../lib/step-function';
 import { PROVISION_STEPS, provisionClusterDefinition, type ProvisionStep } from '../../statemachines/provision-cluster';
-import { LOCAL_FUNCTION_ARN_PREFIX, allStates, renderAsl, type AslDefinition } from '../../statemachines/render-asl';
+import { REPLACE_STEPS } from '../../statemachines/replace-member';
+import { LOCAL_FUNCTION_ARN_PREFIX, allStates, renderAsl } from '../../statemachines/render-asl';
 import { HOST_SCRIPTS } from '../../lambdas/host-scripts';
-import { ENV } from '../../lambdas/entry/aws';
+import { ENV, HANDLERS } from '../../lambdas/entry/aws';
+import { actionsOf, deployedDefinition, logicalId, statementsOfRole, type Statement } from '../support/cdk-template';
 
 const NETWORK = { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], securityGroupId: 'sg-0123456789abcdef0' };
+const GROUPS = ['etcd-members-a', 'etcd-members-b'];
 const HOST_STEPS: readonly ProvisionStep[] = ['configureKubelet', 'pushCertificates', 'writeEtcdConfig', 'startEtcd', 'collectMemberLogs'];
+/** The steps that talk to etcd: in the members' VPC when the stack has one. */
+const ETCD_STEPS = ALL_STEPS.filter((step) => STEP_ACCESS[step].includes('etcdNetwork'));
 
 interface Synth {
   readonly app: App;
@@ -38,7 +44,7 @@ before(() => {
   process.env.CDK_VALIDATION = 'false';
   const app = new App();
   const stack = new EtcdHaStack(app, 'EtcdHa');
-  const vpcStack = new EtcdHaStack(app, 'EtcdHaVpc', NETWORK);
+  const vpcStack = new EtcdHaStack(app, 'EtcdHaVpc', { ...NETWORK, autoScalingGroupNames: GROUPS });
   // As bin/app.ts does: synth fails on any finding that is not acknowledged.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const assembly = app.synth();
@@ -52,46 +58,43 @@ before(() => {
   };
 });
 
-const logicalId = (construct: IConstruct): string => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
-const functionId = (stack: EtcdHaStack, step: ProvisionStep) => logicalId(stack.steps[step].function);
-const roleId = (stack: EtcdHaStack, step: ProvisionStep) => logicalId(stack.steps[step].role);
-
-interface Statement {
-  readonly Sid?: string;
-  readonly Effect: string;
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-  readonly Condition?: Record<string, Record<string, unknown>>;
-}
-
-const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-
-/** The inline-policy statements attached to a role (by the role's logical ID). */
-function statementsOfRole(template: Template, role: string): Statement[] {
-  return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((p) => (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === role))
-    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
-}
+const functionId = (stack: EtcdHaStack, step: EtcdHaStep) => logicalId(stack.steps[step].function);
+const roleId = (stack: EtcdHaStack, step: EtcdHaStep) => logicalId(stack.steps[step].role);
 
 describe('EtcdHaStack resources', () => {
-  it('has the ProvisionCluster state machine: Standard, traced, logging ALL events without execution data to its own log group', () => {
+  it('has the ProvisionCluster and ReplaceMember state machines: Standard, traced, logging ALL events without execution data, each to its own log group', () => {
     const { template, stack } = synth;
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
-    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-      StateMachineType: 'STANDARD',
-      TracingConfiguration: { Enabled: true },
-      LoggingConfiguration: {
-        Level: 'ALL',
-        IncludeExecutionData: false,
-        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logicalId(stack.provisionCluster.logGroup), 'Arn'] } } }],
-      },
-    });
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    const machines = template.findResources('AWS::StepFunctions::StateMachine');
+    for (const workflow of [stack.provisionCluster, stack.replaceMember]) {
+      assert.deepEqual(
+        {
+          type: machines[logicalId(workflow.stateMachine)]!.Properties.StateMachineType,
+          tracing: machines[logicalId(workflow.stateMachine)]!.Properties.TracingConfiguration,
+          logging: machines[logicalId(workflow.stateMachine)]!.Properties.LoggingConfiguration,
+        },
+        {
+          type: 'STANDARD',
+          tracing: { Enabled: true },
+          logging: {
+            Level: 'ALL',
+            IncludeExecutionData: false,
+            Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logicalId(workflow.logGroup), 'Arn'] } } }],
+          },
+        },
+        workflow.node.id,
+      );
+    }
+    // Pinned: the construct IDs the logical IDs come from (renaming one would replace the resource).
+    assert.match(logicalId(stack.provisionCluster.stateMachine), /^ProvisionClusterStateMachine[0-9A-F]{8}$/);
+    assert.match(logicalId(stack.replaceMember.stateMachine), /^ReplaceMemberStateMachine[0-9A-F]{8}$/);
   });
 
-  it('has one function per step, Node.js 24 on arm64, running the step\'s export of the bundle, each with its own log group', () => {
+  it('has one function per step (the steps ReplaceMember shares with ProvisionCluster once), Node.js 24 on arm64, running the step\'s export of the bundle, each with its own log group', () => {
     const { template, stack } = synth;
-    template.resourceCountIs('AWS::Lambda::Function', PROVISION_STEPS.length);
-    for (const step of PROVISION_STEPS) {
+    assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS])].sort());
+    template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length);
+    for (const step of ALL_STEPS) {
       const fn = template.findResources('AWS::Lambda::Function')[functionId(stack, step)];
       assert.ok(fn, `no function for ${step}`);
       // PascalCase construct IDs, pinned: they are the logical IDs CloudFormation knows the functions by.
@@ -102,9 +105,11 @@ describe('EtcdHaStack resources', () => {
       assert.deepEqual(fn.Properties.LoggingConfig, { LogGroup: { Ref: logicalId(stack.steps[step].logGroup) } });
       assert.deepEqual(fn.Properties.Role, { 'Fn::GetAtt': [roleId(stack, step), 'Arn'] });
       assert.ok(fn.Properties.Timeout <= 900, `${step}: timeout ${fn.Properties.Timeout}`);
-      // RSA key generation is CPU-bound: Generate PKI gets a whole vCPU.
-      assert.equal(fn.Properties.MemorySize, step === 'generatePki' ? 1769 : 512, step);
+      // RSA key generation is CPU-bound: Generate PKI gets a whole vCPU; the snapshot upload gets more network.
+      assert.equal(fn.Properties.MemorySize, step === 'generatePki' ? 1769 : step === 'snapshotBeforeChange' ? 1024 : 512, step);
     }
+    // A multi-GB snapshot streams to S3 within one invocation.
+    assert.equal(template.findResources('AWS::Lambda::Function')[functionId(stack, 'snapshotBeforeChange')]!.Properties.Timeout, 900);
     // Host steps outlast SSM's delivery timeout plus the command's own.
     const startEtcd = template.findResources('AWS::Lambda::Function')[functionId(stack, 'startEtcd')]!;
     assert.equal(startEtcd.Properties.Timeout, 120 + 600 + 30 + 30);
@@ -123,6 +128,8 @@ describe('EtcdHaStack resources', () => {
           SSM_DELIVERY_TIMEOUT_SECONDS: '120',
           MAX_APPLIED_INDEX_LAG: '50',
           ACCOUNT_ID: { Ref: 'AWS::AccountId' },
+          SNAPSHOT_BUCKET: { Ref: logicalId(stack.snapshotBucket) },
+          SNAPSHOT_PREFIX: 'snapshots/',
           NODE_OPTIONS: '--enable-source-maps',
         },
       },
@@ -137,7 +144,7 @@ describe('EtcdHaStack resources', () => {
 
   it('keeps logs in explicit log groups with a retention: no logRetention custom resource, no custom resource at all', () => {
     const { template } = synth;
-    template.resourceCountIs('AWS::Logs::LogGroup', PROVISION_STEPS.length + 1);
+    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 2);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
     assert.deepEqual(types.filter((t) => t.startsWith('Custom::') || t === 'AWS::CloudFormation::CustomResource'), []);
@@ -162,36 +169,50 @@ describe('EtcdHaStack resources', () => {
     });
   });
 
-  it('raises an alarm when a ProvisionCluster execution fails', () => {
+  it('raises an alarm when a ProvisionCluster or a ReplaceMember execution fails (and one on the trigger\'s dead-letter queue)', () => {
     const { template, stack } = synth;
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/States',
-      MetricName: 'ExecutionsFailed',
-      Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId(stack.provisionCluster.stateMachine) } }],
-      Statistic: 'Sum',
-      Period: 300,
-      Threshold: 1,
-      EvaluationPeriods: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
-    });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    for (const workflow of [stack.provisionCluster, stack.replaceMember]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/States',
+        MetricName: 'ExecutionsFailed',
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId(workflow.stateMachine) } }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
   });
 
-  it('outputs the state machine ARN, the host policy ARN, the table name and the key ARN', () => {
+  it('outputs the state machine ARNs, the snapshot bucket, the host policy ARN, the table name and the key ARN', () => {
     const { template, stack } = synth;
     template.hasOutput('ProvisionClusterStateMachineArn', { Value: { Ref: logicalId(stack.provisionCluster.stateMachine) } });
+    template.hasOutput('ReplaceMemberStateMachineArn', { Value: { Ref: logicalId(stack.replaceMember.stateMachine) } });
+    template.hasOutput('SnapshotBucketName', { Value: { Ref: logicalId(stack.snapshotBucket) } });
     template.hasOutput('MemberHostPolicyArn', { Value: { Ref: logicalId(stack.hostPolicy.policy) } });
     template.hasOutput('RegistryTableName', { Value: { Ref: logicalId(stack.registryTable) } });
     template.hasOutput('SecretsKeyArn', { Value: { 'Fn::GetAtt': [logicalId(stack.secretsKey), 'Arn'] } });
   });
 
-  it('runs only Check Health in the members\' VPC, with the given subnets and security group', () => {
+  it('runs only the steps that talk to etcd in the members\' VPC, with the given subnets and security group', () => {
     const { vpcTemplate, vpcStack } = synth;
+    assert.deepEqual([...ETCD_STEPS].sort(), [
+      'addMemberAsLearner',
+      'checkHealth',
+      'checkQuorum',
+      'promoteLearner',
+      'removeFailedMember',
+      'removeLearners',
+      'removeStrayLearners',
+      'snapshotBeforeChange',
+    ]);
     const functions = vpcTemplate.findResources('AWS::Lambda::Function');
-    for (const step of PROVISION_STEPS) {
+    for (const step of ALL_STEPS) {
       const config = functions[functionId(vpcStack, step)]!.Properties.VpcConfig;
-      if (step === 'checkHealth') {
+      if (ETCD_STEPS.includes(step)) {
         assert.deepEqual(config, { SubnetIds: NETWORK.subnetIds, SecurityGroupIds: [NETWORK.securityGroupId] });
       } else {
         assert.equal(config, undefined, `${step} runs in the VPC`);
@@ -255,9 +276,10 @@ describe('EtcdHaStack IAM', () => {
   });
 
   it('grants each step exactly the actions of its access kinds', () => {
-    const { template, stack } = synth;
+    const { template, stack, vpcTemplate, vpcStack } = synth;
     const logWrite = ['logs:CreateLogStream', 'logs:PutLogEvents'];
-    const expected: Record<ProvisionStep, string[]> = {
+    const talksToEtcd = ['secretsmanager:GetSecretValue', 'kms:Decrypt'];
+    const expected: Record<EtcdHaStep, string[]> = {
       validateSpec: [],
       resolveHosts: ['ec2:DescribeInstances'],
       generatePki: [
@@ -278,15 +300,29 @@ describe('EtcdHaStack IAM', () => {
       checkHealth: ['secretsmanager:GetSecretValue', 'kms:Decrypt'],
       collectMemberLogs: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation'],
       recordCluster: ['dynamodb:PutItem'],
+      validateRequest: ['dynamodb:GetItem', 'dynamodb:Scan'],
+      acquireLock: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      checkQuorum: [...talksToEtcd, 'dynamodb:GetItem', 'dynamodb:Scan'],
+      snapshotBeforeChange: [...talksToEtcd, 's3:PutObject', 's3:AbortMultipartUpload', 'kms:GenerateDataKey', 'kms:Decrypt'],
+      removeFailedMember: talksToEtcd,
+      chooseReplacementHost: ['ec2:DescribeInstances'],
+      removeStrayLearners: talksToEtcd,
+      addMemberAsLearner: talksToEtcd,
+      promoteLearner: talksToEtcd,
+      removeLearners: talksToEtcd,
+      releaseLock: ['dynamodb:DeleteItem'],
+      // Without Auto Scaling groups (the default stack) there is no group to complete an action of.
+      completeLifecycleAction: [],
     };
-    for (const step of PROVISION_STEPS) {
+    for (const step of ALL_STEPS) {
       const statements = statementsOfRole(template, roleId(stack, step));
       assert.ok(statements.every((s) => s.Effect === 'Allow'));
       assert.deepEqual(statements.flatMap(actionsOf), [...logWrite, ...expected[step]], step);
       // The log statement is on the step's own log group only.
       assert.deepEqual(statements[0]!.Resource, { 'Fn::GetAtt': [logicalId(stack.steps[step].logGroup), 'Arn'] });
     }
-    // No role gets a managed policy, except Check Health's VPC access in the VPC stack.
+    assert.deepEqual(statementsOfRole(vpcTemplate, roleId(vpcStack, 'completeLifecycleAction')).flatMap(actionsOf), [...logWrite, 'autoscaling:CompleteLifecycleAction']);
+    // No role gets a managed policy, except the VPC access of the steps that talk to etcd in the VPC stack.
     template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
     assert.deepEqual(PROVISION_STEP_ACCESS.checkHealth, ['readHealthcheckClient', 'etcdNetwork']);
   });
@@ -306,12 +342,15 @@ describe('EtcdHaStack IAM', () => {
 
   it('has no statement on Resource "*" but these, each acknowledged for cdk-nag with its reason', () => {
     const { template, stack } = synth;
-    const stateMachineRole = logicalId(stack.provisionCluster.stateMachine.role);
     // [role, actions] of every allowed statement on "*".
     const allowed: Array<[string, string[]]> = [
       [roleId(stack, 'resolveHosts'), ['ec2:DescribeInstances']],
+      [roleId(stack, 'chooseReplacementHost'), ['ec2:DescribeInstances']],
       ...HOST_STEPS.map((step): [string, string[]] => [roleId(stack, step), ['ssm:GetCommandInvocation']]),
-      [
+      ...[stack.provisionCluster, stack.replaceMember].flatMap((workflow): Array<[string, string[]]> => {
+        const stateMachineRole = logicalId(workflow.stateMachine.role);
+        return [
+          [
         stateMachineRole,
         [
           'logs:CreateLogDelivery',
@@ -325,6 +364,8 @@ describe('EtcdHaStack IAM', () => {
         ],
       ],
       [stateMachineRole, ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets']],
+        ];
+      }),
     ];
     const found: Array<[string, string[]]> = [];
     for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
@@ -342,12 +383,13 @@ describe('EtcdHaStack IAM', () => {
     assert.deepEqual(found.map(key).sort(), allowed.map(key).sort());
   });
 
-  it('attaches AWSLambdaVPCAccessExecutionRole only to Check Health, and only in a VPC', () => {
+  it('attaches AWSLambdaVPCAccessExecutionRole only to the steps that talk to etcd, and only in a VPC', () => {
     const { vpcTemplate, vpcStack } = synth;
     const roles = vpcTemplate.findResources('AWS::IAM::Role');
+    const inVpc = new Set(ETCD_STEPS.map((step) => roleId(vpcStack, step)));
     for (const [id, role] of Object.entries(roles)) {
       const managed = role.Properties.ManagedPolicyArns;
-      if (id === roleId(vpcStack, 'checkHealth')) {
+      if (inVpc.has(id)) {
         assert.deepEqual(managed, [
           { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole']] },
         ]);
@@ -375,69 +417,67 @@ describe('cdk-nag AwsSolutions', () => {
     return found;
   }
 
-  it('reports no finding that is not acknowledged, with and without a VPC (errors and warnings)', () => {
+  it('reports no finding that is not acknowledged, with and without a VPC and Auto Scaling groups (errors and warnings)', () => {
     const report = new AwsSolutionsChecks(synth.app, { verbose: true }).validateScope(synth.app);
     const findings = report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
     assert.deepEqual(findings, []);
     assert.equal(report.success, true);
   });
 
-  it('acknowledges only IAM4/IAM5 findings, each with a reason', () => {
-    const acks = acknowledgments(synth.vpcStack);
+  it('acknowledges IAM4/IAM5 findings, the snapshot bucket\'s access logs (S1) and the dead-letter queue\'s own DLQ (SQS3), each with a reason', () => {
+    const { vpcStack } = synth;
+    const acks = acknowledgments(vpcStack);
     assert.ok(acks.size > 0);
     for (const [where, reason] of acks) {
-      assert.match(where, / AwsSolutions-IAM[45]\[(Resource|Policy)::/, where);
+      assert.match(where, / AwsSolutions-(IAM[45]\[(Resource|Policy)::|S1$|SQS3$)/, where);
       assert.ok(reason.length >= 40, `${where}: reason too short: ${reason}`);
     }
+    // Rule → where it is acknowledged, for the two that are not IAM findings.
+    const at = (rule: string) => [...acks.keys()].filter((k) => k.endsWith(` ${rule}`)).map((k) => k.split(' ')[0]);
+    assert.deepEqual(at('AwsSolutions-S1'), [vpcStack.snapshotBucket.node.path]);
+    assert.deepEqual(at('AwsSolutions-SQS3'), [vpcStack.replaceTrigger!.deadLetterQueue.node.path]);
     const rules = [...acks.keys()].map((k) => k.split(' ')[1]).sort();
+    const asg = (name: string) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${name}]`;
     assert.deepEqual([...new Set(rules)], [
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-      ...PROVISION_STEPS.map((step) => `AwsSolutions-IAM5[Resource::<${functionId(synth.vpcStack, step)}.Arn>:*]`).sort(),
+      // LambdaInvoke's "<function ARN>:*" of every function either state machine invokes.
+      ...ALL_STEPS.map((step) => `AwsSolutions-IAM5[Resource::<${functionId(vpcStack, step)}.Arn>:*]`),
       'AwsSolutions-IAM5[Resource::*]',
+      `AwsSolutions-IAM5[Resource::<${logicalId(vpcStack.snapshotBucket)}.Arn>/snapshots/*]`,
+      ...GROUPS.map(asg),
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*/healthcheck-client-??????]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*]',
+      'AwsSolutions-S1',
+      'AwsSolutions-SQS3',
     ].sort());
   });
 });
 
 describe('ProvisionCluster as deployed', () => {
   /** The template's DefinitionString with each step's function ARN replaced by render-asl's placeholder. */
-  function deployedDefinition(): AslDefinition {
-    const { template, stack } = synth;
-    const byLogicalId = new Map(PROVISION_STEPS.map((step) => [functionId(stack, step), step]));
-    const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0]!;
-    const definition = machine.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] } | string;
-    if (typeof definition === 'string') return JSON.parse(definition) as AslDefinition;
-    const [separator, parts] = definition['Fn::Join'];
-    const text = parts
-      .map((part) => {
-        if (typeof part === 'string') return part;
-        const token = part as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
-        if (token.Ref === 'AWS::Partition') return 'aws';
-        const step = token['Fn::GetAtt'] && token['Fn::GetAtt'][1] === 'Arn' ? byLogicalId.get(token['Fn::GetAtt'][0]) : undefined;
-        if (step === undefined) throw new Error(`unexpected token in the definition: ${JSON.stringify(part)}`);
-        return `${LOCAL_FUNCTION_ARN_PREFIX}${step}`;
-      })
-      .join(separator);
-    return JSON.parse(text) as AslDefinition;
-  }
+  const deployed = () =>
+    deployedDefinition(
+      synth.template,
+      logicalId(synth.stack.provisionCluster.stateMachine),
+      new Map(PROVISION_STEPS.map((step) => [functionId(synth.stack, step), step])),
+    );
 
   it('is valid ASL (asl-validator)', () => {
-    const result = validator(structuredClone(deployedDefinition()) as never);
+    const result = validator(structuredClone(deployed()) as never);
     assert.equal(result.isValid, true, JSON.stringify(result.errors, null, 2));
   });
 
   it('is the definition the local runner renders: same states, same transitions, same tasks', () => {
-    const deployed = deployedDefinition();
+    const definition = deployed();
     const local = renderAsl(PROVISION_STEPS, (scope, functions) => provisionClusterDefinition(scope, { functions }));
-    assert.equal(deployed.StartAt, local.StartAt);
-    assert.deepEqual(allStates(deployed).map(([name]) => name).sort(), allStates(local).map(([name]) => name).sort());
-    assert.deepEqual(deployed.States, local.States);
+    assert.equal(definition.StartAt, local.StartAt);
+    assert.deepEqual(allStates(definition).map(([name]) => name).sort(), allStates(local).map(([name]) => name).sort());
+    assert.deepEqual(definition.States, local.States);
   });
 
   it('invokes each step\'s own function', () => {
-    const invoked = allStates(deployedDefinition())
+    const invoked = allStates(deployed())
       .map(([, state]) => state.Resource)
       .filter((r): r is string => typeof r === 'string' && r.startsWith(LOCAL_FUNCTION_ARN_PREFIX))
       .map((r) => r.slice(LOCAL_FUNCTION_ARN_PREFIX.length));
@@ -471,6 +511,8 @@ describe('the Lambda bundle', () => {
         const out = { missing: steps.filter((s) => typeof m[s] !== 'function') };
         out.valid = (await m.validateSpec({ spec })).spec.clusterName;
         out.invalid = await m.validateSpec({ spec: { clusterName: 'UPPER' } }).then(() => 'resolved', (e) => e.name);
+        // A ReplaceMember step: built over the lock, the S3 store and Auto Scaling, and parsing before any call.
+        out.invalidRequest = await m.validateRequest({ request: { failedInstanceId: 'not-an-instance' } }).then(() => 'resolved', (e) => e.name);
         const host = { name: 'infra0', address: '10.0.0.6', instanceId: 'i-0a1b2c3d4e5f60000' };
         const pki = { ca: 'etcd-ha/demo/ca', healthcheckClient: 'etcd-ha/demo/healthcheck-client', apiserverEtcdClient: 'etcd-ha/demo/apiserver-etcd-client', members: { infra0: 'etcd-ha/demo/member/infra0' } };
         // The command text is built from the .sh files first; then SSM is called, at an endpoint nobody listens on.
@@ -478,7 +520,7 @@ describe('the Lambda bundle', () => {
           .then(() => 'resolved', (e) => e.code || e.name + ': ' + e.message);
         process.stderr.write(JSON.stringify(out));
       })();`;
-    const run = spawnSync(process.execPath, ['-e', script, join(assetDir(), BUNDLE_DIR, 'index.js'), JSON.stringify(PROVISION_STEPS)], {
+    const run = spawnSync(process.execPath, ['-e', script, join(assetDir(), BUNDLE_DIR, 'index.js'), JSON.stringify(Object.keys(HANDLERS))], {
       encoding: 'utf8',
       timeout: 60_000,
       env: {
@@ -491,6 +533,8 @@ describe('the Lambda bundle', () => {
         KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',
         REGISTRY_TABLE: 'etcd-ha-registry',
         ACCOUNT_ID: '123456789012',
+        SNAPSHOT_BUCKET: 'etcd-ha-snapshots',
+        SNAPSHOT_PREFIX: 'snapshots/',
         NODE_NO_WARNINGS: '1',
       },
     });
@@ -499,9 +543,11 @@ describe('the Lambda bundle', () => {
     assert.deepEqual(out.missing, []);
     assert.equal(out.valid, 'demo');
     assert.equal(out.invalid, 'SpecValidationError', 'the bundle must keep class names (keepNames): Step Functions matches on them');
+    assert.equal(out.invalidRequest, 'SpecValidationError');
     assert.equal(out.hostStep, 'ECONNREFUSED');
     const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.ok(lines.some((l) => l.level === 'warn' && l.step === 'validateSpec' && l.error === 'SpecValidationError'));
     assert.ok(lines.some((l) => l.step === 'configureKubelet' && l.requestId === 'req-1'));
+    assert.ok(lines.some((l) => l.level === 'warn' && l.step === 'validateRequest' && l.error === 'SpecValidationError'));
   });
 });

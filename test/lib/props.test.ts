@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { App, RemovalPolicy } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { CONTEXT_KEYS, stackPropsFromContext } from '../../lib/context';
 import { EtcdHaStack, MAX_HOST_COMMAND_TIMEOUT_SECONDS, type EtcdHaStackProps } from '../../lib/etcd-ha-stack';
@@ -30,6 +30,11 @@ describe('EtcdHaStack props validation', () => {
     ['a topic that is no SNS ARN', { alarmTopicArn: 'arn:aws:sqs:us-east-1:123456789012:q' }, /^alarmTopicArn must be an SNS topic ARN, got "arn:aws:sqs:us-east-1:123456789012:q"$/],
     ['no health checks', { healthCheckAttempts: 0 }, /healthCheckAttempts must be a whole number from 1 to 1000, got 0/],
     ['a fractional health check interval', { healthCheckIntervalSeconds: 2.5 }, /healthCheckIntervalSeconds must be a whole number from 1 to 300, got 2.5/],
+    ['an empty list of Auto Scaling groups', { autoScalingGroupNames: [] }, /^autoScalingGroupNames must be 1 to 50 Auto Scaling group names, got \[\]$/],
+    ['an Auto Scaling group name with a colon', { autoScalingGroupNames: ['etcd:a'] }, /^autoScalingGroupNames must be Auto Scaling group names \(1 to 255 characters without whitespace, ":", "\*" or "\?"\), got "etcd:a"$/],
+    ['an Auto Scaling group name with a space', { autoScalingGroupNames: ['etcd a'] }, /^autoScalingGroupNames must be Auto Scaling group names .*, got "etcd a"$/],
+    ['an Auto Scaling group named twice', { autoScalingGroupNames: ['etcd-a', 'etcd-a'] }, /^autoScalingGroupNames must be distinct, got \["etcd-a","etcd-a"\]$/],
+    ['snapshots kept no day at all', { snapshotRetentionDays: 0 }, /^snapshotRetentionDays must be a whole number from 1 to 3650, got 0$/],
   ];
   for (const [what, props, message] of cases) {
     it(`refuses ${what}`, () => {
@@ -50,6 +55,7 @@ describe('EtcdHaStack props validation', () => {
       alarmThreshold: 2,
       alarmPeriodMinutes: 15,
       alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:etcd-ha-alarms',
+      snapshotRetentionDays: 7,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const template = Template.fromStack(stack);
@@ -59,17 +65,25 @@ describe('EtcdHaStack props validation', () => {
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
     template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'app/index.startEtcd', Timeout: 120 + 300 + 30 + 30 });
     template.allResourcesProperties('AWS::Lambda::Function', { Environment: { Variables: { SECRET_PREFIX: 'k8s/etcd', HOST_COMMAND_TIMEOUT_SECONDS: '300' } } });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Threshold: 2,
-      Period: 900,
-      AlarmActions: ['arn:aws:sns:us-east-1:123456789012:etcd-ha-alarms'],
-      OKActions: ['arn:aws:sns:us-east-1:123456789012:etcd-ha-alarms'],
+    // Both workflows' alarms, and the dead-letter queue's, tell the topic.
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    assert.equal(alarms.length, 3);
+    for (const alarm of alarms) {
+      assert.deepEqual(alarm.Properties.AlarmActions, ['arn:aws:sns:us-east-1:123456789012:etcd-ha-alarms']);
+      assert.deepEqual(alarm.Properties.OKActions, ['arn:aws:sns:us-east-1:123456789012:etcd-ha-alarms']);
+    }
+    assert.equal(alarms.filter((a) => a.Properties.MetricName === 'ExecutionsFailed' && a.Properties.Threshold === 2 && a.Properties.Period === 900).length, 2);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 7, NoncurrentVersionExpiration: { NoncurrentDays: 7 } })] },
     });
     assert.match(JSON.stringify(template.findResources('AWS::IAM::ManagedPolicy')), /:secret:k8s\/etcd\/\*/);
     // DESTROY: the table loses its deletion protection and the key goes with the stack (after a 7-day window).
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: { DeletionProtectionEnabled: false } });
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete', Properties: { PendingWindowInDays: 7 } });
     template.allResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+    // The bucket goes too, once empty (CloudFormation deletes no objects; no custom resource empties it), and the queue.
+    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
+    template.hasResource('AWS::SQS::Queue', { DeletionPolicy: 'Delete' });
   });
 });
 
@@ -91,6 +105,9 @@ describe('stack props from CDK context', () => {
       alarmThreshold: '3',
       alarmPeriodMinutes: '60',
       alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops',
+      automaticReplacement: 'false',
+      autoScalingGroupNames: 'etcd-a,etcd-b',
+      snapshotRetentionDays: '14',
       removalPolicy: 'destroy',
     });
     assert.deepEqual(props, {
@@ -105,6 +122,9 @@ describe('stack props from CDK context', () => {
       alarmThreshold: 3,
       alarmPeriodMinutes: 60,
       alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops',
+      automaticReplacement: false,
+      autoScalingGroupNames: ['etcd-a', 'etcd-b'],
+      snapshotRetentionDays: 14,
       removalPolicy: RemovalPolicy.DESTROY,
     });
   });
@@ -116,6 +136,7 @@ describe('stack props from CDK context', () => {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     assert.deepEqual(fromContext({ subnetIds: '["subnet-0123456789abcdef0"]' }), { subnetIds: ['subnet-0123456789abcdef0'] });
+    assert.deepEqual(fromContext({ automaticReplacement: true, autoScalingGroupNames: ['etcd-a'] }), { automaticReplacement: true, autoScalingGroupNames: ['etcd-a'] });
   });
 
   it('refuses a value of the wrong shape, naming the key', () => {
@@ -123,6 +144,8 @@ describe('stack props from CDK context', () => {
     assert.throws(() => fromContext({ removalPolicy: 'snapshot' }), /^Error: context removalPolicy must be "retain" or "destroy", got "snapshot"$/);
     assert.throws(() => fromContext({ deployForTests: 'yes' }), /^Error: context deployForTests must be true or false, got "yes"$/);
     assert.throws(() => fromContext({ subnetIds: '[1]' }), /^Error: context subnetIds must be a list of strings, got "\[1\]"$/);
+    assert.throws(() => fromContext({ automaticReplacement: 'off' }), /^Error: context automaticReplacement must be true or false, got "off"$/);
+    assert.throws(() => fromContext({ snapshotRetentionDays: '30d' }), /^Error: context snapshotRetentionDays must be a whole number, got "30d"$/);
   });
 
   it('documents every key it reads', () => {
@@ -130,6 +153,8 @@ describe('stack props from CDK context', () => {
       'alarmPeriodMinutes',
       'alarmThreshold',
       'alarmTopicArn',
+      'autoScalingGroupNames',
+      'automaticReplacement',
       'deployForTests',
       'healthCheckAttempts',
       'healthCheckIntervalSeconds',
@@ -138,6 +163,7 @@ describe('stack props from CDK context', () => {
       'removalPolicy',
       'secretPrefix',
       'securityGroupId',
+      'snapshotRetentionDays',
       'subnetIds',
       'vpcId',
     ]);

@@ -1,14 +1,32 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import validator from 'asl-validator';
-import { allStates, renderAsl, type AslDefinition, type AslState } from '../../statemachines/render-asl';
-import { REPLACE_STEPS, replaceMemberDefinition, type ReplaceMemberProps } from '../../statemachines/replace-member';
+import { LOCAL_FUNCTION_ARN_PREFIX, allStates, renderAsl, type AslDefinition, type AslState } from '../../statemachines/render-asl';
+import { REPLACE_OUTCOMES, REPLACE_STEPS, replaceMemberDefinition, type ReplaceMemberProps, type ReplaceStep } from '../../statemachines/replace-member';
+import { runWorkflow, type WorkflowResult } from '../../lambdas/local-runner/run-workflow';
+import { ClusterLockedError, QuorumLostError, SpecValidationError } from '../../lambdas/core/errors';
+import type { StepHandler } from '../../lambdas/steps/deps';
 
 const render = (props: Partial<ReplaceMemberProps> = {}): AslDefinition =>
   renderAsl(REPLACE_STEPS, (scope, functions) => replaceMemberDefinition(scope, { functions, ...props }));
 
 type Catcher = { ErrorEquals: string[]; Next: string };
 const catches = (state: AslState) => (state.Catch as Catcher[] | undefined) ?? [];
+
+/**
+ * The states a replacement runs through, in order: each Next, or a Choice's first rule, until a state
+ * repeats or ends. (The order of the keys of States is CDK's graph discovery order, not the run order.)
+ */
+function runOrder(definition: AslDefinition): string[] {
+  const walked: string[] = [];
+  let name: string | undefined = definition.StartAt;
+  while (name !== undefined && !walked.includes(name)) {
+    walked.push(name);
+    const state: AslState = definition.States[name]!;
+    name = (state.Next as string | undefined) ?? (state.Choices as Array<{ Next: string }> | undefined)?.[0]?.Next;
+  }
+  return walked;
+}
 
 describe('ReplaceMember definition', () => {
   const definition = render();
@@ -27,8 +45,8 @@ describe('ReplaceMember definition', () => {
       'Check Quorum',
       'Is Replacement Still Needed?',
       'Snapshot Before Change',
-      'Remove Failed Member',
       'Choose Replacement Host',
+      'Remove Failed Member',
       'Issue Member Certificates',
       'Push Certificates',
       'Remove Stray Learners',
@@ -55,8 +73,11 @@ describe('ReplaceMember definition', () => {
   });
 
   it('removes the failed member before adding the new one, as a learner, and promotes it only after it started', () => {
-    const names = Object.keys(states);
-    const at = (n: string) => names.indexOf(n);
+    const names = runOrder(definition);
+    const at = (n: string) => {
+      assert.ok(names.includes(n), `${n} is not on the way of a replacement`);
+      return names.indexOf(n);
+    };
     assert.ok(at('Remove Failed Member') < at('Add Member As Learner'));
     assert.ok(at('Start Etcd') < at('Promote Learner'));
     const start = allStates(definition).find(([n]) => n === 'Start Etcd')![1];
@@ -64,7 +85,9 @@ describe('ReplaceMember definition', () => {
   });
 
   it('releases the lock on every path after taking it: each failure goes through Remove Unpromoted Learner and Release Lock After Failure', () => {
-    const guarded = Object.entries(states).filter(([n, s]) => s.Type === 'Task' && !['Validate Request', 'Acquire Lock', 'Remove Unpromoted Learner', 'Release Lock After Failure'].includes(n));
+    // Complete Lifecycle Action runs after the lock is gone, on every ending (see the lifecycle tests below).
+    const unguarded = ['Validate Request', 'Acquire Lock', 'Remove Unpromoted Learner', 'Release Lock After Failure', 'Complete Lifecycle Action'];
+    const guarded = Object.entries(states).filter(([n, s]) => s.Type === 'Task' && !unguarded.includes(n));
     assert.ok(guarded.length >= 15);
     for (const [name, state] of guarded) {
       assert.ok(catches(state).some((c) => c.ErrorEquals.includes('States.ALL') && c.Next === 'Remove Unpromoted Learner'), `${name} does not roll back on failure`);
@@ -94,5 +117,169 @@ describe('ReplaceMember definition', () => {
   it('refuses props out of range, naming the prop', () => {
     assert.throws(() => render({ lockWaitAttempts: -1 }), /lockWaitAttempts must be a whole number from 0 to 100, got -1/);
     assert.throws(() => render({ healthCheckAttempts: 0 }), /healthCheckAttempts must be a whole number from 1 to 1000, got 0/);
+  });
+});
+
+describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
+  const definition = render();
+  const states = definition.States;
+  const LIFECYCLE = {
+    lifecycleHookName: 'etcd-member-leaving',
+    autoScalingGroupName: 'etcd-members-a',
+    lifecycleActionToken: '87654321-4321-4321-4321-210987654321',
+    instanceId: 'i-1234567890abcdef0',
+  };
+  const CLUSTER = { clusterName: 'demo', members: ['infra0', 'infra2', 'infra3'] };
+
+  /**
+   * Stand-in steps (no etcd, no AWS): each returns just what the states after it read, records its input,
+   * and throws when `failing` names it. Validate Request carries the request's lifecycle action, as the real one does.
+   */
+  function fakeSteps(options: { failing?: Partial<Record<ReplaceStep, () => Error>>; isMember?: boolean } = {}) {
+    const calls: Array<[ReplaceStep, Record<string, unknown>]> = [];
+    const results: Partial<Record<ReplaceStep, (input: Record<string, unknown>) => unknown>> = {
+      validateRequest: (input) => {
+        const request = input.request as { lifecycle?: unknown };
+        const carried = request.lifecycle ? { lifecycle: request.lifecycle } : {};
+        if (options.isMember === false) return { isMember: false, reason: 'instance i-1234567890abcdef0 is not a member of any etcd-ha cluster', ...carried };
+        const hosts = [0, 1, 2].map((i) => ({ name: `infra${i}`, address: `10.0.0.${10 + i}` }));
+        return {
+          isMember: true,
+          spec: { clusterName: 'demo' },
+          hosts,
+          failed: { name: 'infra1', id: '1', address: '10.0.0.11' },
+          replacement: { name: 'infra3' },
+          pki: { ca: 'etcd-ha/demo/ca' },
+          force: true,
+          ...carried,
+        };
+      },
+      checkQuorum: () => ({ stillNeeded: true }),
+      chooseReplacementHost: () => ({ host: { name: 'infra3', address: '10.0.0.13' }, hosts: [] }),
+      checkHealth: () => ({ healthy: true, attempt: 1 }),
+      recordCluster: () => CLUSTER,
+      completeLifecycleAction: () => ({ completed: true, result: 'CONTINUE' }),
+    };
+    const steps = Object.fromEntries(
+      REPLACE_STEPS.map((step): [string, StepHandler] => [
+        step,
+        async (input) => {
+          calls.push([step, input as Record<string, unknown>]);
+          const failure = options.failing?.[step];
+          if (failure) throw failure();
+          return results[step]?.(input as Record<string, unknown>) ?? {};
+        },
+      ]),
+    );
+    return { steps, calls, called: (step: ReplaceStep) => calls.filter(([s]) => s === step).map(([, input]) => input) };
+  }
+
+  const run = (steps: Record<string, StepHandler>, input: unknown): Promise<WorkflowResult> =>
+    runWorkflow({ definition, steps, input, executionName: 'lifecycle-test', waitMs: 1, retryMs: 1 });
+  const request = (extra: Record<string, unknown> = {}) => ({ failedInstanceId: 'i-1234567890abcdef0', trigger: 'asg-lifecycle', force: true, ...extra });
+  const visited = (result: WorkflowResult) => result.events.filter((e) => e.kind === 'entered').map((e) => e.state);
+
+  it('ends every way through Is Lifecycle Action Pending?, whose only task is Complete Lifecycle Action, before Did Replacement Fail? decides', () => {
+    for (const ending of ['Member Replaced', 'Nothing To Replace', 'Replace Failed']) {
+      assert.equal(states[ending]!.Type, 'Pass', ending);
+      assert.equal(states[ending]!.Next, 'Is Lifecycle Action Pending?', ending);
+      assert.equal(states[ending]!.ResultPath, '$.outcome', ending);
+    }
+    assert.deepEqual(states['Is Lifecycle Action Pending?'], {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.lifecycle', IsPresent: true, Next: 'Complete Lifecycle Action' }],
+      Default: 'Did Replacement Fail?',
+    });
+    const complete = states['Complete Lifecycle Action']!;
+    assert.equal(complete.Resource, `${LOCAL_FUNCTION_ARN_PREFIX}completeLifecycleAction`);
+    assert.deepEqual(complete.Parameters, { 'lifecycle.$': '$.lifecycle', 'outcome.$': '$.outcome.status' });
+    assert.equal(complete.ResultPath, '$.lifecycleAction');
+    assert.equal(complete.Next, 'Did Replacement Fail?');
+    assert.deepEqual(catches(complete), [{ ErrorEquals: ['States.ALL'], ResultPath: '$.lifecycleFailure', Next: 'Did Replacement Fail?' }] as never);
+    assert.deepEqual(states['Did Replacement Fail?'], {
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.outcome.status', StringEquals: REPLACE_OUTCOMES.failed, Next: 'Report Failure' },
+        { Variable: '$.lifecycleFailure', IsPresent: true, Next: 'Report Lifecycle Failure' },
+      ],
+      Default: 'Finish',
+    });
+    assert.deepEqual(states['Report Failure'], { Type: 'Fail', ErrorPath: '$.failure.Error', CausePath: '$.failure.Cause' });
+    assert.deepEqual(states['Report Lifecycle Failure'], { Type: 'Fail', ErrorPath: '$.lifecycleFailure.Error', CausePath: '$.lifecycleFailure.Cause' });
+    assert.deepEqual(states['Finish'], { Type: 'Succeed', OutputPath: '$.outcome.output' });
+    // The only terminal states are these three.
+    const terminal = Object.entries(states).filter(([, s]) => s.Type === 'Succeed' || s.Type === 'Fail' || s.End === true).map(([n]) => n);
+    assert.deepEqual(terminal.sort(), ['Finish', 'Report Failure', 'Report Lifecycle Failure']);
+  });
+
+  it('a replacement that succeeds completes the action (CONTINUE) after releasing the lock, and still outputs the cluster', async () => {
+    const fake = fakeSteps();
+    const result = await run(fake.steps, request({ lifecycle: LIFECYCLE }));
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.deepEqual(result.output, CLUSTER);
+    assert.deepEqual(fake.called('completeLifecycleAction'), [{ lifecycle: LIFECYCLE, outcome: 'replaced' }]);
+    const order = fake.calls.map(([step]) => step);
+    assert.ok(order.indexOf('releaseLock') < order.indexOf('completeLifecycleAction'), 'the lock is released first');
+    assert.deepEqual(visited(result).slice(-6), ['Release Lock', 'Member Replaced', 'Is Lifecycle Action Pending?', 'Complete Lifecycle Action', 'Did Replacement Fail?', 'Finish']);
+  });
+
+  it('without a lifecycle action (a request by hand, or from the EC2 rule) never calls Complete Lifecycle Action: same output as before', async () => {
+    const fake = fakeSteps();
+    const result = await run(fake.steps, { clusterName: 'demo', failedMember: 'infra1' });
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.deepEqual(result.output, CLUSTER);
+    assert.deepEqual(fake.called('completeLifecycleAction'), []);
+    assert.ok(!visited(result).includes('Complete Lifecycle Action'));
+  });
+
+  it('a replacement that fails completes the action too, after the rollback and the lock release, and fails with the replacement\'s own error', async () => {
+    const fake = fakeSteps({ failing: { checkQuorum: () => new QuorumLostError('quorum is lost: 1 of 3 members besides infra1 are healthy') } });
+    const result = await run(fake.steps, request({ lifecycle: LIFECYCLE }));
+    assert.equal(result.status, 'FAILED');
+    assert.equal(result.error, 'QuorumLostError');
+    assert.match(result.cause ?? '', /quorum is lost/);
+    assert.deepEqual(fake.called('completeLifecycleAction'), [{ lifecycle: LIFECYCLE, outcome: 'failed' }]);
+    const order = fake.calls.map(([step]) => step);
+    assert.deepEqual(order.slice(-3), ['removeLearners', 'releaseLock', 'completeLifecycleAction']);
+    assert.equal(visited(result).at(-1), 'Report Failure');
+  });
+
+  it('an instance that is no member (or no longer) still has its action completed, and the execution succeeds quietly', async () => {
+    const fake = fakeSteps({ isMember: false });
+    const result = await run(fake.steps, request({ lifecycle: LIFECYCLE }));
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.deepEqual(fake.called('completeLifecycleAction'), [{ lifecycle: LIFECYCLE, outcome: 'nothing-to-replace' }]);
+    assert.match(String((result.output as { reason?: string }).reason), /not a member of any etcd-ha cluster/);
+    assert.deepEqual(fake.called('acquireLock'), []);
+  });
+
+  it('a request Validate Request refuses, or a lock never taken, still completes the action from the raw input', async () => {
+    const refused = fakeSteps({ failing: { validateRequest: () => new SpecValidationError('ReplaceMember input', ['clusterName: no cluster "x" is recorded']) } });
+    const one = await run(refused.steps, request({ lifecycle: LIFECYCLE }));
+    assert.equal(one.error, 'SpecValidationError');
+    assert.deepEqual(refused.called('completeLifecycleAction'), [{ lifecycle: LIFECYCLE, outcome: 'failed' }]);
+    assert.deepEqual(refused.called('releaseLock'), [], 'no lock was taken');
+
+    const locked = fakeSteps({ failing: { acquireLock: () => new ClusterLockedError('cluster demo is locked by execution other since 2024-05-01T10:00:00Z') } });
+    const two = await run(locked.steps, request({ lifecycle: LIFECYCLE }));
+    assert.equal(two.error, 'ClusterLockedError');
+    assert.equal(locked.called('acquireLock').length, 11, 'retried 10 times first');
+    assert.deepEqual(locked.called('releaseLock'), [], 'not its lock to release');
+    assert.deepEqual(locked.called('completeLifecycleAction'), [{ lifecycle: LIFECYCLE, outcome: 'failed' }]);
+  });
+
+  it('a lifecycle action that cannot be completed fails an otherwise successful execution (Report Lifecycle Failure), but never hides a replacement\'s failure', async () => {
+    const denied = () => Object.assign(new Error('User is not authorized to perform: autoscaling:CompleteLifecycleAction'), { name: 'AccessDenied' });
+    const afterSuccess = fakeSteps({ failing: { completeLifecycleAction: denied } });
+    const one = await run(afterSuccess.steps, request({ lifecycle: LIFECYCLE }));
+    assert.equal(one.status, 'FAILED');
+    assert.equal(one.error, 'AccessDenied');
+    assert.equal(visited(one).at(-1), 'Report Lifecycle Failure');
+    assert.equal(afterSuccess.called('recordCluster').length, 1, 'the member was replaced all the same');
+
+    const afterFailure = fakeSteps({ failing: { checkQuorum: () => new QuorumLostError('quorum is lost'), completeLifecycleAction: denied } });
+    const two = await run(afterFailure.steps, request({ lifecycle: LIFECYCLE }));
+    assert.equal(two.error, 'QuorumLostError');
+    assert.equal(visited(two).at(-1), 'Report Failure');
   });
 });

@@ -22,6 +22,9 @@ export const REGISTRY_TABLE_KEY = { partitionKey: 'pk' } as const;
 /** Number attribute (epoch seconds) past which a lock is stale; the stack may make it the table's TTL attribute. */
 export const REGISTRY_TABLE_TTL_ATTRIBUTE = 'expiresAt';
 
+/** Start of the key of every lock item (`lock#<cluster>`); the lock steps' IAM policy allows only such keys. */
+export const LOCK_KEY_PREFIX = 'lock#';
+
 const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Times a lock is asked for again when it vanished between the refused write and the read of its holder. */
@@ -172,7 +175,7 @@ export class DynamoDbClusterLock implements ClusterLock {
   /** The item key of `clusterName`'s lock. */
   static keyOf(clusterName: string): string {
     checkClusterName(clusterName);
-    return `lock#${clusterName}`;
+    return `${LOCK_KEY_PREFIX}${clusterName}`;
   }
 
   /**

@@ -1,6 +1,6 @@
 // The steps of ReplaceMember: its own, plus the provisioning steps it reuses for the joining host.
 import type { ReplaceStep } from '../../../statemachines/replace-member';
-import type { ClusterLock, SnapshotStore } from '../../ports';
+import type { ClusterLock, LifecycleActions, SnapshotStore } from '../../ports';
 import type { StepDeps, StepHandler } from '../deps';
 import { createProvisionSteps } from '..';
 import { makeValidateRequest } from './validate-request';
@@ -9,10 +9,17 @@ import { makeCheckQuorum } from './check-quorum';
 import { makeSnapshotBeforeChange } from './snapshot-before-change';
 import { makeMembershipSteps } from './membership-steps';
 import { makeChooseReplacementHost } from './choose-replacement-host';
+import { makeCompleteLifecycleAction } from './complete-lifecycle-action';
 
 export interface ReplaceDeps extends StepDeps {
   readonly lock: ClusterLock;
   readonly snapshots: SnapshotStore;
+  /**
+   * Completes Auto Scaling lifecycle actions (AWS). Without it, Complete Lifecycle Action throws
+   * LifecycleActionUnsupportedError: the local runner never passes a request with a `lifecycle` field.
+   * @default - none
+   */
+  readonly lifecycle?: LifecycleActions;
 }
 
 export function createReplaceSteps(deps: ReplaceDeps): Record<ReplaceStep, StepHandler> {
@@ -31,5 +38,6 @@ export function createReplaceSteps(deps: ReplaceDeps): Record<ReplaceStep, StepH
     checkHealth: provision.checkHealth,
     collectMemberLogs: provision.collectMemberLogs,
     recordCluster: provision.recordCluster,
+    completeLifecycleAction: makeCompleteLifecycleAction(deps),
   };
 }

@@ -3,17 +3,31 @@ import { z } from 'zod';
 import { ClusterSpecSchema } from '../../core/spec';
 import { HostSchema, PkiRefsSchema } from '../inputs';
 
+const INSTANCE_ID = /^i-([0-9a-f]{8}|[0-9a-f]{17})$/;
+
+/**
+ * The terminate lifecycle action that holds the failed instance (EventBridge "EC2 Instance-terminate
+ * Lifecycle Action": LifecycleHookName, AutoScalingGroupName, LifecycleActionToken, EC2InstanceId). The
+ * workflow completes it (CONTINUE) at its end, whatever the outcome.
+ */
+export const LifecycleActionSchema = z.strictObject({
+  lifecycleHookName: z.string().min(1).max(255),
+  autoScalingGroupName: z.string().min(1).max(255),
+  lifecycleActionToken: z.string().min(1).max(36),
+  instanceId: z.string().regex(INSTANCE_ID, 'must be an EC2 instance ID such as i-0123456789abcdef0'),
+});
+
 /** The execution input: by hand (cluster + member), or from EventBridge (the instance only). */
 export const ReplaceRequestSchema = z
   .strictObject({
     clusterName: z.string().min(1).optional(),
     failedMember: z.string().min(1).optional(),
-    failedInstanceId: z.string().regex(/^i-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be an EC2 instance ID such as i-0123456789abcdef0').optional(),
+    failedInstanceId: z.string().regex(INSTANCE_ID, 'must be an EC2 instance ID such as i-0123456789abcdef0').optional(),
     replacement: z
       .strictObject({
         name: z.string().min(1).optional(),
         address: z.ipv4({ error: 'must be an IPv4 address' }).optional(),
-        instanceId: z.string().regex(/^i-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be an EC2 instance ID').optional(),
+        instanceId: z.string().regex(INSTANCE_ID, 'must be an EC2 instance ID').optional(),
       })
       .default({}),
     /** Replace a member that still answers (e.g. to move it off a host). */
@@ -21,6 +35,8 @@ export const ReplaceRequestSchema = z
     /** Set by the EventBridge rule: what happened to the instance. */
     trigger: z.string().optional(),
     instanceState: z.string().optional(),
+    /** Set by the lifecycle rule: the Auto Scaling action to complete at the end. */
+    lifecycle: LifecycleActionSchema.optional(),
   })
   .refine((r) => r.failedInstanceId !== undefined || (r.clusterName !== undefined && r.failedMember !== undefined), {
     message: 'give clusterName and failedMember, or failedInstanceId',

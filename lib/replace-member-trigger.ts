@@ -1,0 +1,153 @@
+// What starts ReplaceMember without an operator: EventBridge rules on the account's default event bus.
+//  - InstanceStateChangeRule: every EC2 instance that stops or terminates. EventBridge cannot filter on
+//    instance tags, so the rule takes them all; the workflow's Validate Request looks the instance up in the
+//    registry and ends quietly in Nothing To Replace for an instance that is no member.
+//  - LifecycleActionRule (given Auto Scaling group names): a terminate lifecycle hook of those groups. The
+//    instance is still running (Terminating:Wait), so the request asks to replace its member even though it
+//    still answers (force), and carries the lifecycle action, which the workflow completes (CONTINUE) at its end.
+// Both targets start an execution with their own role (states:StartExecution on ReplaceMember only), retry,
+// and send what they could not deliver to an encrypted dead-letter queue, watched by an alarm.
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { acknowledge } from './nag';
+
+/** The instance states after which etcd on the instance is gone or going (REFERENCE §5). */
+export const FAILED_INSTANCE_STATES = ['stopping', 'stopped', 'shutting-down', 'terminated'] as const;
+
+/** `trigger` of the executions each rule starts (ReplaceRequestSchema). */
+export const TRIGGERS = { instanceStateChange: 'ec2-state-change', lifecycleAction: 'asg-lifecycle' } as const;
+
+/** How long and how often EventBridge tries to start an execution before the event goes to the dead-letter queue. */
+export const TARGET_RETRY_ATTEMPTS = 20;
+export const TARGET_MAX_EVENT_AGE = Duration.hours(1);
+
+export interface ReplaceMemberTriggerProps {
+  /** The ReplaceMember state machine the rules start. */
+  readonly stateMachine: sfn.IStateMachine;
+  /** Start it when an EC2 instance stops or terminates. */
+  readonly instanceStateChange: boolean;
+  /**
+   * Auto Scaling groups whose terminate lifecycle hook (the hook itself is the group's business) starts it.
+   * @default - no lifecycle rule
+   */
+  readonly autoScalingGroupNames?: readonly string[];
+  /** What happens to the dead-letter queue when it leaves the stack. */
+  readonly removalPolicy: RemovalPolicy;
+  /**
+   * SNS topic told when an event lands in the dead-letter queue, and when it is empty again.
+   * @default - no action: the alarm shows in the console only
+   */
+  readonly alarmTopicArn?: string;
+}
+
+export class ReplaceMemberTrigger extends Construct {
+  /** The role EventBridge assumes to start executions: states:StartExecution on the state machine, nothing else. */
+  readonly role: iam.Role;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly deadLetterAlarm: cloudwatch.Alarm;
+  readonly instanceStateChangeRule?: events.Rule;
+  readonly lifecycleActionRule?: events.Rule;
+
+  constructor(scope: Construct, id: string, props: ReplaceMemberTriggerProps) {
+    super(scope, id);
+    const groups = props.autoScalingGroupNames ?? [];
+    if (!props.instanceStateChange && groups.length === 0) {
+      throw new Error('ReplaceMemberTrigger needs instanceStateChange or autoScalingGroupNames, got neither');
+    }
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
+      description: 'etcd-ha: EventBridge starts ReplaceMember executions',
+    });
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: props.removalPolicy,
+    });
+    acknowledge(
+      this.deadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter queue of the EventBridge targets that start ReplaceMember; its alarm tells when an event lands in it.',
+    );
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription:
+        'An EC2 or Auto Scaling event could not start ReplaceMember (see the message in the dead-letter queue): a failed member may be waiting for a replacement.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmTopicArn !== undefined) {
+      const topic = sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn);
+      this.deadLetterAlarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+      this.deadLetterAlarm.addOkAction(new cloudwatchActions.SnsAction(topic));
+    }
+
+    const target = (input: events.RuleTargetInput) =>
+      new targets.SfnStateMachine(props.stateMachine, {
+        role: this.role,
+        input,
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: TARGET_RETRY_ATTEMPTS,
+        maxEventAge: TARGET_MAX_EVENT_AGE,
+      });
+
+    if (props.instanceStateChange) {
+      this.instanceStateChangeRule = new events.Rule(this, 'InstanceStateChangeRule', {
+        description: 'etcd-ha: an EC2 instance stops or terminates; ReplaceMember replaces its etcd member, if it has one',
+        eventPattern: {
+          source: ['aws.ec2'],
+          detailType: ['EC2 Instance State-change Notification'],
+          detail: { state: [...FAILED_INSTANCE_STATES] },
+        },
+        targets: [
+          target(
+            events.RuleTargetInput.fromObject({
+              failedInstanceId: events.EventField.fromPath('$.detail.instance-id'),
+              trigger: TRIGGERS.instanceStateChange,
+              instanceState: events.EventField.fromPath('$.detail.state'),
+            }),
+          ),
+        ],
+      });
+    }
+
+    if (groups.length > 0) {
+      const instanceId = events.EventField.fromPath('$.detail.EC2InstanceId');
+      this.lifecycleActionRule = new events.Rule(this, 'LifecycleActionRule', {
+        description: 'etcd-ha: an Auto Scaling group holds a terminating instance; ReplaceMember replaces its etcd member, then lets the group go on',
+        eventPattern: {
+          source: ['aws.autoscaling'],
+          detailType: ['EC2 Instance-terminate Lifecycle Action'],
+          detail: { AutoScalingGroupName: [...groups] },
+        },
+        targets: [
+          target(
+            events.RuleTargetInput.fromObject({
+              failedInstanceId: instanceId,
+              trigger: TRIGGERS.lifecycleAction,
+              // The instance still runs etcd while the hook holds it: replace the member all the same.
+              force: true,
+              lifecycle: {
+                lifecycleHookName: events.EventField.fromPath('$.detail.LifecycleHookName'),
+                autoScalingGroupName: events.EventField.fromPath('$.detail.AutoScalingGroupName'),
+                lifecycleActionToken: events.EventField.fromPath('$.detail.LifecycleActionToken'),
+                instanceId,
+              },
+            }),
+          ),
+        ],
+      });
+    }
+  }
+}

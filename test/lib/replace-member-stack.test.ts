@@ -1,0 +1,431 @@
+// ReplaceMember in the etcd-ha stack as synthesized: the deployed definition against the local rendering, the
+// snapshot bucket, the EventBridge rules that start it (patterns and input transformers exactly, and what the
+// transformed input of a sample event parses to), their role and dead-letter queue, and the IAM statements of
+// the steps only ReplaceMember runs. Bundling is skipped ('aws:cdk:bundling-stacks': []): etcd-ha-stack.test.ts
+// looks at the bundle, cdk-nag and every statement on "*".
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import validator from 'asl-validator';
+import { EtcdHaStack, SNAPSHOT_KEY_PREFIX, type EtcdHaStackProps } from '../../lib/etcd-ha-stack';
+import { FAILED_INSTANCE_STATES } from '../../lib/replace-member-trigger';
+import { DynamoDbClusterLock, LOCK_KEY_PREFIX } from '../../lambdas/adapters/aws/dynamodb-registry';
+import { ReplaceRequestSchema } from '../../lambdas/steps/replace/inputs';
+import { REPLACE_ONLY_STEPS, REPLACE_STEPS, replaceMemberDefinition } from '../../statemachines/replace-member';
+import { PROVISION_STEPS } from '../../statemachines/provision-cluster';
+import { LOCAL_FUNCTION_ARN_PREFIX, allStates, renderAsl } from '../../statemachines/render-asl';
+import { actionsOf, deployedDefinition, logicalId, statementsOfRole, type Statement } from '../support/cdk-template';
+
+process.env.CDK_VALIDATION = 'false';
+
+const GROUPS = ['etcd-members-a', 'etcd-members-b'];
+
+interface Built {
+  readonly stack: EtcdHaStack;
+  readonly template: Template;
+}
+
+const build = (id: string, props: EtcdHaStackProps = {}): Built => {
+  const stack = new EtcdHaStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), id, props);
+  return { stack, template: Template.fromStack(stack) };
+};
+
+let defaults: Built;
+let withGroups: Built;
+
+before(() => {
+  defaults = build('EtcdHa');
+  withGroups = build('EtcdHaAsg', { autoScalingGroupNames: GROUPS });
+});
+
+type Resource = { Properties: Record<string, any>; DeletionPolicy?: string };
+const only = (template: Template, type: string): [string, Resource] => {
+  const found = Object.entries(template.findResources(type));
+  assert.equal(found.length, 1, `${found.length} ${type}`);
+  return found[0] as [string, Resource];
+};
+const rules = (template: Template) => Object.values(template.findResources('AWS::Events::Rule')) as Resource[];
+const ruleWithDetailType = (template: Template, detailType: string): Resource => {
+  const rule = rules(template).find((r) => r.Properties.EventPattern['detail-type'][0] === detailType);
+  assert.ok(rule, `no rule on ${detailType}`);
+  return rule;
+};
+const functionId = (stack: EtcdHaStack, step: keyof EtcdHaStack['steps']) => logicalId(stack.steps[step].function);
+const roleId = (stack: EtcdHaStack, step: keyof EtcdHaStack['steps']) => logicalId(stack.steps[step].role);
+
+/** What EventBridge's input transformer makes of `event`: each <name> of the template replaced by the JSON of its path's value. */
+function transform(transformer: { InputPathsMap: Record<string, string>; InputTemplate: string }, event: unknown): unknown {
+  const at = (path: string) => path.replace(/^\$\./, '').split('.').reduce<any>((value, key) => value?.[key], event);
+  const text = transformer.InputTemplate.replace(/<([A-Za-z0-9_.-]+)>/g, (_, name: string) => {
+    const path = transformer.InputPathsMap[name];
+    assert.ok(path, `<${name}> is not in InputPathsMap`);
+    return JSON.stringify(at(path));
+  });
+  return JSON.parse(text);
+}
+
+/** Sample events as EventBridge delivers them (AWS documentation's examples). */
+const EC2_STATE_CHANGE = {
+  version: '0',
+  id: '7bf73129-1428-4cd3-a780-95db273d1602',
+  'detail-type': 'EC2 Instance State-change Notification',
+  source: 'aws.ec2',
+  account: '123456789012',
+  time: '2024-11-11T21:29:54Z',
+  region: 'us-east-1',
+  resources: ['arn:aws:ec2:us-east-1:123456789012:instance/i-0abcdef1234567890'],
+  detail: { 'instance-id': 'i-0abcdef1234567890', state: 'stopping' },
+};
+const LIFECYCLE_ACTION = {
+  version: '0',
+  id: '12345678-1234-1234-1234-123456789012',
+  'detail-type': 'EC2 Instance-terminate Lifecycle Action',
+  source: 'aws.autoscaling',
+  account: '123456789012',
+  time: '2024-11-11T21:29:54Z',
+  region: 'us-east-1',
+  resources: ['arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:5a5e1e9c-0d7b-4b0b-9d4f-1b2c3d4e5f60:autoScalingGroupName/etcd-members-a'],
+  detail: {
+    LifecycleActionToken: '87654321-4321-4321-4321-210987654321',
+    AutoScalingGroupName: 'etcd-members-a',
+    LifecycleHookName: 'etcd-member-leaving',
+    EC2InstanceId: 'i-1234567890abcdef0',
+    LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+  },
+};
+
+describe('ReplaceMember as deployed', () => {
+  /** Function logical ID → step: the steps shared with ProvisionCluster run in its functions. */
+  const stepOfFunction = (stack: EtcdHaStack) => new Map(REPLACE_STEPS.map((step) => [functionId(stack, step), step]));
+  const deployed = () => deployedDefinition(defaults.template, logicalId(defaults.stack.replaceMember.stateMachine), stepOfFunction(defaults.stack));
+
+  it('is valid ASL (asl-validator)', () => {
+    const result = validator(structuredClone(deployed()) as never);
+    assert.equal(result.isValid, true, JSON.stringify(result.errors, null, 2));
+  });
+
+  it('is the definition the local runner renders (statemachines/replace-member.ts): same states, same transitions, same tasks', () => {
+    const definition = deployed();
+    const local = renderAsl(REPLACE_STEPS, (scope, functions) => replaceMemberDefinition(scope, { functions }));
+    assert.equal(definition.StartAt, local.StartAt);
+    assert.deepEqual(allStates(definition).map(([name]) => name).sort(), allStates(local).map(([name]) => name).sort());
+    assert.deepEqual(definition.States, local.States);
+    // Only the state machine's comment (the console's description) is the stack's own.
+    const { Comment: comment, ...rest } = definition;
+    assert.match(String(comment), /^etcd-ha ReplaceMember: /);
+    assert.deepEqual(rest, local);
+  });
+
+  it('invokes a function for each of its steps: ProvisionCluster\'s for the shared steps, its own for the others', () => {
+    const invoked = allStates(deployed())
+      .map(([, state]) => state.Resource)
+      .filter((r): r is string => typeof r === 'string' && r.startsWith(LOCAL_FUNCTION_ARN_PREFIX))
+      .map((r) => r.slice(LOCAL_FUNCTION_ARN_PREFIX.length));
+    assert.deepEqual([...new Set(invoked)].sort(), [...REPLACE_STEPS].sort());
+    // The shared steps' functions are the ones ProvisionCluster invokes.
+    const provision = deployedDefinition(
+      defaults.template,
+      logicalId(defaults.stack.provisionCluster.stateMachine),
+      new Map(PROVISION_STEPS.map((step) => [functionId(defaults.stack, step), step])),
+    );
+    const provisionInvokes = new Set(allStates(provision).map(([, state]) => state.Resource));
+    for (const step of REPLACE_STEPS) {
+      const shared = (PROVISION_STEPS as readonly string[]).includes(step);
+      assert.equal(provisionInvokes.has(`${LOCAL_FUNCTION_ARN_PREFIX}${step}`), shared, step);
+    }
+    assert.deepEqual(
+      REPLACE_ONLY_STEPS,
+      REPLACE_STEPS.filter((s) => !(PROVISION_STEPS as readonly string[]).includes(s)),
+    );
+  });
+
+  it('may invoke exactly those functions (and their versions), nothing else', () => {
+    const { template, stack } = defaults;
+    const statements = statementsOfRole(template, logicalId(stack.replaceMember.stateMachine.role)).filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+    const resources = statements.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+    const expected = REPLACE_STEPS.flatMap((step) => [
+      { 'Fn::GetAtt': [functionId(stack, step), 'Arn'] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [functionId(stack, step), 'Arn'] }, ':*']] },
+    ]);
+    const key = (r: unknown) => JSON.stringify(r);
+    assert.deepEqual(resources.map(key).sort(), expected.map(key).sort());
+  });
+});
+
+describe('snapshot bucket', () => {
+  it('is SSE-KMS with the stack key (bucket key on), private, owner-enforced, versioned, expires snapshots after 30 days, retained by default', () => {
+    const { template, stack } = defaults;
+    const [id, bucket] = only(template, 'AWS::S3::Bucket');
+    assert.equal(id, logicalId(stack.snapshotBucket));
+    assert.deepEqual(bucket.Properties, {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { BucketKeyEnabled: true, ServerSideEncryptionByDefault: { KMSMasterKeyID: { 'Fn::GetAtt': [logicalId(stack.secretsKey), 'Arn'] }, SSEAlgorithm: 'aws:kms' } },
+        ],
+      },
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            Id: 'ExpireSnapshots',
+            Status: 'Enabled',
+            ExpirationInDays: 30,
+            NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          },
+        ],
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+    assert.equal(bucket.DeletionPolicy, 'Retain');
+  });
+
+  it('refuses requests without TLS, or with TLS before 1.2, and allows nobody else anything', () => {
+    const { template, stack } = defaults;
+    const [, policy] = only(template, 'AWS::S3::BucketPolicy');
+    const arn = { 'Fn::GetAtt': [logicalId(stack.snapshotBucket), 'Arn'] };
+    const resources = [arn, { 'Fn::Join': ['', [arn, '/*']] }];
+    assert.deepEqual(policy.Properties.PolicyDocument.Statement, [
+      { Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Effect: 'Deny', Principal: { AWS: '*' }, Resource: resources },
+      { Action: 's3:*', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } }, Effect: 'Deny', Principal: { AWS: '*' }, Resource: resources },
+    ]);
+  });
+
+  it('is named in the functions\' environment with the key prefix the grant uses', () => {
+    assert.equal(SNAPSHOT_KEY_PREFIX, 'snapshots/');
+    defaults.template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { SNAPSHOT_BUCKET: { Ref: logicalId(defaults.stack.snapshotBucket) }, SNAPSHOT_PREFIX: SNAPSHOT_KEY_PREFIX } },
+    });
+  });
+});
+
+describe('EventBridge trigger', () => {
+  it('starts ReplaceMember on every EC2 instance that stops or terminates, with the instance and its state as input', () => {
+    const { template, stack } = defaults;
+    assert.equal(rules(template).length, 1);
+    const rule = ruleWithDetailType(template, 'EC2 Instance State-change Notification');
+    assert.deepEqual(rule.Properties.EventPattern, {
+      source: ['aws.ec2'],
+      'detail-type': ['EC2 Instance State-change Notification'],
+      detail: { state: ['stopping', 'stopped', 'shutting-down', 'terminated'] },
+    });
+    assert.deepEqual([...FAILED_INSTANCE_STATES], ['stopping', 'stopped', 'shutting-down', 'terminated']);
+    assert.equal(rule.Properties.State, 'ENABLED');
+    assert.equal(rule.Properties.EventBusName, undefined, 'the default bus, where AWS services send their events');
+    assert.deepEqual(rule.Properties.Targets, [
+      {
+        Id: 'Target0',
+        Arn: { Ref: logicalId(stack.replaceMember.stateMachine) },
+        RoleArn: { 'Fn::GetAtt': [logicalId(stack.replaceTrigger!.role), 'Arn'] },
+        InputTransformer: {
+          InputPathsMap: { 'detail-instance-id': '$.detail.instance-id', 'detail-state': '$.detail.state' },
+          InputTemplate: '{"failedInstanceId":<detail-instance-id>,"trigger":"ec2-state-change","instanceState":<detail-state>}',
+        },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(stack.replaceTrigger!.deadLetterQueue), 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 3600 },
+      },
+    ]);
+  });
+
+  it('turns an EC2 state-change event into a request Validate Request accepts', () => {
+    const input = transform(ruleWithDetailType(defaults.template, 'EC2 Instance State-change Notification').Properties.Targets[0].InputTransformer, EC2_STATE_CHANGE);
+    assert.deepEqual(input, { failedInstanceId: 'i-0abcdef1234567890', trigger: 'ec2-state-change', instanceState: 'stopping' });
+    const request = ReplaceRequestSchema.parse(input);
+    assert.equal(request.lifecycle, undefined);
+    assert.equal(request.force, false, 'a stopped instance is replaced only when its member no longer answers');
+  });
+
+  it('starts ReplaceMember on the terminate lifecycle action of the given Auto Scaling groups, with the action to complete', () => {
+    const { template, stack } = withGroups;
+    assert.equal(rules(template).length, 2);
+    const rule = ruleWithDetailType(template, 'EC2 Instance-terminate Lifecycle Action');
+    assert.deepEqual(rule.Properties.EventPattern, {
+      source: ['aws.autoscaling'],
+      'detail-type': ['EC2 Instance-terminate Lifecycle Action'],
+      detail: { AutoScalingGroupName: GROUPS },
+    });
+    assert.deepEqual(rule.Properties.Targets, [
+      {
+        Id: 'Target0',
+        Arn: { Ref: logicalId(stack.replaceMember.stateMachine) },
+        RoleArn: { 'Fn::GetAtt': [logicalId(stack.replaceTrigger!.role), 'Arn'] },
+        InputTransformer: {
+          InputPathsMap: {
+            'detail-EC2InstanceId': '$.detail.EC2InstanceId',
+            'detail-LifecycleHookName': '$.detail.LifecycleHookName',
+            'detail-AutoScalingGroupName': '$.detail.AutoScalingGroupName',
+            'detail-LifecycleActionToken': '$.detail.LifecycleActionToken',
+          },
+          InputTemplate:
+            '{"failedInstanceId":<detail-EC2InstanceId>,"trigger":"asg-lifecycle","force":true,"lifecycle":{"lifecycleHookName":<detail-LifecycleHookName>,' +
+            '"autoScalingGroupName":<detail-AutoScalingGroupName>,"lifecycleActionToken":<detail-LifecycleActionToken>,"instanceId":<detail-EC2InstanceId>}}',
+        },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(stack.replaceTrigger!.deadLetterQueue), 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 3600 },
+      },
+    ]);
+  });
+
+  it('turns a lifecycle action event into a request that replaces the still-running member and carries the action', () => {
+    const input = transform(ruleWithDetailType(withGroups.template, 'EC2 Instance-terminate Lifecycle Action').Properties.Targets[0].InputTransformer, LIFECYCLE_ACTION);
+    const request = ReplaceRequestSchema.parse(input);
+    assert.deepEqual(request, {
+      failedInstanceId: 'i-1234567890abcdef0',
+      trigger: 'asg-lifecycle',
+      force: true,
+      replacement: {},
+      lifecycle: {
+        lifecycleHookName: 'etcd-member-leaving',
+        autoScalingGroupName: 'etcd-members-a',
+        lifecycleActionToken: '87654321-4321-4321-4321-210987654321',
+        instanceId: 'i-1234567890abcdef0',
+      },
+    });
+  });
+
+  it('uses a role EventBridge assumes that may only start ReplaceMember executions', () => {
+    for (const { template, stack } of [defaults, withGroups]) {
+      const role = template.findResources('AWS::IAM::Role')[logicalId(stack.replaceTrigger!.role)]!;
+      assert.deepEqual(role.Properties.AssumeRolePolicyDocument.Statement, [
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' } },
+      ]);
+      assert.equal(role.Properties.ManagedPolicyArns, undefined);
+      assert.equal(role.Properties.Policies, undefined);
+      const statements: Statement[] = statementsOfRole(template, logicalId(stack.replaceTrigger!.role));
+      assert.deepEqual(statements, [{ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: logicalId(stack.replaceMember.stateMachine) } }]);
+    }
+  });
+
+  it('sends what it cannot deliver to an SQS-encrypted dead-letter queue that only the rules may write to, over TLS, watched by an alarm', () => {
+    const { template, stack } = withGroups;
+    const [queueId, queue] = only(template, 'AWS::SQS::Queue');
+    assert.equal(queueId, logicalId(stack.replaceTrigger!.deadLetterQueue));
+    assert.deepEqual(queue.Properties, { MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true });
+    const [, policy] = only(template, 'AWS::SQS::QueuePolicy');
+    const queueArn = { 'Fn::GetAtt': [queueId, 'Arn'] };
+    const statements = policy.Properties.PolicyDocument.Statement as Array<Statement & { Principal: unknown }>;
+    assert.deepEqual(statements[0], { Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Effect: 'Deny', Principal: { AWS: '*' }, Resource: queueArn });
+    const ruleIds = Object.keys(template.findResources('AWS::Events::Rule')).sort();
+    assert.deepEqual(
+      statements.slice(1).map((s) => ({ ...s, Sid: undefined })),
+      ruleIds.map((rule) => ({
+        Action: 'sqs:SendMessage',
+        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } } },
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Resource: queueArn,
+        Sid: undefined,
+      })),
+    );
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('has no rule (no role, no queue) with automaticReplacement false and no Auto Scaling group; only the lifecycle rule with groups', () => {
+    const manual = build('EtcdHaManual', { automaticReplacement: false });
+    assert.equal(manual.stack.replaceTrigger, undefined);
+    manual.template.resourceCountIs('AWS::Events::Rule', 0);
+    manual.template.resourceCountIs('AWS::SQS::Queue', 0);
+    manual.template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    const groupsOnly = build('EtcdHaGroupsOnly', { automaticReplacement: false, autoScalingGroupNames: ['etcd-a'] });
+    assert.deepEqual(
+      rules(groupsOnly.template).map((r) => r.Properties.EventPattern['detail-type']),
+      [['EC2 Instance-terminate Lifecycle Action']],
+    );
+  });
+});
+
+describe('IAM of the steps only ReplaceMember runs', () => {
+  const tableArn = (stack: EtcdHaStack) => ({ 'Fn::GetAtt': [logicalId(stack.registryTable), 'Arn'] });
+  const bySid = (stack: EtcdHaStack, template: Template, step: keyof EtcdHaStack['steps']) =>
+    Object.fromEntries(statementsOfRole(template, roleId(stack, step)).filter((s) => s.Sid).map((s) => [s.Sid!, s]));
+  const lockItems = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['lock#*'] } };
+
+  it('Validate Request and Check Quorum read the cluster records (GetItem, Scan by instance ID) on the registry table', () => {
+    const { template, stack } = defaults;
+    for (const step of ['validateRequest', 'checkQuorum'] as const) {
+      assert.deepEqual(bySid(stack, template, step).ReadClusterRecords, {
+        Sid: 'ReadClusterRecords',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:Scan'],
+        Resource: tableArn(stack),
+      });
+    }
+  });
+
+  it('the lock steps touch lock items only: Acquire Lock GetItem/PutItem, Release Lock DeleteItem, on keys "lock#…"', () => {
+    const { template, stack } = defaults;
+    assert.equal(LOCK_KEY_PREFIX, 'lock#');
+    assert.ok(DynamoDbClusterLock.keyOf('demo').startsWith(LOCK_KEY_PREFIX));
+    assert.deepEqual(bySid(stack, template, 'acquireLock'), {
+      AcquireClusterLock: {
+        Sid: 'AcquireClusterLock',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        Resource: tableArn(stack),
+        Condition: lockItems,
+      },
+    });
+    assert.deepEqual(bySid(stack, template, 'releaseLock'), {
+      ReleaseClusterLock: { Sid: 'ReleaseClusterLock', Effect: 'Allow', Action: 'dynamodb:DeleteItem', Resource: tableArn(stack), Condition: lockItems },
+    });
+  });
+
+  it('Snapshot Before Change may put (and abort) objects under snapshots/ only, with the key through S3 only', () => {
+    const { template, stack } = defaults;
+    const statements = bySid(stack, template, 'snapshotBeforeChange');
+    assert.deepEqual(statements.WriteSnapshots, {
+      Sid: 'WriteSnapshots',
+      Effect: 'Allow',
+      Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.snapshotBucket), 'Arn'] }, '/snapshots/*']] },
+    });
+    assert.deepEqual(statements.EncryptSnapshots, {
+      Sid: 'EncryptSnapshots',
+      Effect: 'Allow',
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Resource: { 'Fn::GetAtt': [logicalId(stack.secretsKey), 'Arn'] },
+      Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+    });
+    // No other function may write, and none may read or delete snapshots.
+    const s3Actions = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+      .flatMap(actionsOf)
+      .filter((a) => a.startsWith('s3:'));
+    assert.deepEqual(s3Actions, ['s3:PutObject', 's3:AbortMultipartUpload']);
+  });
+
+  it('the steps that talk to etcd read only the healthcheck client secrets', () => {
+    const { template, stack } = defaults;
+    const secretArn = {
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:etcd-ha/*/healthcheck-client-??????']],
+    };
+    for (const step of ['checkQuorum', 'snapshotBeforeChange', 'removeFailedMember', 'removeStrayLearners', 'addMemberAsLearner', 'promoteLearner', 'removeLearners'] as const) {
+      assert.deepEqual(bySid(stack, template, step).ReadHealthcheckClientSecrets?.Resource, secretArn, step);
+      assert.deepEqual(bySid(stack, template, step).DecryptClusterSecrets?.Action, 'kms:Decrypt', step);
+    }
+  });
+
+  it('Complete Lifecycle Action may complete the actions of the given groups only, and of none without groups', () => {
+    const asg = (name: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':autoscaling:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:autoScalingGroup:*:autoScalingGroupName/${name}`]],
+    });
+    assert.deepEqual(bySid(withGroups.stack, withGroups.template, 'completeLifecycleAction'), {
+      CompleteLifecycleActions: {
+        Sid: 'CompleteLifecycleActions',
+        Effect: 'Allow',
+        Action: 'autoscaling:CompleteLifecycleAction',
+        Resource: GROUPS.map(asg),
+      },
+    });
+    assert.deepEqual(bySid(defaults.stack, defaults.template, 'completeLifecycleAction'), {});
+  });
+});

@@ -25,7 +25,11 @@ export interface RunWorkflowOptions {
   readonly definition: AslDefinition;
   readonly steps: Readonly<Record<string, StepHandler>>;
   readonly input: unknown;
-  /** Milliseconds each Wait state pauses locally (the deployed workflow waits its seconds). */
+  /**
+   * Milliseconds each Wait state pauses locally (the deployed workflow waits its seconds). Short: a health
+   * check that reaches a member still starting waits for its answer (up to its call timeout) anyway.
+   * @default 50
+   */
   readonly waitMs?: number;
   /** Milliseconds before each retry of an error that does not wait for etcd (see localRetryIntervals). */
   readonly retryMs?: number;
@@ -70,7 +74,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       if (!handler) throw new Error(`state "${name}" invokes step "${step}", which has no local handler`);
       taskResourceLocalHandlers[name] = (input) => handler(input);
     }
-    if (state.Type === 'Wait') waitTimeOverrides[name] = options.waitMs ?? 200;
+    if (state.Type === 'Wait') waitTimeOverrides[name] = options.waitMs ?? 50;
     if (Array.isArray(state.Retry)) retryIntervalOverrides[name] = localRetryIntervals(state.Retry as Retrier[], options.retryMs ?? 50);
   }
   const machine = new StateMachine(options.definition as never, { validationOptions: { checkArn: false } });

@@ -1,7 +1,7 @@
 // Generate PKI: kubeadm's etcd certificates into the secret store. Re-runs reuse the CA and
 // reissue a leaf only when needed; the output names secrets, never their values.
 import { parseOrThrow } from '../core/parse';
-import { ensureClusterPki } from '../core/pki/bundle';
+import { ensureClusterPkiConcurrently } from '../core/pki/bundle';
 import type { StepDeps } from './deps';
 import { SpecAndHostsSchema, type PkiRefs } from './inputs';
 import { loadClusterPki, pkiRefs, saveClusterPki } from './pki-secrets';
@@ -13,7 +13,7 @@ export function makeGeneratePki(deps: Pick<StepDeps, 'secrets' | 'clock' | 'log'
     // Certificates carry the resolved addresses: the spec may have named only instances.
     const addressed = { ...spec, members: hosts.map((h) => ({ name: h.name, address: h.address, instanceId: h.instanceId })) };
     const existing = await loadClusterPki(deps.secrets, refs);
-    const { pki, actions } = ensureClusterPki(existing, addressed, deps.clock.now());
+    const { pki, actions } = await ensureClusterPkiConcurrently(existing, addressed, deps.clock.now());
     const written = await saveClusterPki(deps.secrets, refs, pki, hosts, spec.clusterName);
     const issued = actions.filter((a) => a.action !== 'reused').map((a) => `${a.cert}${a.member ? `/${a.member}` : ''}: ${a.action}${a.reason ? ` (${a.reason})` : ''}`);
     deps.log.info('pki ensured', { cluster: spec.clusterName, issued, secretsWritten: written.length });

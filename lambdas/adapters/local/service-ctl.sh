@@ -41,6 +41,8 @@ LOG_DIR="$ROOT/var/log/etcd-ha"
 LOG_FILE="$LOG_DIR/etcd.log"
 STOP_TIMEOUT_TENTHS=100 # 10 s before SIGKILL
 KILL_TIMEOUT_TENTHS=50  # then 5 s more
+STARTUP_WATCH_STEP=0.05 # s between two looks at a just-started etcd
+STARTUP_WATCH_STEPS=20  # at most 1 s
 
 # proc_field PID N: field N (1-based, as in proc(5)) of /proc/PID/stat; fails when the PID does not exist.
 proc_field() {
@@ -104,6 +106,14 @@ wait_gone() {
   ! is_ours "$pid"
 }
 
+# holds_wal PID: the process has a write-ahead log segment (*.wal) open. etcd opens (or creates) its WAL
+# after parsing its flags, loading its certificates, binding its ports, opening its backend and, for a new
+# member, asking its peers whether it was bootstrapped already; it keeps it open while it runs.
+# One find for all of its descriptors: this runs every 50 ms while several hosts start at once.
+holds_wal() {
+  [[ -n "$(find "/proc/$1/fd" -mindepth 1 -maxdepth 1 -lname '*.wal' -print -quit 2>/dev/null)" ]]
+}
+
 clear_pid_files() {
   rm -f -- "$PID_FILE" "$PID_FILE.new" "$PROC_FILE"
 }
@@ -164,27 +174,31 @@ start_etcd() {
         etcd-launcher "$ENV_FILE" "$PID_FILE" "$bin" </dev/null >>"$LOG_FILE" 2>&1 &
   )
 
-  for ((i = 0; i < 50; i++)); do
+  for ((i = 0; i < 250; i++)); do
     pid="$(read_pid_file)" && break
-    sleep 0.1
+    sleep 0.02
   done
   [[ -n "${pid:-}" ]] || die "etcd did not start: no PID in $PID_FILE after 5 s (see $LOG_FILE)"
   start="$(proc_field "$pid" 22)" || die "etcd (pid $pid) exited at once; last lines of $LOG_FILE:
 $(tail -n 20 -- "$LOG_FILE")"
   printf '%s %s\n' "$start" "$bin" >"$PROC_FILE"
 
-  # Catch an etcd that exits at once (bad flag, data dir of a removed member, port in use). Until the
-  # launcher has exec'd etcd its cmdline is still bash's, so during this window only the start time counts.
-  for ((i = 0; i < 10; i++)); do
-    sleep 0.1
+  # Catch an etcd that exits at once (bad flag, unreadable certificate, port in use, bad data dir): watch
+  # it every 50 ms until it holds its write-ahead log open, which etcd does only once it is past all of
+  # those, or for at most 1 s (an etcd still starting then, e.g. waiting on its peers, counts as started).
+  # Until the launcher has exec'd etcd its cmdline is still bash's, so during this window only the start
+  # time counts.
+  for ((i = 0; i < STARTUP_WATCH_STEPS; i++)); do
+    sleep "$STARTUP_WATCH_STEP"
     if [[ "$(proc_field "$pid" 22 2>/dev/null)" != "$start" || "$(proc_field "$pid" 3)" == Z ]]; then
       wait_gone "$pid" 30 || true
       clear_pid_files
       die "etcd (pid $pid) exited right after start; last lines of $LOG_FILE:
 $(tail -n 20 -- "$LOG_FILE")"
     fi
+    holds_wal "$pid" && break
   done
-  is_running "$pid" || die "pid $pid is not running $bin after 1 s (see $LOG_FILE)"
+  is_running "$pid" || die "pid $pid is not running $bin after start (see $LOG_FILE)"
   echo "etcd started (pid $pid), log: $LOG_FILE"
 }
 

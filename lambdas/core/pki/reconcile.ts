@@ -35,14 +35,16 @@ export interface CertificateSummary {
  * every member trusts it, so a broken one is an error for a person to resolve.
  * @throws CaKeyMismatchError when the stored certificate and key are not a pair.
  * @throws CaUnusableError when the stored CA is unreadable, not a CA, or expired.
+ * @param keyPem the key for a new CA (generateKeyPem); @default - one generated here
  */
-export function ensureCa(existing: CertKeyPair | undefined, spec: ClusterSpec, now: Date): CaResult {
+export function ensureCa(existing: CertKeyPair | undefined, spec: ClusterSpec, now: Date, keyPem?: string): CaResult {
   if (existing === undefined) {
     const subject = resolveSubject(ETCD_CA, spec);
     const pair = issueCertificate(ETCD_CA, subject, 'self-signed', {
       validityDays: spec.certificates[ETCD_CA.validity],
       keyAlgorithm: spec.certificates.keyAlgorithm,
       now,
+      ...(keyPem !== undefined && { keyPem }),
     });
     return { pair, action: 'issued' };
   }
@@ -58,7 +60,28 @@ export function ensureCa(existing: CertKeyPair | undefined, spec: ClusterSpec, n
   return { pair: existing, action: 'reused' };
 }
 
-/** Reuses `existing` when it still fits; otherwise issues (none stored) or reissues (with the reasons). */
+/** What ensureLeaf does with a stored leaf, decided without issuing anything. */
+export type LeafPlan = { readonly action: 'reused'; readonly pair: CertKeyPair } | { readonly action: 'issued' } | { readonly action: 'reissued'; readonly reason: string };
+
+/** Reuse `existing` when it still fits; otherwise issue (none stored) or reissue (with the reasons). */
+export function planLeaf(
+  existing: CertKeyPair | undefined,
+  profile: CertProfile,
+  subject: CertSubject,
+  ca: CertKeyPair,
+  spec: ClusterSpec,
+  now: Date,
+): LeafPlan {
+  if (existing === undefined) return { action: 'issued' };
+  const reasons = staleReasons(existing, profile, subject, ca, spec, now);
+  if (reasons.length === 0) return { action: 'reused', pair: existing };
+  return { action: 'reissued', reason: reasons.join('; ') };
+}
+
+/**
+ * Reuses `existing` when it still fits; otherwise issues (none stored) or reissues (with the reasons).
+ * @param keyPem the key for a new leaf (generateKeyPem), unused when the leaf is reused; @default - one generated here
+ */
 export function ensureLeaf(
   existing: CertKeyPair | undefined,
   profile: CertProfile,
@@ -66,17 +89,29 @@ export function ensureLeaf(
   ca: CertKeyPair,
   spec: ClusterSpec,
   now: Date,
+  keyPem?: string,
 ): LeafResult {
-  const issue = () =>
-    issueCertificate(profile, subject, ca, {
-      validityDays: spec.certificates[profile.validity],
-      keyAlgorithm: spec.certificates.keyAlgorithm,
-      now,
-    });
-  if (existing === undefined) return { pair: issue(), action: 'issued' };
-  const reasons = staleReasons(existing, profile, subject, ca, spec, now);
-  if (reasons.length === 0) return { pair: existing, action: 'reused' };
-  return { pair: issue(), action: 'reissued', reason: reasons.join('; ') };
+  return issuePlannedLeaf(planLeaf(existing, profile, subject, ca, spec, now), profile, subject, ca, spec, now, keyPem);
+}
+
+/** Carries out a planLeaf decision. */
+export function issuePlannedLeaf(
+  plan: LeafPlan,
+  profile: CertProfile,
+  subject: CertSubject,
+  ca: CertKeyPair,
+  spec: ClusterSpec,
+  now: Date,
+  keyPem?: string,
+): LeafResult {
+  if (plan.action === 'reused') return plan;
+  const pair = issueCertificate(profile, subject, ca, {
+    validityDays: spec.certificates[profile.validity],
+    keyAlgorithm: spec.certificates.keyAlgorithm,
+    now,
+    ...(keyPem !== undefined && { keyPem }),
+  });
+  return { ...plan, pair };
 }
 
 function staleReasons(

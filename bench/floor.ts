@@ -5,18 +5,16 @@
 // the faster. The approach of test/support/real-cluster.ts, polled every 25 ms instead of 200 ms and
 // with a fresh client for a member that did not answer, so that neither the poll interval nor gRPC's
 // reconnect backoff inflates the floor.
-import { chmodSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseClusterSpec } from '../lambdas/core/spec';
-import { ensureClusterPki, memberHostFiles, type ClusterPki } from '../lambdas/core/pki/bundle';
-import { hostLayout } from '../lambdas/core/layout';
+import { ensureClusterPki, type ClusterPki } from '../lambdas/core/pki/bundle';
 import { clientUrl, type PeerAddress } from '../lambdas/core/etcd-flags';
-import { renderEtcdEnvFile } from '../lambdas/core/render/systemd';
-import { parseEnvFile } from '../test/support/env-file';
 import { isRunning, ProcessGroup } from '../test/support/processes';
 import { mtlsClient, within } from '../test/support/etcd-client';
+import { prepareMemberHost } from '../test/support/real-cluster';
 import { longestBootstrapWaitMs } from './etcd-log';
 
 export const FLOOR_POLL_MS = 25;
@@ -54,19 +52,8 @@ export async function measureFloor(
   const spec = parseClusterSpec({ clusterName: 'local', runtime: 'systemd', members });
   const pki = ensureClusterPki(undefined, spec, new Date()).pki;
   const envs = members.map((member) => {
-    const root = join(work, 'hosts', member.name);
-    const layout = hostLayout(spec.etcd.dataDir, root);
-    for (const file of memberHostFiles(pki.ca.certPem, pki.members[member.name]!)) {
-      const path = join(layout.pkiDir, file.path);
-      mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-      writeFileSync(path, file.content, { mode: file.mode });
-      chmodSync(path, file.mode);
-    }
-    const envFile = renderEtcdEnvFile({ spec, member, clusterState: 'new', initialCluster: members, root });
-    mkdirSync(dirname(layout.etcdEnvFile), { recursive: true });
-    writeFileSync(layout.etcdEnvFile, envFile, { mode: 0o600 });
-    // Only the rendered ETCD_* settings, as service-ctl.sh starts etcd.
-    return { member, env: { PATH: process.env.PATH, ...parseEnvFile(envFile) } };
+    // The same hosts the tests' real clusters use; etcd gets only the rendered ETCD_* settings, as service-ctl.sh starts it.
+    return { member, env: prepareMemberHost(spec, pki, member, members, join(work, 'hosts', member.name)) };
   });
   const endpoints = members.map((m) => clientUrl(m.address, spec));
 

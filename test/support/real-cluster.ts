@@ -48,19 +48,7 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
   const endpoints = members.map((m) => clientUrl(m.address, spec));
   try {
     for (const member of members) {
-      const root = hostRoot(member.name);
-      const layout = hostLayout(spec.etcd.dataDir, root);
-      for (const file of memberHostFiles(pki.ca.certPem, pki.members[member.name]!)) {
-        const path = join(layout.pkiDir, file.path);
-        mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-        writeFileSync(path, file.content, { mode: file.mode });
-        chmodSync(path, file.mode);
-      }
-      const envFile = renderEtcdEnvFile({ spec, member, clusterState: 'new', initialCluster: members, root });
-      mkdirSync(dirname(layout.etcdEnvFile), { recursive: true });
-      writeFileSync(layout.etcdEnvFile, envFile, { mode: 0o600 });
-      // Only the rendered ETCD_* settings: nothing from the test's environment leaks into etcd.
-      const env = { PATH: process.env.PATH, ...parseEnvFile(envFile) };
+      const env = prepareMemberHost(spec, pki, member, members, hostRoot(member.name));
       processes[member.name] = group.start('etcd', [], { env, logFile: join(work, `${member.name}.log`) });
     }
     await waitUntilEveryMemberAnswers(endpoints, pki, options.readyTimeoutMs ?? 20_000);
@@ -99,4 +87,23 @@ async function waitUntilEveryMemberAnswers(endpoints: readonly string[], pki: Cl
   } finally {
     for (const c of clients) c.close();
   }
+}
+
+/**
+ * Lays out one simulated host as a member would have it (its PKI files with their modes, the env file
+ * our renderer writes) and returns the environment etcd starts with: only the rendered ETCD_* settings,
+ * so nothing from the caller's environment leaks into etcd.
+ */
+export function prepareMemberHost(spec: ClusterSpec, pki: ClusterPki, member: PeerAddress, members: readonly PeerAddress[], root: string): NodeJS.ProcessEnv {
+  const layout = hostLayout(spec.etcd.dataDir, root);
+  for (const file of memberHostFiles(pki.ca.certPem, pki.members[member.name]!)) {
+    const path = join(layout.pkiDir, file.path);
+    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+    writeFileSync(path, file.content, { mode: file.mode });
+    chmodSync(path, file.mode);
+  }
+  const envFile = renderEtcdEnvFile({ spec, member, clusterState: 'new', initialCluster: members, root });
+  mkdirSync(dirname(layout.etcdEnvFile), { recursive: true });
+  writeFileSync(layout.etcdEnvFile, envFile, { mode: 0o600 });
+  return { PATH: process.env.PATH, ...parseEnvFile(envFile) };
 }

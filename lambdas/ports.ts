@@ -10,6 +10,19 @@ export interface Host {
   readonly instanceId?: string;
   /** Simulated host (local): the directory that stands for its "/". */
   readonly root?: string;
+  /** Where the EC2 instance sits (AWS), recorded so that a terminated one can still be cloned. */
+  readonly placement?: HostPlacement;
+}
+
+/**
+ * An EC2 instance's subnet, security groups and instance profile, as described while it runs. EC2 stops
+ * describing them once the instance is terminated (and may drop the profile while it shuts down), so the
+ * registry keeps them: a replacement clones a failed instance from them.
+ */
+export interface HostPlacement {
+  readonly subnetId?: string;
+  readonly securityGroupIds?: readonly string[];
+  readonly instanceProfileArn?: string;
 }
 
 /** Key/value secrets (Secrets Manager on AWS, 0600 files locally): JSON pairs, and member bundles a host unpacks. */
@@ -126,7 +139,13 @@ export interface EtcdClientCredentials {
 export interface ClusterRecord {
   readonly clusterName: string;
   readonly runtime: string;
-  readonly members: ReadonlyArray<{ readonly name: string; readonly id: string; readonly address: string; readonly instanceId?: string }>;
+  readonly members: ReadonlyArray<{
+    readonly name: string;
+    readonly id: string;
+    readonly address: string;
+    readonly instanceId?: string;
+    readonly placement?: HostPlacement;
+  }>;
   readonly secrets: Readonly<Record<string, string>>;
   readonly updatedAt: string;
   /** The spec the cluster was last provisioned with (no secrets in it). */
@@ -190,4 +209,55 @@ export interface LifecycleActions {
    * heartbeat timeout passed and the group went on by itself) gives `completed: false` with the reason.
    */
   complete(action: LifecycleAction, result: 'CONTINUE' | 'ABANDON'): Promise<{ readonly completed: boolean; readonly reason?: string }>;
+}
+
+/** Which instance to clone for which member: the failed member's instance, the replacement's name. */
+export interface CloneRequest {
+  readonly clusterName: string;
+  /** The failed member's EC2 instance: its launch template or AMI, type, subnet, security groups, profile and tags. */
+  readonly sourceInstanceId: string;
+  /** The member the clone will host (tagged `etcd-ha:member`). */
+  readonly memberName: string;
+  /** The failed member (for messages). */
+  readonly failedMemberName: string;
+  /** The failed instance's placement as recorded while it ran: used for what EC2 no longer describes. */
+  readonly recorded?: HostPlacement;
+  /**
+   * Makes a retried launch return the instance the first attempt launched (EC2 ClientToken); a re-run (a new
+   * token) finds it by its tags instead.
+   */
+  readonly idempotencyKey: string;
+}
+
+export interface LaunchedHost {
+  readonly instanceId: string;
+  /** Primary private IPv4 address, known as soon as the launch returns. */
+  readonly address: string;
+  /** false: an earlier attempt had launched it (found by its tags), nothing new was launched. */
+  readonly launched: boolean;
+}
+
+/** Where a launched instance is on its way to taking commands. */
+export interface HostAgentStatus {
+  /**
+   * EC2 state: pending, running, stopping, stopped, shutting-down, terminated; or "not found" while EC2 does not
+   * describe the instance (for a little while after its launch: EC2 is eventually consistent).
+   */
+  readonly state: string;
+  /** SSM agent: Online, ConnectionLost, Inactive, or "not registered". */
+  readonly agent: string;
+  /** EC2's reason for an instance that is stopped or terminated (e.g. a launch that failed). */
+  readonly stateReason?: string;
+}
+
+/** Brings up the host of a replacement member (AWS: a clone of the failed instance; not needed locally). */
+export interface ReplacementHosts {
+  /**
+   * Launches a clone of `sourceInstanceId`, or returns the pending or running clone an earlier attempt
+   * launched for the same member (found by its `etcd-ha:replaces` and `etcd-ha:member` tags).
+   * @throws HostNotFoundError when the source instance is no longer described by EC2.
+   */
+  launchCloneOf(request: CloneRequest): Promise<LaunchedHost>;
+  /** The instance's EC2 state and whether its SSM agent is online, i.e. whether it can run host scripts. */
+  agentStatus(instanceId: string): Promise<HostAgentStatus>;
 }

@@ -3,11 +3,18 @@
 import { z } from 'zod';
 import { ClusterSpecSchema } from '../core/spec';
 
+export const HostPlacementSchema = z.strictObject({
+  subnetId: z.string().optional(),
+  securityGroupIds: z.array(z.string()).readonly().optional(),
+  instanceProfileArn: z.string().optional(),
+});
+
 export const HostSchema = z.strictObject({
   name: z.string().min(1),
   address: z.ipv4(),
   instanceId: z.string().optional(),
   root: z.string().optional(),
+  placement: HostPlacementSchema.optional(),
 });
 
 /** Names (never values) of the cluster's secrets. */

@@ -21,7 +21,13 @@ export function makeRecordCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'l
     await deps.registry.put({
       clusterName: spec.clusterName,
       runtime: spec.runtime,
-      members: hosts.map((h) => ({ name: h.name, id: ids.get(h.name)?.id ?? '', address: h.address, ...(h.instanceId && { instanceId: h.instanceId }) })),
+      members: hosts.map((h) => ({
+        name: h.name,
+        id: ids.get(h.name)?.id ?? '',
+        address: h.address,
+        ...(h.instanceId && { instanceId: h.instanceId }),
+        ...(h.placement && { placement: h.placement }),
+      })),
       secrets: { ca: pki.ca, healthcheckClient: pki.healthcheckClient, apiserverEtcdClient: pki.apiserverEtcdClient, ...pki.members },
       updatedAt: deps.clock.now().toISOString(),
       // The spec as it now stands: a replacement changes its member list.

@@ -4,7 +4,7 @@
 import { DescribeInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { HostNotFoundError, SpecValidationError } from '../../core/errors';
 import type { Member } from '../../core/spec';
-import type { Host, HostDirectory } from '../../ports';
+import type { Host, HostDirectory, HostPlacement } from '../../ports';
 
 export interface Ec2HostDirectoryProps {
   /** The EC2 client, created once per module by the composition root. */
@@ -43,6 +43,17 @@ function privateAddresses(instance: Instance): string[] {
   return [...new Set(addresses.filter((a): a is string => a !== undefined && a !== ''))];
 }
 
+/** Subnet, security groups and instance profile as described now (a running instance has them all). */
+export function placementOf(instance: Instance): HostPlacement | undefined {
+  const securityGroupIds = (instance.SecurityGroups ?? []).map((g) => g.GroupId).filter((id): id is string => !!id);
+  const placement: HostPlacement = {
+    ...(instance.SubnetId && { subnetId: instance.SubnetId }),
+    ...(securityGroupIds.length > 0 && { securityGroupIds }),
+    ...(instance.IamInstanceProfile?.Arn && { instanceProfileArn: instance.IamInstanceProfile.Arn }),
+  };
+  return Object.keys(placement).length > 0 ? placement : undefined;
+}
+
 export class Ec2HostDirectory implements HostDirectory {
   private readonly ec2: EC2Client;
 
@@ -52,7 +63,7 @@ export class Ec2HostDirectory implements HostDirectory {
 
   /**
    * Member i → { name, address: the instance's private IP (or the member's own address, which must be one
-   * of the instance's private IPs), instanceId }.
+   * of the instance's private IPs), instanceId, placement (recorded with the cluster for a later clone) }.
    * @throws SpecValidationError naming `members[i].instanceId` (missing) or `members[i].address` (not the instance's).
    * @throws HostNotFoundError naming the member and its instance: unknown, or stopping/stopped/shutting-down/terminated.
    */
@@ -86,7 +97,8 @@ export class Ec2HostDirectory implements HostDirectory {
         problems.push(`members[${i}].address: ${member.address} is not a private IP of ${instanceId} (it has ${addresses.join(', ')})`);
         return undefined;
       }
-      return { name: member.name, address: member.address ?? addresses[0]!, instanceId };
+      const placement = placementOf(instance);
+      return { name: member.name, address: member.address ?? addresses[0]!, instanceId, ...(placement && { placement }) };
     });
     if (absent.length > 0) throw new HostNotFoundError(`no running EC2 instance for:\n  - ${absent.join('\n  - ')}`);
     if (problems.length > 0) throw new SpecValidationError('members for AWS', problems);

@@ -1,7 +1,7 @@
 // What ReplaceMember's states hand to its steps.
 import { z } from 'zod';
 import { ClusterSpecSchema } from '../../core/spec';
-import { HostSchema, PkiRefsSchema } from '../inputs';
+import { HostPlacementSchema, HostSchema, PkiRefsSchema } from '../inputs';
 
 const INSTANCE_ID = /^i-([0-9a-f]{8}|[0-9a-f]{17})$/;
 
@@ -47,6 +47,7 @@ export const FailedMemberSchema = z.strictObject({
   id: z.string(),
   address: z.string(),
   instanceId: z.string().optional(),
+  placement: HostPlacementSchema.optional(),
 });
 
 export const ReplacementSchema = z.strictObject({

@@ -54,8 +54,19 @@ export function makeValidateRequest(deps: Pick<StepDeps, 'registry' | 'secrets' 
     return {
       isMember: true,
       spec: parseClusterSpec(record.spec),
-      hosts: record.members.map((m) => ({ name: m.name, address: m.address, ...(m.instanceId && { instanceId: m.instanceId }) })),
-      failed: { name: failed.name, id: failed.id, address: failed.address, ...(failed.instanceId && { instanceId: failed.instanceId }) },
+      hosts: record.members.map((m) => ({
+        name: m.name,
+        address: m.address,
+        ...(m.instanceId && { instanceId: m.instanceId }),
+        ...(m.placement && { placement: m.placement }),
+      })),
+      failed: {
+        name: failed.name,
+        id: failed.id,
+        address: failed.address,
+        ...(failed.instanceId && { instanceId: failed.instanceId }),
+        ...(failed.placement && { placement: failed.placement }),
+      },
       replacement: { ...request.replacement, name },
       pki: pkiRefs(deps.secrets, record.clusterName, names),
       force: request.force,

@@ -60,7 +60,13 @@ describe('Ec2HostDirectory against moto_server', () => {
     await moto?.stop();
   });
 
-  it('resolves members to their instances: private IP as the address, the instance ID kept, in one call', async () => {
+  /**
+   * The subnet RunInstances answered with: moto launches these into its default VPC without security groups, and
+   * no profile was given (ec2-replacement-hosts.moto.test.ts records a full placement: subnet, groups, profile).
+   */
+  const placementAsLaunched = (instance: Instance) => ({ subnetId: instance.SubnetId! });
+
+  it('resolves members to their instances: private IP as the address, the instance ID kept, with their placement (recorded for a later clone), in one call', async () => {
     const instances = await Promise.all(['infra0', 'infra1', 'infra2'].map(launchNamed));
     const members: Member[] = instances.map((instance, i) => ({ name: `infra${i}`, instanceId: instance.InstanceId! }));
     const before = describeCalls;
@@ -68,7 +74,7 @@ describe('Ec2HostDirectory against moto_server', () => {
     assert.equal(describeCalls - before, 1);
     assert.deepEqual(
       hosts,
-      instances.map((instance, i) => ({ name: `infra${i}`, address: instance.PrivateIpAddress!, instanceId: instance.InstanceId! })),
+      instances.map((instance, i) => ({ name: `infra${i}`, address: instance.PrivateIpAddress!, instanceId: instance.InstanceId!, placement: placementAsLaunched(instance) })),
     );
     assert.ok(hosts.every((h) => /^\d+\.\d+\.\d+\.\d+$/.test(h.address)));
   });
@@ -76,7 +82,7 @@ describe('Ec2HostDirectory against moto_server', () => {
   it("keeps a member's own address when it is the instance's private IP", async () => {
     const instance = await launchNamed('infra0');
     const [host] = await directory().resolve('demo', [{ name: 'infra0', instanceId: instance.InstanceId!, address: instance.PrivateIpAddress! }]);
-    assert.deepEqual(host, { name: 'infra0', address: instance.PrivateIpAddress!, instanceId: instance.InstanceId! });
+    assert.deepEqual(host, { name: 'infra0', address: instance.PrivateIpAddress!, instanceId: instance.InstanceId!, placement: placementAsLaunched(instance) });
   });
 
   it('refuses a member address that is not a private IP of its instance, naming members[i].address', async () => {

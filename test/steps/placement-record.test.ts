@@ -1,0 +1,49 @@
+// A member's placement (subnet, security groups, instance profile) goes from Resolve Hosts through Record Cluster
+// into the registry, and back out through Validate Request to the failed member a clone is launched from: EC2 no
+// longer describes it once the instance is terminated. Real file registry; no AWS.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileClusterRegistry } from '../../lambdas/adapters/local/file-cluster-registry';
+import { parseClusterSpec } from '../../lambdas/core/spec';
+import type { Logger, SecretStore } from '../../lambdas/ports';
+import { makeRecordCluster } from '../../lambdas/steps/record-cluster';
+import { makeValidateRequest } from '../../lambdas/steps/replace/validate-request';
+
+const quiet: Logger = { info: () => undefined, warn: () => undefined };
+const secrets: SecretStore = { nameFor: (c, i) => `etcd-ha/${c}/${i}`, get: async () => undefined, put: async () => ({ name: '', id: '', changed: false }) };
+const spec = parseClusterSpec(JSON.parse(readFileSync(join(__dirname, '../../samples/guide-3-members.json'), 'utf8')));
+const placement = (i: number) => ({
+  subnetId: `subnet-0a1b2c3d4e5f6000${i}`,
+  securityGroupIds: ['sg-0a1b2c3d4e5f60001', `sg-0a1b2c3d4e5f6001${i}`],
+  instanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/etcd-host',
+});
+
+describe('placement of member hosts in the registry', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'etcd-ha-placement-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const registry = new FileClusterRegistry({ dir });
+  const hosts = spec.members.map((m, i) => ({ name: m.name, address: m.address!, instanceId: m.instanceId!, placement: placement(i) }));
+
+  it('Record Cluster keeps each host\'s placement, and Validate Request hands it back with the failed member', async () => {
+    await makeRecordCluster({ registry, clock: { now: () => new Date('2026-11-22T00:00:00Z') }, log: quiet })({
+      spec,
+      hosts,
+      pki: { ca: 'etcd-ha/demo/ca', healthcheckClient: 'etcd-ha/demo/healthcheck-client', apiserverEtcdClient: 'etcd-ha/demo/apiserver-etcd-client', members: {} },
+      health: { healthy: true, attempt: 1, members: hosts.map((h, i) => ({ name: h.name, id: String(100 + i), endpoint: `https://${h.address}:2379`, healthy: true, leader: i === 0, learner: false })) },
+    });
+    const record = await registry.get('demo');
+    assert.deepEqual(record?.members.map((m) => m.placement), [0, 1, 2].map(placement));
+    assert.ok(
+      (record?.spec as { members: Array<Record<string, unknown>> }).members.every((m) => !('placement' in m)),
+      'the spec keeps its own fields only (it is validated again on a replacement)',
+    );
+
+    const validated = await makeValidateRequest({ registry, secrets, log: quiet })({ request: { failedInstanceId: 'i-0a1b2c3d4e5f60002' } });
+    assert.ok(validated.isMember);
+    assert.deepEqual(validated.failed, { name: 'infra1', id: '101', address: '10.0.0.7', instanceId: 'i-0a1b2c3d4e5f60002', placement: placement(1) });
+    assert.deepEqual(validated.hosts.map((h) => h.placement), [0, 1, 2].map(placement));
+  });
+});

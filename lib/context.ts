@@ -17,6 +17,8 @@ export const CONTEXT_KEYS = {
   secretPrefix: 'EtcdHaStackProps.secretPrefix',
   automaticReplacement: 'EtcdHaStackProps.automaticReplacement: true (default) or false',
   autoScalingGroupNames: 'EtcdHaStackProps.autoScalingGroupNames (a JSON list, or names separated by commas)',
+  launchReplacementInstances: 'EtcdHaStackProps.launchReplacementInstances: true (default) or false',
+  memberInstanceRoleArns: 'EtcdHaStackProps.memberInstanceRoleArns (a JSON list, or ARNs separated by commas)',
   snapshotRetentionDays: 'EtcdHaStackProps.snapshotRetentionDays',
   alarmThreshold: 'EtcdHaStackProps.alarmThreshold',
   alarmPeriodMinutes: 'EtcdHaStackProps.alarmPeriodMinutes',
@@ -99,6 +101,8 @@ export function stackPropsFromContext(node: Node): EtcdHaStackProps {
   const secretPrefix = text(node, 'secretPrefix');
   const automaticReplacement = optionalFlag(node, 'automaticReplacement');
   const autoScalingGroupNames = list(node, 'autoScalingGroupNames');
+  const launchReplacementInstances = optionalFlag(node, 'launchReplacementInstances');
+  const memberInstanceRoleArns = list(node, 'memberInstanceRoleArns');
   const snapshotRetentionDays = integer(node, 'snapshotRetentionDays');
   const alarmThreshold = integer(node, 'alarmThreshold');
   const alarmPeriodMinutes = integer(node, 'alarmPeriodMinutes');
@@ -115,6 +119,8 @@ export function stackPropsFromContext(node: Node): EtcdHaStackProps {
     ...(secretPrefix !== undefined && { secretPrefix }),
     ...(automaticReplacement !== undefined && { automaticReplacement }),
     ...(autoScalingGroupNames !== undefined && { autoScalingGroupNames }),
+    ...(launchReplacementInstances !== undefined && { launchReplacementInstances }),
+    ...(memberInstanceRoleArns !== undefined && { memberInstanceRoleArns }),
     ...(snapshotRetentionDays !== undefined && { snapshotRetentionDays }),
     ...(alarmThreshold !== undefined && { alarmThreshold }),
     ...(alarmPeriodMinutes !== undefined && { alarmPeriodMinutes }),

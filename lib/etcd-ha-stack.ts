@@ -82,6 +82,20 @@ export interface EtcdHaStackProps extends StackProps {
    */
   readonly autoScalingGroupNames?: readonly string[];
   /**
+   * When a replacement names no instance (every automatic one), Choose Replacement Host launches a clone of
+   * the failed member's instance: same launch template or AMI, type, subnet, security groups, instance
+   * profile, user data, EBS volume sizes and tags. Its role may launch instances tagged `etcd-ha:cluster` only.
+   * false: no launch permission; a replacement must name its instance (`etcd-ha replace --instance`).
+   * @default true
+   */
+  readonly launchReplacementInstances?: boolean;
+  /**
+   * ARNs of the IAM roles in the member instances' instance profiles: the only roles Choose Replacement Host
+   * may pass to a clone. 1 to 20 role ARNs.
+   * @default - any role of the account, passed to EC2 only (iam:PassedToService)
+   */
+  readonly memberInstanceRoleArns?: readonly string[];
+  /**
    * Days a snapshot (and a deleted snapshot's noncurrent version) is kept in the snapshot bucket (1 to 3650).
    * @default 30
    */
@@ -143,6 +157,8 @@ export const SNAPSHOT_KEY_PREFIX = 'snapshots/';
  */
 const AUTO_SCALING_GROUP_NAME = /^[^:*?\s]{1,255}$/;
 
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
 const STEP_DESCRIPTIONS: Readonly<Record<EtcdHaStep, string>> = {
   validateSpec: 'Validate Spec: checks the cluster spec before anything is written',
   resolveHosts: 'Resolve Hosts: member instances to private IPs (EC2)',
@@ -159,7 +175,8 @@ const STEP_DESCRIPTIONS: Readonly<Record<EtcdHaStep, string>> = {
   checkQuorum: 'Check Quorum: refuses a change the cluster cannot commit (etcd over mTLS)',
   snapshotBeforeChange: 'Snapshot Before Change: a backend snapshot streamed into the snapshot bucket',
   removeFailedMember: 'Remove Failed Member: etcd member remove',
-  chooseReplacementHost: 'Choose Replacement Host: the joining instance to its private IP (EC2)',
+  chooseReplacementHost: "Choose Replacement Host: the joining instance (named, or a clone of the failed one) to its private IP (EC2)",
+  checkHostAgent: "Check Host Agent: whether a launched replacement instance runs and its SSM agent is online",
   removeStrayLearners: 'Remove Stray Learners: learners an earlier execution left behind',
   addMemberAsLearner: 'Add Member As Learner: etcd member add --learner',
   promoteLearner: 'Promote Learner: etcd member promote once the learner is in sync',
@@ -222,6 +239,12 @@ function validateProps(props: EtcdHaStackProps): void {
       check(AUTO_SCALING_GROUP_NAME.test(name), 'autoScalingGroupNames', 'Auto Scaling group names (1 to 255 characters without whitespace, ":", "*" or "?")', name);
     }
     check(new Set(groups).size === groups.length, 'autoScalingGroupNames', 'distinct', groups);
+  }
+  if (props.memberInstanceRoleArns !== undefined) {
+    const roles = props.memberInstanceRoleArns;
+    check(roles.length >= 1 && roles.length <= 20, 'memberInstanceRoleArns', '1 to 20 IAM role ARNs', roles);
+    for (const arn of roles) check(IAM_ROLE_ARN.test(arn), 'memberInstanceRoleArns', 'IAM role ARNs (arn:aws:iam::123456789012:role/…, no wildcards)', arn);
+    check(props.launchReplacementInstances !== false, 'memberInstanceRoleArns', 'left out when launchReplacementInstances is false (nothing is launched)', roles);
   }
   if (props.snapshotRetentionDays !== undefined) {
     const days = props.snapshotRetentionDays;
@@ -304,6 +327,7 @@ export class EtcdHaStack extends Stack {
     );
 
     const network = this.etcdNetwork(props);
+    const launchReplacementInstances = props.launchReplacementInstances ?? true;
     const environment = {
       SECRET_PREFIX: secretPrefix,
       KMS_KEY_ID: this.secretsKey.keyArn,
@@ -314,6 +338,7 @@ export class EtcdHaStack extends Stack {
       ACCOUNT_ID: this.account,
       SNAPSHOT_BUCKET: this.snapshotBucket.bucketName,
       SNAPSHOT_PREFIX: SNAPSHOT_KEY_PREFIX,
+      LAUNCH_REPLACEMENT_INSTANCES: String(launchReplacementInstances),
     };
     const hostStepTimeout = Duration.seconds(
       SSM_DELIVERY_TIMEOUT_SECONDS + hostCommandTimeoutSeconds + SSM_DEADLINE_MARGIN_SECONDS + HOST_STEP_SLACK_SECONDS,
@@ -339,6 +364,7 @@ export class EtcdHaStack extends Stack {
       snapshotBeforeChange: Duration.seconds(LAMBDA_MAX_TIMEOUT_SECONDS),
       removeFailedMember: membershipChange,
       chooseReplacementHost: Duration.seconds(60),
+      checkHostAgent: Duration.seconds(30),
       removeStrayLearners: membershipChange,
       addMemberAsLearner: membershipChange,
       promoteLearner: membershipChange,
@@ -360,6 +386,9 @@ export class EtcdHaStack extends Stack {
       snapshotBucket: this.snapshotBucket,
       snapshotPrefix: SNAPSHOT_KEY_PREFIX,
       ...(props.autoScalingGroupNames !== undefined && { autoScalingGroupNames: props.autoScalingGroupNames }),
+      ...(launchReplacementInstances && {
+        replacementInstances: { ...(props.memberInstanceRoleArns !== undefined && { roleArns: props.memberInstanceRoleArns }) },
+      }),
     };
 
     const steps = {} as Record<EtcdHaStep, StepFunction>;

@@ -35,7 +35,11 @@ export type StepAccess =
   /** Complete the lifecycle actions of the Auto Scaling groups the stack was given. */
   | 'completeLifecycleActions'
   /** Reach etcd's client port: the function runs in the members' VPC when the stack is given one. */
-  | 'etcdNetwork';
+  | 'etcdNetwork'
+  /** Launch a clone of a failed member's instance: read its description, volumes and user data; run a tagged instance. */
+  | 'launchReplacementInstances'
+  /** Whether a launched instance runs and its SSM agent is online (EC2 and SSM describe calls). */
+  | 'readHostAgents';
 
 /** The access of each ProvisionCluster step. Nothing else is granted. */
 export const PROVISION_STEP_ACCESS: Readonly<Record<ProvisionStep, readonly StepAccess[]>> = {
@@ -66,7 +70,8 @@ export const REPLACE_STEP_ACCESS: Readonly<Record<ReplaceOnlyStep, readonly Step
   checkQuorum: ['readRegistry', ...TALKS_TO_ETCD],
   snapshotBeforeChange: [...TALKS_TO_ETCD, 'writeSnapshots'],
   removeFailedMember: TALKS_TO_ETCD,
-  chooseReplacementHost: ['describeInstances'],
+  chooseReplacementHost: ['describeInstances', 'launchReplacementInstances'],
+  checkHostAgent: ['describeInstances', 'readHostAgents'],
   removeStrayLearners: TALKS_TO_ETCD,
   addMemberAsLearner: TALKS_TO_ETCD,
   promoteLearner: TALKS_TO_ETCD,
@@ -109,6 +114,11 @@ export interface StepAccessResources {
   readonly snapshotPrefix?: string;
   /** The Auto Scaling groups whose lifecycle actions may be completed ('completeLifecycleActions'); none: no grant. */
   readonly autoScalingGroupNames?: readonly string[];
+  /** Clones of failed instances may be launched ('launchReplacementInstances', 'readHostAgents'); absent: no grant. */
+  readonly replacementInstances?: {
+    /** The roles a clone's instance profile may carry. @default - any role of the account, passed to EC2 only */
+    readonly roleArns?: readonly string[];
+  };
 }
 
 /** The ARN of an Auto Scaling group by name: its ID (a UUID) is unknown before it exists, hence the "*". */
@@ -253,8 +263,84 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
     }
   }
 
+  if (access.includes('launchReplacementInstances') && resources.replacementInstances) {
+    grantLaunchReplacementInstances(role, resources.replacementInstances.roleArns, add, reasons);
+  }
+  if (access.includes('readHostAgents') && resources.replacementInstances) {
+    add({ sid: 'ReadHostAgents', actions: ['ssm:DescribeInstanceInformation'], resources: ['*'] });
+    reasons.push({ appliesTo: 'Resource::*', reason: 'ssm:DescribeInstanceInformation supports no resource-level permissions; it only reads whether an agent is online.' });
+  }
+
   // One acknowledgment per finding; two kinds that share a finding ("Resource::*") share one reason.
   const byFinding = new Map<string, string[]>();
   for (const { appliesTo, reason } of reasons) byFinding.set(appliesTo, [...(byFinding.get(appliesTo) ?? []), reason]);
   for (const [finding, why] of byFinding) acknowledge(role, 'AwsSolutions-IAM5', why.join(' '), [finding]);
+}
+
+type Reason = { appliesTo: string; reason: string };
+
+/**
+ * RunInstances touches several resource types. Only the instance must carry the `etcd-ha:cluster` tag (the
+ * tag that also lets the host steps run commands on it); its volumes and network interfaces are created with it;
+ * images, snapshots, subnets, security groups, key pairs and launch templates are what the failed instance used.
+ */
+function grantLaunchReplacementInstances(role: iam.Role, roleArns: readonly string[] | undefined, add: (s: iam.PolicyStatementProps) => void, reasons: Reason[]): void {
+  const stack = Stack.of(role);
+  const ec2 = (resource: string, inAccount = true) => stack.formatArn({ service: 'ec2', resource, resourceName: '*', ...(!inAccount && { account: '' }) });
+  const finding = (resource: string, inAccount = true) => `Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:${inAccount ? '<AWS::AccountId>' : ''}:${resource}/*`;
+  const onCreatedResources = ['instance', 'volume', 'network-interface'];
+  const usedResources: Array<[string, boolean]> = [['image', false], ['snapshot', false], ['subnet', true], ['security-group', true], ['key-pair', true], ['launch-template', true]];
+
+  add({ sid: 'DescribeFailedInstances', actions: ['ec2:DescribeVolumes'], resources: ['*'] });
+  add({
+    sid: 'ReadFailedInstanceUserData',
+    actions: ['ec2:DescribeInstanceAttribute'],
+    resources: [ec2('instance')],
+    conditions: { StringLike: { [`ec2:ResourceTag/${CLUSTER_TAG}`]: '?*' } },
+  });
+  add({
+    sid: 'LaunchTaggedClones',
+    actions: ['ec2:RunInstances'],
+    resources: [ec2('instance')],
+    conditions: { StringLike: { [`aws:RequestTag/${CLUSTER_TAG}`]: '?*' } },
+  });
+  add({
+    sid: 'LaunchWithTheFailedInstancesResources',
+    actions: ['ec2:RunInstances'],
+    resources: [...onCreatedResources.slice(1).map((r) => ec2(r)), ...usedResources.map(([r, inAccount]) => ec2(r, inAccount))],
+  });
+  add({
+    sid: 'TagClonesAtLaunch',
+    actions: ['ec2:CreateTags'],
+    resources: onCreatedResources.map((r) => ec2(r)),
+    conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+  });
+  add({
+    sid: 'PassMemberInstanceRole',
+    actions: ['iam:PassRole'],
+    resources: roleArns ? [...roleArns] : [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' })],
+    conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+  });
+
+  reasons.push(
+    { appliesTo: 'Resource::*', reason: 'ec2:DescribeVolumes supports no resource-level permissions; it reads the failed instance\'s volume sizes and types.' },
+    {
+      appliesTo: finding('instance'),
+      reason: `Instances are launched (RunInstances), tagged at launch (CreateTags with ec2:CreateAction = RunInstances) and have their user data read only when tagged ${CLUSTER_TAG} (aws:RequestTag / ec2:ResourceTag); their IDs are unknown before launch.`,
+    },
+    ...['volume', 'network-interface'].map((r) => ({
+      appliesTo: finding(r),
+      reason: `A clone's ${r}s are created by RunInstances with the instance (whose ${CLUSTER_TAG} tag is required) and tagged at launch only; their IDs are unknown before launch.`,
+    })),
+    ...usedResources.map(([r, inAccount]) => ({
+      appliesTo: finding(r, inAccount),
+      reason: `The clone uses the failed member's ${r} (only read by RunInstances), which comes from the failed instance's description at run time.`,
+    })),
+  );
+  if (!roleArns) {
+    reasons.push({
+      appliesTo: 'Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*',
+      reason: "The clone carries the failed instance's instance profile, known only at run time; iam:PassRole is limited to EC2 (iam:PassedToService). Give memberInstanceRoleArns to name the roles.",
+    });
+  }
 }

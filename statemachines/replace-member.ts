@@ -1,6 +1,6 @@
 // ReplaceMember: etcd's runtime-reconfiguration runbook as a workflow, quorum-safe and one change
 // at a time: Acquire Lock → Check Quorum → Snapshot Before Change → Choose Replacement Host (before anything
-// is removed) → Remove Failed Member → Issue Member Certificates → Push → Remove Stray Learners → Add Member As
+// is removed; a clone it launched on AWS is waited on until SSM sees it) → Remove Failed Member → Issue Member Certificates → Push → Remove Stray Learners → Add Member As
 // Learner → Start Etcd (existing) → Wait Learner In Sync → Promote → Wait Until Healthy → Record →
 // Release Lock. On failure: Remove Unpromoted Learner → Release Lock After Failure → Replace Failed.
 // Every ending (Member Replaced, Nothing To Replace, Replace Failed) then asks Is Lifecycle Action
@@ -20,6 +20,7 @@ export const REPLACE_STEPS = [
   'snapshotBeforeChange',
   'removeFailedMember',
   'chooseReplacementHost',
+  'checkHostAgent',
   'generatePki',
   'pushCertificates',
   'removeStrayLearners',
@@ -53,6 +54,10 @@ export interface ReplaceMemberProps {
   readonly healthCheckIntervalSeconds?: number;
   /** @default 60 */
   readonly healthCheckAttempts?: number;
+  /** Seconds between two looks at a launched replacement instance's SSM agent. @default 15 */
+  readonly hostAgentCheckIntervalSeconds?: number;
+  /** Looks at a launched instance before the replacement fails (membership untouched). @default 40 (ten minutes) */
+  readonly hostAgentCheckAttempts?: number;
 }
 
 export function validateReplaceMemberProps(props: ReplaceMemberProps): void {
@@ -62,6 +67,8 @@ export function validateReplaceMemberProps(props: ReplaceMemberProps): void {
   check('lockWaitAttempts', props.lockWaitAttempts ?? 10, 0, 100);
   check('healthCheckIntervalSeconds', props.healthCheckIntervalSeconds ?? 5, 1, 300);
   check('healthCheckAttempts', props.healthCheckAttempts ?? 60, 1, 1000);
+  check('hostAgentCheckIntervalSeconds', props.hostAgentCheckIntervalSeconds ?? 15, 1, 300);
+  check('hostAgentCheckAttempts', props.hostAgentCheckAttempts ?? 40, 1, 1000);
 }
 
 const NOT_READY: NamedRetry = { errors: ['EtcdNotReadyError'], intervalSeconds: 2, maxAttempts: 10, backoffRate: 1.5 };
@@ -104,7 +111,21 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
   const checkQuorum = step('Check Quorum', fns.checkQuorum, current, '$.quorum', [{ errors: ['MemberStillHealthyError'], intervalSeconds: 10, maxAttempts: 3 }]);
   const snapshot = step('Snapshot Before Change', fns.snapshotBeforeChange, current, '$.snapshot', [{ errors: ['EtcdUnavailableError'], intervalSeconds: 2, maxAttempts: 3 }]);
   const removeFailed = step('Remove Failed Member', fns.removeFailedMember, current, '$.removal', [NOT_READY]);
-  const choose = step('Choose Replacement Host', fns.chooseReplacementHost, { 'spec.$': '$.spec', 'hosts.$': '$.hosts', 'failed.$': '$.failed', 'replacement.$': '$.replacement' }, '$.joining');
+  const choose = step(
+    'Choose Replacement Host',
+    fns.chooseReplacementHost,
+    { 'spec.$': '$.spec', 'hosts.$': '$.hosts', 'failed.$': '$.failed', 'replacement.$': '$.replacement', 'execution.$': '$$.Execution.Name' },
+    '$.joining',
+  );
+  // A launched clone takes host scripts only once its SSM agent is online: wait for that before removing anything.
+  const startAgentChecks = new sfn.Pass(scope, 'Start Host Agent Checks', { result: sfn.Result.fromObject({ attempt: 0 }), resultPath: '$.agent' });
+  const waitForAgent = new sfn.Wait(scope, 'Wait For Host Agent', { time: sfn.WaitTime.duration(Duration.seconds(props.hostAgentCheckIntervalSeconds ?? 15)) });
+  const checkAgent = step(
+    'Check Host Agent',
+    fns.checkHostAgent,
+    { 'instanceId.$': '$.joining.launched.instanceId', 'attempt.$': '$.agent.attempt', maxAttempts: props.hostAgentCheckAttempts ?? 40 },
+    '$.agent',
+  );
   const issue = step('Issue Member Certificates', fns.generatePki, { 'spec.$': '$.spec', 'hosts.$': '$.joining.hosts' }, '$.pki');
   const push = step('Push Certificates', fns.pushCertificates, hostStep, sfn.JsonPath.DISCARD, [], true);
   const strays = step('Remove Stray Learners', fns.removeStrayLearners, joining, '$.strays', [NOT_READY]);
@@ -133,9 +154,7 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
     .otherwise(waitForMembers);
 
   // The joining host is found before anything is removed: without one, the cluster is left untouched.
-  const rest = sfn.Chain.start(snapshot)
-    .next(choose)
-    .next(removeFailed)
+  const changeMembership = sfn.Chain.start(removeFailed)
     .next(issue)
     .next(push)
     .next(strays)
@@ -148,6 +167,19 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
     .next(waitForMembers)
     .next(checkHealth)
     .next(isHealthy);
+  const rest = sfn.Chain.start(snapshot)
+    .next(choose)
+    .next(
+      new sfn.Choice(scope, 'Was Host Launched?')
+        .when(
+          sfn.Condition.isPresent('$.joining.launched'),
+          startAgentChecks
+            .next(waitForAgent)
+            .next(checkAgent)
+            .next(new sfn.Choice(scope, 'Is Host Agent Online?').when(sfn.Condition.booleanEquals('$.agent.ready', true), changeMembership).otherwise(waitForAgent)),
+        )
+        .otherwise(changeMembership),
+    );
   const change = sfn.Chain.start(acquireLock)
     .next(checkQuorum)
     .next(

@@ -31,7 +31,8 @@ AWS (the deployed stack; credentials and region as for the aws CLI):
                                          ETCD_HA_PROVISION_STATE_MACHINE_ARN; NAME: <clusterName>-<UTC time>)
   replace --cluster NAME --member NAME [--instance ID] [--replacement-name NEW] [--force]
           [--state-machine ARN] [--name NAME] [--no-watch]
-                                         start ReplaceMember by hand and follow it (ARN: stack output
+                                         start ReplaceMember by hand and follow it; without --instance the
+                                         workflow launches a clone of the member's instance (ARN: stack output
                                          ReplaceMemberStateMachineArn, or set ETCD_HA_REPLACE_STATE_MACHINE_ARN)
   watch EXECUTION_ARN                    follow an execution: a line per state, then its outcome
                                          (exit 0 when it succeeded, 1 when it failed, timed out or was aborted)`;

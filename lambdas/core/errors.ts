@@ -52,6 +52,12 @@ export class HostCommandTimeoutError extends EtcdHaError {}
 /** A member's host cannot be found or is not running (EC2: unknown, stopped or terminated instance). */
 export class HostNotFoundError extends EtcdHaError {}
 
+/** A launched replacement host never came online in SSM (no instance profile, no route to SSM, no agent). */
+export class HostAgentOfflineError extends EtcdHaError {}
+
+/** A step that needs replacement hosts launched (AWS) ran where none are (the local runner). */
+export class ReplacementHostsUnsupportedError extends EtcdHaError {}
+
 /** A secret the step needs is not in the store (e.g. the PKI was never generated for this cluster). */
 export class SecretMissingError extends EtcdHaError {}
 

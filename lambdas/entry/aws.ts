@@ -16,6 +16,7 @@ import type { ReplaceOnlyStep, ReplaceStep } from '../../statemachines/replace-m
 import { AutoScalingLifecycleActions } from '../adapters/aws/autoscaling-lifecycle-actions';
 import { DynamoDbClusterLock, DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry';
 import { Ec2HostDirectory, instanceArn } from '../adapters/aws/ec2-host-directory';
+import { Ec2ReplacementHosts } from '../adapters/aws/ec2-replacement-hosts';
 import { S3SnapshotStore } from '../adapters/aws/s3-snapshot-store';
 import { SecretsManagerSecretStore } from '../adapters/aws/secrets-manager-store';
 import { SsmHostRunner } from '../adapters/aws/ssm-host-runner';
@@ -45,6 +46,8 @@ export const ENV = {
   snapshotBucket: 'SNAPSHOT_BUCKET',
   /** Start of every snapshot key (`<prefix><cluster>/<name>.db`); the IAM policy grants on `<prefix>*`. */
   snapshotPrefix: 'SNAPSHOT_PREFIX',
+  /** "true": Choose Replacement Host launches a clone of the failed instance when a request names none. */
+  launchReplacementInstances: 'LAUNCH_REPLACEMENT_INSTANCES',
 } as const;
 
 /** Tag a member secret carries so that the host policy lets only that instance read it (`ec2:SourceInstanceARN`). */
@@ -76,6 +79,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new EnvironmentConfigError(`environment variable ${name} must be a whole number from ${min} to ${max}, got "${text}"`);
   }
   return value;
+}
+
+/** "true" or "false"; unset is false. */
+function flag(env: Env, name: string): boolean {
+  const text = env[name];
+  if (text === undefined || text === '' || text === 'false') return false;
+  if (text === 'true') return true;
+  throw new EnvironmentConfigError(`environment variable ${name} must be "true" or "false", got "${text}"`);
 }
 
 /** One JSON object per line on stdout (CloudWatch Logs keeps each as an event); `base` keys go on every line. */
@@ -138,7 +149,8 @@ export function awsDeps(env: Env, clients: AwsClients, log: Logger): StepDeps {
 
 /**
  * ReplaceMember's dependencies on AWS: the step dependencies plus the cluster lock (an item of the registry
- * table), the snapshot bucket (SSE-KMS with the secrets' key) and Auto Scaling's lifecycle actions.
+ * table), the snapshot bucket (SSE-KMS with the secrets' key), Auto Scaling's lifecycle actions and, unless
+ * the stack turned it off, clones of failed instances.
  */
 export function awsReplaceDeps(env: Env, clients: AwsClients, log: Logger): ReplaceDeps {
   const tableName = required(env, ENV.registryTable);
@@ -152,6 +164,7 @@ export function awsReplaceDeps(env: Env, clients: AwsClients, log: Logger): Repl
       kmsKeyId: required(env, ENV.kmsKeyId),
     }),
     lifecycle: new AutoScalingLifecycleActions({ client: clients.autoScaling }),
+    ...(flag(env, ENV.launchReplacementInstances) && { replacementHosts: new Ec2ReplacementHosts({ ec2: clients.ec2, ssm: clients.ssm }) }),
   };
 }
 
@@ -223,6 +236,7 @@ export const checkQuorum = replaceHandlerFor('checkQuorum');
 export const snapshotBeforeChange = replaceHandlerFor('snapshotBeforeChange');
 export const removeFailedMember = replaceHandlerFor('removeFailedMember');
 export const chooseReplacementHost = replaceHandlerFor('chooseReplacementHost');
+export const checkHostAgent = replaceHandlerFor('checkHostAgent');
 export const removeStrayLearners = replaceHandlerFor('removeStrayLearners');
 export const addMemberAsLearner = replaceHandlerFor('addMemberAsLearner');
 export const promoteLearner = replaceHandlerFor('promoteLearner');
@@ -248,6 +262,7 @@ export const HANDLERS: Readonly<Record<AwsStep, LambdaHandler>> = {
   snapshotBeforeChange,
   removeFailedMember,
   chooseReplacementHost,
+  checkHostAgent,
   removeStrayLearners,
   addMemberAsLearner,
   promoteLearner,

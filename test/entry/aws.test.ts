@@ -27,6 +27,7 @@ import { REPLACE_STEPS } from '../../statemachines/replace-member';
 import { DynamoDbClusterLock } from '../../lambdas/adapters/aws/dynamodb-registry';
 import { S3SnapshotStore } from '../../lambdas/adapters/aws/s3-snapshot-store';
 import { AutoScalingLifecycleActions } from '../../lambdas/adapters/aws/autoscaling-lifecycle-actions';
+import { Ec2ReplacementHosts } from '../../lambdas/adapters/aws/ec2-replacement-hosts';
 import type { Logger, SecretPutOptions, SecretStore } from '../../lambdas/ports';
 
 const clients: AwsClients = {
@@ -53,6 +54,17 @@ describe('AWS composition root', () => {
     assert.ok(deps.lifecycle instanceof AutoScalingLifecycleActions);
     assert.equal(deps.secrets.nameFor('demo', 'ca'), 'etcd-ha/demo/ca');
     assert.throws(() => awsReplaceDeps(env, clients, quiet), (error: Error) => error instanceof EnvironmentConfigError && error.message === 'environment variable SNAPSHOT_BUCKET is not set');
+  });
+
+  it('launches clones of failed instances only when the stack says so (LAUNCH_REPLACEMENT_INSTANCES)', () => {
+    const replaceEnv = { ...env, SNAPSHOT_BUCKET: 'etcd-ha-snapshots' };
+    assert.ok(awsReplaceDeps({ ...replaceEnv, LAUNCH_REPLACEMENT_INSTANCES: 'true' }, clients, quiet).replacementHosts instanceof Ec2ReplacementHosts);
+    assert.equal(awsReplaceDeps({ ...replaceEnv, LAUNCH_REPLACEMENT_INSTANCES: 'false' }, clients, quiet).replacementHosts, undefined);
+    assert.equal(awsReplaceDeps(replaceEnv, clients, quiet).replacementHosts, undefined);
+    assert.throws(
+      () => awsReplaceDeps({ ...replaceEnv, LAUNCH_REPLACEMENT_INSTANCES: 'yes' }, clients, quiet),
+      (error: Error) => error instanceof EnvironmentConfigError && error.message === 'environment variable LAUNCH_REPLACEMENT_INSTANCES must be "true" or "false", got "yes"',
+    );
   });
 
   it('builds the step dependencies from the environment the stack sets, with its defaults', () => {

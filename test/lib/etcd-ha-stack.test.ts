@@ -305,7 +305,16 @@ describe('EtcdHaStack IAM', () => {
       checkQuorum: [...talksToEtcd, 'dynamodb:GetItem', 'dynamodb:Scan'],
       snapshotBeforeChange: [...talksToEtcd, 's3:PutObject', 's3:AbortMultipartUpload', 'kms:GenerateDataKey', 'kms:Decrypt'],
       removeFailedMember: talksToEtcd,
-      chooseReplacementHost: ['ec2:DescribeInstances'],
+      chooseReplacementHost: [
+        'ec2:DescribeInstances',
+        'ec2:DescribeVolumes',
+        'ec2:DescribeInstanceAttribute',
+        'ec2:RunInstances',
+        'ec2:RunInstances',
+        'ec2:CreateTags',
+        'iam:PassRole',
+      ],
+      checkHostAgent: ['ec2:DescribeInstances', 'ssm:DescribeInstanceInformation'],
       removeStrayLearners: talksToEtcd,
       addMemberAsLearner: talksToEtcd,
       promoteLearner: talksToEtcd,
@@ -346,6 +355,9 @@ describe('EtcdHaStack IAM', () => {
     const allowed: Array<[string, string[]]> = [
       [roleId(stack, 'resolveHosts'), ['ec2:DescribeInstances']],
       [roleId(stack, 'chooseReplacementHost'), ['ec2:DescribeInstances']],
+      [roleId(stack, 'chooseReplacementHost'), ['ec2:DescribeVolumes']],
+      [roleId(stack, 'checkHostAgent'), ['ec2:DescribeInstances']],
+      [roleId(stack, 'checkHostAgent'), ['ssm:DescribeInstanceInformation']],
       ...HOST_STEPS.map((step): [string, string[]] => [roleId(stack, step), ['ssm:GetCommandInvocation']]),
       ...[stack.provisionCluster, stack.replaceMember].flatMap((workflow): Array<[string, string[]]> => {
         const stateMachineRole = logicalId(workflow.stateMachine.role);
@@ -445,7 +457,12 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-IAM5[Resource::*]',
       `AwsSolutions-IAM5[Resource::<${logicalId(vpcStack.snapshotBucket)}.Arn>/snapshots/*]`,
       ...GROUPS.map(asg),
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+      // Choose Replacement Host launching a clone: the failed instance's resources, the clone's, the role it passes.
+      ...['image', 'snapshot'].map((r) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::${r}/*]`),
+      ...['instance', 'key-pair', 'launch-template', 'network-interface', 'security-group', 'subnet', 'volume'].map(
+        (r) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:${r}/*]`,
+      ),
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*/healthcheck-client-??????]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*]',
       'AwsSolutions-S1',

@@ -107,6 +107,8 @@ describe('stack props from CDK context', () => {
       alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops',
       automaticReplacement: 'false',
       autoScalingGroupNames: 'etcd-a,etcd-b',
+      launchReplacementInstances: 'true',
+      memberInstanceRoleArns: 'arn:aws:iam::123456789012:role/etcd-member',
       snapshotRetentionDays: '14',
       removalPolicy: 'destroy',
     });
@@ -124,6 +126,8 @@ describe('stack props from CDK context', () => {
       alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops',
       automaticReplacement: false,
       autoScalingGroupNames: ['etcd-a', 'etcd-b'],
+      launchReplacementInstances: true,
+      memberInstanceRoleArns: ['arn:aws:iam::123456789012:role/etcd-member'],
       snapshotRetentionDays: 14,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -145,6 +149,7 @@ describe('stack props from CDK context', () => {
     assert.throws(() => fromContext({ deployForTests: 'yes' }), /^Error: context deployForTests must be true or false, got "yes"$/);
     assert.throws(() => fromContext({ subnetIds: '[1]' }), /^Error: context subnetIds must be a list of strings, got "\[1\]"$/);
     assert.throws(() => fromContext({ automaticReplacement: 'off' }), /^Error: context automaticReplacement must be true or false, got "off"$/);
+    assert.throws(() => fromContext({ launchReplacementInstances: 'no' }), /^Error: context launchReplacementInstances must be true or false, got "no"$/);
     assert.throws(() => fromContext({ snapshotRetentionDays: '30d' }), /^Error: context snapshotRetentionDays must be a whole number, got "30d"$/);
   });
 
@@ -159,7 +164,9 @@ describe('stack props from CDK context', () => {
       'healthCheckAttempts',
       'healthCheckIntervalSeconds',
       'hostCommandTimeoutSeconds',
+      'launchReplacementInstances',
       'logRetentionDays',
+      'memberInstanceRoleArns',
       'removalPolicy',
       'secretPrefix',
       'securityGroupId',

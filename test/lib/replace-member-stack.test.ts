@@ -428,4 +428,80 @@ describe('IAM of the steps only ReplaceMember runs', () => {
     });
     assert.deepEqual(bySid(defaults.stack, defaults.template, 'completeLifecycleAction'), {});
   });
+
+  describe('launching a clone of a failed instance', () => {
+    // As CDK renders an ARN: adjacent literal parts joined into one string.
+    const arn = (service: string, resource: string, inAccount = true, inRegion = true) => {
+      const parts: unknown[] = ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, ...(inRegion ? [{ Ref: 'AWS::Region' }] : []), ':', ...(inAccount ? [{ Ref: 'AWS::AccountId' }] : []), `:${resource}/*`];
+      const merged = parts.reduce<unknown[]>((out, part) => {
+        if (typeof part === 'string' && typeof out.at(-1) === 'string') out[out.length - 1] = `${String(out.at(-1))}${part}`;
+        else out.push(part);
+        return out;
+      }, []);
+      return { 'Fn::Join': ['', merged] };
+    };
+    const ec2 = (resource: string, inAccount = true) => arn('ec2', resource, inAccount);
+    const clusterTagged = (key: string) => ({ StringLike: { [`${key}/etcd-ha:cluster`]: '?*' } });
+
+    it('Choose Replacement Host may launch only instances tagged etcd-ha:cluster, tag them at launch only, and pass roles to EC2 only', () => {
+      const { template, stack } = defaults;
+      const statements = bySid(stack, template, 'chooseReplacementHost');
+      assert.deepEqual(statements.LaunchTaggedClones, {
+        Sid: 'LaunchTaggedClones',
+        Effect: 'Allow',
+        Action: 'ec2:RunInstances',
+        Resource: ec2('instance'),
+        Condition: clusterTagged('aws:RequestTag'),
+      });
+      assert.deepEqual(statements.LaunchWithTheFailedInstancesResources?.Resource, [
+        ec2('volume'),
+        ec2('network-interface'),
+        ec2('image', false),
+        ec2('snapshot', false),
+        ec2('subnet'),
+        ec2('security-group'),
+        ec2('key-pair'),
+        ec2('launch-template'),
+      ]);
+      assert.deepEqual(statements.TagClonesAtLaunch?.Condition, { StringEquals: { 'ec2:CreateAction': 'RunInstances' } });
+      assert.deepEqual(statements.ReadFailedInstanceUserData?.Condition, clusterTagged('ec2:ResourceTag'));
+      assert.deepEqual(statements.PassMemberInstanceRole, {
+        Sid: 'PassMemberInstanceRole',
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: arn('iam', 'role', true, false),
+        Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+      });
+      assert.deepEqual(bySid(stack, template, 'checkHostAgent').ReadHostAgents?.Action, 'ssm:DescribeInstanceInformation');
+      // No other step may launch instances or pass roles.
+      for (const step of REPLACE_ONLY_STEPS.filter((s) => s !== 'chooseReplacementHost')) {
+        const actions = statementsOfRole(template, roleId(stack, step)).flatMap(actionsOf);
+        assert.ok(!actions.some((a) => a === 'ec2:RunInstances' || a === 'iam:PassRole' || a === 'ec2:CreateTags'), step);
+      }
+    });
+
+    it('memberInstanceRoleArns narrows iam:PassRole to those roles', () => {
+      const roles = ['arn:aws:iam::123456789012:role/etcd-member', 'arn:aws:iam::123456789012:role/etcd-member-b'];
+      const { template, stack } = build('EtcdHaRoles', { memberInstanceRoleArns: roles });
+      assert.deepEqual(bySid(stack, template, 'chooseReplacementHost').PassMemberInstanceRole?.Resource, roles);
+    });
+
+    it('launchReplacementInstances false: no launch or agent grants, and the functions are told so', () => {
+      const { template, stack } = build('EtcdHaNoLaunch', { launchReplacementInstances: false });
+      assert.deepEqual(statementsOfRole(template, roleId(stack, 'chooseReplacementHost')).flatMap(actionsOf).filter((a) => !a.startsWith('logs:')), ['ec2:DescribeInstances']);
+      assert.deepEqual(statementsOfRole(template, roleId(stack, 'checkHostAgent')).flatMap(actionsOf).filter((a) => !a.startsWith('logs:')), ['ec2:DescribeInstances']);
+      const env = (t: Template) => Object.values(t.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Environment.Variables.LAUNCH_REPLACEMENT_INSTANCES);
+      assert.ok(env(template).every((v) => v === 'false'));
+      assert.ok(env(defaults.template).every((v) => v === 'true'));
+    });
+
+    it('refuses role ARNs that are not role ARNs, or given with launchReplacementInstances false, naming the prop', () => {
+      assert.throws(() => build('Bad1', { memberInstanceRoleArns: ['arn:aws:iam::123456789012:role/*'] }), /memberInstanceRoleArns must be IAM role ARNs .*got "arn:aws:iam::123456789012:role\/\*"/);
+      assert.throws(() => build('Bad2', { memberInstanceRoleArns: [] }), /memberInstanceRoleArns must be 1 to 20 IAM role ARNs/);
+      assert.throws(
+        () => build('Bad3', { launchReplacementInstances: false, memberInstanceRoleArns: ['arn:aws:iam::123456789012:role/etcd-member'] }),
+        /memberInstanceRoleArns must be left out when launchReplacementInstances is false/,
+      );
+    });
+  });
 });

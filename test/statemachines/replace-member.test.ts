@@ -4,7 +4,7 @@ import validator from 'asl-validator';
 import { LOCAL_FUNCTION_ARN_PREFIX, allStates, renderAsl, type AslDefinition, type AslState } from '../../statemachines/render-asl';
 import { REPLACE_OUTCOMES, REPLACE_STEPS, replaceMemberDefinition, type ReplaceMemberProps, type ReplaceStep } from '../../statemachines/replace-member';
 import { runWorkflow, type WorkflowResult } from '../../lambdas/local-runner/run-workflow';
-import { ClusterLockedError, QuorumLostError, SpecValidationError } from '../../lambdas/core/errors';
+import { ClusterLockedError, HostAgentOfflineError, QuorumLostError, SpecValidationError } from '../../lambdas/core/errors';
 import type { StepHandler } from '../../lambdas/steps/deps';
 
 const render = (props: Partial<ReplaceMemberProps> = {}): AslDefinition =>
@@ -46,6 +46,11 @@ describe('ReplaceMember definition', () => {
       'Is Replacement Still Needed?',
       'Snapshot Before Change',
       'Choose Replacement Host',
+      'Was Host Launched?',
+      'Start Host Agent Checks',
+      'Wait For Host Agent',
+      'Check Host Agent',
+      'Is Host Agent Online?',
       'Remove Failed Member',
       'Issue Member Certificates',
       'Push Certificates',
@@ -120,6 +125,60 @@ describe('ReplaceMember definition', () => {
   });
 });
 
+const CLUSTER = { clusterName: 'demo', members: ['infra0', 'infra2', 'infra3'] };
+
+/**
+ * Stand-in steps (no etcd, no AWS): each returns just what the states after it read, records its input,
+ * and throws when `failing` names it. Validate Request carries the request's lifecycle action, as the real one does.
+ */
+function fakeSteps(
+  options: {
+    failing?: Partial<Record<ReplaceStep, () => Error>>;
+    isMember?: boolean;
+    /** Answers instead of the usual ones, e.g. a Choose Replacement Host that launched a clone. */
+    answers?: Partial<Record<ReplaceStep, (input: Record<string, unknown>) => unknown>>;
+  } = {},
+) {
+  const calls: Array<[ReplaceStep, Record<string, unknown>]> = [];
+  const results: Partial<Record<ReplaceStep, (input: Record<string, unknown>) => unknown>> = {
+    validateRequest: (input) => {
+      const request = input.request as { lifecycle?: unknown };
+      const carried = request.lifecycle ? { lifecycle: request.lifecycle } : {};
+      if (options.isMember === false) return { isMember: false, reason: 'instance i-1234567890abcdef0 is not a member of any etcd-ha cluster', ...carried };
+      const hosts = [0, 1, 2].map((i) => ({ name: `infra${i}`, address: `10.0.0.${10 + i}` }));
+      return {
+        isMember: true,
+        spec: { clusterName: 'demo' },
+        hosts,
+        failed: { name: 'infra1', id: '1', address: '10.0.0.11' },
+        replacement: { name: 'infra3' },
+        pki: { ca: 'etcd-ha/demo/ca' },
+        force: true,
+        ...carried,
+      };
+    },
+    checkQuorum: () => ({ stillNeeded: true }),
+    chooseReplacementHost: () => ({ host: { name: 'infra3', address: '10.0.0.13' }, hosts: [] }),
+    checkHealth: () => ({ healthy: true, attempt: 1 }),
+    recordCluster: () => CLUSTER,
+    completeLifecycleAction: () => ({ completed: true, result: 'CONTINUE' }),
+    ...options.answers,
+  };
+  const steps = Object.fromEntries(
+    REPLACE_STEPS.map((step): [string, StepHandler] => [
+      step,
+      async (input) => {
+        calls.push([step, input as Record<string, unknown>]);
+        const failure = options.failing?.[step];
+        if (failure) throw failure();
+        return results[step]?.(input as Record<string, unknown>) ?? {};
+      },
+    ]),
+  );
+  return { steps, calls, called: (step: ReplaceStep) => calls.filter(([s]) => s === step).map(([, input]) => input) };
+}
+
+
 describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
   const definition = render();
   const states = definition.States;
@@ -129,51 +188,6 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     lifecycleActionToken: '87654321-4321-4321-4321-210987654321',
     instanceId: 'i-1234567890abcdef0',
   };
-  const CLUSTER = { clusterName: 'demo', members: ['infra0', 'infra2', 'infra3'] };
-
-  /**
-   * Stand-in steps (no etcd, no AWS): each returns just what the states after it read, records its input,
-   * and throws when `failing` names it. Validate Request carries the request's lifecycle action, as the real one does.
-   */
-  function fakeSteps(options: { failing?: Partial<Record<ReplaceStep, () => Error>>; isMember?: boolean } = {}) {
-    const calls: Array<[ReplaceStep, Record<string, unknown>]> = [];
-    const results: Partial<Record<ReplaceStep, (input: Record<string, unknown>) => unknown>> = {
-      validateRequest: (input) => {
-        const request = input.request as { lifecycle?: unknown };
-        const carried = request.lifecycle ? { lifecycle: request.lifecycle } : {};
-        if (options.isMember === false) return { isMember: false, reason: 'instance i-1234567890abcdef0 is not a member of any etcd-ha cluster', ...carried };
-        const hosts = [0, 1, 2].map((i) => ({ name: `infra${i}`, address: `10.0.0.${10 + i}` }));
-        return {
-          isMember: true,
-          spec: { clusterName: 'demo' },
-          hosts,
-          failed: { name: 'infra1', id: '1', address: '10.0.0.11' },
-          replacement: { name: 'infra3' },
-          pki: { ca: 'etcd-ha/demo/ca' },
-          force: true,
-          ...carried,
-        };
-      },
-      checkQuorum: () => ({ stillNeeded: true }),
-      chooseReplacementHost: () => ({ host: { name: 'infra3', address: '10.0.0.13' }, hosts: [] }),
-      checkHealth: () => ({ healthy: true, attempt: 1 }),
-      recordCluster: () => CLUSTER,
-      completeLifecycleAction: () => ({ completed: true, result: 'CONTINUE' }),
-    };
-    const steps = Object.fromEntries(
-      REPLACE_STEPS.map((step): [string, StepHandler] => [
-        step,
-        async (input) => {
-          calls.push([step, input as Record<string, unknown>]);
-          const failure = options.failing?.[step];
-          if (failure) throw failure();
-          return results[step]?.(input as Record<string, unknown>) ?? {};
-        },
-      ]),
-    );
-    return { steps, calls, called: (step: ReplaceStep) => calls.filter(([s]) => s === step).map(([, input]) => input) };
-  }
-
   const run = (steps: Record<string, StepHandler>, input: unknown): Promise<WorkflowResult> =>
     runWorkflow({ definition, steps, input, executionName: 'lifecycle-test', waitMs: 1, retryMs: 1 });
   const request = (extra: Record<string, unknown> = {}) => ({ failedInstanceId: 'i-1234567890abcdef0', trigger: 'asg-lifecycle', force: true, ...extra });
@@ -281,5 +295,73 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     const two = await run(afterFailure.steps, request({ lifecycle: LIFECYCLE }));
     assert.equal(two.error, 'QuorumLostError');
     assert.equal(visited(two).at(-1), 'Report Failure');
+  });
+});
+
+describe('ReplaceMember with a launched clone (AWS, no replacement named)', () => {
+  const definition = render({ hostAgentCheckAttempts: 4, hostAgentCheckIntervalSeconds: 15 });
+  const CLONE = 'i-0cccccccccccccccc';
+  const launched = () => ({
+    host: { name: 'infra3', address: '10.0.0.13', instanceId: CLONE },
+    hosts: [],
+    launched: { instanceId: CLONE, sourceInstanceId: 'i-0aaaaaaaaaaaaaaa1', newlyLaunched: true },
+  });
+  /** Check Host Agent as the real step answers: not ready for `offline` checks, then online. */
+  const agentOnlineAfter = (offline: number) => (input: Record<string, unknown>) => {
+    const attempt = (input.attempt as number) + 1;
+    return { state: 'running', agent: attempt > offline ? 'Online' : 'not registered', ready: attempt > offline, attempt };
+  };
+  const run = (steps: Record<string, StepHandler>) =>
+    runWorkflow({ definition, steps, input: { clusterName: 'demo', failedMember: 'infra1' }, executionName: 'clone-test', waitMs: 1, retryMs: 1 });
+  const visited = (result: WorkflowResult) => result.events.filter((e) => e.kind === 'entered').map((e) => e.state);
+
+  it('waits for the clone\'s SSM agent before anything is removed, then replaces as usual', async () => {
+    const fake = fakeSteps({ answers: { chooseReplacementHost: launched, checkHostAgent: agentOnlineAfter(2) } });
+    const result = await run(fake.steps);
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.deepEqual(
+      fake.called('checkHostAgent'),
+      [0, 1, 2].map((attempt) => ({ instanceId: CLONE, attempt, maxAttempts: 4 })),
+      'three looks: two offline, then online',
+    );
+    const order = fake.calls.map(([step]) => step);
+    assert.ok(order.lastIndexOf('checkHostAgent') < order.indexOf('removeFailedMember'), 'the failed member stays until the clone can run scripts');
+    assert.equal(visited(result).filter((s) => s === 'Wait For Host Agent').length, 3);
+    assert.equal(fake.called('chooseReplacementHost')[0]!['execution'], 'clone-test', 'the launch is keyed to the execution');
+  });
+
+  it('a clone that never comes online fails the replacement with membership untouched and the lock released', async () => {
+    // As the real step does on its last look (lambdas/steps/replace/check-host-agent.ts).
+    const offline = () => new HostAgentOfflineError('replacement instance i-0cccccccccccccccc is running but its SSM agent is not registered after 4 checks');
+    let looks = 0;
+    const fake = fakeSteps({
+      answers: {
+        chooseReplacementHost: launched,
+        checkHostAgent: (input) => {
+          looks += 1;
+          if ((input.attempt as number) + 1 >= (input.maxAttempts as number)) throw offline();
+          return agentOnlineAfter(99)(input);
+        },
+      },
+    });
+    const result = await run(fake.steps);
+    assert.equal(result.status, 'FAILED');
+    assert.equal(result.error, 'HostAgentOfflineError');
+    assert.equal(looks, 4);
+    for (const step of ['removeFailedMember', 'addMemberAsLearner', 'generatePki', 'pushCertificates'] as const) assert.deepEqual(fake.called(step), [], `${step} ran`);
+    assert.deepEqual(fake.calls.map(([step]) => step).slice(-2), ['removeLearners', 'releaseLock']);
+  });
+
+  it('a replacement whose host was named (or found locally) goes straight on: no agent checks', async () => {
+    const fake = fakeSteps();
+    const result = await run(fake.steps);
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.deepEqual(fake.called('checkHostAgent'), []);
+    assert.ok(!visited(result).includes('Wait For Host Agent'));
+  });
+
+  it('refuses agent-check props out of range, naming the prop', () => {
+    assert.throws(() => render({ hostAgentCheckAttempts: 0 }), /hostAgentCheckAttempts must be a whole number from 1 to 1000, got 0/);
+    assert.throws(() => render({ hostAgentCheckIntervalSeconds: 301 }), /hostAgentCheckIntervalSeconds must be a whole number from 1 to 300, got 301/);
   });
 });

@@ -1,6 +1,6 @@
 // The steps of ReplaceMember: its own, plus the provisioning steps it reuses for the joining host.
 import type { ReplaceStep } from '../../../statemachines/replace-member';
-import type { ClusterLock, LifecycleActions, SnapshotStore } from '../../ports';
+import type { ClusterLock, LifecycleActions, ReplacementHosts, SnapshotStore } from '../../ports';
 import type { StepDeps, StepHandler } from '../deps';
 import { createProvisionSteps } from '..';
 import { makeValidateRequest } from './validate-request';
@@ -10,6 +10,7 @@ import { makeSnapshotBeforeChange } from './snapshot-before-change';
 import { makeMembershipSteps } from './membership-steps';
 import { makeChooseReplacementHost } from './choose-replacement-host';
 import { makeCompleteLifecycleAction } from './complete-lifecycle-action';
+import { makeCheckHostAgent } from './check-host-agent';
 
 export interface ReplaceDeps extends StepDeps {
   readonly lock: ClusterLock;
@@ -20,6 +21,12 @@ export interface ReplaceDeps extends StepDeps {
    * @default - none
    */
   readonly lifecycle?: LifecycleActions;
+  /**
+   * Launches a clone of a failed member's instance when the request names no replacement host (AWS).
+   * Without it, Choose Replacement Host leaves that to the host directory (locally: the next free loopback address).
+   * @default - none
+   */
+  readonly replacementHosts?: ReplacementHosts;
 }
 
 export function createReplaceSteps(deps: ReplaceDeps): Record<ReplaceStep, StepHandler> {
@@ -31,6 +38,7 @@ export function createReplaceSteps(deps: ReplaceDeps): Record<ReplaceStep, StepH
     snapshotBeforeChange: makeSnapshotBeforeChange(deps),
     ...makeMembershipSteps(deps),
     chooseReplacementHost: makeChooseReplacementHost(deps),
+    checkHostAgent: makeCheckHostAgent(deps),
     generatePki: provision.generatePki,
     pushCertificates: provision.pushCertificates,
     writeEtcdConfig: provision.writeEtcdConfig,

@@ -42,7 +42,9 @@ import {
 } from '@aws-sdk/client-ssm';
 import { CLUSTER_TAG, MEMBER_TAG, REPLACES_TAG, clientTokenFor } from '../../../lambdas/adapters/aws/clone-launch-input';
 import { AGENT_NOT_REGISTERED, Ec2ReplacementHosts, INSTANCE_NOT_FOUND } from '../../../lambdas/adapters/aws/ec2-replacement-hosts';
-import { placementOf } from '../../../lambdas/adapters/aws/ec2-host-directory';
+import { Ec2HostDirectory, placementOf } from '../../../lambdas/adapters/aws/ec2-host-directory';
+import { makeChooseReplacementHost } from '../../../lambdas/steps/replace/choose-replacement-host';
+import { makeCheckHostAgent } from '../../../lambdas/steps/replace/check-host-agent';
 import { HostNotFoundError } from '../../../lambdas/core/errors';
 import type { CloneRequest, Logger } from '../../../lambdas/ports';
 import { startMoto, type Moto } from '../../support/moto';
@@ -418,6 +420,38 @@ describe('Ec2ReplacementHosts against moto_server', () => {
       attributeError = undefined;
     }
     assert.equal(await instanceCount(), count);
+  });
+
+  describe('under the ReplaceMember steps (Resolve Hosts, Choose Replacement Host, Check Host Agent)', () => {
+    it('a terminated member is replaced by a clone joined at its private IP with the placement recorded while it ran; a re-run joins the same clone', async () => {
+      const sources = await Promise.all(['infra0', 'infra1', 'infra2'].map(launchFromAmi));
+      const directory = new Ec2HostDirectory({ ec2: adapterEc2 });
+      const members = sources.map((s, i) => ({ name: `infra${i}`, instanceId: s.InstanceId! }));
+      const resolved = await directory.resolve('demo', members);
+      assert.equal(resolved[1]!.placement?.instanceProfileArn, net.profileArn, 'Resolve Hosts records the profile while the instance runs');
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [sources[1]!.InstanceId!] }));
+
+      const choose = makeChooseReplacementHost({ directory, replacementHosts: hosts(), log });
+      const failed = { name: 'infra1', id: '101', address: resolved[1]!.address, instanceId: sources[1]!.InstanceId!, placement: resolved[1]!.placement! };
+      const input = { spec: { clusterName: 'demo', runtime: 'systemd', members }, hosts: resolved, failed, replacement: { name: 'infra3' }, execution: 'exec-a' };
+      const chosen = await choose(input);
+      const clone = await describeInstance(chosen.host.instanceId!);
+      assert.equal(tagsOf(clone.Tags)[REPLACES_TAG], sources[1]!.InstanceId);
+      assert.equal(chosen.host.address, clone.PrivateIpAddress);
+      assert.equal(clone.IamInstanceProfile?.Arn, net.profileArn, 'the profile EC2 no longer describes came from the record');
+      assert.deepEqual(chosen.host.placement, placementOf(clone));
+      assert.deepEqual(chosen.hosts.map((h) => h.name), ['infra0', 'infra2', 'infra3']);
+      assert.deepEqual(chosen.launched, { instanceId: clone.InstanceId, sourceInstanceId: sources[1]!.InstanceId, newlyLaunched: true });
+
+      const count = await instanceCount();
+      const again = await choose({ ...input, execution: 'exec-b' });
+      assert.deepEqual(again.launched, { instanceId: clone.InstanceId, sourceInstanceId: sources[1]!.InstanceId, newlyLaunched: false });
+      assert.equal(await instanceCount(), count, 'nothing new launched');
+
+      const agents = new FakeSsm(new Map([[clone.InstanceId!, 'Online']]));
+      const check = makeCheckHostAgent({ log, replacementHosts: new Ec2ReplacementHosts({ ec2: adapterEc2, ssm: agents.asClient() }) });
+      assert.deepEqual(await check({ instanceId: clone.InstanceId, attempt: 0, maxAttempts: 40 }), { state: 'running', agent: 'Online', ready: true, attempt: 1 });
+    });
   });
 
   describe('agentStatus', () => {

@@ -17,6 +17,7 @@ import type {
   Volume,
 } from '@aws-sdk/client-ec2';
 import { HostNotFoundError } from '../../core/errors';
+import { securityGroupIdsOf } from './ec2-host-directory';
 import type { CloneRequest, HostPlacement } from '../../ports';
 
 /** The cluster an instance serves (also what the launch permission requires on the new instance). */
@@ -80,11 +81,10 @@ export function manualReplacementHint(request: Pick<CloneRequest, 'clusterName' 
  */
 export function withRecordedPlacement(instance: Instance, recorded: HostPlacement | undefined): Instance {
   if (recorded === undefined) return instance;
-  const groups = (instance.SecurityGroups ?? []).filter((g) => g.GroupId);
   return {
     ...instance,
     ...(!instance.SubnetId && recorded.subnetId && { SubnetId: recorded.subnetId }),
-    ...(groups.length === 0 && recorded.securityGroupIds?.length && { SecurityGroups: recorded.securityGroupIds.map((GroupId) => ({ GroupId })) }),
+    ...(securityGroupIdsOf(instance).length === 0 && recorded.securityGroupIds?.length && { SecurityGroups: recorded.securityGroupIds.map((GroupId) => ({ GroupId })) }),
     ...(!instance.IamInstanceProfile?.Arn && recorded.instanceProfileArn && { IamInstanceProfile: { Arn: recorded.instanceProfileArn } }),
   };
 }
@@ -98,7 +98,7 @@ export function withRecordedPlacement(instance: Instance, recorded: HostPlacemen
 export function missingForClone(instance: Instance): string[] {
   const missing: string[] = [];
   if (!instance.SubnetId) missing.push('its subnet');
-  if (securityGroupIds(instance).length === 0) missing.push('its security groups');
+  if (securityGroupIdsOf(instance).length === 0) missing.push('its security groups');
   if (!instance.IamInstanceProfile?.Arn && launchTemplateOf(instance) === undefined) missing.push('its instance profile');
   if (!instance.InstanceType) missing.push('its instance type');
   if (!instance.ImageId && launchTemplateOf(instance) === undefined) missing.push('its AMI');
@@ -171,7 +171,7 @@ export function cloneLaunchInput(source: CloneSource, request: CloneRequest): Ru
         }),
     InstanceType: instance.InstanceType!,
     SubnetId: instance.SubnetId!,
-    SecurityGroupIds: securityGroupIds(instance),
+    SecurityGroupIds: securityGroupIdsOf(instance),
     ...(instance.IamInstanceProfile?.Arn && { IamInstanceProfile: { Arn: instance.IamInstanceProfile.Arn } }),
     ...(instance.KeyName && { KeyName: instance.KeyName }),
     ...(metadata && { MetadataOptions: metadata }),
@@ -215,10 +215,6 @@ export function cloneSummary(source: Instance, input: RunInstancesCommandInput):
 
 function tagValue(tags: readonly Tag[] | undefined, key: string): string | undefined {
   return tags?.find((t) => t.Key === key)?.Value || undefined;
-}
-
-function securityGroupIds(instance: Instance): string[] {
-  return (instance.SecurityGroups ?? []).map((g) => g.GroupId).filter((id): id is string => id !== undefined && id !== '');
 }
 
 /** The metadata options the instance runs with: IMDSv2 stays required when it was, tags in IMDS stay on. */

@@ -43,9 +43,14 @@ function privateAddresses(instance: Instance): string[] {
   return [...new Set(addresses.filter((a): a is string => a !== undefined && a !== ''))];
 }
 
+/** The IDs of the instance's security groups (none once it is terminated). */
+export function securityGroupIdsOf(instance: Instance): string[] {
+  return (instance.SecurityGroups ?? []).map((g) => g.GroupId).filter((id): id is string => !!id);
+}
+
 /** Subnet, security groups and instance profile as described now (a running instance has them all). */
 export function placementOf(instance: Instance): HostPlacement | undefined {
-  const securityGroupIds = (instance.SecurityGroups ?? []).map((g) => g.GroupId).filter((id): id is string => !!id);
+  const securityGroupIds = securityGroupIdsOf(instance);
   const placement: HostPlacement = {
     ...(instance.SubnetId && { subnetId: instance.SubnetId }),
     ...(securityGroupIds.length > 0 && { securityGroupIds }),

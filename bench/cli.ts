@@ -34,29 +34,35 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv, cli = CL
   });
 }
 
-/** What one `local up` printed, reduced to the numbers the report shows. */
+/** What one `local up` (or `local replace`: the same progress lines) printed, reduced to the numbers the report shows. */
 export interface UpBreakdown {
   readonly transitions: number;
-  /** Top-level states in the order they finished, with their ms (the per-host Map counts once). */
+  /** Top-level states in the order they finished, with their ms, retries included (the per-host Map counts once). */
   readonly states: Readonly<Record<string, number>>;
   /** Slowest host, per per-host state. */
   readonly slowestHost: Readonly<Record<string, number>>;
   /** Check Health rounds (healthy or not). */
   readonly healthChecks: number;
+  /** Retries per state, for the states that were retried. */
+  readonly retries: Readonly<Record<string, number>>;
 }
 
 const DONE = /^ {2}✓ (.+?)(?: \[(.+)\])? \((\d+) ms\)$/;
 const NOT_YET = /^ {2}… Check Health/;
+const RETRIED = /^ {2}↻ (.+?)(?: \[.+\])?: retrying$/;
 const TRANSITIONS = /\((\d+) state transitions\)/;
 
 export function parseUpOutput(stdout: string): UpBreakdown {
   const match = TRANSITIONS.exec(stdout);
-  if (!match) throw new Error(`no "(N state transitions)" in the output of local up:\n${stdout}`);
+  if (!match) throw new Error(`no "(N state transitions)" in the output of the workflow:\n${stdout}`);
   const states: Record<string, number> = {};
   const slowestHost: Record<string, number> = {};
+  const retries: Record<string, number> = {};
   let healthChecks = 0;
   for (const line of stdout.split('\n')) {
     if (NOT_YET.test(line)) healthChecks += 1;
+    const retried = RETRIED.exec(line)?.[1];
+    if (retried !== undefined) retries[retried] = (retries[retried] ?? 0) + 1;
     const done = DONE.exec(line);
     if (!done) continue;
     const [, state = '', host, ms = '0'] = done;
@@ -64,5 +70,5 @@ export function parseUpOutput(stdout: string): UpBreakdown {
     if (host !== undefined) slowestHost[state] = Math.max(slowestHost[state] ?? 0, Number(ms));
     else states[state] = (states[state] ?? 0) + Number(ms);
   }
-  return { transitions: Number(match[1]), states, slowestHost, healthChecks };
+  return { transitions: Number(match[1]), states, slowestHost, healthChecks, retries };
 }

@@ -1,14 +1,17 @@
-// `npm run bench [-- --reps 3 --members 3,5,7 --baseline DIR]`: how long `etcd-ha local up` takes next to
-// the floor (the same etcd members started directly), how it scales from 3 to 7 members, how many state
-// transitions an execution costs, and what an idempotent re-run and `local down` cost. Writes
-// bench/results.json (gitignored) and prints the tables.
+// `npm run bench [-- --reps 3 --members 3,5,7 --measure up,replace --baseline DIR]`: how long `etcd-ha
+// local up` takes next to the floor (the same etcd members started directly), how it scales from 3 to 7
+// members, how many state transitions an execution costs, and what an idempotent re-run and `local down`
+// cost; and how long `etcd-ha local kill` + `local replace` take to replace a dead member next to the same
+// change done by hand with etcdctl (bench/replace.ts, bench/replace-floor.ts). Writes bench/results.json
+// (gitignored) and prints the tables.
 //
 // --baseline DIR: another checkout of etcd-ha (with node_modules) whose CLI runs interleaved with this
 // one's, rep by rep, so that a before/after comparison sees the same machine load (this machine is shared).
 //
-// Loopback addresses 127.0.0.81-.99 only (members from .81 up); every home is a temp dir (never
-// ~/.etcd-ha). Every process started here is stopped by PID, also on failure or Ctrl-C: the floor's by
-// its ProcessGroup, the CLI's by `local down` and then by the PIDs its simulated hosts recorded.
+// Loopback addresses 127.0.0.81-.99 only (local up: members from .81 up, to .87 for 7; replacement:
+// .88-.91 for the product, .92-.95 for its floor); every home is a temp dir (never ~/.etcd-ha). Every
+// process started here is stopped by PID, also on failure or Ctrl-C: the floors' by their ProcessGroup,
+// the CLI's by `local down` (local up runs) and by the PIDs its simulated hosts recorded.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -21,11 +24,27 @@ import { isRunning } from '../test/support/processes';
 import { parseUpOutput, runCli, type UpBreakdown } from './cli';
 import { longestBootstrapWaitMs } from './etcd-log';
 import { FLOOR_POLL_MS, measureFloor, type FloorStrategy } from './floor';
+import { measureReplace, SETTLE_MS } from './replace';
+import { measureReplaceFloor } from './replace-floor';
+import {
+  GOAL_REPLACE_OVER_FLOOR,
+  printReplaceReport,
+  productSample,
+  summarizeFloor,
+  summarizeProduct,
+  type FloorSample,
+  type ProductSample,
+} from './replace-report';
 import { median, round, secs, table } from './stats';
 
 const FIRST_OCTET = 81;
 const LAST_OCTET = 99;
 const FIRST_ADDRESS = `127.0.0.${FIRST_OCTET}`;
+/** Replacement: 3 members from here, the new member on the next address (`local replace` picks it so). */
+const REPLACE_PRODUCT_OCTET = 88;
+const REPLACE_FLOOR_OCTET = 92;
+const REPLACE_MEMBERS = 3;
+const MEASUREMENTS = ['up', 'replace'] as const;
 const GOAL_UP_OVER_FLOOR = 1.5;
 const GOAL_7_OVER_3 = 1.3;
 const RESULTS = join(__dirname, 'results.json');
@@ -66,11 +85,18 @@ const cleanups = new Set<() => Promise<void>>();
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { reps: { type: 'string', default: '3' }, members: { type: 'string', default: '3,5,7' }, baseline: { type: 'string' } },
+    options: {
+      reps: { type: 'string', default: '3' },
+      members: { type: 'string', default: '3,5,7' },
+      measure: { type: 'string', default: MEASUREMENTS.join(',') },
+      baseline: { type: 'string' },
+    },
     strict: true,
   });
   const reps = Number(values.reps);
-  const sizes = values.members!.split(',').map(Number);
+  const measure = values.measure!.split(',');
+  for (const m of measure) if (!(MEASUREMENTS as readonly string[]).includes(m)) throw new Error(`--measure takes ${MEASUREMENTS.join(' and/or ')}, got "${m}"`);
+  const sizes = measure.includes('up') ? values.members!.split(',').map(Number) : [];
   if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a whole number ≥ 1, got "${values.reps}"`);
   for (const n of sizes) {
     if (![3, 5, 7].includes(n)) throw new Error(`--members takes 3, 5 and/or 7, got ${n}`);
@@ -83,7 +109,14 @@ async function main(): Promise<number> {
     clis.baseline = baseline;
   }
   const variants = Object.keys(clis) as Variant[];
-  await refuseBusyAddresses(Math.max(...sizes));
+  const range = (first: number, count: number) => Array.from({ length: count }, (_, i) => first + i);
+  const octets = [
+    ...range(FIRST_OCTET, Math.max(0, ...sizes)),
+    // The members and the new member's address, on each side.
+    ...(measure.includes('replace') ? [...range(REPLACE_PRODUCT_OCTET, REPLACE_MEMBERS + 1), ...range(REPLACE_FLOOR_OCTET, REPLACE_MEMBERS + 1)] : []),
+  ];
+  if (Math.max(...octets) > LAST_OCTET) throw new Error(`the bench's addresses do not fit in ${FIRST_ADDRESS}-.${LAST_OCTET}`);
+  await refuseBusyAddresses(octets.map((o) => `127.0.0.${o}`));
 
   const machine = {
     cpus: cpus().length,
@@ -92,7 +125,8 @@ async function main(): Promise<number> {
     etcd: execFileSync('etcd', ['--version'], { encoding: 'utf8' }).split('\n')[0]!.trim(),
     loadavgAtStart: loadavg().map((l) => round(l, 2)),
   };
-  console.log(`etcd-ha bench: ${machine.cpus} CPUs (${machine.cpuModel}), node ${machine.node}, ${machine.etcd}; ${reps} reps; members ${sizes.join(', ')}`);
+  const what = [sizes.length > 0 && `local up of ${sizes.join(', ')} members`, measure.includes('replace') && 'member replacement'].filter(Boolean);
+  console.log(`etcd-ha bench: ${machine.cpus} CPUs (${machine.cpuModel}), node ${machine.node}, ${machine.etcd}; ${reps} reps; ${what.join('; ')}`);
   console.log(`loopback ${FIRST_ADDRESS}+, temp homes under ${tmpdir()}; load average ${machine.loadavgAtStart.join(' ')}`);
   if (clis.baseline) console.log(`baseline: ${clis.baseline}, interleaved with ${CLI}`);
   console.log('');
@@ -130,17 +164,37 @@ async function main(): Promise<number> {
     }
   }
 
+  const replaceFloor: FloorSample[] = [];
+  const replaceProduct: ProductSample[] = [];
+  if (measure.includes('replace')) {
+    console.log('');
+    for (let rep = 1; rep <= reps; rep++) {
+      replaceFloor.push(logged('replace floor', await replaceFloorRun(rep)));
+      const order = rep % 2 === 1 ? variants : [...variants].reverse();
+      for (const variant of order) replaceProduct.push(logged(`local replace${variant === 'baseline' ? ' (baseline)' : ''}`, await replaceRun(rep, variant, clis[variant]!)));
+    }
+  }
+
   const summary = {
     current: summarize(runs, sizes, 'current'),
     ...(clis.baseline && { baseline: summarize(runs, sizes, 'baseline') }),
   };
+  const replace = measure.includes('replace') ? summarizeReplace(reps, replaceFloor, replaceProduct, variants, summary) : undefined;
   const results = {
     machine: { ...machine, loadavgAtEnd: loadavg().map((l) => round(l, 2)) },
-    settings: { reps, floorPollMs: FLOOR_POLL_MS, firstAddress: FIRST_ADDRESS, clis },
+    settings: { reps, floorPollMs: FLOOR_POLL_MS, firstAddress: FIRST_ADDRESS, measure, clis },
     runs,
     summary,
+    ...(replace && { replace }),
   };
   writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+  if (sizes.length > 0) printUpReport(reps, summary);
+  if (replace) printReplaceReport(replace.floor, Object.fromEntries(variants.map((v) => [v, replace[v]!])), reps);
+  console.log(`\nwrote ${RESULTS}`);
+  return 0;
+}
+
+function printUpReport(reps: number, summary: { current: VariantSummary; baseline?: VariantSummary }): void {
   console.log(`\nMedians of ${reps} runs (s). Floor: the same etcd members started directly (certificates issued beforehand),`);
   console.log('the faster of: all at once / one by one, each once the previous holds its WAL open (bench/floor.ts).');
   if (summary.baseline) printReport('baseline', summary.baseline);
@@ -152,8 +206,77 @@ async function main(): Promise<number> {
       "isMemberBootstrapped, 1 s timeout per peer that has bound its port but does not serve yet); members started at the\n" +
       'same moment all wait on each other, so local up and the together floor are bimodal. best/floor: the fastest local up.',
   );
-  console.log(`\nwrote ${RESULTS}`);
-  return 0;
+}
+
+/** One rep's line, as the up runs print theirs. */
+function logged<S extends { rep: number; ms?: number; error?: string; load1: number }>(label: string, sample: S): S {
+  const outcome = sample.ms !== undefined ? `${secs(sample.ms)} s` : `ERROR ${sample.error?.split('\n')[0] ?? ''}`;
+  console.log(`  ${label.padEnd(24)} 3 members  rep ${sample.rep}: ${outcome}  [load ${sample.load1}]`);
+  return sample;
+}
+
+const errorOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The floor of one replacement rep: a failure is recorded as this rep's error, not thrown. */
+async function replaceFloorRun(rep: number): Promise<FloorSample> {
+  const members: PeerAddress[] = Array.from({ length: REPLACE_MEMBERS }, (_, i) => ({ name: `infra${i}`, address: `127.0.0.${REPLACE_FLOOR_OCTET + i}` }));
+  const work = mkdtempSync(join(tmpdir(), 'etcd-ha-bench-replace-floor-'));
+  let stop: (() => Promise<void>) | undefined;
+  try {
+    const { ms, ...rest } = await measureReplaceFloor(members, `127.0.0.${REPLACE_FLOOR_OCTET + REPLACE_MEMBERS}`, work, (s) => {
+      stop = s;
+      cleanups.add(s);
+    });
+    return { rep, ms: round(ms), ...rest, load1: round(loadavg()[0]!, 2) };
+  } catch (error) {
+    return { rep, error: errorOf(error), load1: round(loadavg()[0]!, 2) };
+  } finally {
+    if (stop) cleanups.delete(stop);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** `local kill` + `local replace` on a fresh `local up` of 3: a failure is recorded as this rep's error, not thrown. */
+async function replaceRun(rep: number, variant: Variant, cli: string): Promise<ProductSample> {
+  let stop: (() => Promise<void>) | undefined;
+  try {
+    const run = await measureReplace(cli, `127.0.0.${REPLACE_PRODUCT_OCTET}`, `127.0.0.${REPLACE_PRODUCT_OCTET + REPLACE_MEMBERS}`, (s) => {
+      stop = s;
+      cleanups.add(s);
+    });
+    return productSample(variant, rep, round(loadavg()[0]!, 2), run);
+  } catch (error) {
+    return { variant, rep, error: errorOf(error), load1: round(loadavg()[0]!, 2) };
+  } finally {
+    if (stop) cleanups.delete(stop);
+  }
+}
+
+/** results.json's `replace` section. */
+function summarizeReplace(
+  reps: number,
+  floorSamples: readonly FloorSample[],
+  productSamples: readonly ProductSample[],
+  variants: readonly Variant[],
+  up: Record<string, VariantSummary | undefined>,
+) {
+  const floor = summarizeFloor(floorSamples);
+  const byVariant = Object.fromEntries(
+    variants.map((v) => [v, summarizeProduct(productSamples.filter((s) => s.variant === v), floor, up[v]!.cliStartMs)]),
+  ) as Partial<Record<Variant, ReturnType<typeof summarizeProduct>>>;
+  return {
+    reps,
+    /** The goal: local replace's median ≤ goal × the floor's median (each variant says whether it is met). */
+    goal: GOAL_REPLACE_OVER_FLOOR,
+    killed: 'a follower (SIGKILL), both sides',
+    settleMs: SETTLE_MS,
+    addresses: {
+      product: `127.0.0.${REPLACE_PRODUCT_OCTET}-.${REPLACE_PRODUCT_OCTET + REPLACE_MEMBERS - 1}, new member .${REPLACE_PRODUCT_OCTET + REPLACE_MEMBERS}`,
+      floor: `127.0.0.${REPLACE_FLOOR_OCTET}-.${REPLACE_FLOOR_OCTET + REPLACE_MEMBERS - 1}, new member .${REPLACE_FLOOR_OCTET + REPLACE_MEMBERS}`,
+    },
+    floor,
+    ...byVariant,
+  };
 }
 
 async function floorRun(members: readonly PeerAddress[], strategy: FloorStrategy): Promise<{ ms: number; polls: number; bootstrapWaitMs?: number }> {
@@ -350,14 +473,13 @@ function printReport(title: string, summary: VariantSummary): void {
 }
 
 /** Nothing may already listen on the bench's addresses: it would be someone else's etcd. */
-async function refuseBusyAddresses(members: number): Promise<void> {
-  for (let i = 0; i < members; i++) {
-    const address = `127.0.0.${FIRST_OCTET + i}`;
+async function refuseBusyAddresses(addresses: readonly string[]): Promise<void> {
+  for (const address of addresses) {
     for (const port of [2379, 2380, 2381]) {
       await new Promise<void>((resolvePromise, reject) => {
         const server = createServer();
         server.once('error', (error: NodeJS.ErrnoException) =>
-          reject(new Error(`${address}:${port} is in use (${error.code}): the bench needs ${FIRST_ADDRESS}-.${FIRST_OCTET + members - 1} free`)),
+          reject(new Error(`${address}:${port} is in use (${error.code}): the bench needs ${addresses.join(', ')} free`)),
         );
         server.listen(port, address, () => server.close(() => resolvePromise()));
       });

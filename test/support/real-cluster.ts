@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseClusterSpec, type ClusterSpec, type ClusterSpecInput } from '../../lambdas/core/spec';
 import { ensureClusterPki, memberHostFiles, type ClusterPki } from '../../lambdas/core/pki/bundle';
 import { hostLayout } from '../../lambdas/core/layout';
-import { clientUrl, type PeerAddress } from '../../lambdas/core/etcd-flags';
+import { clientUrl, type ClusterState, type PeerAddress } from '../../lambdas/core/etcd-flags';
 import { renderEtcdEnvFile } from '../../lambdas/core/render/systemd';
 import { parseEnvFile } from './env-file';
 import { ProcessGroup, type StartedProcess } from './processes';
@@ -92,9 +92,17 @@ async function waitUntilEveryMemberAnswers(endpoints: readonly string[], pki: Cl
 /**
  * Lays out one simulated host as a member would have it (its PKI files with their modes, the env file
  * our renderer writes) and returns the environment etcd starts with: only the rendered ETCD_* settings,
- * so nothing from the caller's environment leaks into etcd.
+ * so nothing from the caller's environment leaks into etcd. `members` is the --initial-cluster: every
+ * member for a new cluster; for a join (`clusterState` "existing"), the current voters and the member itself.
  */
-export function prepareMemberHost(spec: ClusterSpec, pki: ClusterPki, member: PeerAddress, members: readonly PeerAddress[], root: string): NodeJS.ProcessEnv {
+export function prepareMemberHost(
+  spec: ClusterSpec,
+  pki: ClusterPki,
+  member: PeerAddress,
+  members: readonly PeerAddress[],
+  root: string,
+  clusterState: ClusterState = 'new',
+): NodeJS.ProcessEnv {
   const layout = hostLayout(spec.etcd.dataDir, root);
   for (const file of memberHostFiles(pki.ca.certPem, pki.members[member.name]!)) {
     const path = join(layout.pkiDir, file.path);
@@ -102,7 +110,7 @@ export function prepareMemberHost(spec: ClusterSpec, pki: ClusterPki, member: Pe
     writeFileSync(path, file.content, { mode: file.mode });
     chmodSync(path, file.mode);
   }
-  const envFile = renderEtcdEnvFile({ spec, member, clusterState: 'new', initialCluster: members, root });
+  const envFile = renderEtcdEnvFile({ spec, member, clusterState, initialCluster: members, root });
   mkdirSync(dirname(layout.etcdEnvFile), { recursive: true });
   writeFileSync(layout.etcdEnvFile, envFile, { mode: 0o600 });
   return { PATH: process.env.PATH, ...parseEnvFile(envFile) };

@@ -2,6 +2,7 @@
 // failed, retried or caught, naming the host inside a per-host Map, and the execution's outcome.
 // Pure: events in, lines out (no clock, no I/O), so it is tested with recorded history events.
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { firstLine } from './output';
 
 /** A failed attempt as the history reports it; `cause` is often a Lambda error JSON. */
 export interface Failure {
@@ -286,10 +287,6 @@ export function describeFailure(failure: Failure): string {
   return cause ? `${failure.error}: ${cause}` : failure.error;
 }
 
-function firstLine(text: string): string {
-  const [first, ...rest] = text.split('\n');
-  return rest.length > 0 ? `${first} (…)` : first!;
-}
 
 function duration(from: Date | undefined, to: Date | undefined): string {
   if (!from || !to) return '';

@@ -12,3 +12,9 @@ export const consoleOutput: Output = {
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** The first line of a (multi-line) message, with "(…)" when more follows: one line per state in progress output. */
+export function firstLine(text: string): string {
+  const [first, ...rest] = text.split('\n');
+  return rest.length > 0 ? `${first} (…)` : first!;
+}

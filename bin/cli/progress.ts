@@ -1,5 +1,6 @@
 // One line per state (and per host inside the per-host Map) as the workflow runs.
 import type { WorkflowEvent } from '../../lambdas/local-runner/run-workflow';
+import { firstLine } from './output';
 
 interface HostName {
   readonly name: string;
@@ -37,7 +38,7 @@ export class ProgressPrinter {
         }
         return `  ✓ ${label} (${ms} ms)`;
       case 'failed':
-        return `  ✗ ${label}: ${event.error}`;
+        return `  ✗ ${label}: ${firstLine(event.cause ? `${event.error ?? 'failed'}: ${event.cause}` : (event.error ?? 'failed'))}`;
       case 'retried':
         return `  ↻ ${label}: retrying`;
       default:

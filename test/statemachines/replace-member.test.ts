@@ -348,6 +348,8 @@ describe('ReplaceMember with a launched clone (AWS, no replacement named)', () =
     assert.equal(result.status, 'FAILED');
     assert.equal(result.error, 'HostAgentOfflineError');
     assert.equal(looks, 4);
+    const failedEvent = result.events.find((e) => e.kind === 'failed' && e.state === 'Check Host Agent');
+    assert.equal(failedEvent?.cause, offline().message, 'the state\'s failure carries the step\'s message, not "{}"');
     for (const step of ['removeFailedMember', 'addMemberAsLearner', 'generatePki', 'pushCertificates'] as const) assert.deepEqual(fake.called(step), [], `${step} ran`);
     assert.deepEqual(fake.calls.map(([step]) => step).slice(-2), ['removeLearners', 'releaseLock']);
   });

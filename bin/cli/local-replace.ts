@@ -13,20 +13,7 @@ import type { ClusterSummary } from '../../lambdas/steps/record-cluster';
 import { ProgressPrinter } from './progress';
 import { localContext, requireRecordedCluster } from './local-cluster';
 import { UsageError, type Output } from './output';
-
-function pidOf(home: LocalHome, member: string): number | undefined {
-  const file = join(home.hostsDir, member, 'run', 'etcd-ha', 'etcd.pid');
-  return existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : undefined;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-    return state !== undefined && state !== 'Z';
-  } catch {
-    return false;
-  }
-}
+import { runningEtcdPid } from '../../lambdas/local-runner/member-process';
 
 export async function localKill(member: string, output: Output): Promise<number> {
   const { home } = localContext();
@@ -34,13 +21,13 @@ export async function localKill(member: string, output: Output): Promise<number>
   if (!record.members.some((m) => m.name === member)) {
     throw new UsageError(`--member: "${member}" is not a member of ${record.clusterName} (members: ${record.members.map((m) => m.name).join(', ')})`);
   }
-  const pid = pidOf(home, member);
-  if (pid === undefined || !alive(pid)) {
+  const pid = runningEtcdPid(home.hostsDir, member);
+  if (pid === undefined) {
     output.out(`etcd of ${member} is not running`);
     return 0;
   }
   process.kill(pid, 'SIGKILL');
-  for (let i = 0; i < 200 && alive(pid); i++) await sleep(25);
+  for (let i = 0; i < 200 && runningEtcdPid(home.hostsDir, member) === pid; i++) await sleep(25);
   output.out(`killed etcd of ${member} (pid ${pid}); its data dir is left behind, as on a dead host`);
   return 0;
 }

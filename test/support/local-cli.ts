@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRunning, waitUntilGone } from './processes';
+import { runningEtcdPid } from '../../lambdas/local-runner/member-process';
+import { waitUntilGone } from './processes';
 
 export const CLI = join(__dirname, '..', '..', 'bin', 'etcd-ha.js');
 
@@ -49,8 +50,11 @@ export class LocalCliSandbox {
 
   /** Kills whatever is still running and removes the sandbox. */
   async cleanUp(): Promise<void> {
-    for (const pid of Object.values(this.pids())) {
-      if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+    // Only the etcd service-ctl.sh started: a dead member's PID may belong to another process by now.
+    for (const host of Object.keys(this.pids())) {
+      const pid = runningEtcdPid(join(this.home, 'hosts'), host);
+      if (pid === undefined) continue;
+      process.kill(pid, 'SIGKILL');
       await waitUntilGone(pid);
     }
     rmSync(join(this.home, '..'), { recursive: true, force: true });

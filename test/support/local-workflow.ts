@@ -13,7 +13,8 @@ import { localHome, type LocalHome } from '../../lambdas/local-runner/local-home
 import { runWorkflow, type WorkflowEvent, type WorkflowResult } from '../../lambdas/local-runner/run-workflow';
 import type { StepDeps, StepHandler } from '../../lambdas/steps/deps';
 import type { HostRunner } from '../../lambdas/ports';
-import { isRunning, waitUntilGone } from './processes';
+import { runningEtcdPid } from '../../lambdas/local-runner/member-process';
+import { waitUntilGone } from './processes';
 
 export interface ProvisionRun {
   readonly result: WorkflowResult;
@@ -74,8 +75,9 @@ export class LocalWorkflowSandbox {
   async cleanUp(): Promise<void> {
     const hosts = existsSync(this.home.hostsDir) ? readdirSync(this.home.hostsDir) : [];
     for (const host of hosts) {
-      const pid = this.pidOf(host);
-      if (pid !== undefined && isRunning(pid)) process.kill(pid, 'SIGKILL');
+      // Only the etcd service-ctl.sh started: a dead member's PID may belong to another process by now.
+      const pid = runningEtcdPid(this.home.hostsDir, host);
+      if (pid !== undefined) process.kill(pid, 'SIGKILL');
       if (pid !== undefined) await waitUntilGone(pid);
     }
     rmSync(this.base, { recursive: true, force: true });

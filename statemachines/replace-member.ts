@@ -1,8 +1,9 @@
 // ReplaceMember: etcd's runtime-reconfiguration runbook as a workflow, quorum-safe and one change
 // at a time: Acquire Lock → Check Quorum → Snapshot Before Change → Choose Replacement Host (before anything
-// is removed; a clone it launched on AWS is waited on until SSM sees it) → Remove Failed Member → Issue Member Certificates → Push → Remove Stray Learners → Add Member As
-// Learner → Start Etcd (existing) → Wait Learner In Sync → Promote → Wait Until Healthy → Record →
-// Release Lock. On failure: Remove Unpromoted Learner → Release Lock After Failure → Replace Failed.
+// is removed; a clone it launched on AWS is waited on until SSM sees it) → Remove Failed Member → Issue Member
+// Certificates → Configure Kubelet (kubeadm runtime) → Push → Remove Stray Learners → Add Member As Learner →
+// Start Etcd (existing) → Wait Learner In Sync → Promote → Wait Until Healthy → Record → Release Lock.
+// On failure: Remove Unpromoted Learner → Release Lock After Failure → Replace Failed.
 // Every ending (Member Replaced, Nothing To Replace, Replace Failed) then asks Is Lifecycle Action
 // Pending?: an execution started by an Auto Scaling terminate hook completes it (CONTINUE) before it
 // finishes as it would have without one (Finish, or Report Failure with the replacement's error).
@@ -22,6 +23,7 @@ export const REPLACE_STEPS = [
   'chooseReplacementHost',
   'checkHostAgent',
   'generatePki',
+  'configureKubelet',
   'pushCertificates',
   'removeStrayLearners',
   'addMemberAsLearner',
@@ -127,6 +129,8 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
     '$.agent',
   );
   const issue = step('Issue Member Certificates', fns.generatePki, { 'spec.$': '$.spec', 'hosts.$': '$.joining.hosts' }, '$.pki');
+  // kubeadm runtime: the joining host's kubelet must manage etcd's static pod, as on every provisioned host.
+  const configureKubelet = step('Configure Kubelet', fns.configureKubelet, hostStep, sfn.JsonPath.DISCARD, [], true);
   const push = step('Push Certificates', fns.pushCertificates, hostStep, sfn.JsonPath.DISCARD, [], true);
   const strays = step('Remove Stray Learners', fns.removeStrayLearners, joining, '$.strays', [NOT_READY]);
   const addLearner = step('Add Member As Learner', fns.addMemberAsLearner, joining, '$.learner', [NOT_READY]);
@@ -154,10 +158,14 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
     .otherwise(waitForMembers);
 
   // The joining host is found before anything is removed: without one, the cluster is left untouched.
+  const prepareHost = new sfn.Choice(scope, 'Uses Kubelet?')
+    .when(sfn.Condition.stringEquals('$.spec.runtime', 'kubeadm'), configureKubelet.next(push))
+    .otherwise(push);
+  push.next(strays);
   const changeMembership = sfn.Chain.start(removeFailed)
     .next(issue)
-    .next(push)
-    .next(strays)
+    .next(prepareHost);
+  sfn.Chain.start(strays)
     .next(addLearner)
     .next(write)
     .next(start)

@@ -53,6 +53,8 @@ describe('ReplaceMember definition', () => {
       'Is Host Agent Online?',
       'Remove Failed Member',
       'Issue Member Certificates',
+      'Uses Kubelet?',
+      'Configure Kubelet',
       'Push Certificates',
       'Remove Stray Learners',
       'Add Member As Learner',
@@ -148,7 +150,8 @@ function fakeSteps(
       const hosts = [0, 1, 2].map((i) => ({ name: `infra${i}`, address: `10.0.0.${10 + i}` }));
       return {
         isMember: true,
-        spec: { clusterName: 'demo' },
+        // As parsed: the spec always has its runtime (kubeadm by default).
+        spec: { clusterName: 'demo', runtime: 'systemd' },
         hosts,
         failed: { name: 'infra1', id: '1', address: '10.0.0.11' },
         replacement: { name: 'infra3' },
@@ -295,6 +298,43 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     const two = await run(afterFailure.steps, request({ lifecycle: LIFECYCLE }));
     assert.equal(two.error, 'QuorumLostError');
     assert.equal(visited(two).at(-1), 'Report Failure');
+  });
+});
+
+describe('ReplaceMember on the kubeadm runtime', () => {
+  const definition = render();
+  const runWith = (runtime: string) => {
+    const fake = fakeSteps({
+      answers: {
+        validateRequest: () => ({
+          isMember: true,
+          spec: { clusterName: 'demo', runtime },
+          hosts: [0, 1, 2].map((i) => ({ name: `infra${i}`, address: `10.0.0.${10 + i}` })),
+          failed: { name: 'infra1', id: '1', address: '10.0.0.11' },
+          replacement: { name: 'infra3' },
+          pki: { ca: 'etcd-ha/demo/ca' },
+          force: false,
+        }),
+        chooseReplacementHost: () => ({ host: { name: 'infra3', address: '10.0.0.13' }, hosts: [{ name: 'infra3', address: '10.0.0.13' }] }),
+      },
+    });
+    return { fake, result: runWorkflow({ definition, steps: fake.steps, input: { clusterName: 'demo', failedMember: 'infra1' }, waitMs: 1, retryMs: 1 }) };
+  };
+
+  it('configures the joining host\'s kubelet (etcd\'s static pod) before pushing its certificates, as ProvisionCluster does', async () => {
+    const { fake, result } = runWith('kubeadm');
+    assert.equal((await result).status, 'SUCCEEDED');
+    const [input] = fake.called('configureKubelet');
+    assert.deepEqual(input?.host, { name: 'infra3', address: '10.0.0.13' });
+    assert.equal(input?.clusterState, 'existing');
+    const order = fake.calls.map(([step]) => step);
+    assert.ok(order.indexOf('configureKubelet') < order.indexOf('pushCertificates'));
+  });
+
+  it('leaves the kubelet alone on the systemd runtime', async () => {
+    const { fake, result } = runWith('systemd');
+    assert.equal((await result).status, 'SUCCEEDED');
+    assert.deepEqual(fake.called('configureKubelet'), []);
   });
 });
 

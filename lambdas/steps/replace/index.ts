@@ -40,6 +40,7 @@ export function createReplaceSteps(deps: ReplaceDeps): Record<ReplaceStep, StepH
     chooseReplacementHost: makeChooseReplacementHost(deps),
     checkHostAgent: makeCheckHostAgent(deps),
     generatePki: provision.generatePki,
+    configureKubelet: provision.configureKubelet,
     pushCertificates: provision.pushCertificates,
     writeEtcdConfig: provision.writeEtcdConfig,
     startEtcd: provision.startEtcd,

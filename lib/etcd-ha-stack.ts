@@ -364,7 +364,8 @@ export class EtcdHaStack extends Stack {
       snapshotBeforeChange: Duration.seconds(LAMBDA_MAX_TIMEOUT_SECONDS),
       removeFailedMember: membershipChange,
       chooseReplacementHost: Duration.seconds(60),
-      checkHostAgent: Duration.seconds(30),
+      // One SSM command (boot-status.sh, 30 s at most) besides the describe calls.
+      checkHostAgent: Duration.seconds(SSM_DELIVERY_TIMEOUT_SECONDS + 30 + SSM_DEADLINE_MARGIN_SECONDS + HOST_STEP_SLACK_SECONDS),
       removeStrayLearners: membershipChange,
       addMemberAsLearner: membershipChange,
       promoteLearner: membershipChange,
@@ -393,7 +394,8 @@ export class EtcdHaStack extends Stack {
 
     const steps = {} as Record<EtcdHaStep, StepFunction>;
     for (const step of ALL_STEPS) {
-      const access = STEP_ACCESS[step];
+      // Check Host Agent only ever looks at an instance Choose Replacement Host launched.
+      const access = step === 'checkHostAgent' && !launchReplacementInstances ? [] : STEP_ACCESS[step];
       const memorySize = memory[step];
       const fn = new StepFunction(this, stepConstructId(step), {
         step,

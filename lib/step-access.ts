@@ -71,7 +71,8 @@ export const REPLACE_STEP_ACCESS: Readonly<Record<ReplaceOnlyStep, readonly Step
   snapshotBeforeChange: [...TALKS_TO_ETCD, 'writeSnapshots'],
   removeFailedMember: TALKS_TO_ETCD,
   chooseReplacementHost: ['describeInstances', 'launchReplacementInstances'],
-  checkHostAgent: ['describeInstances', 'readHostAgents'],
+  // Asks the launched instance whether its boot is over (boot-status.sh through SSM).
+  checkHostAgent: ['describeInstances', 'readHostAgents', 'runCommand'],
   removeStrayLearners: TALKS_TO_ETCD,
   addMemberAsLearner: TALKS_TO_ETCD,
   promoteLearner: TALKS_TO_ETCD,

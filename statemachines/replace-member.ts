@@ -119,13 +119,14 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
     { 'spec.$': '$.spec', 'hosts.$': '$.hosts', 'failed.$': '$.failed', 'replacement.$': '$.replacement', 'execution.$': '$$.Execution.Name' },
     '$.joining',
   );
-  // A launched clone takes host scripts only once its SSM agent is online: wait for that before removing anything.
+  // A launched clone takes host scripts only once its SSM agent is online and its boot (user data) is over:
+  // wait for that before removing anything.
   const startAgentChecks = new sfn.Pass(scope, 'Start Host Agent Checks', { result: sfn.Result.fromObject({ attempt: 0 }), resultPath: '$.agent' });
   const waitForAgent = new sfn.Wait(scope, 'Wait For Host Agent', { time: sfn.WaitTime.duration(Duration.seconds(props.hostAgentCheckIntervalSeconds ?? 15)) });
   const checkAgent = step(
     'Check Host Agent',
     fns.checkHostAgent,
-    { 'instanceId.$': '$.joining.launched.instanceId', 'attempt.$': '$.agent.attempt', maxAttempts: props.hostAgentCheckAttempts ?? 40 },
+    { 'host.$': '$.joining.host', 'attempt.$': '$.agent.attempt', maxAttempts: props.hostAgentCheckAttempts ?? 40 },
     '$.agent',
   );
   const issue = step('Issue Member Certificates', fns.generatePki, { 'spec.$': '$.spec', 'hosts.$': '$.joining.hosts' }, '$.pki');

@@ -14,6 +14,7 @@ export const HOST_SCRIPTS = [
   'write-etcd-config-systemd',
   'start-etcd-systemd',
   'collect-etcd-logs',
+  'boot-status',
 ] as const;
 
 export type HostScriptName = (typeof HOST_SCRIPTS)[number];
@@ -57,6 +58,7 @@ export const HOST_SCRIPT_INPUTS: Readonly<Record<HostScriptName, HostScriptInput
   },
   'start-etcd-systemd': { required: [], optional: [] },
   'collect-etcd-logs': { required: [], optional: ['LINES'] },
+  'boot-status': { required: [], optional: [] },
 };
 
 /** The inputs given to buildHostCommand are not acceptable; the message names the variable. */

@@ -30,6 +30,7 @@ describe('buildHostCommand', () => {
         'write-etcd-config-systemd',
         'start-etcd-systemd',
         'collect-etcd-logs',
+        'boot-status',
       ],
     );
     assert.deepEqual(Object.keys(HOST_SCRIPT_INPUTS).sort(), [...HOST_SCRIPTS].sort());

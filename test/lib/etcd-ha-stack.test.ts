@@ -314,7 +314,7 @@ describe('EtcdHaStack IAM', () => {
         'ec2:CreateTags',
         'iam:PassRole',
       ],
-      checkHostAgent: ['ec2:DescribeInstances', 'ssm:DescribeInstanceInformation'],
+      checkHostAgent: ['ec2:DescribeInstances', 'ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', 'ssm:DescribeInstanceInformation'],
       removeStrayLearners: talksToEtcd,
       addMemberAsLearner: talksToEtcd,
       promoteLearner: talksToEtcd,
@@ -357,6 +357,7 @@ describe('EtcdHaStack IAM', () => {
       [roleId(stack, 'chooseReplacementHost'), ['ec2:DescribeInstances']],
       [roleId(stack, 'chooseReplacementHost'), ['ec2:DescribeVolumes']],
       [roleId(stack, 'checkHostAgent'), ['ec2:DescribeInstances']],
+      [roleId(stack, 'checkHostAgent'), ['ssm:GetCommandInvocation']],
       [roleId(stack, 'checkHostAgent'), ['ssm:DescribeInstanceInformation']],
       ...HOST_STEPS.map((step): [string, string[]] => [roleId(stack, step), ['ssm:GetCommandInvocation']]),
       ...[stack.provisionCluster, stack.replaceMember].flatMap((workflow): Array<[string, string[]]> => {

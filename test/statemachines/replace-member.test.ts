@@ -361,7 +361,7 @@ describe('ReplaceMember with a launched clone (AWS, no replacement named)', () =
     assert.equal(result.status, 'SUCCEEDED', result.cause);
     assert.deepEqual(
       fake.called('checkHostAgent'),
-      [0, 1, 2].map((attempt) => ({ instanceId: CLONE, attempt, maxAttempts: 4 })),
+      [0, 1, 2].map((attempt) => ({ host: launched().host, attempt, maxAttempts: 4 })),
       'three looks: two offline, then online',
     );
     const order = fake.calls.map(([step]) => step);

@@ -46,7 +46,7 @@ import { Ec2HostDirectory, placementOf } from '../../../lambdas/adapters/aws/ec2
 import { makeChooseReplacementHost } from '../../../lambdas/steps/replace/choose-replacement-host';
 import { makeCheckHostAgent } from '../../../lambdas/steps/replace/check-host-agent';
 import { HostNotFoundError } from '../../../lambdas/core/errors';
-import type { CloneRequest, Logger } from '../../../lambdas/ports';
+import type { CloneRequest, HostRunner, Logger } from '../../../lambdas/ports';
 import { startMoto, type Moto } from '../../support/moto';
 
 const AMI = 'ami-12c6146b';
@@ -448,9 +448,11 @@ describe('Ec2ReplacementHosts against moto_server', () => {
       assert.deepEqual(again.launched, { instanceId: clone.InstanceId, sourceInstanceId: sources[1]!.InstanceId, newlyLaunched: false });
       assert.equal(await instanceCount(), count, 'nothing new launched');
 
+      // SSM's side is a stand-in here: moto has neither DescribeInstanceInformation nor agents that run commands.
       const agents = new FakeSsm(new Map([[clone.InstanceId!, 'Online']]));
-      const check = makeCheckHostAgent({ log, replacementHosts: new Ec2ReplacementHosts({ ec2: adapterEc2, ssm: agents.asClient() }) });
-      assert.deepEqual(await check({ instanceId: clone.InstanceId, attempt: 0, maxAttempts: 40 }), { state: 'running', agent: 'Online', ready: true, attempt: 1 });
+      const booted: HostRunner = { run: async ([host]) => [{ host: host!.name, exitCode: 0, stdoutTail: 'boot: done\n', stderrTail: '' }] };
+      const check = makeCheckHostAgent({ log, runner: booted, replacementHosts: new Ec2ReplacementHosts({ ec2: adapterEc2, ssm: agents.asClient() }) });
+      assert.deepEqual(await check({ host: chosen.host, attempt: 0, maxAttempts: 40 }), { state: 'running', agent: 'Online', boot: 'done', ready: true, attempt: 1 });
     });
   });
 

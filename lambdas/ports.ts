@@ -235,6 +235,8 @@ export interface LaunchedHost {
   readonly address: string;
   /** false: an earlier attempt had launched it (found by its tags), nothing new was launched. */
   readonly launched: boolean;
+  /** Its subnet, security groups and profile, as the launch answered (recorded with the cluster). */
+  readonly placement?: HostPlacement;
 }
 
 /** Where a launched instance is on its way to taking commands. */

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DescribeInstanceInformationCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { HostNotFoundError } from '../../core/errors';
+import { placementOf } from './ec2-host-directory';
 import type { CloneRequest, HostAgentStatus, LaunchedHost, Logger, ReplacementHosts } from '../../ports';
 import {
   CLUSTER_TAG,
@@ -68,7 +69,7 @@ export class Ec2ReplacementHosts implements ReplacementHosts {
    */
   async launchCloneOf(request: CloneRequest): Promise<LaunchedHost> {
     const earlier = await this.findEarlierClone(request);
-    if (earlier !== undefined) return { instanceId: earlier.InstanceId!, address: addressOf(earlier, request), launched: false };
+    if (earlier !== undefined) return launchedHost(earlier, request, false);
 
     // A terminated source is no longer described with its subnet, groups and profile: the registry has them.
     const instance = withRecordedPlacement(await this.describeSource(request), request.recorded);
@@ -85,7 +86,7 @@ export class Ec2ReplacementHosts implements ReplacementHosts {
     const answer = await this.ec2.send(new RunInstancesCommand(input));
     const clone = answer.Instances?.[0];
     if (!clone?.InstanceId) throw new HostNotFoundError(`RunInstances for a clone of ${request.sourceInstanceId} answered without an instance`);
-    return { instanceId: clone.InstanceId, address: addressOf(clone, request), launched: true };
+    return launchedHost(clone, request, true);
   }
 
   /**
@@ -187,6 +188,11 @@ export class Ec2ReplacementHosts implements ReplacementHosts {
     } while (token !== undefined);
     return instances;
   }
+}
+
+function launchedHost(clone: Instance, request: CloneRequest, launched: boolean): LaunchedHost {
+  const placement = placementOf(clone);
+  return { instanceId: clone.InstanceId!, address: addressOf(clone, request), launched, ...(placement && { placement }) };
 }
 
 /** The clone's primary private IPv4 address: what the member is reached at. */

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { SpecValidationError } from '../../core/errors';
 import { parseOrThrow } from '../../core/parse';
 import { ClusterSpecSchema } from '../../core/spec';
+import type { Member } from '../../core/spec';
 import type { Host, ReplacementHosts } from '../../ports';
 import type { StepDeps } from '../deps';
 import { HostSchema } from '../inputs';
@@ -42,32 +43,37 @@ export interface ChooseDeps extends Pick<StepDeps, 'directory' | 'log'> {
 export function makeChooseReplacementHost(deps: ChooseDeps) {
   return async function chooseReplacementHost(raw: unknown): Promise<ChosenHost> {
     const { spec, hosts, failed, replacement, execution } = parseOrThrow(ChooseInputSchema, raw, 'Choose Replacement Host input');
-    const clone = needsClone(replacement) && deps.replacementHosts ? await launchClone(deps.replacementHosts, spec.clusterName, failed, replacement, execution) : undefined;
-    const joining: Replacement = clone ? { ...replacement, instanceId: clone.instanceId } : replacement;
-    const remaining = hosts.filter((h) => h.name !== failed.name);
-    const members = [
-      ...remaining.map((h) => ({ name: h.name, address: h.address, ...(h.instanceId && { instanceId: h.instanceId }) })),
-      { name: joining.name, ...(joining.address && { address: joining.address }), ...(joining.instanceId && { instanceId: joining.instanceId }) },
-    ];
-    const resolved = await deps.directory.resolve(spec.clusterName, members);
-    const host = resolved[resolved.length - 1]!;
-    deps.log.info('replacement host chosen', { cluster: spec.clusterName, host: host.name, address: host.address, ...(clone && { launched: clone }) });
-    return { host, hosts: resolved, ...(clone && { launched: clone }) };
+    const remaining = hosts
+      .filter((h) => h.name !== failed.name)
+      .map((h) => ({ name: h.name, address: h.address, ...(h.instanceId && { instanceId: h.instanceId }) }));
+    const chosen =
+      needsClone(replacement) && deps.replacementHosts
+        ? await joinClone(deps, deps.replacementHosts, { clusterName: spec.clusterName, remaining, failed, replacement, execution })
+        : { hosts: await deps.directory.resolve(spec.clusterName, [...remaining, namedHost(replacement)]) };
+    const host = chosen.hosts[chosen.hosts.length - 1]!;
+    deps.log.info('replacement host chosen', { cluster: spec.clusterName, host: host.name, address: host.address, ...(chosen.launched && { launched: chosen.launched }) });
+    return { host, ...chosen };
   };
 }
 
-/** No host named: on AWS that asks for a clone (locally the directory picks a free loopback address). */
-function needsClone(replacement: Replacement): boolean {
-  return replacement.instanceId === undefined && replacement.address === undefined;
+function namedHost(replacement: Replacement): Member {
+  return { name: replacement.name, ...(replacement.address && { address: replacement.address }), ...(replacement.instanceId && { instanceId: replacement.instanceId }) };
 }
 
-async function launchClone(
-  replacementHosts: ReplacementHosts,
-  clusterName: string,
-  failed: FailedMember,
-  replacement: Replacement,
-  execution: string | undefined,
-): Promise<LaunchedReplacement> {
+interface CloneContext {
+  readonly clusterName: string;
+  readonly remaining: readonly Member[];
+  readonly failed: FailedMember;
+  readonly replacement: Replacement;
+  readonly execution: string | undefined;
+}
+
+/**
+ * The remaining members as the directory resolves them, then the clone as its launch answered: EC2 may not
+ * describe a just-launched instance yet.
+ */
+async function joinClone(deps: ChooseDeps, replacementHosts: ReplacementHosts, context: CloneContext): Promise<Omit<ChosenHost, 'host'>> {
+  const { clusterName, remaining, failed, replacement, execution } = context;
   if (failed.instanceId === undefined) {
     throw new SpecValidationError('ReplaceMember input', [
       `replacement.instanceId: required: the failed member "${failed.name}" has no EC2 instance to clone; name the replacement's instance`,
@@ -81,5 +87,20 @@ async function launchClone(
     ...(failed.placement && { recorded: failed.placement }),
     idempotencyKey: `${clusterName}/${failed.instanceId}/${replacement.name}/${execution ?? ''}`,
   });
-  return { instanceId: launched.instanceId, sourceInstanceId: failed.instanceId, newlyLaunched: launched.launched };
+  const joining: Host = {
+    name: replacement.name,
+    address: launched.address,
+    instanceId: launched.instanceId,
+    ...(launched.placement && { placement: launched.placement }),
+  };
+  return {
+    hosts: [...(await deps.directory.resolve(clusterName, remaining)), joining],
+    launched: { instanceId: launched.instanceId, sourceInstanceId: failed.instanceId, newlyLaunched: launched.launched },
+  };
 }
+
+/** No host named: on AWS that asks for a clone (locally the directory picks a free loopback address). */
+function needsClone(replacement: Replacement): boolean {
+  return replacement.instanceId === undefined && replacement.address === undefined;
+}
+

@@ -34,7 +34,8 @@ export async function replace(options: ReplaceCommandOptions, output: Output, de
       ...(options.stateMachineArn !== undefined && { stateMachineArn: options.stateMachineArn }),
       name: options.name ?? defaultExecutionName(`${options.cluster}-${options.member}`.slice(0, 63), (deps.now ?? (() => new Date()))()),
       input,
-      subject: `member ${options.member} of cluster "${options.cluster}"`,
+      // Without --instance the workflow launches a clone (unless the stack was deployed with launchReplacementInstances=false).
+      subject: `member ${options.member} of cluster "${options.cluster}" onto ${options.instance ?? 'a clone of its instance'}`,
       watch: options.watch,
     },
     output,

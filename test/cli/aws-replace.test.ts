@@ -29,6 +29,18 @@ describe('replace (no AWS)', () => {
     });
   });
 
+  it('says where the member goes: the named instance, or a clone of its own', async () => {
+    const started = async (instance?: string) => {
+      const lines: string[] = [];
+      const output: Output = { out: (line) => lines.push(line), err: () => undefined };
+      const options = { cluster: 'demo', member: 'infra1', force: false, watch: false, ...(instance && { instance }) };
+      assert.equal(await replace(options, output, { api: recordingApi().factory, now, env: { ETCD_HA_REPLACE_STATE_MACHINE_ARN: REPLACE } }), 0);
+      return lines[0];
+    };
+    assert.equal(await started('i-0123456789abcdef0'), 'Started ReplaceMember for member infra1 of cluster "demo" onto i-0123456789abcdef0: execution demo-infra1-20261121T101502Z');
+    assert.equal(await started(), 'Started ReplaceMember for member infra1 of cluster "demo" onto a clone of its instance: execution demo-infra1-20261121T101502Z');
+  });
+
   it('refuses a malformed instance ID and a missing state machine before any AWS client exists', async () => {
     const noApi = () => assert.fail('no AWS client may be created');
     await assert.rejects(replace({ cluster: 'demo', member: 'infra1', instance: 'i-xyz', force: false, watch: false }, silent, { api: noApi, env: { ETCD_HA_REPLACE_STATE_MACHINE_ARN: REPLACE } }), /--instance must be an EC2 instance ID/);

@@ -4,8 +4,6 @@
 // etcd is gone (watched every KILL_POLL_MS while `local kill` runs) until `local replace` exits with
 // success; the outcome is then checked with `etcdctl member list` (3 started voters, the new member
 // among them, the dead one gone), otherwise the rep is an error, not a number.
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireRecordedCluster } from '../bin/cli/local-cluster';
@@ -56,12 +54,9 @@ export async function measureReplace(
 ): Promise<ReplaceRun> {
   const sandbox = new LocalCliSandbox(firstAddress);
   const home = localHome(sandbox.env);
-  let killed: string | undefined;
-  const cleanUp = async () => {
-    // The dead member's PID file stays behind (as on a dead host); by now its PID may be someone else's.
-    if (killed !== undefined) rmSync(join(home.hostsDir, killed, 'run', 'etcd-ha', 'etcd.pid'), { force: true });
-    await sandbox.cleanUp();
-  };
+  // The sandbox signals only processes service-ctl.sh started (recorded start time): the dead member's stale
+  // PID file is safe to leave behind.
+  const cleanUp = () => sandbox.cleanUp();
   onStarted(cleanUp);
   try {
     const up = await runCli(['local', 'up', '--members', '3'], sandbox.env, cli);
@@ -79,7 +74,6 @@ export async function measureReplace(
 
     const kill = runCli(['local', 'kill', '--member', victim.name], sandbox.env, cli);
     const goneAt = await whenGone(victimPid, kill);
-    if (goneAt !== undefined) killed = victim.name;
     const killRun = await kill;
     const killExitedAt = performance.now();
     if (killRun.status !== 0 || goneAt === undefined) throw new Error(`local kill --member ${victim.name} exited ${killRun.status}:\n${killRun.stdout}\n${killRun.stderr}`);

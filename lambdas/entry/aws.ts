@@ -164,7 +164,7 @@ export function awsReplaceDeps(env: Env, clients: AwsClients, log: Logger): Repl
       kmsKeyId: required(env, ENV.kmsKeyId),
     }),
     lifecycle: new AutoScalingLifecycleActions({ client: clients.autoScaling }),
-    ...(flag(env, ENV.launchReplacementInstances) && { replacementHosts: new Ec2ReplacementHosts({ ec2: clients.ec2, ssm: clients.ssm }) }),
+    ...(flag(env, ENV.launchReplacementInstances) && { replacementHosts: new Ec2ReplacementHosts({ ec2: clients.ec2, ssm: clients.ssm, log }) }),
   };
 }
 

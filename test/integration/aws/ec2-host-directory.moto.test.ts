@@ -7,6 +7,7 @@ import { Ec2HostDirectory, instanceArn } from '../../../lambdas/adapters/aws/ec2
 import { HostNotFoundError, SpecValidationError } from '../../../lambdas/core/errors';
 import type { Member } from '../../../lambdas/core/spec';
 import { startMoto, type Moto } from '../../support/moto';
+import { errorOf } from '../../support/rejection';
 
 describe('Ec2HostDirectory against moto_server', () => {
   let moto: Moto | undefined;
@@ -34,14 +35,6 @@ describe('Ec2HostDirectory against moto_server', () => {
     return answer.Instances![0]!;
   };
   const directory = () => new Ec2HostDirectory({ ec2 });
-  const errorOf = async (promise: Promise<unknown>): Promise<Error> => {
-    try {
-      await promise;
-    } catch (error) {
-      return error as Error;
-    }
-    assert.fail('expected a rejection');
-  };
 
   before(async () => {
     moto = await startMoto();

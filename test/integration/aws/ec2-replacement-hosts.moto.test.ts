@@ -48,6 +48,7 @@ import { makeCheckHostAgent } from '../../../lambdas/steps/replace/check-host-ag
 import { HostNotFoundError } from '../../../lambdas/core/errors';
 import type { CloneRequest, HostRunner, Logger } from '../../../lambdas/ports';
 import { startMoto, type Moto } from '../../support/moto';
+import { errorOf } from '../../support/rejection';
 
 const AMI = 'ami-12c6146b';
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
@@ -126,14 +127,6 @@ describe('Ec2ReplacementHosts against moto_server', () => {
       token = page.NextToken || undefined;
     } while (token);
     return count;
-  };
-  const errorOf = async (promise: Promise<unknown>): Promise<Error> => {
-    try {
-      await promise;
-    } catch (error) {
-      return error as Error;
-    }
-    assert.fail('expected a rejection');
   };
 
   /** A failed member's instance as an operator launched it from an AMI: user data, three volumes (one from a snapshot), tags. */

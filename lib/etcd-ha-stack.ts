@@ -17,7 +17,7 @@ import { acknowledge } from './nag';
 import { ProvisionClusterWorkflow } from './provision-cluster-workflow';
 import { ReplaceMemberTrigger } from './replace-member-trigger';
 import { ReplaceMemberWorkflow } from './replace-member-workflow';
-import { PROVISION_STEP_ACCESS, REPLACE_STEP_ACCESS, grantStepAccess, type StepAccess } from './step-access';
+import { PROVISION_STEP_ACCESS, REPLACE_STEP_ACCESS, grantStepAccess, withoutLaunches, type StepAccess } from './step-access';
 import { StepFunction, type EtcdNetwork } from './step-function';
 
 export interface EtcdHaStackProps extends StackProps {
@@ -175,8 +175,8 @@ const STEP_DESCRIPTIONS: Readonly<Record<EtcdHaStep, string>> = {
   checkQuorum: 'Check Quorum: refuses a change the cluster cannot commit (etcd over mTLS)',
   snapshotBeforeChange: 'Snapshot Before Change: a backend snapshot streamed into the snapshot bucket',
   removeFailedMember: 'Remove Failed Member: etcd member remove',
-  chooseReplacementHost: "Choose Replacement Host: the joining instance (named, or a clone of the failed one) to its private IP (EC2)",
-  checkHostAgent: "Check Host Agent: whether a launched replacement instance runs and its SSM agent is online",
+  chooseReplacementHost: 'Choose Replacement Host: the joining instance (named, or a clone of the failed one) and its private IP (EC2)',
+  checkHostAgent: 'Check Host Agent: whether a launched replacement instance runs, its SSM agent is online and its boot is over',
   removeStrayLearners: 'Remove Stray Learners: learners an earlier execution left behind',
   addMemberAsLearner: 'Add Member As Learner: etcd member add --learner',
   promoteLearner: 'Promote Learner: etcd member promote once the learner is in sync',
@@ -387,15 +387,12 @@ export class EtcdHaStack extends Stack {
       snapshotBucket: this.snapshotBucket,
       snapshotPrefix: SNAPSHOT_KEY_PREFIX,
       ...(props.autoScalingGroupNames !== undefined && { autoScalingGroupNames: props.autoScalingGroupNames }),
-      ...(launchReplacementInstances && {
-        replacementInstances: { ...(props.memberInstanceRoleArns !== undefined && { roleArns: props.memberInstanceRoleArns }) },
-      }),
+      ...(props.memberInstanceRoleArns !== undefined && { memberInstanceRoleArns: props.memberInstanceRoleArns }),
     };
 
     const steps = {} as Record<EtcdHaStep, StepFunction>;
     for (const step of ALL_STEPS) {
-      // Check Host Agent only ever looks at an instance Choose Replacement Host launched.
-      const access = step === 'checkHostAgent' && !launchReplacementInstances ? [] : STEP_ACCESS[step];
+      const access = launchReplacementInstances ? STEP_ACCESS[step] : withoutLaunches(STEP_ACCESS[step]);
       const memorySize = memory[step];
       const fn = new StepFunction(this, stepConstructId(step), {
         step,

@@ -115,11 +115,17 @@ export interface StepAccessResources {
   readonly snapshotPrefix?: string;
   /** The Auto Scaling groups whose lifecycle actions may be completed ('completeLifecycleActions'); none: no grant. */
   readonly autoScalingGroupNames?: readonly string[];
-  /** Clones of failed instances may be launched ('launchReplacementInstances', 'readHostAgents'); absent: no grant. */
-  readonly replacementInstances?: {
-    /** The roles a clone's instance profile may carry. @default - any role of the account, passed to EC2 only */
-    readonly roleArns?: readonly string[];
-  };
+  /** The roles a clone's instance profile may carry ('launchReplacementInstances'). @default - any role of the account, passed to EC2 only */
+  readonly memberInstanceRoleArns?: readonly string[];
+}
+
+/**
+ * A step's access when the stack launches no replacement instances: Choose Replacement Host only resolves the
+ * instance a request names, and Check Host Agent (which only looks at a launched instance) never runs.
+ */
+export function withoutLaunches(access: readonly StepAccess[]): readonly StepAccess[] {
+  if (access.includes('readHostAgents')) return [];
+  return access.filter((kind) => kind !== 'launchReplacementInstances');
 }
 
 /** The ARN of an Auto Scaling group by name: its ID (a UUID) is unknown before it exists, hence the "*". */
@@ -264,10 +270,10 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
     }
   }
 
-  if (access.includes('launchReplacementInstances') && resources.replacementInstances) {
-    grantLaunchReplacementInstances(role, resources.replacementInstances.roleArns, add, reasons);
+  if (access.includes('launchReplacementInstances')) {
+    grantLaunchReplacementInstances(role, resources.memberInstanceRoleArns, add, reasons);
   }
-  if (access.includes('readHostAgents') && resources.replacementInstances) {
+  if (access.includes('readHostAgents')) {
     add({ sid: 'ReadHostAgents', actions: ['ssm:DescribeInstanceInformation'], resources: ['*'] });
     reasons.push({ appliesTo: 'Resource::*', reason: 'ssm:DescribeInstanceInformation supports no resource-level permissions; it only reads whether an agent is online.' });
   }

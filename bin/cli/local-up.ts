@@ -20,11 +20,11 @@ export interface LocalUpOptions {
 export async function localUp(options: LocalUpOptions, output: Output): Promise<number> {
   if (options.members !== undefined && options.specFile !== undefined) throw new UsageError('give --members or --spec, not both');
   const spec = options.specFile ? readLocalSpec(options.specFile) : defaultLocalSpec(options.members ?? 3);
-  const { home, deps } = localContext();
+  const { home, deps, describeEtcd } = localContext();
   refuseAnotherCluster(spec, recordedCluster(home));
 
   const name = (spec as { clusterName?: unknown }).clusterName;
-  output.out(`etcd-ha: provisioning local cluster "${String(name)}" with the ProvisionCluster workflow`);
+  output.out(`etcd-ha: provisioning local cluster "${String(name)}" with the ProvisionCluster workflow on ${describeEtcd()}`);
   const progress = new ProgressPrinter(output.out);
   const result = await runWorkflow({
     definition: renderAsl(PROVISION_STEPS, (scope, functions) => provisionClusterDefinition(scope, { functions, healthCheckAttempts: 60 })),

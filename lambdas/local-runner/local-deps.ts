@@ -12,10 +12,16 @@ import { FileClusterLock } from '../adapters/local/file-cluster-lock';
 import { DirSnapshotStore } from '../adapters/local/dir-snapshot-store';
 import { Etcd3AdminFactory } from '../adapters/etcd/etcd3-admin';
 import type { LocalHome } from './local-home';
+import { localEtcdBinary } from './etcd-binaries';
 
 export interface LocalDepsOptions {
   readonly firstAddress?: string;
   readonly hostCommandTimeoutSeconds?: number;
+  /**
+   * The etcd binary the simulated hosts start.
+   * @default - localEtcdBinary(): ETCD_BIN_DIR, else the project's etcd 3.5, else etcd on the PATH
+   */
+  readonly etcdBinary?: string;
 }
 
 /** Step logs go to a file: the terminal shows the workflow's progress instead. */
@@ -28,9 +34,15 @@ function fileLogger(path: string): Logger {
 
 export function localDeps(home: LocalHome, options: LocalDepsOptions = {}): ReplaceDeps {
   const scripts = localScriptsPaths();
+  const etcdBinary = options.etcdBinary ?? localEtcdBinary();
   return {
     secrets: new FileSecretStore({ dir: home.secretsDir }),
-    runner: new LocalHostRunner({ serviceCtl: scripts.serviceCtl, secretFetch: scripts.readSecret, secretDir: home.secretsDir }),
+    runner: new LocalHostRunner({
+      serviceCtl: scripts.serviceCtl,
+      secretFetch: scripts.readSecret,
+      secretDir: home.secretsDir,
+      ...(etcdBinary !== undefined && { etcdBinary }),
+    }),
     directory: new LoopbackHostDirectory({ hostsDir: home.hostsDir, ...(options.firstAddress && { firstAddress: options.firstAddress }) }),
     etcd: new Etcd3AdminFactory(),
     registry: new FileClusterRegistry({ dir: home.registryDir }),

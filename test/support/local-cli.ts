@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runningEtcdPid } from '../../lambdas/local-runner/member-process';
 import { waitUntilGone } from './processes';
+import { etcdUnderTest } from './etcd-under-test';
 
 export const CLI = join(__dirname, '..', '..', 'bin', 'etcd-ha.js');
 
@@ -20,11 +21,19 @@ export class LocalCliSandbox {
 
   /** `firstAddress`: where this sandbox's simulated hosts start (keep test ranges apart). */
   constructor(readonly firstAddress: string) {
+    etcdUnderTest();
     this.home = join(mkdtempSync(join(tmpdir(), 'etcd-ha-cli-')), 'home');
   }
 
   get env(): NodeJS.ProcessEnv {
-    return { PATH: process.env.PATH, HOME: process.env.HOME, ETCD_HA_HOME: this.home, ETCD_HA_LOCAL_FIRST_ADDRESS: this.firstAddress };
+    return {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ETCD_HA_HOME: this.home,
+      ETCD_HA_LOCAL_FIRST_ADDRESS: this.firstAddress,
+      // The etcd this run tests (without it the CLI would start the project's 3.5 in the 3.4 pass too).
+      ...(process.env.ETCD_BIN_DIR && { ETCD_BIN_DIR: process.env.ETCD_BIN_DIR }),
+    };
   }
 
   run(args: string[], timeoutMs = 180_000): CliRun {

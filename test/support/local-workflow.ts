@@ -15,6 +15,7 @@ import type { StepDeps, StepHandler } from '../../lambdas/steps/deps';
 import type { HostRunner } from '../../lambdas/ports';
 import { runningEtcdPid } from '../../lambdas/local-runner/member-process';
 import { waitUntilGone } from './processes';
+import { etcdUnderTest } from './etcd-under-test';
 
 export interface ProvisionRun {
   readonly result: WorkflowResult;
@@ -26,6 +27,7 @@ export class LocalWorkflowSandbox {
   private readonly base: string;
 
   constructor(readonly firstAddress: string) {
+    etcdUnderTest();
     this.base = mkdtempSync(join(tmpdir(), 'etcd-ha-wf-'));
     this.home = localHome({ ETCD_HA_HOME: join(this.base, 'home') });
   }

@@ -12,6 +12,7 @@ import { renderEtcdEnvFile } from '../../lambdas/core/render/systemd';
 import { parseEnvFile } from './env-file';
 import { ProcessGroup, type StartedProcess } from './processes';
 import { mtlsClient, within } from './etcd-client';
+import { etcdUnderTest } from './etcd-under-test';
 
 export interface RealClusterOptions {
   readonly members: readonly PeerAddress[];
@@ -39,6 +40,7 @@ export interface RealCluster {
 }
 
 export async function startRealCluster(options: RealClusterOptions): Promise<RealCluster> {
+  etcdUnderTest();
   const { members, work } = options;
   const spec = parseClusterSpec({ clusterName: 'real', runtime: 'systemd', ...options.spec, members });
   const pki = ensureClusterPki(undefined, spec, new Date()).pki;

@@ -8,6 +8,7 @@ import { HostScriptFailedError, HostUnreachableError } from '../../lambdas/core/
 import type { HostRunner } from '../../lambdas/ports';
 import { LocalWorkflowSandbox, threeMembers } from '../support/local-workflow';
 import { isRunning } from '../support/processes';
+import { etcdUnderTest } from '../support/etcd-under-test';
 
 /** A runner that lets a test break one step on one host, and records every command sent. */
 function faultyRunner(inner: HostRunner, fault: { title: string; host: string; error: Error; times: number }, sent: string[]): HostRunner {
@@ -24,7 +25,9 @@ function faultyRunner(inner: HostRunner, fault: { title: string; host: string; e
   };
 }
 
-describe('ProvisionCluster failure paths (local interpreter, real etcd)', () => {
+const ETCD = etcdUnderTest();
+
+describe(`ProvisionCluster failure paths (local interpreter, real etcd) on ${ETCD.label}`, () => {
   const sandboxes: LocalWorkflowSandbox[] = [];
   const sandbox = (firstAddress: string) => {
     const s = new LocalWorkflowSandbox(firstAddress);

@@ -18,6 +18,7 @@ import { EtcdNotReadyError, EtcdUnavailableError } from '../../lambdas/core/erro
 import { startRealCluster, type RealCluster } from '../support/real-cluster';
 import { isRunning } from '../support/processes';
 import { mtlsClient } from '../support/etcd-client';
+import { etcdUnderTest } from '../support/etcd-under-test';
 
 const members: PeerAddress[] = [
   { name: 'infra0', address: '127.0.0.41' },
@@ -42,7 +43,9 @@ function etcdProcessesOnOurAddresses(): number[] {
   });
 }
 
-describe('Etcd3Admin against a real 3-member mTLS cluster', () => {
+const ETCD = etcdUnderTest();
+
+describe(`Etcd3Admin against a real 3-member mTLS cluster on ${ETCD.label}`, () => {
   const work = mkdtempSync(join(tmpdir(), 'etcd-ha-admin-'));
   const admins: EtcdAdmin[] = [];
   let cluster: RealCluster | undefined;
@@ -123,7 +126,7 @@ describe('Etcd3Admin against a real 3-member mTLS cluster', () => {
       assert.equal(typeof s.raftIndex, 'number');
       assert.equal(typeof s.raftAppliedIndex, 'number');
       assert.ok(s.raftIndex! > 0 && s.raftAppliedIndex! > 0 && s.dbSize! > 0, JSON.stringify(s));
-      assert.equal(s.version, '3.4.23');
+      assert.equal(s.version, ETCD.version);
       assert.equal(s.isLearner, false);
     }
     assert.deepEqual(view.alarms, []);

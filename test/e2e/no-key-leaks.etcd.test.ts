@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { HostRunner, Logger } from '../../lambdas/ports';
 import { LocalWorkflowSandbox, threeMembers } from '../support/local-workflow';
 import { LocalCliSandbox } from '../support/local-cli';
+import { etcdUnderTest } from '../support/etcd-under-test';
 
 const PRIVATE_KEY_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g;
 const B64_ASSIGNMENT = /\b([A-Z][A-Z0-9_]*_B64)=(?:'([^']*)'|"([^"]*)"|([^\s'"]+))/g;
@@ -118,6 +119,8 @@ function recordingLogger(inner: Logger, lines: string[]): Logger {
   };
 }
 
+const ETCD = etcdUnderTest();
+
 describe('the key detector (self-check: it finds a key wherever one is planted)', () => {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -149,7 +152,7 @@ describe('the key detector (self-check: it finds a key wherever one is planted)'
   });
 });
 
-describe('a full local provisioning leaks no private key (in-process, 127.0.0.151-.153)', () => {
+describe(`a full local provisioning leaks no private key (in-process, 127.0.0.151-.153) on ${ETCD.label}`, () => {
   const sandbox = new LocalWorkflowSandbox('127.0.0.151');
   after(() => sandbox.cleanUp());
 
@@ -195,7 +198,7 @@ describe('a full local provisioning leaks no private key (in-process, 127.0.0.15
   });
 });
 
-describe('the local CLI prints no private key (local up, status, env on 127.0.0.155-.157)', () => {
+describe(`the local CLI prints no private key (local up, status, env on 127.0.0.155-.157) on ${ETCD.label}`, () => {
   const sandbox = new LocalCliSandbox('127.0.0.155');
   after(() => sandbox.cleanUp());
 

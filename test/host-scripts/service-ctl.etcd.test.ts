@@ -7,10 +7,13 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { removeDir, SERVICE_CTL, tempDir } from './helpers';
 import { pidExists, stopPid, waitUntil } from './processes';
+import { etcdUnderTest } from '../support/etcd-under-test';
 
 const ADDRESS = '127.0.0.23';
 
-describe('service-ctl.sh', () => {
+const ETCD = etcdUnderTest();
+
+describe(`service-ctl.sh on ${ETCD.label}`, () => {
   const work = tempDir('service-ctl');
   const root = join(work, 'root');
   const pidFile = join(root, 'run/etcd-ha/etcd.pid');

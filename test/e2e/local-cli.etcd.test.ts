@@ -8,10 +8,13 @@ import { join } from 'node:path';
 import { describeCertificate } from '../../lambdas/core/pki/reconcile';
 import { isRunning } from '../support/processes';
 import { LocalCliSandbox } from '../support/local-cli';
+import { etcdUnderTest } from '../support/etcd-under-test';
 
 const PRIVATE_KEY = /PRIVATE KEY/;
 
-describe('etcd-ha local: up, status, etcdctl, up again, down', () => {
+const ETCD = etcdUnderTest();
+
+describe(`etcd-ha local: up, status, etcdctl, up again, down on ${ETCD.label}`, () => {
   const sandbox = new LocalCliSandbox('127.0.0.61');
   after(() => sandbox.cleanUp());
 
@@ -87,7 +90,7 @@ describe('etcd-ha local: up, status, etcdctl, up again, down', () => {
   });
 });
 
-describe('etcd-ha local up with a bad spec', () => {
+describe(`etcd-ha local up with a bad spec on ${ETCD.label}`, () => {
   const sandbox = new LocalCliSandbox('127.0.0.66');
   after(() => sandbox.cleanUp());
 

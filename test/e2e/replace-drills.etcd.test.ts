@@ -11,6 +11,7 @@ import { hexId } from '../../lambdas/core/health';
 import type { ClusterRecord, HostRunner } from '../../lambdas/ports';
 import { LocalWorkflowSandbox, threeMembers } from '../support/local-workflow';
 import { isRunning, waitUntilGone } from '../support/processes';
+import { etcdUnderTest } from '../support/etcd-under-test';
 
 interface Secret {
   caCertPem: string;
@@ -78,7 +79,9 @@ function breakableRunner(inner: HostRunner) {
   return { runner, faults };
 }
 
-describe('ReplaceMember drills (real etcd, local runner)', () => {
+const ETCD = etcdUnderTest();
+
+describe(`ReplaceMember drills (real etcd, local runner) on ${ETCD.label}`, () => {
   const sandboxes: LocalWorkflowSandbox[] = [];
   const sandbox = (firstAddress: string) => {
     const s = new LocalWorkflowSandbox(firstAddress);

@@ -6,8 +6,11 @@ import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI, LocalCliSandbox } from '../support/local-cli';
 import { isRunning, waitUntilGone } from '../support/processes';
+import { etcdUnderTest } from '../support/etcd-under-test';
 
-describe('etcd-ha local heal', () => {
+const ETCD = etcdUnderTest();
+
+describe(`etcd-ha local heal on ${ETCD.label}`, () => {
   const sandbox = new LocalCliSandbox('127.0.0.221');
   let healer: ReturnType<typeof spawn> | undefined;
   after(async () => {

@@ -13,6 +13,7 @@ import { clientUrl, type PeerAddress } from '../../lambdas/core/etcd-flags';
 import type { ClusterSpec } from '../../lambdas/core/spec';
 import { startRealCluster, type RealCluster } from '../support/real-cluster';
 import { mtlsClient, within } from '../support/etcd-client';
+import { etcdUnderTest } from '../support/etcd-under-test';
 
 const members: PeerAddress[] = [
   { name: 'infra0', address: '127.0.0.31' },
@@ -20,7 +21,9 @@ const members: PeerAddress[] = [
   { name: 'infra2', address: '127.0.0.33' },
 ];
 
-describe('three real etcd members from our certificates and env files', () => {
+const ETCD = etcdUnderTest();
+
+describe(`three real etcd members from our certificates and env files on ${ETCD.label}`, () => {
   const work = mkdtempSync(join(tmpdir(), 'etcd-ha-proof-'));
   const clients: Etcd3[] = [];
   let cluster: RealCluster | undefined;

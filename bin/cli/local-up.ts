@@ -6,6 +6,8 @@ import { createProvisionSteps } from '../../lambdas/steps';
 import { runWorkflow } from '../../lambdas/local-runner/run-workflow';
 import { readHealthcheckClient } from '../../lambdas/steps/pki-secrets';
 import type { ClusterSummary } from '../../lambdas/steps/record-cluster';
+import { parseClusterSpec, type ClusterSpec } from '../../lambdas/core/spec';
+import { localHome } from '../../lambdas/local-runner/local-home';
 import { ProgressPrinter } from './progress';
 import { defaultLocalSpec, readLocalSpec } from './local-spec';
 import { localContext, recordedCluster } from './local-cluster';
@@ -19,12 +21,13 @@ export interface LocalUpOptions {
 
 export async function localUp(options: LocalUpOptions, output: Output): Promise<number> {
   if (options.members !== undefined && options.specFile !== undefined) throw new UsageError('give --members or --spec, not both');
-  const spec = options.specFile ? readLocalSpec(options.specFile) : defaultLocalSpec(options.members ?? 3);
+  // Validated before anything looks at it: a malformed spec is a usage error naming the field, cluster or not.
+  const spec = options.specFile ? readLocalSpec(options.specFile) : parseClusterSpec(defaultLocalSpec(options.members ?? 3));
+  // Refused before the local context is made: a refusal writes and starts nothing.
+  refuseAnotherCluster(spec, recordedCluster(localHome()));
   const { home, deps, describeEtcd } = localContext();
-  refuseAnotherCluster(spec, recordedCluster(home));
 
-  const name = (spec as { clusterName?: unknown }).clusterName;
-  output.out(`etcd-ha: provisioning local cluster "${String(name)}" with the ProvisionCluster workflow on ${describeEtcd()}`);
+  output.out(`etcd-ha: provisioning local cluster "${spec.clusterName}" with the ProvisionCluster workflow on ${describeEtcd()}`);
   const progress = new ProgressPrinter(output.out);
   const result = await runWorkflow({
     definition: renderAsl(PROVISION_STEPS, (scope, functions) => provisionClusterDefinition(scope, { functions, healthCheckAttempts: 60 })),
@@ -52,11 +55,10 @@ export async function localUp(options: LocalUpOptions, output: Output): Promise<
   return 0;
 }
 
-function refuseAnotherCluster(spec: unknown, record: ReturnType<typeof recordedCluster>): void {
-  if (!record || spec === null || typeof spec !== 'object') return;
-  const wanted = spec as { clusterName?: unknown; members?: Array<{ name?: unknown }> };
-  const sameName = wanted.clusterName === record.clusterName;
-  const wantedMembers = (wanted.members ?? []).map((m) => String(m.name)).sort().join(',');
+function refuseAnotherCluster(spec: ClusterSpec, record: ReturnType<typeof recordedCluster>): void {
+  if (!record) return;
+  const sameName = spec.clusterName === record.clusterName;
+  const wantedMembers = spec.members.map((m) => m.name).sort().join(',');
   const recordedMembers = record.members.map((m) => m.name).sort().join(',');
   if (!sameName || wantedMembers !== recordedMembers) {
     throw new UsageError(

@@ -41,6 +41,19 @@ const subjectAltName = z.union([ipv4, z.ipv6(), dns1123Subdomain], {
 
 const absolutePath = z.string().regex(ABSOLUTE_PATH, 'must be an absolute path of letters, digits, ".", "_", "-" and "/"');
 
+/** What a JSON value is ("null", "array", "string", …), as a reader of the spec file would call it. */
+function jsonTypeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
+  return Array.isArray(value) ? 'array' : typeof value;
+}
+
+/** A wrong-type message that shows the right shape; the schema's other issues keep their own messages. */
+function wrongTypeShowing(expected: string, example: string) {
+  return (issue: z.core.$ZodRawIssue): string | undefined =>
+    issue.code === 'invalid_type' ? `expected ${expected}, received ${jsonTypeOf(issue.input)}: ${example}` : undefined;
+}
+
 export const MemberSchema = z.strictObject({
   /** Node name: etcd member name, certificate CN and SAN, kubeadm nodeRegistration.name. */
   name: dns1123Subdomain,
@@ -95,9 +108,12 @@ export const CertificatesSchema = z.strictObject({
   keyAlgorithm: z.enum(['RSA-2048', 'RSA-3072', 'RSA-4096']).default('RSA-2048'),
 });
 
-const ClusterSpecFields = z.strictObject({
-  clusterName: dns1123Label,
-    members: z.array(MemberSchema).min(1, 'must list at least one member'),
+const ClusterSpecFields = z.strictObject(
+  {
+    clusterName: dns1123Label,
+    members: z
+      .array(MemberSchema, { error: wrongTypeShowing('array', 'a list of members such as [{ "name": "infra0" }, { "name": "infra1" }, …]') })
+      .min(1, 'must list at least one member'),
     /** A 1-member cluster has no fault tolerance: it must be asked for explicitly. */
     allowSingleMember: z.boolean().default(false),
     runtime: z.enum(['kubeadm', 'systemd']).default('kubeadm'),
@@ -105,7 +121,9 @@ const ClusterSpecFields = z.strictObject({
     etcd: EtcdSchema.default(() => EtcdSchema.parse({})),
     kubelet: KubeletSchema.default(() => KubeletSchema.parse({})),
     certificates: CertificatesSchema.default(() => CertificatesSchema.parse({})),
-});
+  },
+  { error: wrongTypeShowing('object', 'a cluster spec is a JSON object such as { "clusterName": "demo", "members": [ … ] }') },
+);
 
 export const ClusterSpecSchema = ClusterSpecFields.superRefine(checkClusterRules);
 

@@ -27,7 +27,12 @@ function problemsOf(input: unknown): readonly string[] {
 /** [case, input, field path the error must name, words the rule must contain] */
 const badInputs: Array<[string, unknown, string, RegExp]> = [
   ['not an object', 'demo', '(root)', /expected object/],
+  ['null', null, '(root)', /^\(root\): expected object, received null: a cluster spec is a JSON object/],
+  ['an array', [], '(root)', /expected object, received array/],
   ['missing clusterName', { members: three() }, 'clusterName', /expected string/],
+  ['members as a string', { ...base(), members: 'infra0' }, 'members', /^members: expected array, received string: a list of members such as \[\{ "name": "infra0" \}/],
+  ['members as an object', { ...base(), members: {} }, 'members', /expected array, received object/],
+  ['members missing', { clusterName: 'demo' }, 'members', /expected array, received nothing/],
   ['clusterName upper case', { ...base(), clusterName: 'Demo' }, 'clusterName', /DNS-1123 label/],
   ['clusterName with a dot', { ...base(), clusterName: 'demo.prod' }, 'clusterName', /DNS-1123 label/],
   ['clusterName of 64 characters', { ...base(), clusterName: 'a'.repeat(64) }, 'clusterName', /at most 63/],

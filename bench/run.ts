@@ -16,9 +16,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PeerAddress } from '../lambdas/core/etcd-flags';
+import { localEtcdBinary } from '../lambdas/local-runner/etcd-binaries';
 import { CLI, LocalCliSandbox } from '../test/support/local-cli';
 import { isRunning } from '../test/support/processes';
 import { parseUpOutput, runCli, type UpBreakdown } from './cli';
@@ -36,6 +37,14 @@ import {
   type ProductSample,
 } from './replace-report';
 import { median, round, secs, table } from './stats';
+
+// One etcd for the product and its floors alike: the one local mode starts (ETCD_BIN_DIR, else the
+// project's 3.5, else the PATH's), first on the PATH for the floors' etcd and etcdctl.
+const benchEtcd = localEtcdBinary();
+if (benchEtcd !== undefined) {
+  process.env.ETCD_BIN_DIR = dirname(benchEtcd);
+  process.env.PATH = `${dirname(benchEtcd)}:${process.env.PATH ?? ''}`;
+}
 
 const FIRST_OCTET = 81;
 const LAST_OCTET = 99;

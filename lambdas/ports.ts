@@ -100,6 +100,8 @@ export interface ClusterView {
   readonly statuses: readonly MemberStatus[];
   readonly members: readonly ClusterMember[];
   readonly alarms: readonly string[];
+  /** Why the alarm list could not be read (it goes through raft: without quorum it fails while the member list may not). */
+  readonly alarmsUnknown?: string;
 }
 
 /**

@@ -143,6 +143,7 @@ export function judgeClusterHealth(view: ClusterView, expected: ExpectedCluster,
 
   // 4. No alarms.
   for (const alarm of view.alarms) report(`alarm raised: ${alarm}`);
+  if (view.alarmsUnknown !== undefined) report(`alarms unknown: ${view.alarmsUnknown}`);
 
   // 5. The member list is the spec's members, all started voters, and nothing else.
   if (view.members.length === 0) {

@@ -54,10 +54,11 @@ interface Retrier {
 
 /**
  * Retries that wait for something outside etcd (Lambda service hiccups, an SSM agent, another
- * execution's lock) are shortened locally; retries that wait for etcd itself (a learner catching up,
- * the ~5 s after a membership change) keep the definition's real timing (-1: no override).
+ * execution's lock, an instance that is shutting down while its member still answers) are shortened
+ * locally; retries that wait for etcd itself (a learner catching up, the ~5 s after a membership change)
+ * keep the definition's real timing (-1: no override).
  */
-const SHORTENED_LOCALLY = /^(Lambda\.|HostUnreachableError$|ClusterLockedError$)/;
+const SHORTENED_LOCALLY = /^(Lambda\.|HostUnreachableError$|ClusterLockedError$|MemberStillHealthyError$)/;
 
 function localRetryIntervals(retriers: readonly Retrier[], ms: number): number[] {
   return retriers.map((r) => (r.ErrorEquals.every((e) => SHORTENED_LOCALLY.test(e)) ? ms : -1));

@@ -113,6 +113,13 @@ const cases: Case[] = [
     leaderName: 'infra1',
   },
   {
+    name: 'an alarm list that could not be read',
+    view: { ...healthyView(), alarmsUnknown: 'https://10.0.0.5:2379: etcdserver: request timed out' },
+    problems: ['alarms unknown: https://10.0.0.5:2379: etcdserver: request timed out'],
+    unhealthy: [],
+    leaderName: 'infra1',
+  },
+  {
     name: 'a listed member the spec does not have',
     view: tweak((v) => v.members.push({ id: ID.infra3, name: 'infra3', peerURLs: ['https://10.0.0.9:2380'], clientURLs: ['https://10.0.0.9:2379'], isLearner: false })),
     problems: ['member list has infra3 which the spec does not'],

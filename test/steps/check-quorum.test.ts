@@ -122,6 +122,7 @@ describe('Check Quorum', () => {
     assert.ok(error instanceof QuorumLostError, `expected QuorumLostError, got ${String(error)}`);
     assert.equal(error.name, 'QuorumLostError');
     assert.match(error.message, /quorum is lost: 1 of 3 members besides infra1 are healthy, 2 are needed \(down: infra1, infra2\)/);
+    assert.match(error.message, /The member list could not be read \(etcd 3\.5 serves it only with quorum\): judged from the 3 recorded members/);
   });
 
   it('with an empty member list but infra0 and infra2 answering, the recorded hosts make the change safe', async () => {

@@ -80,21 +80,24 @@ export class Etcd3Admin implements EtcdAdmin {
     // Ask the members that just answered first; a dead one would only cost another timeout.
     const order = [...statuses.filter((s) => s.ok), ...statuses.filter((s) => !s.ok)].map((s) => s.endpoint);
     for (const endpoint of order) {
+      const client = this.client(endpoint);
+      // Linearizable: etcd 3.5 answers only with quorum; 3.4 ignores the flag and answers from the member asked.
+      const list = this.bounded(this.callTimeoutMs, client.cluster.memberList({ linearizable: true }));
+      // Asked together, but a failed alarm list (it goes through raft) must not hide a member list that came.
+      const alarms = this.bounded(this.callTimeoutMs, client.maintenance.alarm({ action: 'Get', memberID: 0, alarm: 'None' })).then(
+        (answer) => ({ ok: true as const, answer }),
+        (error: unknown) => ({ ok: false as const, error: messageOf(error) }),
+      );
+      let members: ClusterMember[];
       try {
-        const client = this.client(endpoint);
-        const [list, alarms] = await Promise.all([
-          this.bounded(this.callTimeoutMs, client.cluster.memberList({ linearizable: true })),
-          this.bounded(this.callTimeoutMs, client.maintenance.alarm({ action: 'Get', memberID: 0, alarm: 'None' })),
-        ]);
-        return {
-          statuses,
-          members: list.members.map(toClusterMember),
-          // etcd3's bundled proto spells the alarms "Nospace", "Corrupt"; etcd and etcdctl say NOSPACE, CORRUPT.
-          alarms: alarms.alarms.map((a) => `${String(a.alarm).toUpperCase()} (member ${hexId(a.memberID)})`),
-        };
+        members = (await list).members.map(toClusterMember);
       } catch {
-        // The next endpoint may answer; an empty member list tells the verdict that none did.
+        continue; // the next endpoint may answer; an empty member list tells the verdict that none did
       }
+      const alarm = await alarms;
+      if (!alarm.ok) return { statuses, members, alarms: [], alarmsUnknown: `${endpoint}: ${alarm.error}` };
+      // etcd3's bundled proto spells the alarms "Nospace", "Corrupt"; etcd and etcdctl say NOSPACE, CORRUPT.
+      return { statuses, members, alarms: alarm.answer.alarms.map((a) => `${String(a.alarm).toUpperCase()} (member ${hexId(a.memberID)})`) };
     }
     return { statuses, members: [], alarms: [] };
   }
@@ -136,18 +139,36 @@ export class Etcd3Admin implements EtcdAdmin {
     }
   }
 
+  /**
+   * etcd3 opens a snapshot stream lazily: a dead member fails the stream, not the call. So the first chunk
+   * is awaited (bounded) before the sink sees anything, and a stream that fails or stalls later, inside the
+   * sink, also moves on to the next endpoint; the sink then starts again from the beginning (stores
+   * overwrite). A failure of the sink itself (the store) is not the member's and ends the search.
+   */
   async snapshot(endpoints: readonly string[], sink: (chunks: AsyncIterable<Uint8Array>) => Promise<void>): Promise<{ endpoint: string }> {
     const failures: string[] = [];
     for (const endpoint of endpoints) {
-      let stream;
+      const health: StreamHealth = {};
+      let stream: SnapshotStream | undefined;
+      let chunks: AsyncGenerator<Uint8Array>;
+      let first: IteratorResult<Uint8Array>;
       try {
         stream = await this.bounded(this.callTimeoutMs, this.client(endpoint).maintenance.snapshot());
+        chunks = snapshotChunks(stream, health, SNAPSHOT_IDLE_CALLS * this.callTimeoutMs);
+        first = await this.bounded(this.callTimeoutMs, chunks.next());
       } catch (error) {
+        stream?.cancel?.();
         failures.push(`${endpoint}: ${messageOf(error)}`);
         continue;
       }
-      await sink(snapshotChunks(stream));
-      return { endpoint };
+      try {
+        await sink(prepend(first, chunks));
+        return { endpoint };
+      } catch (error) {
+        stream.cancel?.();
+        if (health.failure === undefined) throw error;
+        failures.push(`${endpoint}: ${messageOf(health.failure)}`);
+      }
     }
     throw new EtcdUnavailableError(`snapshot: no endpoint answered (${failures.join('; ') || 'no endpoints given'})`);
   }
@@ -258,15 +279,25 @@ function toMemberStatus(endpoint: string, s: IStatusResponse): MemberStatus {
   };
 }
 
-/** etcd3's snapshot stream (an emitter of { blob } messages) as an async iterable of chunks. */
-async function* snapshotChunks(stream: {
+/** A snapshot stream that stays silent this many read timeouts has stalled (e.g. a stopped member). */
+const SNAPSHOT_IDLE_CALLS = 5;
+
+interface SnapshotStream {
   on(event: 'data', fn: (item: { blob: Uint8Array }) => void): unknown;
   on(event: 'end', fn: () => void): unknown;
   on(event: 'error', fn: (err: Error) => void): unknown;
-}): AsyncGenerator<Uint8Array> {
+  cancel?(): void;
+}
+
+/** Set once the stream failed or stalled: tells the member's failure apart from the sink's. */
+interface StreamHealth {
+  failure?: Error;
+}
+
+/** etcd3's snapshot stream (an emitter of { blob } messages) as an async iterator of chunks. */
+async function* snapshotChunks(stream: SnapshotStream, health: StreamHealth, idleMs: number): AsyncGenerator<Uint8Array> {
   const queue: Uint8Array[] = [];
   let done = false;
-  let failure: Error | undefined;
   let wake: (() => void) | undefined;
   const notify = () => wake?.();
   stream.on('data', (item) => {
@@ -278,7 +309,7 @@ async function* snapshotChunks(stream: {
     notify();
   });
   stream.on('error', (err) => {
-    failure = err;
+    health.failure ??= err;
     notify();
   });
   for (;;) {
@@ -286,9 +317,24 @@ async function* snapshotChunks(stream: {
       yield queue.shift()!;
       continue;
     }
-    if (failure) throw new EtcdUnavailableError(`snapshot stream failed: ${failure.message}`);
+    if (health.failure) throw new EtcdUnavailableError(`snapshot stream failed: ${messageOf(health.failure)}`, { cause: health.failure });
     if (done) return;
-    await new Promise<void>((resolve) => (wake = resolve));
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      timer = setTimeout(() => {
+        health.failure ??= new Error(`snapshot stream stalled: no data for ${idleMs} ms`);
+        resolve();
+      }, idleMs);
+    });
+    clearTimeout(timer);
     wake = undefined;
   }
+}
+
+/** The chunk already read, then the rest of the stream. */
+async function* prepend(first: IteratorResult<Uint8Array>, rest: AsyncGenerator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  if (first.done) return;
+  yield first.value;
+  yield* rest;
 }

@@ -27,18 +27,22 @@ export function makeCheckQuorum(deps: Pick<StepDeps, 'secrets' | 'etcd' | 'log' 
     return withAdmin(deps, pki, async (admin): Promise<QuorumCheck> => {
       const view = await admin.inspect(endpointsOf(hosts, spec));
       const answered = new Set(view.statuses.filter((s) => s.ok).map((s) => s.endpoint));
-      // Without quorum the member list cannot be read (it is linearizable): judge the recorded members then.
-      const facts =
-        view.members.length > 0
-          ? view.members.map((m) => ({ name: m.name, id: m.id, learner: m.isLearner, healthy: m.clientURLs.some((url) => answered.has(url)) }))
-          : hosts.map((h) => ({ name: h.name, id: '', learner: false, healthy: endpointsOf([h], spec).some((url) => answered.has(url)) }));
+      // Without quorum etcd 3.5 cannot serve the member list (it is linearizable; 3.4 answers from the member
+      // asked): judge the recorded members then.
+      const fromRecord = view.members.length === 0;
+      const facts = fromRecord
+        ? hosts.map((h) => ({ name: h.name, id: '', learner: false, healthy: endpointsOf([h], spec).some((url) => answered.has(url)) }))
+        : view.members.map((m) => ({ name: m.name, id: m.id, learner: m.isLearner, healthy: m.clientURLs.some((url) => answered.has(url)) }));
       const verdict = judgeReplacement(facts, failed.name, { force });
       if (!verdict.safe && verdict.reason === 'not-a-member') {
         // A re-run after Remove Failed Member: the removal already committed, carry on.
         const voters = facts.filter((f) => !f.learner);
         return { stillNeeded: true, voters: voters.length, healthyOthers: voters.filter((f) => f.healthy).length, quorum: 0, alreadyRemoved: true };
       }
-      if (!verdict.safe && verdict.reason === 'quorum-lost') throw new QuorumLostError(verdict.message);
+      if (!verdict.safe && verdict.reason === 'quorum-lost') {
+        const basis = fromRecord ? ` (The member list could not be read (etcd 3.5 serves it only with quorum): judged from the ${hosts.length} recorded members.)` : '';
+        throw new QuorumLostError(`${verdict.message}${basis}`);
+      }
       if (!verdict.safe) throw new MemberStillHealthyError(verdict.message);
       deps.log.info('quorum allows the change', { cluster: spec.clusterName, ...verdict });
       return { stillNeeded: true, voters: verdict.voters, healthyOthers: verdict.healthyOthers, quorum: verdict.quorum, alreadyRemoved: false };

@@ -15,14 +15,25 @@ export interface Host {
 }
 
 /**
- * An EC2 instance's subnet, security groups and instance profile, as described while it runs. EC2 stops
- * describing them once the instance is terminated (and may drop the profile while it shuts down), so the
- * registry keeps them: a replacement clones a failed instance from them.
+ * An EC2 instance's subnet, availability zone, security groups and instance profile, as described while it runs.
+ * EC2 stops describing some of them once the instance is terminated (and may drop the profile while it shuts
+ * down), so the registry keeps them: a replacement clones a failed instance from them, and places the clone by
+ * the AZs of the cluster's members.
  */
 export interface HostPlacement {
   readonly subnetId?: string;
+  /** EC2 Placement.AvailabilityZone, e.g. "us-east-1a". */
+  readonly availabilityZone?: string;
   readonly securityGroupIds?: readonly string[];
   readonly instanceProfileArn?: string;
+}
+
+/** A member's host as the cluster's record keeps it (ClusterRecord.members without the etcd ID). */
+export interface RecordedHost {
+  readonly name: string;
+  readonly address: string;
+  readonly instanceId?: string;
+  readonly placement?: HostPlacement;
 }
 
 /** Key/value secrets (Secrets Manager on AWS, 0600 files locally): JSON pairs, and member bundles a host unpacks. */
@@ -69,7 +80,24 @@ export interface HostRunner {
 
 /** Turns spec members into reachable hosts (EC2 DescribeInstances on AWS, loopback addresses locally). */
 export interface HostDirectory {
-  resolve(clusterName: string, members: readonly Member[]): Promise<Host[]>;
+  resolve(clusterName: string, members: readonly Member[], options?: ResolveOptions): Promise<Host[]>;
+  /**
+   * The hosts of members as the cluster's record keeps them, without asking where they are now (no EC2 call):
+   * a member that is down (its instance stopped or terminated) is still a member. AWS: the recorded fields as
+   * they are; locally: plus the host's root, the one `resolve` gives.
+   * @throws SpecValidationError naming `members[i]` when a recorded member cannot be a host here (locally: a name
+   *   that cannot name a host directory).
+   */
+  recorded(clusterName: string, members: readonly RecordedHost[]): Host[];
+}
+
+export interface ResolveOptions {
+  /**
+   * Addresses the cluster's other hosts have (or had): a member without an address is never given one of these
+   * (locally: the next free loopback address skips them). AWS: not used (a member's address is its instance's).
+   * @default - none besides the members' own
+   */
+  readonly addressesInUse?: readonly string[];
 }
 
 /** Per member, what etcd says about itself. */
@@ -225,6 +253,23 @@ export interface CloneRequest {
   /** The failed instance's placement as recorded while it ran: used for what EC2 no longer describes. */
   readonly recorded?: HostPlacement;
   /**
+   * Every member of the cluster (the failed one included) with its placement as recorded: the clone goes to one
+   * of their subnets, by availability zone (lambdas/core/clone-placement.ts).
+   * @default - none: only the failed member's own subnet and AZ are known
+   */
+  readonly members?: ReadonlyArray<Pick<RecordedHost, 'name' | 'placement'>>;
+  /**
+   * Members that are down now, besides the failed one: another member down in the failed one's AZ sends the clone
+   * to another AZ.
+   * @default - none
+   */
+  readonly down?: readonly string[];
+  /**
+   * AZs where a launch or a host agent already failed in this execution: no clone goes there.
+   * @default - none
+   */
+  readonly avoidAvailabilityZones?: readonly string[];
+  /**
    * Makes a retried launch return the instance the first attempt launched (EC2 ClientToken); a re-run (a new
    * token) finds it by its tags instead.
    */
@@ -237,8 +282,10 @@ export interface LaunchedHost {
   readonly address: string;
   /** false: an earlier attempt had launched it (found by its tags), nothing new was launched. */
   readonly launched: boolean;
-  /** Its subnet, security groups and profile, as the launch answered (recorded with the cluster). */
+  /** Its subnet, availability zone, security groups and profile, as the launch answered (recorded with the cluster). */
   readonly placement?: HostPlacement;
+  /** The availability zone it was launched in (chosen by clone placement), or an earlier attempt's clone is in. */
+  readonly availabilityZone?: string;
 }
 
 /** Where a launched instance is on its way to taking commands. */

@@ -298,7 +298,7 @@ function grantLaunchReplacementInstances(role: iam.Role, roleArns: readonly stri
   const onCreatedResources = ['instance', 'volume', 'network-interface'];
   const usedResources: Array<[string, boolean]> = [['image', false], ['snapshot', false], ['subnet', true], ['security-group', true], ['key-pair', true], ['launch-template', true]];
 
-  add({ sid: 'DescribeFailedInstances', actions: ['ec2:DescribeVolumes'], resources: ['*'] });
+  add({ sid: 'DescribeFailedInstances', actions: ['ec2:DescribeVolumes', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], resources: ['*'] });
   add({
     sid: 'ReadFailedInstanceUserData',
     actions: ['ec2:DescribeInstanceAttribute'],
@@ -330,7 +330,12 @@ function grantLaunchReplacementInstances(role: iam.Role, roleArns: readonly stri
   });
 
   reasons.push(
-    { appliesTo: 'Resource::*', reason: 'ec2:DescribeVolumes supports no resource-level permissions; it reads the failed instance\'s volume sizes and types.' },
+    {
+      appliesTo: 'Resource::*',
+      reason:
+        'ec2:DescribeVolumes, DescribeSubnets and DescribeSecurityGroups support no resource-level permissions; they read the failed instance\'s volume sizes ' +
+        'and types, the AZs of the cluster\'s subnets and the VPC of its security groups.',
+    },
     {
       appliesTo: finding('instance'),
       reason: `Instances are launched (RunInstances), tagged at launch (CreateTags with ec2:CreateAction = RunInstances) and have their user data read only when tagged ${CLUSTER_TAG} (aws:RequestTag / ec2:ResourceTag); their IDs are unknown before launch.`,

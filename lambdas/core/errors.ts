@@ -55,6 +55,13 @@ export class HostNotFoundError extends EtcdHaError {}
 /** A launched replacement host never came online in SSM (no instance profile, no route to SSM, no agent). */
 export class HostAgentOfflineError extends EtcdHaError {}
 
+/**
+ * No subnet may take the clone of a failed instance: every availability zone the cluster has is to be avoided, may
+ * be out, or would then hold a quorum of the members (lambdas/core/clone-placement.ts). Not retried: nothing
+ * was launched; the message names each AZ with its counts.
+ */
+export class ClonePlacementRefusedError extends EtcdHaError {}
+
 /** A step that needs replacement hosts launched (AWS) ran where none are (the local runner). */
 export class ReplacementHostsUnsupportedError extends EtcdHaError {}
 

@@ -5,6 +5,7 @@ import { ClusterSpecSchema } from '../core/spec';
 
 export const HostPlacementSchema = z.strictObject({
   subnetId: z.string().optional(),
+  availabilityZone: z.string().optional(),
   securityGroupIds: z.array(z.string()).readonly().optional(),
   instanceProfileArn: z.string().optional(),
 });

@@ -308,6 +308,8 @@ describe('EtcdHaStack IAM', () => {
       chooseReplacementHost: [
         'ec2:DescribeInstances',
         'ec2:DescribeVolumes',
+        'ec2:DescribeSubnets',
+        'ec2:DescribeSecurityGroups',
         'ec2:DescribeInstanceAttribute',
         'ec2:RunInstances',
         'ec2:RunInstances',
@@ -355,7 +357,7 @@ describe('EtcdHaStack IAM', () => {
     const allowed: Array<[string, string[]]> = [
       [roleId(stack, 'resolveHosts'), ['ec2:DescribeInstances']],
       [roleId(stack, 'chooseReplacementHost'), ['ec2:DescribeInstances']],
-      [roleId(stack, 'chooseReplacementHost'), ['ec2:DescribeVolumes']],
+      [roleId(stack, 'chooseReplacementHost'), ['ec2:DescribeVolumes', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups']],
       [roleId(stack, 'checkHostAgent'), ['ec2:DescribeInstances']],
       [roleId(stack, 'checkHostAgent'), ['ssm:GetCommandInvocation']],
       [roleId(stack, 'checkHostAgent'), ['ssm:DescribeInstanceInformation']],

@@ -2,8 +2,8 @@
 // about it: its description, the volumes it had and its user data. Pure: no I/O, table-tested in
 // test/adapters/aws/clone-launch-input.test.ts.
 //
-// Cloned: the launch template and version (or the AMI, user data and volume layout), instance type, subnet,
-// security groups, instance profile, key pair, metadata options, EBS optimization, detailed monitoring and tags.
+// Cloned: the launch template and version (or the AMI, user data and volume layout), instance type, subnet (or
+// the one clone placement chose: lambdas/core/clone-placement.ts), security groups, instance profile, key pair, metadata options, EBS optimization, detailed monitoring and tags.
 // Not cloned: the private IP (a new member gets its own), volume contents (no SnapshotId: a new member starts with
 // empty data), the public IP association, placement group, tenancy, credit specification and shutdown behavior.
 import { createHash } from 'node:crypto';
@@ -76,14 +76,16 @@ export function manualReplacementHint(request: Pick<CloneRequest, 'clusterName' 
 }
 
 /**
- * The source's description with what EC2 no longer describes (subnet, security groups, instance profile of a
- * terminated instance) taken from the placement recorded while it ran. What EC2 still describes wins.
+ * The source's description with what EC2 no longer describes (subnet, availability zone, security groups, instance
+ * profile of a terminated instance) taken from the placement recorded while it ran. What EC2 still describes wins.
  */
 export function withRecordedPlacement(instance: Instance, recorded: HostPlacement | undefined): Instance {
   if (recorded === undefined) return instance;
   return {
     ...instance,
     ...(!instance.SubnetId && recorded.subnetId && { SubnetId: recorded.subnetId }),
+    ...(!instance.Placement?.AvailabilityZone &&
+      recorded.availabilityZone && { Placement: { ...instance.Placement, AvailabilityZone: recorded.availabilityZone } }),
     ...(securityGroupIdsOf(instance).length === 0 && recorded.securityGroupIds?.length && { SecurityGroups: recorded.securityGroupIds.map((GroupId) => ({ GroupId })) }),
     ...(!instance.IamInstanceProfile?.Arn && recorded.instanceProfileArn && { IamInstanceProfile: { Arn: recorded.instanceProfileArn } }),
   };
@@ -140,15 +142,22 @@ export function cloneBlockDeviceMappings(instance: Instance, volumes: readonly V
   });
 }
 
+/** Where the clone goes, when not into the source's own subnet. */
+export interface CloneTarget {
+  /** @default - the source's subnet */
+  readonly subnetId?: string;
+}
+
 /**
  * The RunInstances request for a clone of `source.instance`. Launched from a launch template, it names the
  * template and the version the source used (which hold the AMI, user data and volumes); otherwise it gives
- * the AMI, the user data and the volume layout itself. Either way the instance's own type, network, profile,
- * key, metadata options, EBS optimization and monitoring are set, as the instance really ran.
+ * the AMI, the user data and the volume layout itself. Either way the instance's own type, network (in
+ * `target.subnetId` when given: same VPC, same security groups), profile, key, metadata options, EBS
+ * optimization and monitoring are set, as the instance really ran.
  * @throws HostNotFoundError when the description lacks what a faithful clone needs (see missingForClone).
  */
-export function cloneLaunchInput(source: CloneSource, request: CloneRequest): RunInstancesCommandInput {
-  const { instance } = source;
+export function cloneLaunchInput(source: CloneSource, request: CloneRequest, target: CloneTarget = {}): RunInstancesCommandInput {
+  const instance = target.subnetId ? { ...source.instance, SubnetId: target.subnetId } : source.instance;
   const missing = missingForClone(instance);
   if (missing.length > 0) {
     const state = instance.State?.Name ? ` (${instance.State.Name})` : '';

@@ -1,10 +1,11 @@
 // HostDirectory on AWS: every member names its EC2 instance; one DescribeInstances call (per 1,000
 // instances) turns them into hosts with the instance's private IP. The workflow reaches a host through SSM
 // by instance ID, so a member without one, an unknown instance or one that is not running stops here.
+// Recorded members (`recorded`) are taken as the cluster's record keeps them: EC2 is not asked.
 import { DescribeInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { HostNotFoundError, SpecValidationError } from '../../core/errors';
 import type { Member } from '../../core/spec';
-import type { Host, HostDirectory, HostPlacement } from '../../ports';
+import type { Host, HostDirectory, HostPlacement, RecordedHost } from '../../ports';
 
 export interface Ec2HostDirectoryProps {
   /** The EC2 client, created once per module by the composition root. */
@@ -48,11 +49,12 @@ export function securityGroupIdsOf(instance: Instance): string[] {
   return (instance.SecurityGroups ?? []).map((g) => g.GroupId).filter((id): id is string => !!id);
 }
 
-/** Subnet, security groups and instance profile as described now (a running instance has them all). */
+/** Subnet, availability zone, security groups and instance profile as described now (a running instance has them all). */
 export function placementOf(instance: Instance): HostPlacement | undefined {
   const securityGroupIds = securityGroupIdsOf(instance);
   const placement: HostPlacement = {
     ...(instance.SubnetId && { subnetId: instance.SubnetId }),
+    ...(instance.Placement?.AvailabilityZone && { availabilityZone: instance.Placement.AvailabilityZone }),
     ...(securityGroupIds.length > 0 && { securityGroupIds }),
     ...(instance.IamInstanceProfile?.Arn && { instanceProfileArn: instance.IamInstanceProfile.Arn }),
   };
@@ -108,6 +110,19 @@ export class Ec2HostDirectory implements HostDirectory {
     if (absent.length > 0) throw new HostNotFoundError(`no running EC2 instance for:\n  - ${absent.join('\n  - ')}`);
     if (problems.length > 0) throw new SpecValidationError('members for AWS', problems);
     return hosts as Host[];
+  }
+
+  /**
+   * The recorded members as hosts, as recorded: EC2 is not asked (a stopped or terminated instance stays a
+   * member until the workflow removes it).
+   */
+  recorded(_clusterName: string, members: readonly RecordedHost[]): Host[] {
+    return members.map((m) => ({
+      name: m.name,
+      address: m.address,
+      ...(m.instanceId && { instanceId: m.instanceId }),
+      ...(m.placement && { placement: m.placement }),
+    }));
   }
 
   /**

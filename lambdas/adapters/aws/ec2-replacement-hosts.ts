@@ -1,19 +1,26 @@
 // ReplacementHosts on AWS: the host of a replacement member is a clone of the failed member's EC2 instance
 // (clone-launch-input.ts says what is cloned), found again by its tags when an earlier attempt launched it.
+// It goes into the failed instance's subnet, or, when that availability zone is avoided or looks out, into
+// another of the cluster's subnets (lambdas/core/clone-placement.ts), always in the VPC of its security groups.
 // Whether it can take commands yet is its EC2 state plus its SSM agent's ping status.
 import {
   DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
   DescribeVolumesCommand,
   RunInstancesCommand,
   type EC2Client,
   type Filter,
   type Instance,
+  type SecurityGroup,
+  type Subnet,
   type Volume,
 } from '@aws-sdk/client-ec2';
 import { DescribeInstanceInformationCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { HostNotFoundError } from '../../core/errors';
-import { placementOf } from './ec2-host-directory';
+import { chooseClonePlacement, type PlacedMember } from '../../core/clone-placement';
+import { ClonePlacementRefusedError, HostNotFoundError } from '../../core/errors';
+import { placementOf, securityGroupIdsOf } from './ec2-host-directory';
 import type { CloneRequest, HostAgentStatus, LaunchedHost, Logger, ReplacementHosts } from '../../ports';
 import {
   CLUSTER_TAG,
@@ -61,11 +68,14 @@ export class Ec2ReplacementHosts implements ReplacementHosts {
   }
 
   /**
-   * The pending or running clone an earlier attempt launched for this member, else a new clone: the source's
-   * description, its volumes and its user data (these two only without a launch template), then RunInstances
-   * with a ClientToken from the request's idempotency key.
+   * The pending or running clone an earlier attempt launched for this member (outside the AZs to avoid), else a
+   * new clone: the source's description, where it goes (its own subnet, or another of the cluster's: see
+   * chooseClonePlacement), its volumes and its user data (these two only without a launch template), then
+   * RunInstances with a ClientToken from the request's idempotency key.
    * @throws HostNotFoundError when EC2 no longer describes the source (or no longer enough of it to clone), or
    *   the clone has no private IPv4 address. The message says how to name a replacement instance by hand.
+   * @throws ClonePlacementRefusedError when no subnet may take the clone (every AZ avoided, out, or it would
+   *   then hold a quorum), or the subnet chosen is not in the VPC of the source's security groups. Nothing is launched.
    */
   async launchCloneOf(request: CloneRequest): Promise<LaunchedHost> {
     const earlier = await this.findEarlierClone(request);
@@ -73,20 +83,22 @@ export class Ec2ReplacementHosts implements ReplacementHosts {
 
     // A terminated source is no longer described with its subnet, groups and profile: the registry has them.
     const instance = withRecordedPlacement(await this.describeSource(request), request.recorded);
+    const target = await this.placeClone(instance, request);
     const fromTemplate = launchTemplateOf(instance) !== undefined;
     const volumes = fromTemplate ? [] : await this.volumesOf(instance);
     const userData = fromTemplate ? undefined : await this.userDataOf(request);
-    const input = cloneLaunchInput({ instance, volumes, ...(userData !== undefined && { userData }) }, request);
+    const input = cloneLaunchInput({ instance, volumes, ...(userData !== undefined && { userData }) }, request, { subnetId: target.subnetId });
     this.log?.info('launching a clone of the failed instance', {
       cluster: request.clusterName,
       member: request.memberName,
       clone: cloneSummary(instance, input),
+      placement: target.reason,
     });
 
     const answer = await this.ec2.send(new RunInstancesCommand(input));
     const clone = answer.Instances?.[0];
     if (!clone?.InstanceId) throw new HostNotFoundError(`RunInstances for a clone of ${request.sourceInstanceId} answered without an instance`);
-    return launchedHost(clone, request, true);
+    return launchedHost(clone, request, true, target.availabilityZone);
   }
 
   /**
@@ -104,7 +116,10 @@ export class Ec2ReplacementHosts implements ReplacementHosts {
     return { state, agent, ...(!LIVE_STATES.includes(state) && reason && { stateReason: reason }) };
   }
 
-  /** The oldest pending or running instance tagged as this member's clone of the source, if any. */
+  /**
+   * The oldest pending or running instance tagged as this member's clone of the source, if any, outside the AZs
+   * to avoid (a clone whose agent never came online there is left running for inspection, not joined).
+   */
   private async findEarlierClone(request: CloneRequest): Promise<Instance | undefined> {
     const found = await this.describeAll([
       { Name: `tag:${REPLACES_TAG}`, Values: [request.sourceInstanceId] },
@@ -112,8 +127,90 @@ export class Ec2ReplacementHosts implements ReplacementHosts {
       { Name: `tag:${CLUSTER_TAG}`, Values: [request.clusterName] },
       { Name: 'instance-state-name', Values: LIVE_STATES },
     ]);
+    const avoided = new Set(request.avoidAvailabilityZones ?? []);
     const byAge = (i: Instance) => `${i.LaunchTime?.toISOString() ?? ''} ${i.InstanceId}`;
-    return found.filter((i) => i.InstanceId).sort((a, b) => byAge(a).localeCompare(byAge(b)))[0];
+    return found
+      .filter((i) => i.InstanceId && !avoided.has(i.Placement?.AvailabilityZone ?? ''))
+      .sort((a, b) => byAge(a).localeCompare(byAge(b)))[0];
+  }
+
+  /**
+   * The subnet for the clone (chooseClonePlacement over the cluster's recorded placements). An AZ that is not
+   * recorded (a record from before AZs were) is the subnet's, as EC2 describes it. A subnet other than the
+   * source's must be in the VPC of the source's security groups, which the clone keeps.
+   * @throws ClonePlacementRefusedError naming the AZs and their counts, or the subnet and the VPCs.
+   */
+  private async placeClone(instance: Instance, request: CloneRequest): Promise<{ subnetId: string; availabilityZone?: string; reason: string }> {
+    let failed: PlacedMember = {
+      name: request.failedMemberName,
+      ...(instance.SubnetId && { subnetId: instance.SubnetId }),
+      ...(instance.Placement?.AvailabilityZone && { availabilityZone: instance.Placement.AvailabilityZone }),
+    };
+    let members: PlacedMember[] = (request.members ?? []).map((m) => ({
+      name: m.name,
+      ...(m.placement?.subnetId && { subnetId: m.placement.subnetId }),
+      ...(m.placement?.availabilityZone && { availabilityZone: m.placement.availabilityZone }),
+    }));
+    const unplaced = [failed, ...members].flatMap((m) => (m.availabilityZone === undefined && m.subnetId ? [m.subnetId] : []));
+    if (unplaced.length > 0) {
+      const zoneOf = new Map((await this.subnets(unplaced)).map((s) => [s.SubnetId, s.AvailabilityZone]));
+      const placed = (m: PlacedMember): PlacedMember => {
+        const zone = m.availabilityZone ?? (m.subnetId && zoneOf.get(m.subnetId));
+        return zone ? { ...m, availabilityZone: zone } : m;
+      };
+      members = members.map(placed);
+      failed = placed(failed);
+    }
+    const verdict = chooseClonePlacement({ failed, members, down: request.down ?? [], avoidAvailabilityZones: request.avoidAvailabilityZones ?? [] });
+    if (!verdict.ok) throw new ClonePlacementRefusedError(`${verdict.message}\n${manualReplacementHint(request)}`);
+    if (verdict.subnetId !== instance.SubnetId) await this.checkSameVpc(verdict.subnetId, instance, request);
+    return { subnetId: verdict.subnetId, ...(verdict.availabilityZone && { availabilityZone: verdict.availabilityZone }), reason: verdict.reason };
+  }
+
+  /** The clone keeps the source's security groups: they must belong to the VPC of the subnet chosen. */
+  private async checkSameVpc(subnetId: string, instance: Instance, request: CloneRequest): Promise<void> {
+    const groupIds = securityGroupIdsOf(instance);
+    // No groups: cloneLaunchInput refuses the clone, naming what EC2 no longer describes.
+    if (groupIds.length === 0) return;
+    const [subnet] = await this.subnets([subnetId]);
+    if (subnet?.VpcId === undefined) {
+      throw new ClonePlacementRefusedError(`subnet ${subnetId}, chosen for the clone of ${request.sourceInstanceId}, is no longer known to EC2; ${manualReplacementHint(request)}`);
+    }
+    const groups = await this.securityGroups(groupIds);
+    const vpcOf = new Map(groups.map((g) => [g.GroupId, g.VpcId]));
+    const foreign = groupIds.filter((id) => vpcOf.get(id) !== subnet.VpcId);
+    if (foreign.length > 0) {
+      const where = foreign.map((id) => `${id} (${vpcOf.get(id) ?? 'unknown to EC2'})`).join(', ');
+      throw new ClonePlacementRefusedError(
+        `subnet ${subnetId} (${subnet.AvailabilityZone}), chosen for the clone of ${request.sourceInstanceId}, is in ${subnet.VpcId}, but its ` +
+          `security groups ${where} are not: the clone keeps the failed instance's groups, so it needs a subnet of their VPC; ` +
+          manualReplacementHint(request),
+      );
+    }
+  }
+
+  /** The subnets that still exist among `ids` (a subnet-id filter: DescribeSubnets by SubnetIds fails on an unknown one). */
+  private async subnets(ids: readonly string[]): Promise<Subnet[]> {
+    const subnets: Subnet[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'subnet-id', Values: [...new Set(ids)] }], NextToken: token }));
+      subnets.push(...(page.Subnets ?? []));
+      token = page.NextToken || undefined;
+    } while (token !== undefined);
+    return subnets;
+  }
+
+  /** The security groups that still exist among `ids` (a group-id filter, for the same reason). */
+  private async securityGroups(ids: readonly string[]): Promise<SecurityGroup[]> {
+    const groups: SecurityGroup[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-id', Values: [...new Set(ids)] }], NextToken: token }));
+      groups.push(...(page.SecurityGroups ?? []));
+      token = page.NextToken || undefined;
+    } while (token !== undefined);
+    return groups;
   }
 
   private async describeSource(request: CloneRequest): Promise<Instance> {
@@ -190,9 +287,18 @@ export class Ec2ReplacementHosts implements ReplacementHosts {
   }
 }
 
-function launchedHost(clone: Instance, request: CloneRequest, launched: boolean): LaunchedHost {
-  const placement = placementOf(clone);
-  return { instanceId: clone.InstanceId!, address: addressOf(clone, request), launched, ...(placement && { placement }) };
+/** The clone as EC2 answered, with the AZ it is in (or was chosen for, when the answer lacks it). */
+function launchedHost(clone: Instance, request: CloneRequest, launched: boolean, chosenZone?: string): LaunchedHost {
+  const described = placementOf(clone);
+  const availabilityZone = described?.availabilityZone ?? chosenZone;
+  const placement = described && availabilityZone ? { ...described, availabilityZone } : described;
+  return {
+    instanceId: clone.InstanceId!,
+    address: addressOf(clone, request),
+    launched,
+    ...(placement && { placement }),
+    ...(availabilityZone && { availabilityZone }),
+  };
 }
 
 /** The clone's primary private IPv4 address: what the member is reached at. */

@@ -5,7 +5,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { isIPv4 } from 'node:net';
 import { SpecValidationError } from '../../core/errors';
 import type { Member } from '../../core/spec';
-import type { Host, HostDirectory } from '../../ports';
+import type { Host, HostDirectory, RecordedHost, ResolveOptions } from '../../ports';
 
 export interface LoopbackHostDirectoryProps {
   /** Parent of the host roots: member `name` gets `<hostsDir>/<name>` (created 0755). */
@@ -49,17 +49,16 @@ export class LoopbackHostDirectory implements HostDirectory {
   }
 
   /**
-   * Member i: its own address, or firstAddress + i (skipping addresses given to other members), so that a
-   * re-run resolves the same hosts. Checks every member before creating any root.
-   * @throws SpecValidationError naming `members[i].address` for an address outside 127.0.0.0/8 (or taken twice).
+   * Member i: its own address, or firstAddress + i (skipping addresses given to other members and
+   * `options.addressesInUse`), so that a re-run resolves the same hosts. Checks every member before creating any root.
+   * @throws SpecValidationError naming `members[i].address` for an address outside 127.0.0.0/8, taken twice, or in use.
    */
-  async resolve(_clusterName: string, members: readonly Member[]): Promise<Host[]> {
+  async resolve(_clusterName: string, members: readonly Member[], options: ResolveOptions = {}): Promise<Host[]> {
     const problems: string[] = [];
     const given = new Map<number, number>();
+    const inUse = new Set((options.addressesInUse ?? []).filter(isLoopback).map(toNumber));
     members.forEach((member, i) => {
-      if (!MEMBER_NAME.test(member.name)) {
-        problems.push(`members[${i}].name: "${member.name}" cannot name a host directory (DNS-1123 subdomain expected)`);
-      }
+      problems.push(...nameProblems(member.name, i));
       if (member.address === undefined) return;
       if (!isLoopback(member.address)) {
         problems.push(
@@ -69,10 +68,11 @@ export class LoopbackHostDirectory implements HostDirectory {
       }
       const other = given.get(toNumber(member.address));
       if (other !== undefined) problems.push(`members[${i}].address: ${member.address} is already given to members[${other}]`);
+      else if (inUse.has(toNumber(member.address))) problems.push(`members[${i}].address: ${member.address} is already in use by another host of the cluster`);
       else given.set(toNumber(member.address), i);
     });
 
-    const taken = new Set(given.keys());
+    const taken = new Set([...given.keys(), ...inUse]);
     const addresses = members.map((member, i) => {
       if (member.address !== undefined) return member.address;
       let n = toNumber(this.firstAddress) + i;
@@ -87,10 +87,35 @@ export class LoopbackHostDirectory implements HostDirectory {
     if (problems.length > 0) throw new SpecValidationError('members for local mode', problems);
 
     return members.map((member, i) => {
-      const root = join(this.hostsDir, member.name);
+      const root = this.rootOf(member.name);
       mkdirSync(root, { recursive: true, mode: 0o755 });
       chmodSync(root, 0o755);
       return { name: member.name, address: addresses[i]!, root };
     });
   }
+
+  /**
+   * The recorded members as hosts: their recorded fields plus the root `resolve` gives them. Nothing is created
+   * (a recorded member's root was created when it was resolved).
+   * @throws SpecValidationError naming `members[i].name` for a name that cannot name a host directory.
+   */
+  recorded(_clusterName: string, members: readonly RecordedHost[]): Host[] {
+    const problems = members.flatMap((member, i) => nameProblems(member.name, i));
+    if (problems.length > 0) throw new SpecValidationError('recorded members for local mode', problems);
+    return members.map((m) => ({
+      name: m.name,
+      address: m.address,
+      ...(m.instanceId && { instanceId: m.instanceId }),
+      root: this.rootOf(m.name),
+      ...(m.placement && { placement: m.placement }),
+    }));
+  }
+
+  private rootOf(name: string): string {
+    return join(this.hostsDir, name);
+  }
+}
+
+function nameProblems(name: string, i: number): string[] {
+  return MEMBER_NAME.test(name) ? [] : [`members[${i}].name: "${name}" cannot name a host directory (DNS-1123 subdomain expected)`];
 }

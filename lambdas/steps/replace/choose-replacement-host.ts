@@ -1,26 +1,35 @@
 // Choose Replacement Host: resolves the joining host and the membership after the change. The host is the
 // one named in the input (an instance on AWS, a loopback address locally); on AWS, without one, a clone
-// of the failed member's instance is launched (or the clone an earlier attempt launched is found again).
+// of the failed member's instance is launched (or the clone an earlier attempt launched is found again), in
+// an availability zone chosen from the members' recorded placements. The remaining members are taken as the
+// record keeps them (HostDirectory.recorded): only the joining host is resolved, so members that are down
+// (stopped or terminated instances, as in an AZ outage) do not stop the choice.
 import { z } from 'zod';
 import { SpecValidationError } from '../../core/errors';
 import { parseOrThrow } from '../../core/parse';
 import { ClusterSpecSchema } from '../../core/spec';
 import type { Member } from '../../core/spec';
-import type { Host, ReplacementHosts } from '../../ports';
+import type { CloneRequest, Host, ReplacementHosts } from '../../ports';
 import type { StepDeps } from '../deps';
 import { HostSchema } from '../inputs';
-import { FailedMemberSchema, ReplacementSchema, type FailedMember } from './inputs';
+import { FailedMemberSchema, ReplacementSchema } from './inputs';
 
 const ChooseInputSchema = z.object({
   spec: ClusterSpecSchema,
+  /** The recorded members (address, instance, placement as the record keeps them), the failed one included or not. */
   hosts: z.array(HostSchema).min(1),
   failed: FailedMemberSchema,
   replacement: ReplacementSchema,
   /** The execution's name: a retried launch returns the instance the first attempt launched. */
   execution: z.string().min(1).optional(),
+  /** Members that are down now besides the failed one: one in the failed member's AZ sends a clone elsewhere. */
+  down: z.array(z.string()).default([]),
+  /** AZs where a launch or a host agent already failed in this execution: no clone goes there. */
+  avoidAvailabilityZones: z.array(z.string()).default([]),
 });
 
 type Replacement = z.output<typeof ReplacementSchema>;
+type ChooseInput = z.output<typeof ChooseInputSchema>;
 
 /** Present when the step launched (or found again) a clone: the workflow then waits until SSM sees it. */
 export interface LaunchedReplacement {
@@ -42,14 +51,25 @@ export interface ChooseDeps extends Pick<StepDeps, 'directory' | 'log'> {
 
 export function makeChooseReplacementHost(deps: ChooseDeps) {
   return async function chooseReplacementHost(raw: unknown): Promise<ChosenHost> {
-    const { spec, hosts, failed, replacement, execution } = parseOrThrow(ChooseInputSchema, raw, 'Choose Replacement Host input');
-    const remaining = hosts
-      .filter((h) => h.name !== failed.name)
-      .map((h) => ({ name: h.name, address: h.address, ...(h.instanceId && { instanceId: h.instanceId }) }));
+    const input = parseOrThrow(ChooseInputSchema, raw, 'Choose Replacement Host input');
+    const { spec, hosts, failed, replacement } = input;
+    // As recorded, before anything is launched: a record the directory refuses launches nothing.
+    const remaining = deps.directory.recorded(
+      spec.clusterName,
+      hosts.filter((h) => h.name !== failed.name).map(({ root: _root, ...recorded }) => recorded),
+    );
     const chosen =
       needsClone(replacement) && deps.replacementHosts
-        ? await joinClone(deps, deps.replacementHosts, { clusterName: spec.clusterName, remaining, failed, replacement, execution })
-        : { hosts: await deps.directory.resolve(spec.clusterName, [...remaining, namedHost(replacement)]) };
+        ? await joinClone(deps.replacementHosts, input, remaining)
+        : {
+            hosts: [
+              ...remaining,
+              ...(await deps.directory.resolve(spec.clusterName, [namedHost(replacement)], {
+                // Never a recorded member's address, the failed one's included (its etcd may yet come back).
+                addressesInUse: [...new Set([...hosts.map((h) => h.address), failed.address])],
+              })),
+            ],
+          };
     const host = chosen.hosts[chosen.hosts.length - 1]!;
     deps.log.info('replacement host chosen', { cluster: spec.clusterName, host: host.name, address: host.address, ...(chosen.launched && { launched: chosen.launched }) });
     return { host, ...chosen };
@@ -60,33 +80,18 @@ function namedHost(replacement: Replacement): Member {
   return { name: replacement.name, ...(replacement.address && { address: replacement.address }), ...(replacement.instanceId && { instanceId: replacement.instanceId }) };
 }
 
-interface CloneContext {
-  readonly clusterName: string;
-  readonly remaining: readonly Member[];
-  readonly failed: FailedMember;
-  readonly replacement: Replacement;
-  readonly execution: string | undefined;
-}
-
 /**
- * The remaining members as the directory resolves them, then the clone as its launch answered: EC2 may not
- * describe a just-launched instance yet.
+ * The remaining members as recorded, then the clone as its launch answered: EC2 may not describe a
+ * just-launched instance yet.
  */
-async function joinClone(deps: ChooseDeps, replacementHosts: ReplacementHosts, context: CloneContext): Promise<Omit<ChosenHost, 'host'>> {
-  const { clusterName, remaining, failed, replacement, execution } = context;
+async function joinClone(replacementHosts: ReplacementHosts, input: ChooseInput, remaining: readonly Host[]): Promise<Omit<ChosenHost, 'host'>> {
+  const { failed, replacement } = input;
   if (failed.instanceId === undefined) {
     throw new SpecValidationError('ReplaceMember input', [
       `replacement.instanceId: required: the failed member "${failed.name}" has no EC2 instance to clone; name the replacement's instance`,
     ]);
   }
-  const launched = await replacementHosts.launchCloneOf({
-    clusterName,
-    sourceInstanceId: failed.instanceId,
-    memberName: replacement.name,
-    failedMemberName: failed.name,
-    ...(failed.placement && { recorded: failed.placement }),
-    idempotencyKey: `${clusterName}/${failed.instanceId}/${replacement.name}/${execution ?? ''}`,
-  });
+  const launched = await replacementHosts.launchCloneOf(cloneRequest(input, failed.instanceId));
   const joining: Host = {
     name: replacement.name,
     address: launched.address,
@@ -94,8 +99,30 @@ async function joinClone(deps: ChooseDeps, replacementHosts: ReplacementHosts, c
     ...(launched.placement && { placement: launched.placement }),
   };
   return {
-    hosts: [...(await deps.directory.resolve(clusterName, remaining)), joining],
+    hosts: [...remaining, joining],
     launched: { instanceId: launched.instanceId, sourceInstanceId: failed.instanceId, newlyLaunched: launched.launched },
+  };
+}
+
+/**
+ * What the launcher needs: the failed instance and its recorded placement, every member's recorded placement (the
+ * failed one's from `failed`), who is down and the AZs to avoid. The idempotency key names the AZs avoided: a launch
+ * that must avoid an AZ is a new launch, not a retry of the one that went there.
+ */
+function cloneRequest(input: ChooseInput, sourceInstanceId: string): CloneRequest {
+  const { spec, hosts, failed, replacement, execution, down, avoidAvailabilityZones } = input;
+  const clusterName = spec.clusterName;
+  const avoided = [...new Set(avoidAvailabilityZones)].sort();
+  return {
+    clusterName,
+    sourceInstanceId,
+    memberName: replacement.name,
+    failedMemberName: failed.name,
+    ...(failed.placement && { recorded: failed.placement }),
+    members: [...hosts.filter((h) => h.name !== failed.name), failed].map((m) => ({ name: m.name, ...(m.placement && { placement: m.placement }) })),
+    down: down.filter((name) => name !== failed.name),
+    avoidAvailabilityZones: avoided,
+    idempotencyKey: `${clusterName}/${sourceInstanceId}/${replacement.name}/${execution ?? ''}${avoided.length > 0 ? `/avoid:${avoided.join(',')}` : ''}`,
   };
 }
 

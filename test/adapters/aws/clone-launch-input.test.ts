@@ -209,6 +209,22 @@ describe('cloneLaunchInput', () => {
     assert.equal(withRecordedPlacement(gone, undefined), gone, 'nothing recorded: the description as it is');
   });
 
+  it("fills the availability zone from the record only when EC2 describes none", () => {
+    const recorded = { subnetId: 'subnet-0recorded0000000', availabilityZone: 'us-east-1c' };
+    assert.equal(withRecordedPlacement(amiInstance({ Placement: {} }), recorded).Placement?.AvailabilityZone, 'us-east-1c');
+    assert.equal(withRecordedPlacement(amiInstance({ Placement: { AvailabilityZone: 'us-east-1a', Tenancy: 'default' } }), recorded).Placement?.AvailabilityZone, 'us-east-1a');
+  });
+
+  it('puts the clone in the subnet clone placement chose, with the same groups; a subnet chosen stands for one EC2 no longer describes', () => {
+    const input = cloneLaunchInput({ instance: amiInstance(), volumes }, request, { subnetId: 'subnet-0other' });
+    assert.equal(input.SubnetId, 'subnet-0other');
+    assert.deepEqual(input.SecurityGroupIds, ['sg-etcd', 'sg-ssm']);
+    assert.equal(cloneLaunchInput({ instance: amiInstance(), volumes }, request, {}).SubnetId, 'subnet-0123', 'none chosen: its own');
+    const gone = amiInstance({ SubnetId: undefined });
+    assert.deepEqual(missingForClone(gone), ['its subnet']);
+    assert.equal(cloneLaunchInput({ instance: gone, volumes }, request, { subnetId: 'subnet-0other' }).SubnetId, 'subnet-0other');
+  });
+
   it('the ClientToken is at most 64 ASCII characters, the same for the same key and different for another', () => {
     const keys = [request.idempotencyKey, 'x', 'ü'.repeat(500), `${'a'.repeat(80)}/${'b'.repeat(80)}`];
     for (const key of keys) {

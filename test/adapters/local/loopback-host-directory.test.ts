@@ -56,6 +56,33 @@ describe('LoopbackHostDirectory', () => {
     );
   });
 
+  test('addresses in use are skipped for members without one and refused for members with one', async () => {
+    const directory = new LoopbackHostDirectory({ hostsDir: join(work, 'f') });
+    const [joining] = await directory.resolve('demo', [{ name: 'infra3' }], { addressesInUse: ['127.0.0.11', '127.0.0.12', '127.0.0.13'] });
+    assert.equal(joining!.address, '127.0.0.14');
+    await assert.rejects(
+      () => directory.resolve('demo', [{ name: 'infra3', address: '127.0.0.12' }], { addressesInUse: ['127.0.0.11', '127.0.0.12'] }),
+      /members\[0\]\.address: 127\.0\.0\.12 is already in use by another host of the cluster/,
+    );
+  });
+
+  test('recorded members keep their recorded fields and get the root resolve gives them; nothing is created', async () => {
+    const hostsDir = join(work, 'g');
+    const directory = new LoopbackHostDirectory({ hostsDir });
+    const [resolved] = await new LoopbackHostDirectory({ hostsDir: join(work, 'g2') }).resolve('demo', [{ name: 'infra0', address: '127.0.0.30' }]);
+    const recorded = directory.recorded('demo', [
+      { name: 'infra0', address: '127.0.0.30' },
+      { name: 'infra1', address: '127.0.0.31', instanceId: 'i-0aaaaaaaaaaaaaaa1', placement: { subnetId: 'subnet-1', availabilityZone: 'us-east-1a' } },
+    ]);
+    assert.deepEqual(recorded, [
+      { name: 'infra0', address: '127.0.0.30', root: join(hostsDir, 'infra0') },
+      { name: 'infra1', address: '127.0.0.31', instanceId: 'i-0aaaaaaaaaaaaaaa1', root: join(hostsDir, 'infra1'), placement: { subnetId: 'subnet-1', availabilityZone: 'us-east-1a' } },
+    ]);
+    assert.equal(resolved!.root, join(work, 'g2', 'infra0'), 'resolve gives <hostsDir>/<name> too');
+    assert.equal(existsSync(hostsDir), false);
+    assert.throws(() => directory.recorded('demo', [{ name: '../escape', address: '127.0.0.32' }]), /members\[0\]\.name: "\.\.\/escape" cannot name a host directory/);
+  });
+
   test('a firstAddress outside 127.0.0.0/8 is refused', () => {
     assert.throws(() => new LoopbackHostDirectory({ hostsDir: work, firstAddress: '10.0.0.1' }), /loopback/);
     assert.throws(() => new LoopbackHostDirectory({ hostsDir: work, firstAddress: '127.0.0' }), /loopback/);

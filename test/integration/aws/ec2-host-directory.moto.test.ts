@@ -1,5 +1,5 @@
 // Ec2HostDirectory against moto_server: instances launched in moto's EC2, then resolved, stopped,
-// terminated and asked for by unknown IDs. DescribeInstances calls are counted with a middleware.
+// terminated and asked for by unknown IDs, or taken as recorded. DescribeInstances calls are counted with a middleware.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EC2Client, RunInstancesCommand, StopInstancesCommand, TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
@@ -54,10 +54,10 @@ describe('Ec2HostDirectory against moto_server', () => {
   });
 
   /**
-   * The subnet RunInstances answered with: moto launches these into its default VPC without security groups, and
-   * no profile was given (ec2-replacement-hosts.moto.test.ts records a full placement: subnet, groups, profile).
+   * The subnet and availability zone RunInstances answered with: moto launches these into its default VPC without
+   * security groups, and no profile was given (ec2-replacement-hosts.moto.test.ts records a full placement).
    */
-  const placementAsLaunched = (instance: Instance) => ({ subnetId: instance.SubnetId! });
+  const placementAsLaunched = (instance: Instance) => ({ subnetId: instance.SubnetId!, availabilityZone: instance.Placement!.AvailabilityZone! });
 
   it('resolves members to their instances: private IP as the address, the instance ID kept, with their placement (recorded for a later clone), in one call', async () => {
     const instances = await Promise.all(['infra0', 'infra1', 'infra2'].map(launchNamed));
@@ -123,6 +123,22 @@ describe('Ec2HostDirectory against moto_server', () => {
     assert.match(error.message, new RegExp(`member "infra1": instance ${stopped!.InstanceId} is stopped`));
     assert.match(error.message, new RegExp(`member "infra2": instance ${terminated!.InstanceId} is terminated`));
     assert.doesNotMatch(error.message, /infra0/);
+  });
+
+  it('takes recorded members as recorded, stopped and terminated ones too, without asking EC2', async () => {
+    const [running, stopped, terminated] = await launch(3);
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [stopped!.InstanceId!] }));
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [terminated!.InstanceId!] }));
+    const recorded = [running!, stopped!, terminated!].map((instance, i) => ({
+      name: `infra${i}`,
+      address: instance.PrivateIpAddress!,
+      instanceId: instance.InstanceId!,
+      placement: { ...placementAsLaunched(instance), securityGroupIds: ['sg-0recorded'], instanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/etcd' },
+    }));
+    const before = describeCalls;
+    assert.deepEqual(directory().recorded('demo', recorded), recorded);
+    assert.deepEqual(directory().recorded('demo', [{ name: 'infra9', address: '10.0.0.9' }]), [{ name: 'infra9', address: '10.0.0.9' }]);
+    assert.equal(describeCalls, before, 'EC2 is not asked');
   });
 
   it('an unknown instance is HostNotFoundError naming the member and the instance, also among known ones', async () => {

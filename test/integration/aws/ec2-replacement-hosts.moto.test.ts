@@ -16,6 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CreateLaunchTemplateCommand,
+  StartInstancesCommand,
   CreateLaunchTemplateVersionCommand,
   CreateSecurityGroupCommand,
   CreateSnapshotCommand,
@@ -45,8 +46,8 @@ import { AGENT_NOT_REGISTERED, Ec2ReplacementHosts, INSTANCE_NOT_FOUND } from '.
 import { Ec2HostDirectory, placementOf } from '../../../lambdas/adapters/aws/ec2-host-directory';
 import { makeChooseReplacementHost } from '../../../lambdas/steps/replace/choose-replacement-host';
 import { makeCheckHostAgent } from '../../../lambdas/steps/replace/check-host-agent';
-import { HostNotFoundError } from '../../../lambdas/core/errors';
-import type { CloneRequest, HostRunner, Logger } from '../../../lambdas/ports';
+import { ClonePlacementRefusedError, HostNotFoundError } from '../../../lambdas/core/errors';
+import type { CloneRequest, Host, HostRunner, Logger } from '../../../lambdas/ports';
 import { startMoto, type Moto } from '../../support/moto';
 import { errorOf } from '../../support/rejection';
 
@@ -129,16 +130,19 @@ describe('Ec2ReplacementHosts against moto_server', () => {
     return count;
   };
 
-  /** A failed member's instance as an operator launched it from an AMI: user data, three volumes (one from a snapshot), tags. */
-  const launchFromAmi = async (name: string): Promise<Instance> => {
+  /**
+   * A failed member's instance as an operator launched it from an AMI: user data, three volumes (one from a
+   * snapshot), tags; in `net`'s subnet and groups unless others are given.
+   */
+  const launchFromAmi = async (name: string, network?: { subnetId: string; securityGroupIds: string[] }): Promise<Instance> => {
     const answer = await ec2.send(
       new RunInstancesCommand({
         ImageId: AMI,
         InstanceType: 't3.medium',
         MinCount: 1,
         MaxCount: 1,
-        SubnetId: net.subnetId,
-        SecurityGroupIds: [net.etcdSg, net.ssmSg],
+        SubnetId: network?.subnetId ?? net.subnetId,
+        SecurityGroupIds: network?.securityGroupIds ?? [net.etcdSg, net.ssmSg],
         IamInstanceProfile: { Arn: net.profileArn },
         KeyName: 'ops',
         MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled', InstanceMetadataTags: 'enabled' },
@@ -284,6 +288,7 @@ describe('Ec2ReplacementHosts against moto_server', () => {
       cluster: 'demo',
       member: 'infra3',
       clone: `clone of ${source.InstanceId} (AMI ${AMI}, with user data), t3.medium, ${net.subnetId}, ${net.etcdSg} ${net.ssmSg}, profile etcd-host, volumes /dev/xvda 12 GiB gp3, /dev/sdf 30 GiB gp3, /dev/sdh 5 GiB gp2`,
+      placement: `infra1's own subnet: ${net.subnetId} in ${source.Placement!.AvailabilityZone}`,
     });
     assert.doesNotMatch(JSON.stringify(logLines), /s3cr3t|BOOTSTRAP_TOKEN/);
     assert.equal(JSON.stringify(logLines).includes(SOURCE_USER_DATA), false, 'no user data in any log line');
@@ -376,7 +381,12 @@ describe('Ec2ReplacementHosts against moto_server', () => {
   it('clones a terminated AMI-launched source with the placement recorded while it ran (what the registry keeps)', async () => {
     const source = await launchFromAmi('infra12');
     const recorded = placementOf(await describeInstance(source.InstanceId!));
-    assert.deepEqual(recorded, { subnetId: net.subnetId, securityGroupIds: [net.etcdSg, net.ssmSg], instanceProfileArn: net.profileArn });
+    assert.deepEqual(recorded, {
+      subnetId: net.subnetId,
+      availabilityZone: source.Placement!.AvailabilityZone,
+      securityGroupIds: [net.etcdSg, net.ssmSg],
+      instanceProfileArn: net.profileArn,
+    });
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [source.InstanceId!] }));
     const launched = await hosts().launchCloneOf(cloneRequest(source.InstanceId!, { idempotencyKey: 'demo/recorded', ...(recorded && { recorded }) }));
     const clone = await describeInstance(launched.instanceId);
@@ -417,7 +427,7 @@ describe('Ec2ReplacementHosts against moto_server', () => {
 
   describe('under the ReplaceMember steps (Resolve Hosts, Choose Replacement Host, Check Host Agent)', () => {
     it('a terminated member is replaced by a clone joined at its private IP with the placement recorded while it ran; a re-run joins the same clone', async () => {
-      const sources = await Promise.all(['infra0', 'infra1', 'infra2'].map(launchFromAmi));
+      const sources = await Promise.all(['infra0', 'infra1', 'infra2'].map((name) => launchFromAmi(name)));
       const directory = new Ec2HostDirectory({ ec2: adapterEc2 });
       const members = sources.map((s, i) => ({ name: `infra${i}`, instanceId: s.InstanceId! }));
       const resolved = await directory.resolve('demo', members);
@@ -446,6 +456,135 @@ describe('Ec2ReplacementHosts against moto_server', () => {
       const booted: HostRunner = { run: async ([host]) => [{ host: host!.name, exitCode: 0, stdoutTail: 'boot: done\n', stderrTail: '' }] };
       const check = makeCheckHostAgent({ log, runner: booted, replacementHosts: new Ec2ReplacementHosts({ ec2: adapterEc2, ssm: agents.asClient() }) });
       assert.deepEqual(await check({ host: chosen.host, attempt: 0, maxAttempts: 40 }), { state: 'running', agent: 'Online', boot: 'done', ready: true, attempt: 1 });
+    });
+  });
+
+  describe('placed by availability zone: a VPC with subnets in us-east-1a, b and c, 5 members over them (2 + 2 + 1)', () => {
+    const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+    /** The member's AZ letter: infra0, infra1 in a; infra2, infra3 in b; infra4 in c. */
+    const ZONE_OF = ['a', 'a', 'b', 'b', 'c'];
+    const az = { vpcId: '', subnets: {} as Record<string, string>, sg: '', foreignSubnet: '' };
+    /** The 5 members as Resolve Hosts recorded them while every instance ran (placement with its AZ). */
+    let recorded: Host[] = [];
+    const spec = () => ({ clusterName: 'demo', runtime: 'systemd', members: recorded.map((h) => ({ name: h.name, address: h.address, instanceId: h.instanceId! })) });
+    const failedOf = (host: Host) => ({ name: host.name, id: '1', address: host.address, instanceId: host.instanceId!, placement: host.placement! });
+    const subnetOf = async (instanceId: string) => (await describeInstance(instanceId)).SubnetId;
+
+    before(async () => {
+      az.vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.30.0.0/16' }))).Vpc!.VpcId!;
+      for (const [i, zone] of ZONES.entries()) {
+        const subnet = await ec2.send(new CreateSubnetCommand({ VpcId: az.vpcId, CidrBlock: `10.30.${i + 1}.0/24`, AvailabilityZone: zone }));
+        az.subnets[zone.slice(-1)] = subnet.Subnet!.SubnetId!;
+      }
+      az.sg = (await ec2.send(new CreateSecurityGroupCommand({ VpcId: az.vpcId, GroupName: 'etcd-az', Description: 'etcd peers and clients' }))).GroupId!;
+      // A subnet of the first VPC, in a fourth AZ.
+      az.foreignSubnet = (await ec2.send(new CreateSubnetCommand({ VpcId: net.vpcId, CidrBlock: '10.20.9.0/24', AvailabilityZone: 'us-east-1d' }))).Subnet!.SubnetId!;
+      const sources = await Promise.all(ZONE_OF.map((zone, i) => launchFromAmi(`az-infra${i}`, { subnetId: az.subnets[zone]!, securityGroupIds: [az.sg] })));
+      const members = sources.map((s, i) => ({ name: `infra${i}`, instanceId: s.InstanceId! }));
+      recorded = await new Ec2HostDirectory({ ec2: adapterEc2 }).resolve('demo', members);
+      assert.deepEqual(
+        recorded.map((h) => h.placement?.availabilityZone),
+        ZONE_OF.map((zone) => `us-east-1${zone}`),
+        'the record keeps each member\'s AZ',
+      );
+    });
+
+    it("the failed member's AZ-mate down too: the clone goes to the AZ with the fewest live members that makes no quorum (c, not b); a retry avoiding c is refused, b would then hold 3 of 5", async () => {
+      const [mate, failed] = [recorded[0]!, recorded[1]!];
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [failed.instanceId!] }));
+      await ec2.send(new StopInstancesCommand({ InstanceIds: [mate.instanceId!] }));
+      const directory = new Ec2HostDirectory({ ec2: adapterEc2 });
+      const remaining = recorded.filter((h) => h !== failed);
+      assert.ok((await errorOf(directory.resolve('demo', remaining))) instanceof HostNotFoundError, 'EC2 would refuse the stopped AZ-mate');
+
+      const choose = makeChooseReplacementHost({ directory, replacementHosts: hosts(), log });
+      const input = { spec: spec(), hosts: recorded, failed: failedOf(failed), replacement: { name: 'infra5' }, execution: 'exec-az', down: ['infra0', 'infra1'] };
+      const chosen = await choose(input);
+      const clone = await describeInstance(chosen.host.instanceId!);
+      assert.equal(clone.SubnetId, az.subnets.c);
+      assert.equal(clone.Placement?.AvailabilityZone, 'us-east-1c');
+      assert.equal(chosen.host.placement?.availabilityZone, 'us-east-1c', 'the record will keep the AZ it chose');
+      assert.deepEqual(clone.SecurityGroups!.map((g) => g.GroupId), [az.sg], 'its groups, as the failed instance had them');
+      assert.equal(clone.IamInstanceProfile?.Arn, net.profileArn);
+      assert.deepEqual(chosen.hosts.slice(0, -1), remaining, 'the remaining members as recorded, the stopped one too');
+      assert.deepEqual(chosen.hosts.map((h) => h.name), ['infra0', 'infra2', 'infra3', 'infra4', 'infra5']);
+      const line = logLines.filter((l) => l.message === 'launching a clone of the failed instance').at(-1);
+      assert.match(String(line?.fields?.placement), /us-east-1a \(infra1's own\) may be out: infra0 is down there too; subnet-\w+ in us-east-1c: 1 live member there, 2 of 5 with the clone \(quorum 3\)/);
+
+      // Its agent never came online: the workflow asks again, avoiding us-east-1c. That clone is not joined again,
+      // and no other AZ can take one.
+      const count = await instanceCount();
+      const error = await errorOf(choose({ ...input, avoidAvailabilityZones: ['us-east-1c'] }));
+      assert.ok(error instanceof ClonePlacementRefusedError, String(error));
+      assert.equal(error.name, 'ClonePlacementRefusedError');
+      assert.match(error.message, /us-east-1b \(2 members, 2 live\) would then hold 3 of 5 members, a quorum \(3\)/);
+      assert.match(error.message, /us-east-1c \(1 member, 1 live\) is to be avoided/);
+      assert.equal(await instanceCount(), count, 'nothing launched');
+      await ec2.send(new StartInstancesCommand({ InstanceIds: [mate.instanceId!] }));
+    });
+
+    it('avoidAvailabilityZones covering the failed AZ and c: refused naming every AZ and its counts, nothing launched', async () => {
+      const failed = recorded[3]!;
+      const count = await instanceCount();
+      const error = await errorOf(
+        hosts().launchCloneOf(
+          cloneRequest(failed.instanceId!, {
+            failedMemberName: failed.name,
+            memberName: 'infra6',
+            recorded: failed.placement!,
+            members: recorded,
+            down: [],
+            avoidAvailabilityZones: ['us-east-1b', 'us-east-1c'],
+          }),
+        ),
+      );
+      assert.ok(error instanceof ClonePlacementRefusedError, String(error));
+      assert.match(
+        error.message,
+        /no subnet for infra3's clone among the cluster's availability zones \(5 members, quorum 3\):\n {2}- us-east-1b \(infra3's own\) is to be avoided: a launch or host agent failed there\n {2}- us-east-1a \(2 members, 2 live\) would then hold 3 of 5 members, a quorum \(3\)\n {2}- us-east-1c \(1 member, 1 live\) is to be avoided/,
+      );
+      assert.match(error.message, /etcd-ha replace --cluster demo --member infra3 --instance ID --replacement-name infra6/);
+      assert.equal(await instanceCount(), count);
+    });
+
+    it("the failed member's AZ healthy: its own subnet, as before, and EC2 asked nothing more", async () => {
+      const failed = recorded[2]!;
+      const before = calls.length;
+      const launched = await hosts().launchCloneOf(
+        cloneRequest(failed.instanceId!, { failedMemberName: failed.name, memberName: 'infra7', recorded: failed.placement!, members: recorded, down: ['infra4'] }),
+      );
+      assert.equal(await subnetOf(launched.instanceId), az.subnets.b);
+      assert.equal(launched.availabilityZone, 'us-east-1b');
+      assert.equal(launched.placement?.availabilityZone, 'us-east-1b');
+      const made = calls.slice(before);
+      assert.ok(!made.includes('DescribeSubnetsCommand') && !made.includes('DescribeSecurityGroupsCommand'), `no new calls: ${made}`);
+    });
+
+    it("a record from before AZs were recorded: the subnets' AZs come from EC2, and the clone is placed as with them", async () => {
+      const failed = recorded[1]!;
+      const withoutZones = recorded.map((h) => ({ name: h.name, placement: { ...h.placement!, availabilityZone: undefined } }));
+      const before = calls.length;
+      const launched = await hosts().launchCloneOf(
+        cloneRequest(failed.instanceId!, { failedMemberName: failed.name, memberName: 'infra8', recorded: withoutZones[1]!.placement, members: withoutZones, down: ['infra0'], idempotencyKey: 'demo/old-record' }),
+      );
+      assert.equal(await subnetOf(launched.instanceId), az.subnets.c);
+      assert.ok(calls.slice(before).includes('DescribeSubnetsCommand'));
+    });
+
+    it("refuses a subnet of another VPC than the failed instance's security groups, naming both; nothing launched", async () => {
+      const failed = recorded[1]!;
+      // infra4 recorded in a subnet of the first VPC, in us-east-1d: the AZ chooser picks it.
+      const members = recorded.map((h) => (h.name === 'infra4' ? { name: h.name, placement: { subnetId: az.foreignSubnet, availabilityZone: 'us-east-1d' } } : h));
+      const count = await instanceCount();
+      const error = await errorOf(
+        hosts().launchCloneOf(cloneRequest(failed.instanceId!, { failedMemberName: failed.name, memberName: 'infra9', recorded: failed.placement!, members, down: ['infra0'], idempotencyKey: 'demo/other-vpc' })),
+      );
+      assert.ok(error instanceof ClonePlacementRefusedError, String(error));
+      assert.match(
+        error.message,
+        new RegExp(`subnet ${az.foreignSubnet} \\(us-east-1d\\), chosen for the clone of ${failed.instanceId}, is in ${net.vpcId}, but its security groups ${az.sg} \\(${az.vpcId}\\) are not`),
+      );
+      assert.equal(await instanceCount(), count);
     });
   });
 

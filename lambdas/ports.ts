@@ -186,7 +186,20 @@ export interface ClusterRegistry {
   get(clusterName: string): Promise<ClusterRecord | undefined>;
   /** The cluster that has a member on this EC2 instance (an EventBridge event names only the instance). */
   findByInstanceId(instanceId: string): Promise<ClusterRecord | undefined>;
-  put(record: ClusterRecord): Promise<void>;
+  /**
+   * Writes the record. With `lockOwner`, only while that owner holds the cluster's lock, checked in the same
+   * atomic step as the write (only the lock holder writes the record); without it, unconditionally.
+   * @throws ClusterLockLostError when `lockOwner` is given and does not hold the lock: nothing is written.
+   */
+  put(record: ClusterRecord, options?: RegistryPutOptions): Promise<void>;
+}
+
+export interface RegistryPutOptions {
+  /**
+   * The execution (lock owner) that must hold the cluster's lock for the write to happen.
+   * @default - none: the write is unconditional (provisioning, which takes no lock)
+   */
+  readonly lockOwner?: string;
 }
 
 /** Injected time, so that steps stay testable. */
@@ -200,21 +213,63 @@ export interface Logger {
   warn(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** One membership change per cluster at a time (DynamoDB conditional write on AWS, a file locally). */
+/** Who takes a cluster's lock: the execution, and how to ask whether it still runs. */
+export interface LockHolder {
+  /** The execution's name (`$$.Execution.Name`): what renews, releases and writes the record under the lock. */
+  readonly owner: string;
+  /**
+   * How ExecutionLiveness tells whether the holder still runs: the execution's ARN on AWS (`$$.Execution.Id`),
+   * "local:<pid>:<start time in clock ticks>" of the local runner's process locally.
+   */
+  readonly ref: string;
+}
+
+/** Whether the execution that holds a lock has ended (Step Functions on AWS, the local runner's process locally). */
+export interface ExecutionLiveness {
+  /**
+   * true once the execution `ref` names no longer runs (succeeded, failed, timed out, aborted) or does not exist.
+   * @throws when `ref` is not a reference this adapter can ask about
+   */
+  hasEnded(ref: string): Promise<boolean>;
+}
+
+/**
+ * One membership change per cluster at a time (DynamoDB conditional writes on AWS, a file locally). Only the
+ * lock holder writes; a live holder is never robbed: a lock past its expiry is taken over only once
+ * ExecutionLiveness says its execution has ended. The holder renews it (extend) while it works.
+ */
 export interface ClusterLock {
   /**
-   * Takes the cluster's lock for `owner` (an execution name) or reports who holds it. A lock older
-   * than its TTL is stale (its execution died without releasing) and is taken over. Taking a lock
-   * the same owner already holds succeeds (a retried step converges).
+   * Takes the cluster's lock for `holder`, or reports who holds it. Taking a lock the same owner already holds
+   * succeeds and pushes its expiry out (a retried step converges). A lock held by another owner past its
+   * expiry is taken over (`tookOverFrom`) only when its holder's execution has ended; while it runs, the
+   * lock stays refused (`expired: true`).
    */
-  acquire(clusterName: string, owner: string, ttlSeconds: number): Promise<LockOutcome>;
+  acquire(clusterName: string, holder: LockHolder, ttlSeconds: number): Promise<LockOutcome>;
+  /**
+   * Pushes the expiry of `owner`'s lock out to now + ttlSeconds (also once it has expired, as long as nobody took it over).
+   * @throws ClusterLockLostError when `owner` does not hold the lock (released, or taken over)
+   */
+  extend(clusterName: string, owner: string, ttlSeconds: number): Promise<void>;
   /** Releases the lock if `owner` holds it; releasing a lock not held is a no-op. */
   release(clusterName: string, owner: string): Promise<void>;
 }
 
 export type LockOutcome =
   | { readonly acquired: true; readonly tookOverFrom?: string }
-  | { readonly acquired: false; readonly heldBy: string; readonly since: string };
+  | {
+      readonly acquired: false;
+      /** The holder's owner (execution name). */
+      readonly heldBy: string;
+      /** When the holder took the lock (ISO 8601). */
+      readonly since: string;
+      /** When the holder's lock expires, or expired (ISO 8601). */
+      readonly expiresAt: string;
+      /** Past its expiry, yet refused: the holder's execution still runs. */
+      readonly expired: boolean;
+      /** The holder's ExecutionLiveness reference; absent in a lock taken before references were recorded. */
+      readonly holderRef?: string;
+    };
 
 /** Where Snapshot Before Change keeps the backend snapshot (S3 on AWS, a directory locally). */
 export interface SnapshotStore {

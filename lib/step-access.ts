@@ -22,12 +22,17 @@ export type StepAccess =
   | 'readHealthcheckClient'
   /** Read, create and update the clusters' secrets and their tags. */
   | 'writeSecrets'
-  /** Write the cluster record. */
+  /** Write the cluster record; under the lock, in a transaction that checks the lock item's owner (lock items only). */
   | 'writeRegistry'
   /** Read the cluster records: by name (GetItem), and by instance ID (Scan). */
   | 'readRegistry'
-  /** Take a cluster's lock (a conditional PutItem, GetItem of the holder): lock items only. */
+  /**
+   * Take a cluster's lock (conditional UpdateItem and PutItem, GetItem of the holder): lock items only; and ask Step
+   * Functions whether an expired lock's holder still runs (DescribeExecution).
+   */
   | 'acquireClusterLock'
+  /** Push a held lock's expiry out (a conditional UpdateItem): lock items only. */
+  | 'renewClusterLock'
   /** Release a cluster's lock (a conditional DeleteItem): lock items only. */
   | 'releaseClusterLock'
   /** Upload snapshots (multipart, SSE-KMS) under the snapshot prefix of the snapshot bucket. */
@@ -138,6 +143,11 @@ export function autoScalingGroupArnPattern(scope: Construct, name: string): stri
   });
 }
 
+/** Every Step Functions execution of the stack's account and region: `arn:<partition>:states:<region>:<account>:execution:*`. */
+function lockHolderExecutionsArn(scope: Construct): string {
+  return Stack.of(scope).formatArn({ service: 'states', resource: 'execution', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+}
+
 /** The lock items of the registry table only: every key the request touches starts with "lock#". */
 function lockItemsOnly(): Record<string, Record<string, string[]>> {
   return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${LOCK_KEY_PREFIX}*`] } };
@@ -224,6 +234,8 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
   }
   if (access.includes('writeRegistry')) {
     add({ sid: 'WriteClusterRecord', actions: ['dynamodb:PutItem'], resources: [resources.registryTable.tableArn] });
+    // A record written under the lock: TransactWriteItems with a ConditionCheck on the lock item and the Put.
+    add({ sid: 'CheckClusterLockOnWrite', actions: ['dynamodb:ConditionCheckItem'], resources: [resources.registryTable.tableArn], conditions: lockItemsOnly() });
   }
   if (access.includes('readRegistry')) {
     add({ sid: 'ReadClusterRecords', actions: ['dynamodb:GetItem', 'dynamodb:Scan'], resources: [resources.registryTable.tableArn] });
@@ -231,10 +243,23 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
   if (access.includes('acquireClusterLock')) {
     add({
       sid: 'AcquireClusterLock',
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       resources: [resources.registryTable.tableArn],
       conditions: lockItemsOnly(),
     });
+    // The holder of a lock is a ReplaceMember execution of this stack, but that state machine's ARN cannot be named
+    // here: the state machine is built after the step functions and refers to them, and each function depends on
+    // its role's policy, so a reference back would be a dependency cycle (and its generated name is not known
+    // before it exists). Hence every execution of the account in this region.
+    add({ sid: 'AskLockHolders', actions: ['states:DescribeExecution'], resources: [lockHolderExecutionsArn(role)] });
+    reasons.push({
+      appliesTo: 'Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:*',
+      reason:
+        "Acquire Lock asks whether an expired lock's holder, a ReplaceMember execution named by its ARN in the lock item, still runs (states:DescribeExecution). That state machine's ARN cannot be referenced from its own step's role without a dependency cycle, and its generated name is unknown before deployment.",
+    });
+  }
+  if (access.includes('renewClusterLock')) {
+    add({ sid: 'RenewClusterLock', actions: ['dynamodb:UpdateItem'], resources: [resources.registryTable.tableArn], conditions: lockItemsOnly() });
   }
   if (access.includes('releaseClusterLock')) {
     add({ sid: 'ReleaseClusterLock', actions: ['dynamodb:DeleteItem'], resources: [resources.registryTable.tableArn], conditions: lockItemsOnly() });

@@ -84,6 +84,13 @@ export class EtcdMemberChangeRefusedError extends EtcdHaError {}
 /** Another membership change holds the cluster's lock. */
 export class ClusterLockedError extends EtcdHaError {}
 
+/**
+ * The execution no longer holds the cluster's lock it was given (released, or taken over once its execution
+ * was found ended): it must neither renew the lock nor write the cluster's record. Not retried: another
+ * execution may be changing the cluster now.
+ */
+export class ClusterLockLostError extends EtcdHaError {}
+
 /** Too few healthy members to commit a membership change: only a restore from a snapshot helps. */
 export class QuorumLostError extends EtcdHaError {}
 

@@ -9,6 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 // Types only: a value import would pull aws-cdk-lib into the bundle.
 import type { ProvisionStep } from '../../statemachines/provision-cluster';
@@ -19,6 +20,7 @@ import { Ec2HostDirectory, instanceArn } from '../adapters/aws/ec2-host-director
 import { Ec2ReplacementHosts } from '../adapters/aws/ec2-replacement-hosts';
 import { S3SnapshotStore } from '../adapters/aws/s3-snapshot-store';
 import { SecretsManagerSecretStore } from '../adapters/aws/secrets-manager-store';
+import { SfnExecutionLiveness } from '../adapters/aws/sfn-execution-liveness';
 import { SsmHostRunner } from '../adapters/aws/ssm-host-runner';
 import { Etcd3AdminFactory } from '../adapters/etcd/etcd3-admin';
 import type { Logger, SecretStore } from '../ports';
@@ -120,6 +122,8 @@ export interface AwsClients {
   readonly dynamodb: DynamoDBClient;
   readonly s3: S3Client;
   readonly autoScaling: AutoScalingClient;
+  /** Asks whether a lock holder's execution still runs (DescribeExecution). */
+  readonly sfn: SFNClient;
 }
 
 /** The step dependencies on AWS, from the stack's environment variables. */
@@ -149,14 +153,14 @@ export function awsDeps(env: Env, clients: AwsClients, log: Logger): StepDeps {
 
 /**
  * ReplaceMember's dependencies on AWS: the step dependencies plus the cluster lock (an item of the registry
- * table), the snapshot bucket (SSE-KMS with the secrets' key), Auto Scaling's lifecycle actions and, unless
+ * table, taken over only from an execution Step Functions says has ended), the snapshot bucket (SSE-KMS with the secrets' key), Auto Scaling's lifecycle actions and, unless
  * the stack turned it off, clones of failed instances.
  */
 export function awsReplaceDeps(env: Env, clients: AwsClients, log: Logger): ReplaceDeps {
   const tableName = required(env, ENV.registryTable);
   return {
     ...awsDeps(env, clients, log),
-    lock: new DynamoDbClusterLock({ client: clients.dynamodb, tableName }),
+    lock: new DynamoDbClusterLock({ client: clients.dynamodb, tableName, liveness: new SfnExecutionLiveness({ client: clients.sfn }) }),
     snapshots: new S3SnapshotStore({
       client: clients.s3,
       bucket: required(env, ENV.snapshotBucket),
@@ -176,6 +180,7 @@ const clients: AwsClients = {
   dynamodb: new DynamoDBClient({}),
   s3: new S3Client({}),
   autoScaling: new AutoScalingClient({}),
+  sfn: new SFNClient({}),
 };
 
 /** Every step a Lambda function runs: ProvisionCluster's and ReplaceMember's (the shared ones once). */

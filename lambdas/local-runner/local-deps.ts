@@ -9,6 +9,7 @@ import { LoopbackHostDirectory } from '../adapters/local/loopback-host-directory
 import { LocalHostRunner, localScriptsPaths } from '../adapters/local/local-host-runner';
 import { FileClusterRegistry } from '../adapters/local/file-cluster-registry';
 import { FileClusterLock } from '../adapters/local/file-cluster-lock';
+import { ProcessExecutionLiveness } from '../adapters/local/process-execution-liveness';
 import { DirSnapshotStore } from '../adapters/local/dir-snapshot-store';
 import { Etcd3AdminFactory } from '../adapters/etcd/etcd3-admin';
 import type { LocalHome } from './local-home';
@@ -35,6 +36,8 @@ function fileLogger(path: string): Logger {
 export function localDeps(home: LocalHome, options: LocalDepsOptions = {}): ReplaceDeps {
   const scripts = localScriptsPaths();
   const etcdBinary = options.etcdBinary ?? localEtcdBinary();
+  // A local execution runs in the process that started it: its lock is taken over only once that process is gone.
+  const lock = new FileClusterLock({ dir: home.locksDir, liveness: new ProcessExecutionLiveness() });
   return {
     secrets: new FileSecretStore({ dir: home.secretsDir }),
     runner: new LocalHostRunner({
@@ -45,8 +48,8 @@ export function localDeps(home: LocalHome, options: LocalDepsOptions = {}): Repl
     }),
     directory: new LoopbackHostDirectory({ hostsDir: home.hostsDir, ...(options.firstAddress && { firstAddress: options.firstAddress }) }),
     etcd: new Etcd3AdminFactory(),
-    registry: new FileClusterRegistry({ dir: home.registryDir }),
-    lock: new FileClusterLock({ dir: home.locksDir }),
+    registry: new FileClusterRegistry({ dir: home.registryDir, lock }),
+    lock,
     snapshots: new DirSnapshotStore({ dir: home.snapshotsDir }),
     clock: { now: () => new Date() },
     log: fileLogger(home.stepLog),

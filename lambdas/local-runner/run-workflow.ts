@@ -4,6 +4,7 @@ import './polyfill';
 import { randomBytes } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { allStates, stepOfState, type AslDefinition } from '../../statemachines/render-asl';
+import { localExecutionRef } from '../adapters/local/process-execution-liveness';
 import type { StepHandler } from '../steps/deps';
 
 /** The interpreter's event type (not exported by the package itself). */
@@ -36,6 +37,12 @@ export interface RunWorkflowOptions {
   readonly onEvent?: (event: WorkflowEvent) => void;
   /** `$$.Execution.Name` (the deployed workflows use it as the lock owner). */
   readonly executionName?: string;
+  /**
+   * `$$.Execution.Id`: the execution ARN on AWS, which Acquire Lock records as the lock's holder. Locally the
+   * execution runs in this process, so it is this process's reference, which ProcessExecutionLiveness can ask about.
+   * @default - localExecutionRef(): "local:<this process's pid>:<its start time>"
+   */
+  readonly executionRef?: string;
 }
 
 export interface WorkflowResult {
@@ -83,7 +90,12 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
   const machine = new StateMachine(options.definition as never, { validationOptions: { noValidate: true } });
   const execution = machine.run(options.input as never, {
     overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, waitTimeOverrides, retryIntervalOverrides },
-    context: { Execution: { Name: options.executionName ?? `local-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}` } },
+    context: {
+      Execution: {
+        Id: options.executionRef ?? localExecutionRef(),
+        Name: options.executionName ?? `local-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
+      },
+    },
   });
   const events: WorkflowEvent[] = [];
   let transitions = 0;

@@ -1,12 +1,21 @@
 // Record Cluster: what outlives the execution — members with their etcd IDs, the secrets' names and
-// the spec — goes into the cluster registry. Returns the summary the execution ends with.
+// the spec — goes into the cluster registry. Returns the summary the execution ends with. A workflow that holds
+// the cluster's lock passes its owner (`lockOwner`): the record is then written only while it holds the lock.
 import { z } from 'zod';
 import { parseOrThrow } from '../core/parse';
 import { ClusterSpecSchema } from '../core/spec';
+import type { ClusterRecord } from '../ports';
 import type { StepDeps } from './deps';
 import { HealthSchema, HostSchema, PkiRefsSchema } from './inputs';
 
-const RecordInputSchema = z.object({ spec: ClusterSpecSchema, hosts: z.array(HostSchema).min(1), pki: PkiRefsSchema, health: HealthSchema });
+const RecordInputSchema = z.object({
+  spec: ClusterSpecSchema,
+  hosts: z.array(HostSchema).min(1),
+  pki: PkiRefsSchema,
+  health: HealthSchema,
+  /** The lock owner (`$$.Execution.Name`) of a workflow that holds the cluster's lock; none when provisioning. */
+  lockOwner: z.string().min(1).optional(),
+});
 
 export interface ClusterSummary {
   readonly clusterName: string;
@@ -16,9 +25,9 @@ export interface ClusterSummary {
 
 export function makeRecordCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'log'>) {
   return async function recordCluster(raw: unknown): Promise<ClusterSummary> {
-    const { spec, hosts, pki, health } = parseOrThrow(RecordInputSchema, raw, 'Record Cluster input');
+    const { spec, hosts, pki, health, lockOwner } = parseOrThrow(RecordInputSchema, raw, 'Record Cluster input');
     const ids = new Map(health.members.map((m) => [m.name, m]));
-    await deps.registry.put({
+    const record: ClusterRecord = {
       clusterName: spec.clusterName,
       runtime: spec.runtime,
       members: hosts.map((h) => ({
@@ -32,8 +41,9 @@ export function makeRecordCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'l
       updatedAt: deps.clock.now().toISOString(),
       // The spec as it now stands: a replacement changes its member list.
       spec: { ...spec, members: hosts.map((h) => ({ name: h.name, address: h.address, ...(h.instanceId && { instanceId: h.instanceId }) })) },
-    });
-    deps.log.info('cluster recorded', { cluster: spec.clusterName });
+    };
+    await deps.registry.put(record, lockOwner === undefined ? {} : { lockOwner });
+    deps.log.info('cluster recorded', { cluster: spec.clusterName, ...(lockOwner && { lockOwner }) });
     return {
       clusterName: spec.clusterName,
       members: health.members.map((m) => ({ name: m.name, id: m.id, endpoint: m.endpoint, leader: m.leader })),

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Etcd3 } from 'etcd3';
+import { localExecutionRef } from '../../lambdas/adapters/local/process-execution-liveness';
 import { HostScriptFailedError, HostUnreachableError } from '../../lambdas/core/errors';
 import { hexId } from '../../lambdas/core/health';
 import type { ClusterLock, HostRunner } from '../../lambdas/ports';
@@ -183,7 +184,7 @@ describe(`ReplaceMember drills (real etcd, local runner) on ${ETCD.label}`, () =
     assert.equal(calls.addMemberAsLearner, undefined, 'nothing was added');
     assert.deepEqual(await serializableMemberList(s, cluster, survivor), listBefore, 'membership unchanged');
     assert.equal(s.pidOf('infra3'), undefined, 'no replacement started');
-    const lock = await s.deps().lock.acquire(cluster, 'after-drill-b', 60);
+    const lock = await s.deps().lock.acquire(cluster, { owner: 'after-drill-b', ref: localExecutionRef() }, 60);
     assert.equal(lock.acquired, true, 'the lock was released on failure');
   });
 
@@ -205,6 +206,7 @@ describe(`ReplaceMember drills (real etcd, local runner) on ${ETCD.label}`, () =
           await onOutcome(outcome.acquired);
           return outcome;
         },
+        extend: (...args) => inner.extend(...args),
         release: (...args) => inner.release(...args),
       };
     };
@@ -238,7 +240,7 @@ describe(`ReplaceMember drills (real etcd, local runner) on ${ETCD.label}`, () =
     const s = sandbox('127.0.0.201');
     const cluster = 'drill-c2';
     assert.equal((await s.provision(threeMembers(cluster))).result.status, 'SUCCEEDED');
-    const held = await s.deps().lock.acquire(cluster, 'replace-holder', 600);
+    const held = await s.deps().lock.acquire(cluster, { owner: 'replace-holder', ref: localExecutionRef() }, 600);
     assert.equal(held.acquired, true);
     const { result, calls } = await s.replace({ clusterName: cluster, failedMember: 'infra1' }, { executionName: 'replace-late', retryMs: 10, lockWaitAttempts: 2 });
     assert.equal(result.status, 'FAILED');

@@ -5,6 +5,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { localExecutionRef } from '../../lambdas/adapters/local/process-execution-liveness';
 import { LocalWorkflowSandbox, threeMembers } from '../support/local-workflow';
 import { isRunning } from '../support/processes';
 import { etcdUnderTest, snapshotStatus } from '../support/etcd-under-test';
@@ -52,7 +53,7 @@ describe(`ReplaceMember safety checks (real etcd, local runner) on ${ETCD.label}
     assert.equal(refused.calls.removeFailedMember, undefined, 'nothing was removed');
     assert.deepEqual(memberList(s, cluster, 'https://127.0.0.231:2379'), listBefore, 'membership unchanged');
     assert.ok(isRunning(pid), 'infra1 still runs, untouched');
-    assert.equal((await s.deps().lock.acquire(cluster, 'probe', 60)).acquired, true, 'the lock was released');
+    assert.equal((await s.deps().lock.acquire(cluster, { owner: 'probe', ref: localExecutionRef() }, 60)).acquired, true, 'the lock was released');
     await s.deps().lock.release(cluster, 'probe');
 
     const forced = await s.replace({ clusterName: cluster, failedMember: 'infra1', force: true, replacement: { address: '127.0.0.234' } });

@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import {
   EnvironmentConfigError,
@@ -37,6 +38,7 @@ const clients: AwsClients = {
   dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
   s3: new S3Client({ region: 'us-east-1' }),
   autoScaling: new AutoScalingClient({ region: 'us-east-1' }),
+  sfn: new SFNClient({ region: 'us-east-1' }),
 };
 const quiet: Logger = { info: () => undefined, warn: () => undefined };
 const env = { AWS_REGION: 'eu-west-1', KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/k', REGISTRY_TABLE: 'etcd-ha-registry', ACCOUNT_ID: '123456789012' };

@@ -299,9 +299,9 @@ describe('EtcdHaStack IAM', () => {
       startEtcd: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation'],
       checkHealth: ['secretsmanager:GetSecretValue', 'kms:Decrypt'],
       collectMemberLogs: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation'],
-      recordCluster: ['dynamodb:PutItem'],
+      recordCluster: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
       validateRequest: ['dynamodb:GetItem', 'dynamodb:Scan'],
-      acquireLock: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      acquireLock: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'states:DescribeExecution'],
       checkQuorum: [...talksToEtcd, 'dynamodb:GetItem', 'dynamodb:Scan'],
       snapshotBeforeChange: [...talksToEtcd, 's3:PutObject', 's3:AbortMultipartUpload', 'kms:GenerateDataKey', 'kms:Decrypt'],
       removeFailedMember: talksToEtcd,
@@ -468,6 +468,8 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*/healthcheck-client-??????]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*]',
+      // Acquire Lock asking whether an expired lock's holder (a ReplaceMember execution) still runs.
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:*]',
       'AwsSolutions-S1',
       'AwsSolutions-SQS3',
     ].sort());

@@ -361,7 +361,7 @@ describe('IAM of the steps only ReplaceMember runs', () => {
     }
   });
 
-  it('the lock steps touch lock items only: Acquire Lock GetItem/PutItem, Release Lock DeleteItem, on keys "lock#…"', () => {
+  it('the lock steps touch lock items only: Acquire Lock GetItem/PutItem/UpdateItem, Release Lock DeleteItem, on keys "lock#…"; Record Cluster checks the lock item', () => {
     const { template, stack } = defaults;
     assert.equal(LOCK_KEY_PREFIX, 'lock#');
     assert.ok(DynamoDbClusterLock.keyOf('demo').startsWith(LOCK_KEY_PREFIX));
@@ -369,10 +369,24 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       AcquireClusterLock: {
         Sid: 'AcquireClusterLock',
         Effect: 'Allow',
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         Resource: tableArn(stack),
         Condition: lockItems,
       },
+      // Whether an expired lock's holder still runs: every execution of the account and region (no cycle-free way to name ReplaceMember's).
+      AskLockHolders: {
+        Sid: 'AskLockHolders',
+        Effect: 'Allow',
+        Action: 'states:DescribeExecution',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':execution:*']] },
+      },
+    });
+    assert.deepEqual(bySid(stack, template, 'recordCluster').CheckClusterLockOnWrite, {
+      Sid: 'CheckClusterLockOnWrite',
+      Effect: 'Allow',
+      Action: 'dynamodb:ConditionCheckItem',
+      Resource: tableArn(stack),
+      Condition: lockItems,
     });
     assert.deepEqual(bySid(stack, template, 'releaseLock'), {
       ReleaseClusterLock: { Sid: 'ReleaseClusterLock', Effect: 'Allow', Action: 'dynamodb:DeleteItem', Resource: tableArn(stack), Condition: lockItems },

@@ -1,20 +1,28 @@
 // ClusterRegistry and ClusterLock on AWS, both in one DynamoDB table keyed by a string `pk`:
 //   pk = "cluster#<name>": the cluster's record, as JSON in `record` (plus clusterName and updatedAt to read by eye,
 //                          and instanceIds, a string set, to find a cluster by one of its instances);
-//   pk = "lock#<name>":    the cluster's lock: owner (an execution name), acquiredAt (ISO), expiresAt (epoch s).
-// A lock is taken with one conditional PutItem (free, ours already, or past its expiresAt), so two executions
-// never both hold it; `expiresAt` can also be the table's TTL attribute, which only tidies stale locks away.
+//   pk = "lock#<name>":    the cluster's lock: owner (an execution name), holderRef (its execution ARN),
+//                          acquiredAt (ISO) and expiresAt (epoch s).
+// A lock is taken with a conditional write (free, or ours already), so two executions never both hold it. One
+// past its expiresAt is taken over only once ExecutionLiveness says its holder has ended, with a write
+// conditioned on the very owner and expiresAt that were read: of two takers, one wins. The holder pushes
+// expiresAt out (extend) while it works. A record written under the lock is one transaction with a
+// ConditionCheck on the lock item: only the holder writes. `expiresAt` can also be the table's TTL attribute,
+// which only tidies long-dead locks away.
 import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
   ScanCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
   type AttributeValue,
   type ConditionalCheckFailedException,
   type DynamoDBClient,
+  type TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { EtcdHaError, SpecValidationError } from '../../core/errors';
-import type { ClusterLock, ClusterRecord, ClusterRegistry, LockOutcome } from '../../ports';
+import { ClusterLockLostError, EtcdHaError, SpecValidationError } from '../../core/errors';
+import type { ClusterLock, ClusterRecord, ClusterRegistry, ExecutionLiveness, LockHolder, LockOutcome, RegistryPutOptions } from '../../ports';
 
 /** The table's key schema, for the CDK stack: a partition key `pk` of type string, no sort key. */
 export const REGISTRY_TABLE_KEY = { partitionKey: 'pk' } as const;
@@ -27,7 +35,10 @@ export const LOCK_KEY_PREFIX = 'lock#';
 
 const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** Times a lock is asked for again when it vanished between the refused write and the read of its holder. */
+/**
+ * Times a lock is asked for again when it changed between the refused write and what followed (released before
+ * its holder was read; renewed, released or taken by someone else before an expired one was taken over).
+ */
 const ACQUIRE_ATTEMPTS = 3;
 
 function checkClusterName(clusterName: string): void {
@@ -39,6 +50,12 @@ function checkClusterName(clusterName: string): void {
 /** By name, not instanceof: the client may come from another copy of the SDK than this module's. */
 function isConditionFailed(error: unknown): error is ConditionalCheckFailedException {
   return (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
+/** A transaction cancelled because the condition of its item number `index` failed (and nothing else). */
+function isTransactionConditionFailed(error: unknown, index: number): error is TransactionCanceledException {
+  if ((error as { name?: string } | undefined)?.name !== 'TransactionCanceledException') return false;
+  return (error as TransactionCanceledException).CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
 }
 
 function checkTableName(tableName: string): void {
@@ -121,23 +138,50 @@ export class DynamoDbClusterRegistry implements ClusterRegistry {
     return record;
   }
 
-  /** Replaces the record (last write wins: the cluster's lock keeps two changes apart). */
-  async put(record: ClusterRecord): Promise<void> {
+  /**
+   * Replaces the record. With `lockOwner`, one transaction checks that the owner holds the cluster's lock
+   * (the lock item's owner) and writes the record: either both or neither. Without, last write wins.
+   */
+  async put(record: ClusterRecord, options: RegistryPutOptions = {}): Promise<void> {
     const pk = DynamoDbClusterRegistry.keyOf(record.clusterName);
     const instanceIds = [...new Set(record.members.flatMap((m) => (m.instanceId ? [m.instanceId] : [])))];
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          [REGISTRY_TABLE_KEY.partitionKey]: { S: pk },
-          clusterName: { S: record.clusterName },
-          updatedAt: { S: record.updatedAt },
-          record: { S: JSON.stringify(record) },
-          // A string set cannot be empty: a cluster without instances (local mode) has no such attribute.
-          ...(instanceIds.length > 0 && { instanceIds: { SS: instanceIds } }),
-        },
-      }),
-    );
+    const item: Record<string, AttributeValue> = {
+      [REGISTRY_TABLE_KEY.partitionKey]: { S: pk },
+      clusterName: { S: record.clusterName },
+      updatedAt: { S: record.updatedAt },
+      record: { S: JSON.stringify(record) },
+      // A string set cannot be empty: a cluster without instances (local mode) has no such attribute.
+      ...(instanceIds.length > 0 && { instanceIds: { SS: instanceIds } }),
+    };
+    const { lockOwner } = options;
+    if (lockOwner === undefined) {
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item }));
+      return;
+    }
+    if (lockOwner === '') throw new RangeError('lockOwner must name the execution holding the lock, got ""');
+    try {
+      await this.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: { [REGISTRY_TABLE_KEY.partitionKey]: { S: DynamoDbClusterLock.keyOf(record.clusterName) } },
+                ConditionExpression: '#owner = :owner',
+                ExpressionAttributeNames: { '#owner': 'owner' },
+                ExpressionAttributeValues: { ':owner': { S: lockOwner } },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            { Put: { TableName: this.tableName, Item: item } },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (!isTransactionConditionFailed(error, 0)) throw error;
+      const holder = lockItem(error.CancellationReasons?.[0]?.Item);
+      throw new ClusterLockLostError(`${lockLost(record.clusterName, lockOwner, holder)}: the record was not written`, { cause: error });
+    }
   }
 }
 
@@ -146,29 +190,63 @@ export interface DynamoDbClusterLockProps {
   readonly client: DynamoDBClient;
   /** Table with a string partition key `pk` (REGISTRY_TABLE_KEY), shared with DynamoDbClusterRegistry. */
   readonly tableName: string;
+  /** Asked, before an expired lock is taken over, whether its holder's execution has ended (SfnExecutionLiveness). */
+  readonly liveness: ExecutionLiveness;
   /** @default () => new Date() */
   readonly now?: () => Date;
 }
 
 interface LockItem {
   readonly owner: string;
+  /** Absent in a lock taken before holder references were recorded. */
+  readonly ref?: string;
   readonly acquiredAt: string;
+  /** Epoch seconds, as stored (compared as read in the takeover's condition). */
+  readonly expiresAt: string;
 }
 
 function lockItem(item: Record<string, AttributeValue> | undefined): LockItem | undefined {
   if (item === undefined || item.owner?.S === undefined) return undefined;
-  return { owner: item.owner.S, acquiredAt: item.acquiredAt?.S ?? '' };
+  return {
+    owner: item.owner.S,
+    ...(item.holderRef?.S !== undefined && { ref: item.holderRef.S }),
+    acquiredAt: item.acquiredAt?.S ?? '',
+    expiresAt: item[REGISTRY_TABLE_TTL_ATTRIBUTE]?.N ?? '0',
+  };
+}
+
+function refused(held: LockItem, expired: boolean): LockOutcome {
+  return {
+    acquired: false,
+    heldBy: held.owner,
+    since: held.acquiredAt,
+    expiresAt: new Date(Number(held.expiresAt) * 1000).toISOString(),
+    expired,
+    ...(held.ref !== undefined && { holderRef: held.ref }),
+  };
+}
+
+function checkHolder(holder: LockHolder): void {
+  if (holder.owner === '') throw new RangeError('owner must name the execution taking the lock, got ""');
+  if (holder.ref === '') throw new RangeError(`ref must tell how to ask whether execution ${holder.owner} still runs, got ""`);
+}
+
+function checkTtl(ttlSeconds: number): void {
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new RangeError(`ttlSeconds must be a whole number ≥ 1, got ${ttlSeconds}`);
 }
 
 export class DynamoDbClusterLock implements ClusterLock {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
+  private readonly liveness: ExecutionLiveness;
   private readonly now: () => Date;
 
   constructor(props: DynamoDbClusterLockProps) {
     checkTableName(props.tableName);
+    if (props.liveness === undefined) throw new RangeError('liveness is required: an expired lock is taken over only once its holder has ended');
     this.client = props.client;
     this.tableName = props.tableName;
+    this.liveness = props.liveness;
     this.now = props.now ?? (() => new Date());
   }
 
@@ -179,45 +257,110 @@ export class DynamoDbClusterLock implements ClusterLock {
   }
 
   /**
-   * Takes the lock when it is free, already `owner`'s (its acquiredAt and expiresAt are renewed) or stale
-   * (expiresAt, acquire time + ttlSeconds, is past: the previous owner comes back as `tookOverFrom`).
+   * Takes the lock when it is free (a conditional PutItem) or already `holder.owner`'s (a conditional UpdateItem
+   * pushes expiresAt out and keeps acquiredAt), or, once past its expiresAt, when its holder's execution has
+   * ended (the previous owner comes back as `tookOverFrom`). The takeover is conditioned on the owner and
+   * expiresAt that were read, so of two takers one wins, and a holder that renewed in between keeps its lock.
    */
-  async acquire(clusterName: string, owner: string, ttlSeconds: number): Promise<LockOutcome> {
+  async acquire(clusterName: string, holder: LockHolder, ttlSeconds: number): Promise<LockOutcome> {
     const pk = DynamoDbClusterLock.keyOf(clusterName);
-    if (owner === '') throw new RangeError('owner must name the execution taking the lock, got ""');
-    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new RangeError(`ttlSeconds must be a whole number ≥ 1, got ${ttlSeconds}`);
+    checkHolder(holder);
+    checkTtl(ttlSeconds);
+    const key = { [REGISTRY_TABLE_KEY.partitionKey]: { S: pk } };
+    // "owner" is a DynamoDB reserved word: every attribute goes through a name placeholder.
+    const names = { '#owner': 'owner', '#expiresAt': REGISTRY_TABLE_TTL_ATTRIBUTE };
 
     for (let attempt = 1; ; attempt += 1) {
       const now = this.now();
       const nowSeconds = Math.floor(now.getTime() / 1000);
+      const expiresAt = String(Math.ceil(now.getTime() / 1000) + ttlSeconds);
+      const fresh = {
+        ...key,
+        clusterName: { S: clusterName },
+        owner: { S: holder.owner },
+        holderRef: { S: holder.ref },
+        acquiredAt: { S: now.toISOString() },
+        [REGISTRY_TABLE_TTL_ATTRIBUTE]: { N: expiresAt },
+      };
+      // A free lock: one conditional PutItem (also what several executions starting at once race on).
+      let held: LockItem | undefined;
       try {
-        const answer = await this.client.send(
+        await this.client.send(
           new PutItemCommand({
             TableName: this.tableName,
-            Item: {
-              [REGISTRY_TABLE_KEY.partitionKey]: { S: pk },
-              clusterName: { S: clusterName },
-              owner: { S: owner },
-              acquiredAt: { S: now.toISOString() },
-              [REGISTRY_TABLE_TTL_ATTRIBUTE]: { N: String(Math.ceil(now.getTime() / 1000) + ttlSeconds) },
-            },
-            // "owner" is a DynamoDB reserved word: every attribute goes through a name placeholder.
-            ConditionExpression: 'attribute_not_exists(#pk) OR #owner = :owner OR #expiresAt < :now',
-            ExpressionAttributeNames: { '#pk': REGISTRY_TABLE_KEY.partitionKey, '#owner': 'owner', '#expiresAt': REGISTRY_TABLE_TTL_ATTRIBUTE },
-            ExpressionAttributeValues: { ':owner': { S: owner }, ':now': { N: String(nowSeconds) } },
-            ReturnValues: 'ALL_OLD',
+            Item: fresh,
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': REGISTRY_TABLE_KEY.partitionKey },
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
-        const previous = lockItem(answer.Attributes);
-        return previous !== undefined && previous.owner !== owner ? { acquired: true, tookOverFrom: previous.owner } : { acquired: true };
+        return { acquired: true };
       } catch (error) {
         if (!isConditionFailed(error)) throw error;
-        const holder = lockItem(error.Item) ?? (await this.read(pk));
-        if (holder !== undefined) return { acquired: false, heldBy: holder.owner, since: holder.acquiredAt };
-        // Released between the refused write and the read: ask again.
-        if (attempt >= ACQUIRE_ATTEMPTS) throw new EtcdHaError(`the lock of cluster "${clusterName}" changed hands ${attempt} times while taking it`, { cause: error });
+        held = lockItem(error.Item) ?? (await this.read(pk));
       }
+
+      if (held?.owner === holder.owner) {
+        // Ours already (a retried step): push the expiry out, keep acquiredAt, as long as it is still ours.
+        try {
+          await this.client.send(
+            new UpdateItemCommand({
+              TableName: this.tableName,
+              Key: key,
+              UpdateExpression: 'SET holderRef = :ref, #expiresAt = :expiresAt',
+              ConditionExpression: '#owner = :owner',
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: { ':owner': { S: holder.owner }, ':ref': { S: holder.ref }, ':expiresAt': { N: expiresAt } },
+            }),
+          );
+          return { acquired: true };
+        } catch (error) {
+          if (!isConditionFailed(error)) throw error;
+        }
+      } else if (held !== undefined) {
+        if (Number(held.expiresAt) >= nowSeconds) return refused(held, false);
+        // Expired. A lock taken before references were recorded cannot be asked about: expiry alone decides, as it did then.
+        if (held.ref !== undefined && !(await this.liveness.hasEnded(held.ref))) return refused(held, true);
+        try {
+          await this.client.send(
+            new PutItemCommand({
+              TableName: this.tableName,
+              Item: fresh,
+              ConditionExpression: '#owner = :oldOwner AND #expiresAt = :oldExpiresAt',
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: { ':oldOwner': { S: held.owner }, ':oldExpiresAt': { N: held.expiresAt } },
+            }),
+          );
+          return { acquired: true, tookOverFrom: held.owner };
+        } catch (error) {
+          if (!isConditionFailed(error)) throw error;
+        }
+      }
+      // Released before its holder was read, or changed before it was renewed or taken over: ask again.
+      if (attempt >= ACQUIRE_ATTEMPTS) throw new EtcdHaError(`the lock of cluster "${clusterName}" changed hands ${attempt} times while taking it`);
+    }
+  }
+
+  /** Pushes expiresAt out to now + ttlSeconds while `owner` holds the lock (expired or not). */
+  async extend(clusterName: string, owner: string, ttlSeconds: number): Promise<void> {
+    const pk = DynamoDbClusterLock.keyOf(clusterName);
+    checkTtl(ttlSeconds);
+    const now = this.now();
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { [REGISTRY_TABLE_KEY.partitionKey]: { S: pk } },
+          UpdateExpression: 'SET #expiresAt = :expiresAt',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner', '#expiresAt': REGISTRY_TABLE_TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':owner': { S: owner }, ':expiresAt': { N: String(Math.ceil(now.getTime() / 1000) + ttlSeconds) } },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      throw new ClusterLockLostError(lockLost(clusterName, owner, lockItem(error.Item)), { cause: error });
     }
   }
 
@@ -245,4 +388,9 @@ export class DynamoDbClusterLock implements ClusterLock {
     );
     return lockItem(answer.Item);
   }
+}
+
+/** "execution X does not hold the lock of cluster C (execution Y holds it since T)", for ClusterLockLostError. */
+function lockLost(clusterName: string, owner: string, holder: LockItem | undefined): string {
+  return `execution ${owner} does not hold the lock of cluster ${clusterName} (${holder ? `execution ${holder.owner} holds it since ${holder.acquiredAt}` : 'nobody holds it'})`;
 }

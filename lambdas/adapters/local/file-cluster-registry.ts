@@ -1,24 +1,33 @@
 // ClusterRegistry on one machine: one JSON file per cluster, <dir>/<clusterName>.json, replaced atomically
-// (written to a temp file in the same dir, then renamed), so that a reader never sees half a record.
+// (written to a temp file in the same dir, then renamed), so that a reader never sees half a record. A record
+// written for a lock owner is written under the FileClusterLock's guard, after checking that it holds the lock.
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, join, resolve } from 'node:path';
-import { EtcdHaError, SpecValidationError } from '../../core/errors';
-import type { ClusterRecord, ClusterRegistry } from '../../ports';
+import { ClusterLockLostError, EtcdHaError, SpecValidationError } from '../../core/errors';
+import type { ClusterRecord, ClusterRegistry, RegistryPutOptions } from '../../ports';
+import type { FileClusterLock } from './file-cluster-lock';
 
 export interface FileClusterRegistryProps {
   /** Directory of the records; created 0700 on the first put. */
   readonly dir: string;
+  /**
+   * The clusters' lock, whose holder alone may write a record with `lockOwner`.
+   * @default - none: a put with `lockOwner` throws (only unconditional writes, as provisioning does)
+   */
+  readonly lock?: FileClusterLock;
 }
 
 const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export class FileClusterRegistry implements ClusterRegistry {
   private readonly dir: string;
+  private readonly lock: FileClusterLock | undefined;
 
   constructor(props: FileClusterRegistryProps) {
     if (!isAbsolute(props.dir)) throw new RangeError(`dir must be an absolute path, got "${props.dir}"`);
     this.dir = resolve(props.dir);
+    this.lock = props.lock;
   }
 
   /** The file of `clusterName`'s record. */
@@ -59,8 +68,28 @@ export class FileClusterRegistry implements ClusterRegistry {
     return undefined;
   }
 
-  async put(record: ClusterRecord): Promise<void> {
+  /**
+   * Replaces the record. With `lockOwner`, only while that owner holds the cluster's lock: the check and the
+   * write happen under the lock's guard, so no acquire or release comes in between.
+   */
+  async put(record: ClusterRecord, options: RegistryPutOptions = {}): Promise<void> {
     const path = this.pathOf(record.clusterName);
+    const { lockOwner } = options;
+    if (lockOwner === undefined) {
+      this.write(path, record);
+      return;
+    }
+    if (lockOwner === '') throw new RangeError('lockOwner must name the execution holding the lock, got ""');
+    if (this.lock === undefined) throw new RangeError(`a record written for lock owner ${lockOwner} needs the registry's lock (props.lock)`);
+    try {
+      await this.lock.whileHeldBy(record.clusterName, lockOwner, () => this.write(path, record));
+    } catch (error) {
+      if (!(error instanceof ClusterLockLostError)) throw error;
+      throw new ClusterLockLostError(`${error.message}: the record was not written`, { cause: error });
+    }
+  }
+
+  private write(path: string, record: ClusterRecord): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const tmp = join(this.dir, `.${record.clusterName}.${randomBytes(6).toString('hex')}.tmp`);
     try {

@@ -1,15 +1,17 @@
 // DynamoDbClusterRegistry and DynamoDbClusterLock against moto_server: one table keyed by `pk` holds both,
-// as the stack creates it (REGISTRY_TABLE_KEY). The lock runs the cases shared with the local file lock.
+// as the stack creates it (REGISTRY_TABLE_KEY). The lock, with the registry writing under it, runs the cases
+// shared with the local file lock (with a fake ExecutionLiveness: SfnExecutionLiveness has its own moto test).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbClusterLock, DynamoDbClusterRegistry, REGISTRY_TABLE_KEY } from '../../../lambdas/adapters/aws/dynamodb-registry';
 import { SpecValidationError } from '../../../lambdas/core/errors';
-import type { ClusterRecord } from '../../../lambdas/ports';
-import { CLUSTER_LOCK_CASES, ManualClock } from '../../support/cluster-lock-cases';
+import type { ClusterRecord, LockHolder } from '../../../lambdas/ports';
+import { CLUSTER_LOCK_CASES, FakeLiveness, ManualClock } from '../../support/cluster-lock-cases';
 import { startMoto, type Moto } from '../../support/moto';
 
 const TABLE = 'etcd-ha-registry';
+const A: LockHolder = { owner: 'exec-a', ref: 'arn:aws:states:us-east-1:123456789012:execution:ReplaceMember:exec-a' };
 
 const record = (clusterName: string, updatedAt: string, instanceIds: readonly string[] = ['i-0aaaaaaaaaaaaaaa0']): ClusterRecord => ({
   clusterName,
@@ -104,19 +106,22 @@ describe('DynamoDB registry and lock against moto_server', () => {
     CLUSTER_LOCK_CASES.forEach((c, i) => {
       it(c.title, async () => {
         const clock = new ManualClock();
-        await c.run(new DynamoDbClusterLock({ client, tableName: TABLE, now: clock.now }), clock, `lock${i}`);
+        const liveness = new FakeLiveness(c.answerOnceAsked);
+        const lock = new DynamoDbClusterLock({ client, tableName: TABLE, liveness, now: clock.now });
+        await c.run({ lock, registry: new DynamoDbClusterRegistry({ client, tableName: TABLE }), clock, liveness, cluster: `lock${i}` });
       });
     });
 
-    it('keeps the lock as one item beside the record, with owner, acquiredAt and expiresAt (epoch s)', async () => {
+    it('keeps the lock as one item beside the record, with owner, holderRef, acquiredAt and expiresAt (epoch s)', async () => {
       const clock = new ManualClock('2025-06-01T12:00:00.000Z');
-      const lock = new DynamoDbClusterLock({ client, tableName: TABLE, now: clock.now });
-      await lock.acquire('demo', 'exec-a', 600);
+      const lock = new DynamoDbClusterLock({ client, tableName: TABLE, liveness: new FakeLiveness(), now: clock.now });
+      await lock.acquire('demo', A, 600);
       const item = (await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'lock#demo' } } }))).Item;
       assert.deepEqual(item, {
         pk: { S: 'lock#demo' },
         clusterName: { S: 'demo' },
         owner: { S: 'exec-a' },
+        holderRef: { S: A.ref },
         acquiredAt: { S: '2025-06-01T12:00:00.000Z' },
         expiresAt: { N: String(Date.parse('2025-06-01T12:00:00.000Z') / 1000 + 600) },
       });
@@ -125,9 +130,26 @@ describe('DynamoDB registry and lock against moto_server', () => {
       assert.ok(await new DynamoDbClusterRegistry({ client, tableName: TABLE }).get('demo'), 'the record stays');
     });
 
+    it('an expired lock taken before holder references were recorded is taken over without asking', async () => {
+      await client.send(
+        new PutItemCommand({
+          TableName: TABLE,
+          Item: { pk: { S: 'lock#older' }, clusterName: { S: 'older' }, owner: { S: 'exec-old' }, acquiredAt: { S: '2025-06-01T10:00:00.000Z' }, expiresAt: { N: String(Date.parse('2025-06-01T11:00:00.000Z') / 1000) } },
+        }),
+      );
+      const liveness = new FakeLiveness();
+      const lock = new DynamoDbClusterLock({ client, tableName: TABLE, liveness, now: () => new Date('2025-06-01T12:00:00.000Z') });
+      assert.deepEqual(await lock.acquire('older', A, 60), { acquired: true, tookOverFrom: 'exec-old' });
+      assert.deepEqual(liveness.asked, []);
+    });
+
+    it('refuses to be built without an ExecutionLiveness', () => {
+      assert.throws(() => new DynamoDbClusterLock({ client, tableName: TABLE } as never), /liveness is required/);
+    });
+
     it('of 8 concurrent acquires of one lock, exactly one succeeds and the others name it', async () => {
-      const lock = new DynamoDbClusterLock({ client, tableName: TABLE });
-      const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => lock.acquire('race', `exec-${i}`, 60)));
+      const lock = new DynamoDbClusterLock({ client, tableName: TABLE, liveness: new FakeLiveness() });
+      const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => lock.acquire('race', { owner: `exec-${i}`, ref: `ref-${i}` }, 60)));
       const winners = outcomes.filter((o) => o.acquired);
       assert.equal(winners.length, 1, JSON.stringify(outcomes));
       const winner = outcomes.findIndex((o) => o.acquired);

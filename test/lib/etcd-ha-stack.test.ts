@@ -94,6 +94,8 @@ describe('EtcdHaStack resources', () => {
     const { template, stack } = synth;
     assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS])].sort());
     template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length);
+    // 10 ProvisionCluster steps and 14 of ReplaceMember's own (Read Cluster the latest).
+    assert.equal(ALL_STEPS.length, 24);
     for (const step of ALL_STEPS) {
       const fn = template.findResources('AWS::Lambda::Function')[functionId(stack, step)];
       assert.ok(fn, `no function for ${step}`);
@@ -110,6 +112,8 @@ describe('EtcdHaStack resources', () => {
     }
     // A multi-GB snapshot streams to S3 within one invocation.
     assert.equal(template.findResources('AWS::Lambda::Function')[functionId(stack, 'snapshotBeforeChange')]!.Properties.Timeout, 900);
+    // Read Cluster reads the record and asks every member for its status.
+    assert.equal(template.findResources('AWS::Lambda::Function')[functionId(stack, 'readCluster')]!.Properties.Timeout, 60);
     // Host steps outlast SSM's delivery timeout plus the command's own.
     const startEtcd = template.findResources('AWS::Lambda::Function')[functionId(stack, 'startEtcd')]!;
     assert.equal(startEtcd.Properties.Timeout, 120 + 600 + 30 + 30);
@@ -204,6 +208,7 @@ describe('EtcdHaStack resources', () => {
       'checkHealth',
       'checkQuorum',
       'promoteLearner',
+      'readCluster',
       'removeFailedMember',
       'removeLearners',
       'removeStrayLearners',
@@ -279,6 +284,7 @@ describe('EtcdHaStack IAM', () => {
     const { template, stack, vpcTemplate, vpcStack } = synth;
     const logWrite = ['logs:CreateLogStream', 'logs:PutLogEvents'];
     const talksToEtcd = ['secretsmanager:GetSecretValue', 'kms:Decrypt'];
+    const renew = ['dynamodb:UpdateItem'];
     const expected: Record<EtcdHaStep, string[]> = {
       validateSpec: [],
       resolveHosts: ['ec2:DescribeInstances'],
@@ -299,14 +305,19 @@ describe('EtcdHaStack IAM', () => {
       startEtcd: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation'],
       checkHealth: ['secretsmanager:GetSecretValue', 'kms:Decrypt'],
       collectMemberLogs: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation'],
-      recordCluster: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+      // Reads the record first (a member that did not answer keeps its recorded ID), writes it under the lock.
+      recordCluster: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Scan'],
       validateRequest: ['dynamodb:GetItem', 'dynamodb:Scan'],
       acquireLock: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'states:DescribeExecution'],
-      checkQuorum: [...talksToEtcd, 'dynamodb:GetItem', 'dynamodb:Scan'],
-      snapshotBeforeChange: [...talksToEtcd, 's3:PutObject', 's3:AbortMultipartUpload', 'kms:GenerateDataKey', 'kms:Decrypt'],
-      removeFailedMember: talksToEtcd,
+      // Every step under the lock renews it (UpdateItem on lock items).
+      readCluster: [...talksToEtcd, 'dynamodb:GetItem', 'dynamodb:Scan', ...renew],
+      checkQuorum: [...talksToEtcd, ...renew],
+      snapshotBeforeChange: [...talksToEtcd, ...renew, 's3:PutObject', 's3:AbortMultipartUpload', 'kms:GenerateDataKey', 'kms:Decrypt'],
+      // Records each removal at once, as the lock holder.
+      removeFailedMember: [...talksToEtcd, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Scan', ...renew],
       chooseReplacementHost: [
         'ec2:DescribeInstances',
+        ...renew,
         'ec2:DescribeVolumes',
         'ec2:DescribeSubnets',
         'ec2:DescribeSecurityGroups',
@@ -316,11 +327,11 @@ describe('EtcdHaStack IAM', () => {
         'ec2:CreateTags',
         'iam:PassRole',
       ],
-      checkHostAgent: ['ec2:DescribeInstances', 'ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', 'ssm:DescribeInstanceInformation'],
-      removeStrayLearners: talksToEtcd,
-      addMemberAsLearner: talksToEtcd,
-      promoteLearner: talksToEtcd,
-      removeLearners: talksToEtcd,
+      checkHostAgent: ['ec2:DescribeInstances', 'ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew, 'ssm:DescribeInstanceInformation'],
+      removeStrayLearners: [...talksToEtcd, ...renew],
+      addMemberAsLearner: [...talksToEtcd, ...renew],
+      promoteLearner: [...talksToEtcd, ...renew],
+      removeLearners: [...talksToEtcd, ...renew],
       releaseLock: ['dynamodb:DeleteItem'],
       // Without Auto Scaling groups (the default stack) there is no group to complete an action of.
       completeLifecycleAction: [],

@@ -349,15 +349,55 @@ describe('IAM of the steps only ReplaceMember runs', () => {
     Object.fromEntries(statementsOfRole(template, roleId(stack, step)).filter((s) => s.Sid).map((s) => [s.Sid!, s]));
   const lockItems = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['lock#*'] } };
 
-  it('Validate Request and Check Quorum read the cluster records (GetItem, Scan by instance ID) on the registry table', () => {
+  it('Validate Request, Read Cluster, Remove Dead Members and Record Cluster read the cluster records (GetItem, Scan by instance ID); Check Quorum no longer does', () => {
     const { template, stack } = defaults;
-    for (const step of ['validateRequest', 'checkQuorum'] as const) {
+    for (const step of ['validateRequest', 'readCluster', 'removeFailedMember', 'recordCluster'] as const) {
       assert.deepEqual(bySid(stack, template, step).ReadClusterRecords, {
         Sid: 'ReadClusterRecords',
         Effect: 'Allow',
         Action: ['dynamodb:GetItem', 'dynamodb:Scan'],
         Resource: tableArn(stack),
-      });
+      }, step);
+    }
+    assert.equal(bySid(stack, template, 'checkQuorum').ReadClusterRecords, undefined, 'Check Quorum takes the cluster as Read Cluster found it');
+  });
+
+  it('Remove Dead Members and Record Cluster write the record, each write checked against the lock item', () => {
+    const { template, stack } = defaults;
+    for (const step of ['removeFailedMember', 'recordCluster'] as const) {
+      const statements = bySid(stack, template, step);
+      assert.deepEqual(statements.WriteClusterRecord, { Sid: 'WriteClusterRecord', Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: tableArn(stack) }, step);
+      assert.deepEqual(
+        statements.CheckClusterLockOnWrite,
+        { Sid: 'CheckClusterLockOnWrite', Effect: 'Allow', Action: 'dynamodb:ConditionCheckItem', Resource: tableArn(stack), Condition: lockItems },
+        step,
+      );
+    }
+  });
+
+  it('every step under the lock may renew it (UpdateItem on lock items only), and no other step may', () => {
+    const { template, stack } = defaults;
+    const notUnderLock = ['validateRequest', 'acquireLock', 'releaseLock', 'completeLifecycleAction'];
+    const renewing = REPLACE_ONLY_STEPS.filter((step) => !notUnderLock.includes(step));
+    assert.deepEqual([...renewing].sort(), [
+      'addMemberAsLearner',
+      'checkHostAgent',
+      'checkQuorum',
+      'chooseReplacementHost',
+      'promoteLearner',
+      'readCluster',
+      'removeFailedMember',
+      'removeLearners',
+      'removeStrayLearners',
+      'snapshotBeforeChange',
+    ]);
+    for (const step of Object.keys(stack.steps) as Array<keyof EtcdHaStack['steps']>) {
+      const renew = bySid(stack, template, step).RenewClusterLock;
+      if ((renewing as readonly string[]).includes(step)) {
+        assert.deepEqual(renew, { Sid: 'RenewClusterLock', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: tableArn(stack), Condition: lockItems }, step);
+      } else {
+        assert.equal(renew, undefined, `${step} may renew the lock`);
+      }
     }
   });
 
@@ -422,7 +462,7 @@ describe('IAM of the steps only ReplaceMember runs', () => {
     const secretArn = {
       'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:etcd-ha/*/healthcheck-client-??????']],
     };
-    for (const step of ['checkQuorum', 'snapshotBeforeChange', 'removeFailedMember', 'removeStrayLearners', 'addMemberAsLearner', 'promoteLearner', 'removeLearners'] as const) {
+    for (const step of ['readCluster', 'checkQuorum', 'snapshotBeforeChange', 'removeFailedMember', 'removeStrayLearners', 'addMemberAsLearner', 'promoteLearner', 'removeLearners'] as const) {
       assert.deepEqual(bySid(stack, template, step).ReadHealthcheckClientSecrets?.Resource, secretArn, step);
       assert.deepEqual(bySid(stack, template, step).DecryptClusterSecrets?.Action, 'kms:Decrypt', step);
     }
@@ -502,7 +542,7 @@ describe('IAM of the steps only ReplaceMember runs', () => {
 
     it('launchReplacementInstances false: no launch or agent grants, and the functions are told so', () => {
       const { template, stack } = build('EtcdHaNoLaunch', { launchReplacementInstances: false });
-      assert.deepEqual(statementsOfRole(template, roleId(stack, 'chooseReplacementHost')).flatMap(actionsOf).filter((a) => !a.startsWith('logs:')), ['ec2:DescribeInstances']);
+      assert.deepEqual(statementsOfRole(template, roleId(stack, 'chooseReplacementHost')).flatMap(actionsOf).filter((a) => !a.startsWith('logs:')), ['ec2:DescribeInstances', 'dynamodb:UpdateItem'], 'it looks and renews the lock');
       assert.deepEqual(statementsOfRole(template, roleId(stack, 'checkHostAgent')).flatMap(actionsOf).filter((a) => !a.startsWith('logs:')), [], 'it never runs');
       const env = (t: Template) => Object.values(t.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Environment.Variables.LAUNCH_REPLACEMENT_INSTANCES);
       assert.ok(env(template).every((v) => v === 'false'));

@@ -2,9 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import validator from 'asl-validator';
 import { LOCAL_FUNCTION_ARN_PREFIX, allStates, renderAsl, type AslDefinition, type AslState } from '../../statemachines/render-asl';
-import { REPLACE_OUTCOMES, REPLACE_STEPS, replaceMemberDefinition, type ReplaceMemberProps, type ReplaceStep } from '../../statemachines/replace-member';
+import { REPLACE_ONLY_STEPS, REPLACE_OUTCOMES, REPLACE_STEPS, replaceMemberDefinition, type ReplaceMemberProps, type ReplaceStep } from '../../statemachines/replace-member';
 import { runWorkflow, type WorkflowResult } from '../../lambdas/local-runner/run-workflow';
-import { ClusterLockedError, HostAgentOfflineError, QuorumLostError, SpecValidationError } from '../../lambdas/core/errors';
+import { ClusterLockedError, EtcdUnavailableError, HostAgentOfflineError, QuorumLostError, SpecValidationError } from '../../lambdas/core/errors';
 import type { StepHandler } from '../../lambdas/steps/deps';
 
 const render = (props: Partial<ReplaceMemberProps> = {}): AslDefinition =>
@@ -42,8 +42,9 @@ describe('ReplaceMember definition', () => {
       'Validate Request',
       'Is Cluster Member?',
       'Acquire Lock',
-      'Check Quorum',
+      'Read Cluster',
       'Is Replacement Still Needed?',
+      'Check Quorum',
       'Snapshot Before Change',
       'Choose Replacement Host',
       'Was Host Launched?',
@@ -51,7 +52,7 @@ describe('ReplaceMember definition', () => {
       'Wait For Host Agent',
       'Check Host Agent',
       'Is Host Agent Online?',
-      'Remove Failed Member',
+      'Remove Dead Members',
       'Issue Member Certificates',
       'Uses Kubelet?',
       'Configure Kubelet',
@@ -77,6 +78,48 @@ describe('ReplaceMember definition', () => {
     assert.deepEqual(walked, order);
     assert.equal(states['Record Cluster']!.Next, 'Release Lock');
     assert.equal(states['Release Lock']!.Next, 'Member Replaced');
+    assert.equal(states['Remove Failed Member'], undefined, 'renamed Remove Dead Members');
+  });
+
+  it('reads the cluster under the lock, and its result is the state from then on', () => {
+    const read = states['Read Cluster']!;
+    assert.equal(read.Resource, `${LOCAL_FUNCTION_ARN_PREFIX}readCluster`);
+    assert.deepEqual(read.Parameters, { 'state.$': '$', lock: { 'clusterName.$': '$.clusterName', 'owner.$': '$$.Execution.Name' } });
+    assert.equal(read.ResultPath, undefined, 'the result replaces the state');
+    assert.equal(states['Acquire Lock']!.Next, 'Read Cluster');
+    assert.deepEqual(states['Acquire Lock']!.Parameters, { 'clusterName.$': '$.clusterName', 'owner.$': '$$.Execution.Name', 'holder.$': '$$.Execution.Id' });
+    const stillNeeded = states['Is Replacement Still Needed?']!;
+    assert.deepEqual(stillNeeded.Choices, [{ Variable: '$.stillNeeded', BooleanEquals: true, Next: 'Check Quorum' }]);
+    assert.equal(stillNeeded.Default, 'Release Lock Unneeded');
+    assert.equal(states['Release Lock Unneeded']!.Next, 'Nothing To Replace');
+  });
+
+  it('every state of ReplaceMember\'s own under the lock carries the lock (its step renews it); Release Lock* and the shared states do not', () => {
+    const lockRef = { 'clusterName.$': '$.clusterName', 'owner.$': '$$.Execution.Name' };
+    const stepOf = (state: AslState) => String(state.Resource).slice(LOCAL_FUNCTION_ARN_PREFIX.length);
+    const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
+    // Before the lock, taking it, rolling back after a failure and the lifecycle tail: none runs as a step under the lock.
+    const outside = ['Validate Request', 'Acquire Lock', 'Remove Unpromoted Learner', 'Complete Lifecycle Action'];
+    const own = tasks.filter(([n, s]) => (REPLACE_ONLY_STEPS as readonly string[]).includes(stepOf(s)) && !outside.includes(n));
+    const carrying = own.filter(([n]) => !n.startsWith('Release Lock'));
+    assert.deepEqual(carrying.map(([n]) => n).sort(), [
+      'Add Member As Learner',
+      'Check Host Agent',
+      'Check Quorum',
+      'Choose Replacement Host',
+      'Promote Learner',
+      'Read Cluster',
+      'Remove Dead Members',
+      'Remove Stray Learners',
+      'Snapshot Before Change',
+    ]);
+    for (const [name, state] of carrying) assert.deepEqual((state.Parameters as Record<string, unknown>).lock, lockRef, name);
+    const releases = own.filter(([n]) => n.startsWith('Release Lock')).map(([n]) => n);
+    assert.deepEqual(releases.sort(), ['Release Lock', 'Release Lock After Failure', 'Release Lock Unneeded']);
+    for (const name of releases) assert.deepEqual(states[name]!.Parameters, lockRef, name);
+    const shared = tasks.filter(([, s]) => !(REPLACE_ONLY_STEPS as readonly string[]).includes(stepOf(s)));
+    assert.ok(shared.length >= 8, 'the steps ReplaceMember shares with ProvisionCluster');
+    for (const [name, state] of shared) assert.ok(!('lock' in ((state.Parameters as Record<string, unknown>) ?? {})), `${name} carries the lock`);
   });
 
   it('removes the failed member before adding the new one, as a learner, and promotes it only after it started', () => {
@@ -85,24 +128,33 @@ describe('ReplaceMember definition', () => {
       assert.ok(names.includes(n), `${n} is not on the way of a replacement`);
       return names.indexOf(n);
     };
-    assert.ok(at('Remove Failed Member') < at('Add Member As Learner'));
+    assert.ok(at('Read Cluster') < at('Check Quorum'), 'the quorum is checked on the cluster as read under the lock');
+    assert.ok(at('Remove Dead Members') < at('Add Member As Learner'));
+    assert.ok(at('Add Member As Learner') < at('Promote Learner'));
     assert.ok(at('Start Etcd') < at('Promote Learner'));
     const start = allStates(definition).find(([n]) => n === 'Start Etcd')![1];
     assert.equal((start.Parameters as Record<string, unknown>).clusterState, 'existing');
   });
 
-  it('releases the lock on every path after taking it: each failure goes through Remove Unpromoted Learner and Release Lock After Failure', () => {
+  it('releases the lock on every path after taking it: each failure goes through Was Host Chosen? (Remove Unpromoted Learner once a host was chosen) and Release Lock After Failure', () => {
     // Complete Lifecycle Action runs after the lock is gone, on every ending (see the lifecycle tests below).
     const unguarded = ['Validate Request', 'Acquire Lock', 'Remove Unpromoted Learner', 'Release Lock After Failure', 'Complete Lifecycle Action'];
     const guarded = Object.entries(states).filter(([n, s]) => s.Type === 'Task' && !unguarded.includes(n));
-    assert.ok(guarded.length >= 15);
+    assert.ok(guarded.length >= 16);
+    assert.ok(guarded.some(([n]) => n === 'Read Cluster'));
     for (const [name, state] of guarded) {
-      assert.ok(catches(state).some((c) => c.ErrorEquals.includes('States.ALL') && c.Next === 'Remove Unpromoted Learner'), `${name} does not roll back on failure`);
+      assert.ok(catches(state).some((c) => c.ErrorEquals.includes('States.ALL') && c.Next === 'Was Host Chosen?'), `${name} does not roll back on failure`);
     }
+    assert.deepEqual(states['Was Host Chosen?'], {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.joining.host', IsPresent: true, Next: 'Remove Unpromoted Learner' }],
+      Default: 'Release Lock After Failure',
+    });
+    assert.deepEqual(states['Remove Unpromoted Learner']!.Parameters, { 'spec.$': '$.spec', 'hosts.$': '$.hosts', 'pki.$': '$.pki', 'host.$': '$.joining.host' });
     assert.equal(states['Remove Unpromoted Learner']!.Next, 'Release Lock After Failure');
     assert.equal(catches(states['Remove Unpromoted Learner']!)[0]!.Next, 'Release Lock After Failure', 'even a failed rollback releases the lock');
     assert.equal(states['Release Lock After Failure']!.Next, 'Replace Failed');
-    assert.equal(states['Collect Member Logs']!.Next, 'Remove Unpromoted Learner');
+    assert.equal(states['Collect Member Logs']!.Next, 'Remove Unpromoted Learner', 'an unhealthy cluster after the join rolls the learner back');
   });
 
   it('never releases a lock it did not take: Acquire Lock fails straight to Replace Failed', () => {
@@ -129,14 +181,41 @@ describe('ReplaceMember definition', () => {
 
 const CLUSTER = { clusterName: 'demo', members: ['infra0', 'infra2', 'infra3'] };
 
+const HOSTS = [0, 1, 2].map((i) => ({ name: `infra${i}`, address: `10.0.0.${10 + i}` }));
+
+/**
+ * Read Cluster's answer as the real one gives it: the state it was given (Validate Request's answer and the
+ * lock) plus what it read under the lock.
+ */
+function clusterAsRead(input: Record<string, unknown>, overrides: { runtime?: string; force?: boolean; stillNeeded?: boolean } = {}) {
+  const state = input.state as Record<string, unknown>;
+  if (overrides.stillNeeded === false) return { ...state, stillNeeded: false, reason: 'infra1 is no longer a member of demo (already replaced?): nothing to do' };
+  return {
+    ...state,
+    stillNeeded: true,
+    // As parsed: the spec always has its runtime (kubeadm by default).
+    spec: { clusterName: 'demo', runtime: overrides.runtime ?? 'systemd' },
+    hosts: HOSTS,
+    failed: { name: 'infra1', id: '1', address: '10.0.0.11', removed: false },
+    replacement: { name: 'infra3' },
+    pki: { ca: 'etcd-ha/demo/ca' },
+    force: overrides.force ?? true,
+    down: ['infra1'],
+    memberIds: { infra0: '0', infra1: '1', infra2: '2' },
+  };
+}
+
 /**
  * Stand-in steps (no etcd, no AWS): each returns just what the states after it read, records its input,
- * and throws when `failing` names it. Validate Request carries the request's lifecycle action, as the real one does.
+ * and throws when `failing` names it. Validate Request carries the request's lifecycle action, as the real one
+ * does; Read Cluster returns the state it was given plus what it read.
  */
 function fakeSteps(
   options: {
     failing?: Partial<Record<ReplaceStep, () => Error>>;
     isMember?: boolean;
+    /** Read Cluster finds the failed member already replaced. */
+    stillNeeded?: boolean;
     /** Answers instead of the usual ones, e.g. a Choose Replacement Host that launched a clone. */
     answers?: Partial<Record<ReplaceStep, (input: Record<string, unknown>) => unknown>>;
   } = {},
@@ -147,21 +226,13 @@ function fakeSteps(
       const request = input.request as { lifecycle?: unknown };
       const carried = request.lifecycle ? { lifecycle: request.lifecycle } : {};
       if (options.isMember === false) return { isMember: false, reason: 'instance i-1234567890abcdef0 is not a member of any etcd-ha cluster', ...carried };
-      const hosts = [0, 1, 2].map((i) => ({ name: `infra${i}`, address: `10.0.0.${10 + i}` }));
-      return {
-        isMember: true,
-        // As parsed: the spec always has its runtime (kubeadm by default).
-        spec: { clusterName: 'demo', runtime: 'systemd' },
-        hosts,
-        failed: { name: 'infra1', id: '1', address: '10.0.0.11' },
-        replacement: { name: 'infra3' },
-        pki: { ca: 'etcd-ha/demo/ca' },
-        force: true,
-        ...carried,
-      };
+      return { isMember: true, clusterName: 'demo', request, ...carried };
     },
-    checkQuorum: () => ({ stillNeeded: true }),
+    readCluster: (input) => clusterAsRead(input, { ...(options.stillNeeded !== undefined && { stillNeeded: options.stillNeeded }) }),
+    checkQuorum: () => ({ voters: 3, healthyOthers: 2, quorum: 2, alreadyRemoved: false }),
     chooseReplacementHost: () => ({ host: { name: 'infra3', address: '10.0.0.13' }, hosts: [] }),
+    // The membership the new member joins: the live members and the joining host.
+    removeFailedMember: () => ({ removed: ['infra1'], hosts: [HOSTS[0], HOSTS[2], { name: 'infra3', address: '10.0.0.13' }] }),
     checkHealth: () => ({ healthy: true, attempt: 1 }),
     recordCluster: () => CLUSTER,
     completeLifecycleAction: () => ({ completed: true, result: 'CONTINUE' }),
@@ -249,7 +320,7 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     assert.ok(!visited(result).includes('Complete Lifecycle Action'));
   });
 
-  it('a replacement that fails completes the action too, after the rollback and the lock release, and fails with the replacement\'s own error', async () => {
+  it('a replacement that fails before a host is chosen completes the action too, after the lock release (nothing to roll back), and fails with the replacement\'s own error', async () => {
     const fake = fakeSteps({ failing: { checkQuorum: () => new QuorumLostError('quorum is lost: 1 of 3 members besides infra1 are healthy') } });
     const result = await run(fake.steps, request({ lifecycle: LIFECYCLE }));
     assert.equal(result.status, 'FAILED');
@@ -257,8 +328,83 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     assert.match(result.cause ?? '', /quorum is lost/);
     assert.deepEqual(fake.called('completeLifecycleAction'), [{ lifecycle: LIFECYCLE, outcome: 'failed' }]);
     const order = fake.calls.map(([step]) => step);
-    assert.deepEqual(order.slice(-3), ['removeLearners', 'releaseLock', 'completeLifecycleAction']);
+    assert.deepEqual(order.slice(-3), ['checkQuorum', 'releaseLock', 'completeLifecycleAction']);
+    assert.deepEqual(fake.called('removeLearners'), [], 'no host was chosen: no learner of this execution can exist');
+    const path = visited(result);
+    const failedAt = path.lastIndexOf('Check Quorum');
+    assert.deepEqual(path.slice(failedAt, failedAt + 4), ['Check Quorum', 'Was Host Chosen?', 'Release Lock After Failure', 'Replace Failed']);
     assert.equal(visited(result).at(-1), 'Report Failure');
+  });
+
+  it('a replacement that fails after a host was chosen removes the unpromoted learner of that host, then releases the lock and completes the action', async () => {
+    const fake = fakeSteps({ failing: { promoteLearner: () => new EtcdUnavailableError('no member answered') } });
+    const result = await run(fake.steps, request({ lifecycle: LIFECYCLE }));
+    assert.equal(result.status, 'FAILED');
+    assert.equal(result.error, 'EtcdUnavailableError');
+    const order = fake.calls.map(([step]) => step);
+    assert.deepEqual(order.slice(-3), ['removeLearners', 'releaseLock', 'completeLifecycleAction']);
+    const [rollback] = fake.called('removeLearners');
+    assert.deepEqual(rollback?.host, { name: 'infra3', address: '10.0.0.13' }, 'the joining host is named to the rollback');
+    assert.ok(visited(result).includes('Was Host Chosen?'));
+    assert.deepEqual(fake.called('completeLifecycleAction'), [{ lifecycle: LIFECYCLE, outcome: 'failed' }]);
+  });
+
+  it('a failure of Read Cluster releases the lock it was read under, without a rollback', async () => {
+    const fake = fakeSteps({ failing: { readCluster: () => new SpecValidationError('ReplaceMember input', ['clusterName: no cluster "demo" is recorded; provision it first']) } });
+    const result = await run(fake.steps, request({ lifecycle: LIFECYCLE }));
+    assert.equal(result.error, 'SpecValidationError');
+    assert.deepEqual(fake.calls.map(([step]) => step), ['validateRequest', 'acquireLock', 'readCluster', 'releaseLock', 'completeLifecycleAction']);
+    assert.deepEqual(fake.called('releaseLock'), [{ clusterName: 'demo', owner: 'lifecycle-test' }]);
+  });
+
+  it('a member already replaced (Read Cluster: not still needed) releases the lock and completes the action, with no quorum check and no change', async () => {
+    const fake = fakeSteps({ stillNeeded: false });
+    const result = await run(fake.steps, request({ lifecycle: LIFECYCLE }));
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.deepEqual(fake.calls.map(([step]) => step), ['validateRequest', 'acquireLock', 'readCluster', 'releaseLock', 'completeLifecycleAction']);
+    assert.deepEqual(fake.called('completeLifecycleAction'), [{ lifecycle: LIFECYCLE, outcome: 'nothing-to-replace' }]);
+    assert.match(String((result.output as { reason?: string }).reason), /no longer a member of demo/);
+    assert.ok(visited(result).includes('Release Lock Unneeded'));
+  });
+
+  it('passes each step what it reads: the lock from Validate Request\'s cluster, the cluster as read under the lock, the membership after the removal', async () => {
+    const fake = fakeSteps();
+    const result = await run(fake.steps, request({ lifecycle: LIFECYCLE }));
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    const lock = { clusterName: 'demo', owner: 'lifecycle-test' };
+    const [acquire] = fake.called('acquireLock');
+    assert.equal(acquire?.clusterName, 'demo');
+    assert.equal(acquire?.owner, 'lifecycle-test');
+    assert.equal(typeof acquire?.holder, 'string', "the execution's ID");
+    const [read] = fake.called('readCluster');
+    assert.deepEqual(read?.lock, lock);
+    const given = read?.state as Record<string, unknown>;
+    assert.equal(given.clusterName, 'demo');
+    assert.deepEqual(given.request, request({ lifecycle: LIFECYCLE }));
+    assert.deepEqual(given.lock, {}, 'Acquire Lock\'s answer at $.lock');
+    const [quorum] = fake.called('checkQuorum');
+    assert.deepEqual(quorum, {
+      spec: { clusterName: 'demo', runtime: 'systemd' },
+      hosts: HOSTS,
+      failed: { name: 'infra1', id: '1', address: '10.0.0.11', removed: false },
+      pki: { ca: 'etcd-ha/demo/ca' },
+      force: true,
+      down: ['infra1'],
+      memberIds: { infra0: '0', infra1: '1', infra2: '2' },
+      lock,
+    });
+    assert.deepEqual(fake.called('chooseReplacementHost')[0]?.down, ['infra1']);
+    const [removal] = fake.called('removeFailedMember');
+    assert.deepEqual(removal?.joining, { host: { name: 'infra3', address: '10.0.0.13' }, hosts: [] });
+    assert.deepEqual(removal?.lock, lock);
+    const after = [HOSTS[0], HOSTS[2], { name: 'infra3', address: '10.0.0.13' }];
+    for (const step of ['generatePki', 'removeStrayLearners', 'addMemberAsLearner', 'promoteLearner', 'checkHealth', 'recordCluster', 'pushCertificates', 'startEtcd'] as const) {
+      assert.deepEqual(fake.called(step)[0]?.hosts, after, step);
+    }
+    const [record] = fake.called('recordCluster');
+    assert.equal(record?.lockOwner, 'lifecycle-test');
+    assert.equal(record?.replaced, 'infra1');
+    assert.equal(record?.lock, undefined, 'a shared step carries no lock');
   });
 
   it('an instance that is no member (or no longer) still has its action completed, and the execution succeeds quietly', async () => {
@@ -306,15 +452,7 @@ describe('ReplaceMember on the kubeadm runtime', () => {
   const runWith = (runtime: string) => {
     const fake = fakeSteps({
       answers: {
-        validateRequest: () => ({
-          isMember: true,
-          spec: { clusterName: 'demo', runtime },
-          hosts: [0, 1, 2].map((i) => ({ name: `infra${i}`, address: `10.0.0.${10 + i}` })),
-          failed: { name: 'infra1', id: '1', address: '10.0.0.11' },
-          replacement: { name: 'infra3' },
-          pki: { ca: 'etcd-ha/demo/ca' },
-          force: false,
-        }),
+        readCluster: (input) => clusterAsRead(input, { runtime, force: false }),
         chooseReplacementHost: () => ({ host: { name: 'infra3', address: '10.0.0.13' }, hosts: [{ name: 'infra3', address: '10.0.0.13' }] }),
       },
     });
@@ -361,7 +499,7 @@ describe('ReplaceMember with a launched clone (AWS, no replacement named)', () =
     assert.equal(result.status, 'SUCCEEDED', result.cause);
     assert.deepEqual(
       fake.called('checkHostAgent'),
-      [0, 1, 2].map((attempt) => ({ host: launched().host, attempt, maxAttempts: 4 })),
+      [0, 1, 2].map((attempt) => ({ host: launched().host, attempt, maxAttempts: 4, lock: { clusterName: 'demo', owner: 'clone-test' } })),
       'three looks: two offline, then online',
     );
     const order = fake.calls.map(([step]) => step);

@@ -1,17 +1,20 @@
-// Check Quorum, step by step and without etcd: the ports are stand-ins (a registry holding one record, a secret
-// store holding the healthcheck client, an etcd admin whose inspect() answers a ClusterView built here). It refuses
-// to replace a member that still answers unless forced, refuses a change the others cannot commit, and judges the
-// recorded hosts when etcd cannot list its members (etcd 3.5 without quorum answers an empty list).
+// Check Quorum, step by step and without etcd: the ports are stand-ins (a secret store holding the healthcheck
+// client, an etcd admin whose inspect() answers a ClusterView built here). It judges the cluster Read Cluster read
+// under the lock (the record is Read Cluster's: test/steps/read-cluster.test.ts). It refuses to replace a member
+// that still answers unless forced, refuses a change the others cannot commit, and judges the recorded hosts when
+// etcd cannot list its members (etcd 3.5 without quorum answers an empty list). A failed member removed already
+// (by an earlier execution, or no longer listed by etcd) leaves only the addition, which needs a quorum of the
+// voters that remain.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemberStillHealthyError, QuorumLostError } from '../../lambdas/core/errors';
-import type { ClusterMember, ClusterRecord, ClusterView, EtcdAdmin, EtcdAdminFactory, EtcdClientCredentials, Logger, SecretStore } from '../../lambdas/ports';
+import type { ClusterMember, ClusterView, EtcdAdmin, EtcdAdminFactory, EtcdClientCredentials, Logger, SecretStore } from '../../lambdas/ports';
 import { makeCheckQuorum } from '../../lambdas/steps/replace/check-quorum';
 import { errorOf } from '../support/rejection';
 
 const quiet: Logger = { info: () => undefined, warn: () => undefined };
 const NAMES = ['infra0', 'infra1', 'infra2'];
-const addressOf = (name: string) => `10.0.0.${10 + NAMES.indexOf(name)}`;
+const addressOf = (name: string) => `10.0.0.${10 + Number(name.slice('infra'.length))}`;
 const HOSTS = NAMES.map((name) => ({ name, address: addressOf(name) }));
 const PKI = {
   ca: 'etcd-ha/demo/ca',
@@ -20,15 +23,6 @@ const PKI = {
   members: Object.fromEntries(NAMES.map((name) => [name, `etcd-ha/demo/member/${name}`])),
 };
 const CLIENT: EtcdClientCredentials = { caCertPem: 'CA PEM', certPem: 'HEALTHCHECK CERT PEM', keyPem: 'HEALTHCHECK KEY PEM' };
-
-const RECORD: ClusterRecord = {
-  clusterName: 'demo',
-  runtime: 'systemd',
-  members: NAMES.map((name, i) => ({ name, id: String(100 + i), address: addressOf(name) })),
-  secrets: {},
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  spec: { clusterName: 'demo', runtime: 'systemd', members: HOSTS },
-};
 
 const input = (extra: Record<string, unknown> = {}) => ({
   spec: { clusterName: 'demo', runtime: 'systemd', members: HOSTS },
@@ -40,17 +34,20 @@ const input = (extra: Record<string, unknown> = {}) => ({
 
 const endpointOf = (name: string) => `https://${addressOf(name)}:2379`;
 
-/** What etcd answers when `answering` answer their status; `listed: false` is etcd 3.5 without quorum (no member list). */
-function viewWhere(answering: readonly string[], listed: readonly string[] = NAMES): ClusterView {
+/**
+ * What etcd answers when `answering` answer their status: `asked` are the endpoints' members, `listed` the member
+ * list (`[]` is etcd 3.5 without quorum, which cannot list its members).
+ */
+function viewWhere(answering: readonly string[], listed: readonly string[] = NAMES, asked: readonly string[] = NAMES): ClusterView {
   const members: ClusterMember[] = listed.map((name) => ({
-    id: String(100 + NAMES.indexOf(name)),
+    id: String(100 + Number(name.slice('infra'.length))),
     name,
     peerURLs: [`https://${addressOf(name)}:2380`],
     clientURLs: [endpointOf(name)],
     isLearner: false,
   }));
   return {
-    statuses: NAMES.map((name) =>
+    statuses: asked.map((name) =>
       answering.includes(name) ? { endpoint: endpointOf(name), ok: true } : { endpoint: endpointOf(name), ok: false, error: 'connect ECONNREFUSED' },
     ),
     members,
@@ -59,7 +56,7 @@ function viewWhere(answering: readonly string[], listed: readonly string[] = NAM
 }
 
 /** The step over stand-ins; `calls` records what etcd was asked and with which client. */
-function checkQuorumOver(view: ClusterView, record: ClusterRecord | undefined = RECORD) {
+function checkQuorumOver(view: ClusterView) {
   const calls = { connectedWith: [] as EtcdClientCredentials[], inspected: [] as string[][], closed: 0 };
   const secrets: SecretStore = {
     nameFor: (cluster, item) => `etcd-ha/${cluster}/${item}`,
@@ -85,12 +82,7 @@ function checkQuorumOver(view: ClusterView, record: ClusterRecord | undefined = 
       return admin;
     },
   };
-  const registry = {
-    get: async (name: string) => (name === 'demo' ? record : undefined),
-    findByInstanceId: async () => assert.fail('Check Quorum looks the cluster up by name'),
-    put: async () => assert.fail('Check Quorum records nothing'),
-  };
-  return { checkQuorum: makeCheckQuorum({ secrets, etcd, registry, log: quiet }), calls };
+  return { checkQuorum: makeCheckQuorum({ secrets, etcd, log: quiet }), calls };
 }
 
 describe('Check Quorum', () => {
@@ -108,12 +100,12 @@ describe('Check Quorum', () => {
 
   it('with force, goes ahead with the member that still answers', async () => {
     const { checkQuorum } = checkQuorumOver(viewWhere(NAMES));
-    assert.deepEqual(await checkQuorum(input({ force: true })), { stillNeeded: true, voters: 3, healthyOthers: 2, quorum: 2, alreadyRemoved: false });
+    assert.deepEqual(await checkQuorum(input({ force: true })), { voters: 3, healthyOthers: 2, quorum: 2, alreadyRemoved: false });
   });
 
   it('goes ahead without force when the failed member does not answer', async () => {
     const { checkQuorum } = checkQuorumOver(viewWhere(['infra0', 'infra2']));
-    assert.deepEqual(await checkQuorum(input()), { stillNeeded: true, voters: 3, healthyOthers: 2, quorum: 2, alreadyRemoved: false });
+    assert.deepEqual(await checkQuorum(input()), { voters: 3, healthyOthers: 2, quorum: 2, alreadyRemoved: false });
   });
 
   it('with an empty member list (no quorum) and only infra0 answering, judges the recorded hosts: QuorumLostError', async () => {
@@ -127,21 +119,42 @@ describe('Check Quorum', () => {
 
   it('with an empty member list but infra0 and infra2 answering, the recorded hosts make the change safe', async () => {
     const { checkQuorum } = checkQuorumOver(viewWhere(['infra0', 'infra2'], []));
-    assert.deepEqual(await checkQuorum(input()), { stillNeeded: true, voters: 3, healthyOthers: 2, quorum: 2, alreadyRemoved: false });
+    assert.deepEqual(await checkQuorum(input()), { voters: 3, healthyOthers: 2, quorum: 2, alreadyRemoved: false });
   });
 
-  it('carries on when etcd no longer lists the failed member (a re-run after Remove Failed Member)', async () => {
+  it('carries on when etcd no longer lists the failed member (a re-run after Remove Dead Members): the addition needs 2 of the 2 voters left', async () => {
     const { checkQuorum } = checkQuorumOver(viewWhere(['infra0', 'infra2'], ['infra0', 'infra2']));
-    assert.deepEqual(await checkQuorum(input()), { stillNeeded: true, voters: 2, healthyOthers: 2, quorum: 0, alreadyRemoved: true });
+    assert.deepEqual(await checkQuorum(input()), { voters: 2, healthyOthers: 2, quorum: 2, alreadyRemoved: true });
   });
 
-  it('when the record no longer has the failed member (another execution replaced it), is no longer needed and asks etcd nothing', async () => {
-    const replaced: ClusterRecord = {
-      ...RECORD,
-      members: [RECORD.members[0]!, RECORD.members[2]!, { name: 'infra3', id: '103', address: '10.0.0.13' }],
-    };
-    const { checkQuorum, calls } = checkQuorumOver(viewWhere(NAMES), replaced);
-    assert.deepEqual(await checkQuorum(input()), { stillNeeded: false, voters: 3, healthyOthers: 0, quorum: 0, alreadyRemoved: true });
-    assert.deepEqual(calls.connectedWith, []);
+  describe('a failed member an earlier execution removed (failed.removed): only its replacement is to be added', () => {
+    // infra1 and infra4 of a 5-member cluster died; an earlier execution removed both from etcd (recording them as
+    // awaiting their replacements): infra0, infra2 and infra3 remain, the only voters.
+    const REMAINING = ['infra0', 'infra2', 'infra3'];
+    const removedInput = () =>
+      input({
+        spec: { clusterName: 'demo', runtime: 'systemd', members: ['infra0', 'infra1', 'infra2', 'infra3', 'infra4'].map((name) => ({ name, address: addressOf(name) })) },
+        hosts: REMAINING.map((name) => ({ name, address: addressOf(name) })),
+        failed: { name: 'infra1', id: '101', address: addressOf('infra1'), removed: true },
+      });
+
+    it('with 2 of the 3 remaining voters answering, goes ahead: alreadyRemoved', async () => {
+      const { checkQuorum, calls } = checkQuorumOver(viewWhere(['infra0', 'infra2'], REMAINING, REMAINING));
+      assert.deepEqual(await checkQuorum(removedInput()), { voters: 3, healthyOthers: 2, quorum: 2, alreadyRemoved: true });
+      assert.deepEqual(calls.inspected, [REMAINING.map(endpointOf)], 'the recorded members are asked');
+    });
+
+    it('with only 1 of the 3 answering, refuses: QuorumLostError (the addition could not commit)', async () => {
+      const { checkQuorum } = checkQuorumOver(viewWhere(['infra0'], REMAINING, REMAINING));
+      const error = await errorOf(checkQuorum(removedInput()));
+      assert.ok(error instanceof QuorumLostError, `expected QuorumLostError, got ${String(error)}`);
+      assert.equal(error.name, 'QuorumLostError');
+      assert.match(error.message, /quorum is lost: 1 of 3 members are healthy, 2 are needed \(down: infra2, infra3\)/);
+    });
+
+    it('trusts the record while a stale member list still names it (etcd 3.4 answers the list from the member asked, which may lag): alreadyRemoved', async () => {
+      const { checkQuorum } = checkQuorumOver(viewWhere(['infra0', 'infra2', 'infra3'], [...REMAINING, 'infra1'], REMAINING));
+      assert.equal((await checkQuorum(removedInput())).alreadyRemoved, true);
+    });
   });
 });

@@ -1,6 +1,8 @@
-// A member's placement (subnet, security groups, instance profile) goes from Resolve Hosts through Record Cluster
-// into the registry, and back out through Validate Request to the failed member a clone is launched from: EC2 no
-// longer describes it once the instance is terminated. Real file registry; no AWS.
+// A member's placement (subnet, availability zone, security groups, instance profile) goes from Resolve Hosts
+// through Record Cluster into the registry, and back out through Read Cluster (under the lock, after Validate
+// Request found the cluster by the failed instance) to the failed member a clone is launched from, and to the
+// hosts a clone is placed among: EC2 no longer describes it once the instance is terminated. Real file registry;
+// no AWS, no etcd (stand-ins: etcd-stand-in.ts).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -8,15 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileClusterRegistry } from '../../lambdas/adapters/local/file-cluster-registry';
 import { parseClusterSpec } from '../../lambdas/core/spec';
-import type { Logger, SecretStore } from '../../lambdas/ports';
+import type { Logger } from '../../lambdas/ports';
 import { makeRecordCluster } from '../../lambdas/steps/record-cluster';
+import { makeReadCluster } from '../../lambdas/steps/replace/read-cluster';
 import { makeValidateRequest } from '../../lambdas/steps/replace/validate-request';
+import { etcdAnswering, secretsWithHealthcheckClient, viewOf } from './etcd-stand-in';
 
 const quiet: Logger = { info: () => undefined, warn: () => undefined };
-const secrets: SecretStore = { nameFor: (c, i) => `etcd-ha/${c}/${i}`, get: async () => undefined, put: async () => ({ name: '', id: '', changed: false }) };
 const spec = parseClusterSpec(JSON.parse(readFileSync(join(__dirname, '../../samples/guide-3-members.json'), 'utf8')));
 const placement = (i: number) => ({
   subnetId: `subnet-0a1b2c3d4e5f6000${i}`,
+  availabilityZone: `us-east-1${'abc'[i]}`,
   securityGroupIds: ['sg-0a1b2c3d4e5f60001', `sg-0a1b2c3d4e5f6001${i}`],
   instanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/etcd-host',
 });
@@ -27,7 +31,7 @@ describe('placement of member hosts in the registry', () => {
   const registry = new FileClusterRegistry({ dir });
   const hosts = spec.members.map((m, i) => ({ name: m.name, address: m.address!, instanceId: m.instanceId!, placement: placement(i) }));
 
-  it('Record Cluster keeps each host\'s placement, and Validate Request hands it back with the failed member', async () => {
+  it('Record Cluster keeps each host\'s placement, and Read Cluster hands it back with the failed member and the hosts', async () => {
     await makeRecordCluster({ registry, clock: { now: () => new Date('2026-11-22T00:00:00Z') }, log: quiet })({
       spec,
       hosts,
@@ -41,9 +45,14 @@ describe('placement of member hosts in the registry', () => {
       'the spec keeps its own fields only (it is validated again on a replacement)',
     );
 
-    const validated = await makeValidateRequest({ registry, secrets, log: quiet })({ request: { failedInstanceId: 'i-0a1b2c3d4e5f60002' } });
+    const validated = await makeValidateRequest({ registry, log: quiet })({ request: { failedInstanceId: 'i-0a1b2c3d4e5f60002' } });
     assert.ok(validated.isMember);
-    assert.deepEqual(validated.failed, { name: 'infra1', id: '101', address: '10.0.0.7', instanceId: 'i-0a1b2c3d4e5f60002', placement: placement(1) });
-    assert.deepEqual(validated.hosts.map((h) => h.placement), [0, 1, 2].map(placement));
+    assert.equal(validated.clusterName, 'demo');
+    // Under the lock: every member answers but infra1 (only the statuses matter here).
+    const { etcd } = etcdAnswering((endpoints) => viewOf(endpoints, [], ['https://10.0.0.7:2379']), 'Read Cluster');
+    const read = await makeReadCluster({ registry, secrets: secretsWithHealthcheckClient('Read Cluster'), etcd, log: quiet })({ state: { ...validated, lock: { owner: 'exec-1' } } });
+    assert.equal(read.stillNeeded, true);
+    assert.deepEqual(read.failed, { name: 'infra1', id: '101', address: '10.0.0.7', instanceId: 'i-0a1b2c3d4e5f60002', placement: placement(1), removed: false });
+    assert.deepEqual((read.hosts as Array<{ placement?: unknown }>).map((h) => h.placement), [0, 1, 2].map(placement));
   });
 });

@@ -1,5 +1,6 @@
 // ReplaceMember's handling of an Auto Scaling lifecycle action, step by step and without AWS: Validate Request
-// carries the action through whatever it answers, Complete Lifecycle Action completes it (CONTINUE) through the
+// carries the action through whatever it answers (and Read Cluster, under the lock, keeps it in the state it hands
+// on, with the rule's force), Complete Lifecycle Action completes it (CONTINUE) through the
 // LifecycleActions port and refuses where no adapter exists (the local runner), and the AWS adapter sends
 // CompleteLifecycleAction and takes "no active lifecycle action" as already done.
 import { after, describe, it } from 'node:test';
@@ -12,10 +13,12 @@ import { AutoScalingLifecycleActions } from '../../lambdas/adapters/aws/autoscal
 import { LifecycleActionUnsupportedError, SpecValidationError } from '../../lambdas/core/errors';
 import { localDeps } from '../../lambdas/local-runner/local-deps';
 import { localHome } from '../../lambdas/local-runner/local-home';
-import type { ClusterRecord, ClusterRegistry, LifecycleAction, LifecycleActions, Logger, SecretStore } from '../../lambdas/ports';
+import type { ClusterRecord, ClusterRegistry, LifecycleAction, LifecycleActions, Logger } from '../../lambdas/ports';
 import { createReplaceSteps } from '../../lambdas/steps/replace';
 import { makeCompleteLifecycleAction } from '../../lambdas/steps/replace/complete-lifecycle-action';
+import { makeReadCluster } from '../../lambdas/steps/replace/read-cluster';
 import { makeValidateRequest } from '../../lambdas/steps/replace/validate-request';
+import { etcdAnswering, secretsWithHealthcheckClient, viewOf } from './etcd-stand-in';
 
 const LIFECYCLE: LifecycleAction = {
   lifecycleHookName: 'etcd-member-leaving',
@@ -46,15 +49,23 @@ describe('Validate Request with a lifecycle action', () => {
     findByInstanceId: async (id) => (record.members.some((m) => m.instanceId === id) ? record : undefined),
     put: async () => undefined,
   };
-  const secrets: SecretStore = { nameFor: (c, i) => `etcd-ha/${c}/${i}`, get: async () => undefined, put: async () => ({ name: '', id: '', changed: false }) };
-  const validate = makeValidateRequest({ registry, secrets, log: quiet });
+  const validate = makeValidateRequest({ registry, log: quiet });
+  // Every member answers its status (only the statuses matter to Read Cluster here).
+  const { etcd } = etcdAnswering((endpoints) => viewOf(endpoints, []), 'Read Cluster');
+  const readCluster = makeReadCluster({ registry, secrets: secretsWithHealthcheckClient('Read Cluster'), etcd, log: quiet });
 
-  it('carries the action through for a member, with force as the lifecycle rule asks', async () => {
+  it('carries the action through for a member, with force as the lifecycle rule asks, into the state Read Cluster hands on', async () => {
     const out = await validate({ request: { failedInstanceId: 'i-0aaaaaaaaaaaaaaa1', trigger: 'asg-lifecycle', force: true, lifecycle: LIFECYCLE } });
     assert.equal(out.isMember, true);
     assert.deepEqual(out.lifecycle, LIFECYCLE);
-    assert.equal(out.isMember && out.force, true);
-    assert.equal(out.isMember && out.failed.name, 'infra1');
+    assert.equal(out.isMember && out.clusterName, 'demo');
+    assert.equal(out.isMember && out.request.force, true);
+    // Under the lock: the failed member found by its instance, force taken from the request, the action still carried.
+    const read = await readCluster({ state: { ...out, lock: { owner: 'exec-1' } } });
+    assert.equal(read.stillNeeded, true);
+    assert.equal((read.failed as { name: string }).name, 'infra1');
+    assert.equal(read.force, true);
+    assert.deepEqual(read.lifecycle, LIFECYCLE);
   });
 
   it('carries it through for an instance that is no member too (the group still waits for it)', async () => {

@@ -113,6 +113,8 @@ export interface MemberStatus {
   readonly dbSize?: number;
   readonly isLearner?: boolean;
   readonly version?: string;
+  /** The member's KV revision when it answered (the status header's). */
+  readonly revision?: number;
 }
 
 export interface ClusterMember {
@@ -150,8 +152,14 @@ export interface EtcdAdmin {
   memberRemove(endpoints: readonly string[], id: string): Promise<{ readonly members: readonly ClusterMember[]; readonly removed: boolean }>;
   /** Promotes a learner; a member that is already a voter gives `promoted: false`. */
   memberPromote(endpoints: readonly string[], id: string): Promise<{ readonly members: readonly ClusterMember[]; readonly promoted: boolean }>;
-  /** Streams a snapshot of the backend from the first endpoint that answers into `sink`. */
-  snapshot(endpoints: readonly string[], sink: (chunks: AsyncIterable<Uint8Array>) => Promise<void>): Promise<{ readonly endpoint: string }>;
+  /**
+   * Streams a snapshot of the backend from the first endpoint that answers into `sink`. Gives that endpoint and
+   * its member's status, asked right before its stream opened (so its revision is the one at the start).
+   */
+  snapshot(
+    endpoints: readonly string[],
+    sink: (chunks: AsyncIterable<Uint8Array>) => Promise<void>,
+  ): Promise<{ readonly endpoint: string; readonly status: MemberStatus }>;
   close(): Promise<void>;
 }
 

@@ -81,6 +81,14 @@ export class EtcdNotReadyError extends EtcdHaError {}
 /** etcd refused a membership change for good (e.g. too many learners, unknown member). Not retried. */
 export class EtcdMemberChangeRefusedError extends EtcdHaError {}
 
+/**
+ * A snapshot etcd streamed does not end with the SHA-256 of everything before it (lambdas/core/snapshot-hash.ts):
+ * bytes were lost or changed on the way, or the stream ended before its 32-byte trailer. `etcdutl snapshot restore`
+ * would refuse the file, so it is not kept: the store's upload is aborted, its file never put in place. Not
+ * retried by ReplaceMember, which then stops before its first membership change.
+ */
+export class SnapshotCorruptError extends EtcdHaError {}
+
 /** Another membership change holds the cluster's lock. */
 export class ClusterLockedError extends EtcdHaError {}
 

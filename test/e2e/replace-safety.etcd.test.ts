@@ -3,6 +3,7 @@
 // removed before the new one is added; the snapshot taken before any change is a real, readable backup.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { localExecutionRef } from '../../lambdas/adapters/local/process-execution-liveness';
@@ -90,14 +91,18 @@ describe(`ReplaceMember safety checks (real etcd, local runner) on ${ETCD.label}
 
     // The snapshot taken before any change: as big as the step said, readable by etcd's own tool, at the
     // revision the cluster had (a membership change does not move the KV revision).
-    const saved = stepOutput<{ snapshot: { location: string; bytes: number; from: string } }>('Snapshot Before Change').snapshot;
+    const saved = stepOutput<{ snapshot: { location: string; bytes: number; from: string; sha256: string; revision: number } }>('Snapshot Before Change').snapshot;
     assert.ok(saved.bytes > 0);
     assert.equal(statSync(saved.location).size, saved.bytes);
     assert.notEqual(saved.from, 'https://127.0.0.237:2379', 'not from the dead member');
     const status = snapshotStatus(saved.location);
     assert.equal(status.revision, revision);
+    assert.equal(saved.revision, revision, 'the revision its member gave right before the stream (nothing was written since)');
     assert.ok(status.totalKey >= 20, `snapshot holds ${status.totalKey} keys`);
     assert.equal(status.totalSize, saved.bytes - 32, 'the file is the backend plus the SHA-256 etcd appends');
-    assert.doesNotMatch(readFileSync(saved.location).subarray(0, 4096).toString('latin1'), /PRIVATE KEY/);
+    const file = readFileSync(saved.location);
+    assert.equal(saved.sha256, file.subarray(file.length - 32).toString('hex'), 'the step gives the trailer etcd appended');
+    assert.equal(saved.sha256, createHash('sha256').update(file.subarray(0, file.length - 32)).digest('hex'), 'the SHA-256 of the rest of the file');
+    assert.doesNotMatch(file.subarray(0, 4096).toString('latin1'), /PRIVATE KEY/);
   });
 });

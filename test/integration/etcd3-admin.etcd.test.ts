@@ -3,7 +3,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect as utilInspect } from 'node:util';
@@ -15,6 +16,7 @@ import { hexId, judgeClusterHealth, type ExpectedCluster, type HealthVerdict } f
 import type { ClusterView, EtcdAdmin } from '../../lambdas/ports';
 import { Etcd3AdminFactory } from '../../lambdas/adapters/etcd/etcd3-admin';
 import { EtcdNotReadyError, EtcdUnavailableError } from '../../lambdas/core/errors';
+import { checkedSnapshot, SnapshotHashCheck } from '../../lambdas/core/snapshot-hash';
 import { startRealCluster, type RealCluster } from '../support/real-cluster';
 import { isRunning } from '../support/processes';
 import { mtlsClient } from '../support/etcd-client';
@@ -302,7 +304,7 @@ describe(`Etcd3Admin against a real 3-member mTLS cluster on ${ETCD.label}`, () 
     assert.notEqual(verdict.leaderName, victim);
     console.log(`# killed ${victim}; ${dead[0]}; new leader ${verdict.leaderName}`);
   });
-  it('snapshots from the first member that streams: a dead one and a stopped one are passed over, and etcd reads the file', async () => {
+  it('snapshots from the first member that streams: a dead one and a stopped one are passed over, the sink gets exactly what etcd sent (its SHA-256 trailer checks), and etcd reads the file', async () => {
     // The leader was killed by the test before: its endpoint refuses connections.
     const view = await admin.inspect(endpoints);
     const dead = view.statuses.filter((st) => !st.ok).map((st) => st.endpoint);
@@ -313,20 +315,37 @@ describe(`Etcd3Admin against a real 3-member mTLS cluster on ${ETCD.label}`, () 
     const file = join(work, 'snapshot.db');
     try {
       await raw.put('/snapshot/marker').value('here');
-      const revision = Number((await raw.maintenance.status()).header.revision);
+      const liveStatus = await raw.maintenance.status();
+      const revision = Number(liveStatus.header.revision);
       process.kill(stoppedPid, 'SIGSTOP'); // accepts connections, never answers
       const started = Date.now();
+      const checks: SnapshotHashCheck[] = [];
       const taken = await admin.snapshot([dead[0]!, stopped!, live!], async (chunks) => {
+        const check = new SnapshotHashCheck();
+        checks.push(check);
         const out = createWriteStream(file, { mode: 0o600 });
-        for await (const chunk of chunks) out.write(chunk);
+        for await (const chunk of checkedSnapshot(chunks, check)) out.write(chunk);
         await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
       });
       assert.equal(taken.endpoint, live);
       assert.ok(Date.now() - started < 4 * CALL_TIMEOUT_MS + 2000, 'the stopped member cost one bounded wait');
+      // The status of the member it came from, asked before its stream opened: nothing was written since the put.
+      assert.equal(taken.status.endpoint, live);
+      assert.equal(taken.status.revision, revision);
+      assert.equal(taken.status.clusterId, liveStatus.header.cluster_id);
+      assert.equal(taken.status.memberId, liveStatus.header.member_id);
+
+      // Exactly the bytes etcd sent: the file's last 32 bytes are the SHA-256 of the rest, as the sink's check found.
+      assert.equal(checks.length, 1, 'the sink ran once: the dead and the stopped member were passed over before their streams');
+      const verified = checks[0]!.finish();
+      const saved = readFileSync(file);
+      assert.equal(verified.bytes, saved.length);
+      assert.equal(verified.sha256, saved.subarray(saved.length - 32).toString('hex'));
+      assert.equal(verified.sha256, createHash('sha256').update(saved.subarray(0, saved.length - 32)).digest('hex'));
       const status = snapshotStatus(file);
       assert.equal(status.revision, revision);
       assert.ok(status.totalKey >= 1);
-      assert.equal(status.totalSize, statSync(file).size - 32, 'the backend plus the SHA-256 etcd appends');
+      assert.equal(status.totalSize, saved.length - 32, 'the backend plus the SHA-256 etcd appends');
     } finally {
       process.kill(stoppedPid, 'SIGCONT');
       raw.close();

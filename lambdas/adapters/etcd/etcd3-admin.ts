@@ -140,14 +140,22 @@ export class Etcd3Admin implements EtcdAdmin {
   }
 
   /**
+   * Each member is asked its status first (bounded): a dead or stopped one is passed over at once, and the
+   * status of the member the snapshot comes from describes it. Its revision is the one when the stream was
+   * about to open: writes in between may make the snapshot's own (`etcdutl snapshot status`) larger.
    * etcd3 opens a snapshot stream lazily: a dead member fails the stream, not the call. So the first chunk
    * is awaited (bounded) before the sink sees anything, and a stream that fails or stalls later, inside the
    * sink, also moves on to the next endpoint; the sink then starts again from the beginning (stores
    * overwrite). A failure of the sink itself (the store) is not the member's and ends the search.
    */
-  async snapshot(endpoints: readonly string[], sink: (chunks: AsyncIterable<Uint8Array>) => Promise<void>): Promise<{ endpoint: string }> {
+  async snapshot(endpoints: readonly string[], sink: (chunks: AsyncIterable<Uint8Array>) => Promise<void>): Promise<{ endpoint: string; status: MemberStatus }> {
     const failures: string[] = [];
     for (const endpoint of endpoints) {
+      const status = await this.status(endpoint);
+      if (!status.ok) {
+        failures.push(`${endpoint}: ${status.error}`);
+        continue;
+      }
       const health: StreamHealth = {};
       let stream: SnapshotStream | undefined;
       let chunks: AsyncGenerator<Uint8Array>;
@@ -163,7 +171,7 @@ export class Etcd3Admin implements EtcdAdmin {
       }
       try {
         await sink(prepend(first, chunks));
-        return { endpoint };
+        return { endpoint, status };
       } catch (error) {
         stream.cancel?.();
         if (health.failure === undefined) throw error;
@@ -270,7 +278,8 @@ function toMemberStatus(endpoint: string, s: IStatusResponse): MemberStatus {
     memberId: s.header.member_id,
     clusterId: s.header.cluster_id,
     leaderId: s.leader,
-    // uint64 as decimal strings; raft indexes and sizes stay far below 2^53.
+    // 64-bit integers as decimal strings; revisions, raft indexes and sizes stay far below 2^53.
+    revision: Number(s.header.revision),
     raftIndex: Number(s.raftIndex),
     raftAppliedIndex: Number(s.raftAppliedIndex),
     dbSize: Number(s.dbSize),

@@ -1,5 +1,8 @@
-// Snapshots kept in a local directory (0600 files): the local stand-in for the S3 bucket.
-import { createWriteStream, mkdirSync } from 'node:fs';
+// Snapshots kept in a local directory (0600 files): the local stand-in for the S3 bucket. As an S3 upload
+// makes an object only once its stream ended, a snapshot is written under a temporary name and renamed into
+// place only once its stream ended; a stream that fails (etcd went away, the trailer did not match) leaves
+// no file behind.
+import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -12,6 +15,7 @@ export class DirSnapshotStore implements SnapshotStore {
     const dir = join(this.props.dir, clusterName);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const location = join(dir, `${name}.db`);
+    const partial = `${location}.partial-${process.pid}`;
     let bytes = 0;
     const counted = Readable.from(
       (async function* count() {
@@ -21,7 +25,13 @@ export class DirSnapshotStore implements SnapshotStore {
         }
       })(),
     );
-    await pipeline(counted, createWriteStream(location, { mode: 0o600 }));
+    try {
+      await pipeline(counted, createWriteStream(partial, { mode: 0o600 }));
+      renameSync(partial, location);
+    } catch (error) {
+      rmSync(partial, { force: true });
+      throw error;
+    }
     return { location, bytes };
   }
 }

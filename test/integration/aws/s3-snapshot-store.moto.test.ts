@@ -1,7 +1,8 @@
 // S3SnapshotStore against moto_server: a snapshot of several chunks (more than one 5 MiB part) goes up as a
 // multipart upload (counted by the commands the client sends) under `<prefix><cluster>/<name>.db`, SSE-KMS
 // with the given key, and reads back byte for byte; a small one is a single PutObject; a stream that fails
-// half-way leaves neither an object nor an unfinished upload behind.
+// half-way, or at its very end as a snapshot whose SHA-256 trailer does not match, leaves neither an object
+// nor an unfinished upload behind.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -15,6 +16,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { MIN_PART_SIZE_BYTES, S3SnapshotStore } from '../../../lambdas/adapters/aws/s3-snapshot-store';
+import { SnapshotCorruptError } from '../../../lambdas/core/errors';
+import { checkedSnapshot, SNAPSHOT_TRAILER_BYTES, SnapshotHashCheck } from '../../../lambdas/core/snapshot-hash';
 import { startMoto, type Moto } from '../../support/moto';
 
 const BUCKET = 'etcd-ha-snapshots';
@@ -106,6 +109,27 @@ describe('S3SnapshotStore against moto_server', () => {
     assert.ok(sent.includes('AbortMultipartUploadCommand'), sent.join(', '));
     const objects = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${PREFIX}demo/broken` }));
     assert.equal(objects.KeyCount ?? 0, 0);
+    const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
+    assert.deepEqual(uploads.Uploads ?? [], []);
+  });
+
+  it('keeps nothing of a snapshot whose SHA-256 trailer does not match (the stream fails at its very end), small or multipart', async () => {
+    for (const [name, sizes] of [
+      ['bad-small', [300_000, 200_000]],
+      ['bad-multipart', Array<number>(6).fill(2 * 1024 * 1024)],
+    ] as const) {
+      const chunks = sizes.map((size) => randomBytes(size));
+      chunks.push(randomBytes(SNAPSHOT_TRAILER_BYTES)); // not the SHA-256 of the rest
+      sent = [];
+      await assert.rejects(store().save('demo', name, checkedSnapshot(chunksOf(chunks), new SnapshotHashCheck())), (e: Error) => {
+        assert.ok(e instanceof SnapshotCorruptError, `${name}: ${e.name}: ${e.message}`);
+        return true;
+      });
+      assert.ok(!sent.includes('PutObjectCommand') && !sent.includes('CompleteMultipartUploadCommand'), `${name}: ${sent.join(', ')}`);
+      const objects = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${PREFIX}demo/${name}` }));
+      assert.equal(objects.KeyCount ?? 0, 0, name);
+    }
+    assert.ok(sent.includes('AbortMultipartUploadCommand'), 'the multipart upload was aborted');
     const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
     assert.deepEqual(uploads.Uploads ?? [], []);
   });

@@ -31,9 +31,11 @@ describe('buildHostCommand', () => {
         'start-etcd-systemd',
         'collect-etcd-logs',
         'boot-status',
+        'reset-joining-host',
       ],
     );
     assert.deepEqual(Object.keys(HOST_SCRIPT_INPUTS).sort(), [...HOST_SCRIPTS].sort());
+    assert.deepEqual(HOST_SCRIPT_INPUTS['reset-joining-host'], { required: ['MODE', 'RUNTIME', 'DATA_DIR'], optional: ['WIPE_DATA_DIR'] });
   });
 
   test('starts with the bash guard, then sorted exports, then lib.sh, then the script', () => {

@@ -15,7 +15,7 @@ import validator from 'asl-validator';
 import { ALL_STEPS, EtcdHaStack, STEP_ACCESS, stepConstructId, type EtcdHaStep } from '../../lib/etcd-ha-stack';
 import { PROVISION_STEP_ACCESS } from '../../lib/step-access';
 import { BUNDLE_DIR } from '../../lib/step-function';
-import { PROVISION_STEPS, provisionClusterDefinition, type ProvisionStep } from '../../statemachines/provision-cluster';
+import { PROVISION_STEPS, provisionClusterDefinition } from '../../statemachines/provision-cluster';
 import { REPLACE_STEPS } from '../../statemachines/replace-member';
 import { LOCAL_FUNCTION_ARN_PREFIX, allStates, renderAsl } from '../../statemachines/render-asl';
 import { HOST_SCRIPTS } from '../../lambdas/host-scripts';
@@ -24,7 +24,8 @@ import { actionsOf, deployedDefinition, logicalId, statementsOfRole, type Statem
 
 const NETWORK = { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], securityGroupId: 'sg-0123456789abcdef0' };
 const GROUPS = ['etcd-members-a', 'etcd-members-b'];
-const HOST_STEPS: readonly ProvisionStep[] = ['configureKubelet', 'pushCertificates', 'writeEtcdConfig', 'startEtcd', 'collectMemberLogs'];
+/** The steps that run host scripts through SSM Run Command, ProvisionCluster's and Prepare / Reset Joining Host. */
+const HOST_STEPS: readonly EtcdHaStep[] = ['configureKubelet', 'pushCertificates', 'writeEtcdConfig', 'startEtcd', 'collectMemberLogs', 'resetJoiningHost'];
 /** The steps that talk to etcd: in the members' VPC when the stack has one. */
 const ETCD_STEPS = ALL_STEPS.filter((step) => STEP_ACCESS[step].includes('etcdNetwork'));
 
@@ -94,8 +95,8 @@ describe('EtcdHaStack resources', () => {
     const { template, stack } = synth;
     assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS])].sort());
     template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length);
-    // 10 ProvisionCluster steps and 14 of ReplaceMember's own (Read Cluster the latest).
-    assert.equal(ALL_STEPS.length, 24);
+    // 10 ProvisionCluster steps and 15 of ReplaceMember's own (Prepare / Reset Joining Host the latest).
+    assert.equal(ALL_STEPS.length, 25);
     for (const step of ALL_STEPS) {
       const fn = template.findResources('AWS::Lambda::Function')[functionId(stack, step)];
       assert.ok(fn, `no function for ${step}`);
@@ -118,6 +119,8 @@ describe('EtcdHaStack resources', () => {
     const startEtcd = template.findResources('AWS::Lambda::Function')[functionId(stack, 'startEtcd')]!;
     assert.equal(startEtcd.Properties.Timeout, 120 + 600 + 30 + 30);
     assert.equal(startEtcd.Properties.Environment.Variables.HOST_COMMAND_TIMEOUT_SECONDS, '600');
+    // Prepare / Reset Joining Host runs one host script as well (its wait for etcd to stop is within it).
+    assert.equal(template.findResources('AWS::Lambda::Function')[functionId(stack, 'resetJoiningHost')]!.Properties.Timeout, startEtcd.Properties.Timeout);
   });
 
   it('gives every function the environment the composition root reads', () => {
@@ -328,6 +331,7 @@ describe('EtcdHaStack IAM', () => {
         'iam:PassRole',
       ],
       checkHostAgent: ['ec2:DescribeInstances', 'ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew, 'ssm:DescribeInstanceInformation'],
+      resetJoiningHost: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew],
       removeStrayLearners: [...talksToEtcd, ...renew],
       addMemberAsLearner: [...talksToEtcd, ...renew],
       promoteLearner: [...talksToEtcd, ...renew],

@@ -276,6 +276,7 @@ describe('EventBridge trigger', () => {
       trigger: 'asg-lifecycle',
       force: true,
       replacement: {},
+      wipeDataDir: false,
       lifecycle: {
         lifecycleHookName: 'etcd-member-leaving',
         autoScalingGroupName: 'etcd-members-a',
@@ -389,6 +390,7 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       'removeFailedMember',
       'removeLearners',
       'removeStrayLearners',
+      'resetJoiningHost',
       'snapshotBeforeChange',
     ]);
     for (const step of Object.keys(stack.steps) as Array<keyof EtcdHaStack['steps']>) {

@@ -52,6 +52,7 @@ describe('ReplaceMember definition', () => {
       'Wait For Host Agent',
       'Check Host Agent',
       'Is Host Agent Online?',
+      'Prepare Joining Host',
       'Remove Dead Members',
       'Issue Member Certificates',
       'Uses Kubelet?',
@@ -99,7 +100,7 @@ describe('ReplaceMember definition', () => {
     const stepOf = (state: AslState) => String(state.Resource).slice(LOCAL_FUNCTION_ARN_PREFIX.length);
     const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
     // Before the lock, taking it, rolling back after a failure and the lifecycle tail: none runs as a step under the lock.
-    const outside = ['Validate Request', 'Acquire Lock', 'Remove Unpromoted Learner', 'Complete Lifecycle Action'];
+    const outside = ['Validate Request', 'Acquire Lock', 'Remove Unpromoted Learner', 'Reset Joining Host', 'Complete Lifecycle Action'];
     const own = tasks.filter(([n, s]) => (REPLACE_ONLY_STEPS as readonly string[]).includes(stepOf(s)) && !outside.includes(n));
     const carrying = own.filter(([n]) => !n.startsWith('Release Lock'));
     assert.deepEqual(carrying.map(([n]) => n).sort(), [
@@ -107,6 +108,7 @@ describe('ReplaceMember definition', () => {
       'Check Host Agent',
       'Check Quorum',
       'Choose Replacement Host',
+      'Prepare Joining Host',
       'Promote Learner',
       'Read Cluster',
       'Remove Dead Members',
@@ -114,6 +116,7 @@ describe('ReplaceMember definition', () => {
       'Snapshot Before Change',
     ]);
     for (const [name, state] of carrying) assert.deepEqual((state.Parameters as Record<string, unknown>).lock, lockRef, name);
+    for (const name of ['Remove Unpromoted Learner', 'Reset Joining Host']) assert.ok(!('lock' in (states[name]!.Parameters as Record<string, unknown>)), `${name} carries the lock`);
     const releases = own.filter(([n]) => n.startsWith('Release Lock')).map(([n]) => n);
     assert.deepEqual(releases.sort(), ['Release Lock', 'Release Lock After Failure', 'Release Lock Unneeded']);
     for (const name of releases) assert.deepEqual(states[name]!.Parameters, lockRef, name);
@@ -136,12 +139,13 @@ describe('ReplaceMember definition', () => {
     assert.equal((start.Parameters as Record<string, unknown>).clusterState, 'existing');
   });
 
-  it('releases the lock on every path after taking it: each failure goes through Was Host Chosen? (Remove Unpromoted Learner once a host was chosen) and Release Lock After Failure', () => {
+  it('releases the lock on every path after taking it: each failure goes through Was Host Chosen? (Remove Unpromoted Learner once a host was chosen, then Reset Joining Host when Is Joining Host Left Over?) and Release Lock After Failure', () => {
     // Complete Lifecycle Action runs after the lock is gone, on every ending (see the lifecycle tests below).
-    const unguarded = ['Validate Request', 'Acquire Lock', 'Remove Unpromoted Learner', 'Release Lock After Failure', 'Complete Lifecycle Action'];
+    const unguarded = ['Validate Request', 'Acquire Lock', 'Remove Unpromoted Learner', 'Reset Joining Host', 'Release Lock After Failure', 'Complete Lifecycle Action'];
     const guarded = Object.entries(states).filter(([n, s]) => s.Type === 'Task' && !unguarded.includes(n));
-    assert.ok(guarded.length >= 16);
+    assert.ok(guarded.length >= 17);
     assert.ok(guarded.some(([n]) => n === 'Read Cluster'));
+    assert.ok(guarded.some(([n]) => n === 'Prepare Joining Host'));
     for (const [name, state] of guarded) {
       assert.ok(catches(state).some((c) => c.ErrorEquals.includes('States.ALL') && c.Next === 'Was Host Chosen?'), `${name} does not roll back on failure`);
     }
@@ -151,10 +155,44 @@ describe('ReplaceMember definition', () => {
       Default: 'Release Lock After Failure',
     });
     assert.deepEqual(states['Remove Unpromoted Learner']!.Parameters, { 'spec.$': '$.spec', 'hosts.$': '$.hosts', 'pki.$': '$.pki', 'host.$': '$.joining.host' });
-    assert.equal(states['Remove Unpromoted Learner']!.Next, 'Release Lock After Failure');
+    assert.equal(states['Remove Unpromoted Learner']!.ResultPath, '$.rollback');
+    assert.equal(states['Remove Unpromoted Learner']!.Next, 'Is Joining Host Left Over?');
     assert.equal(catches(states['Remove Unpromoted Learner']!)[0]!.Next, 'Release Lock After Failure', 'even a failed rollback releases the lock');
+    assert.deepEqual(states['Is Joining Host Left Over?'], {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.rollback.resetHost', BooleanEquals: true, Next: 'Reset Joining Host' }],
+      Default: 'Release Lock After Failure',
+    });
+    const reset = states['Reset Joining Host']!;
+    assert.equal(reset.Resource, `${LOCAL_FUNCTION_ARN_PREFIX}resetJoiningHost`);
+    assert.deepEqual(reset.Parameters, { 'spec.$': '$.spec', 'host.$': '$.joining.host', mode: 'reset' });
+    assert.equal(reset.ResultPath, '$.reset');
+    assert.equal(reset.Next, 'Release Lock After Failure');
+    assert.deepEqual(catches(reset).map((c) => [c.ErrorEquals, c.Next]), [[['States.ALL'], 'Release Lock After Failure']], 'a failed reset releases the lock too');
     assert.equal(states['Release Lock After Failure']!.Next, 'Replace Failed');
     assert.equal(states['Collect Member Logs']!.Next, 'Remove Unpromoted Learner', 'an unhealthy cluster after the join rolls the learner back');
+  });
+
+  it('prepares the joining host (no etcd, an empty data dir; wipeDataDir from the request) once its agent is online and before any membership change', () => {
+    const prepare = states['Prepare Joining Host']!;
+    assert.equal(prepare.Resource, `${LOCAL_FUNCTION_ARN_PREFIX}resetJoiningHost`);
+    assert.deepEqual(prepare.Parameters, {
+      'spec.$': '$.spec',
+      'host.$': '$.joining.host',
+      mode: 'prepare',
+      'wipeDataDir.$': '$.request.wipeDataDir',
+      lock: { 'clusterName.$': '$.clusterName', 'owner.$': '$$.Execution.Name' },
+    });
+    assert.equal(prepare.ResultPath, '$.prepared');
+    assert.equal(prepare.Next, 'Remove Dead Members');
+    const own = (prepare.Retry as Array<{ ErrorEquals: string[] }>).flatMap((r) => r.ErrorEquals).filter((e) => !e.startsWith('Lambda.'));
+    assert.deepEqual(own, ['HostUnreachableError'], 'an agent not yet connected is retried');
+    const online = states['Is Host Agent Online?']!;
+    assert.ok((online.Choices as Array<{ Next: string }>).some((c) => c.Next === 'Prepare Joining Host'));
+    assert.equal(states['Was Host Launched?']!.Default, 'Prepare Joining Host', 'a named host is prepared too');
+    const names = runOrder(definition);
+    assert.ok(names.indexOf('Check Host Agent') < names.indexOf('Prepare Joining Host'));
+    assert.ok(names.indexOf('Prepare Joining Host') < names.indexOf('Remove Dead Members'));
   });
 
   it('never releases a lock it did not take: Acquire Lock fails straight to Replace Failed', () => {
@@ -226,7 +264,8 @@ function fakeSteps(
       const request = input.request as { lifecycle?: unknown };
       const carried = request.lifecycle ? { lifecycle: request.lifecycle } : {};
       if (options.isMember === false) return { isMember: false, reason: 'instance i-1234567890abcdef0 is not a member of any etcd-ha cluster', ...carried };
-      return { isMember: true, clusterName: 'demo', request, ...carried };
+      // As parsed: wipeDataDir defaults to false.
+      return { isMember: true, clusterName: 'demo', request: { wipeDataDir: false, ...request }, ...carried };
     },
     readCluster: (input) => clusterAsRead(input, { ...(options.stillNeeded !== undefined && { stillNeeded: options.stillNeeded }) }),
     checkQuorum: () => ({ voters: 3, healthyOthers: 2, quorum: 2, alreadyRemoved: false }),
@@ -234,6 +273,8 @@ function fakeSteps(
     // The membership the new member joins: the live members and the joining host.
     removeFailedMember: () => ({ removed: ['infra1'], hosts: [HOSTS[0], HOSTS[2], { name: 'infra3', address: '10.0.0.13' }] }),
     checkHealth: () => ({ healthy: true, attempt: 1 }),
+    // As the real one answers when no learner of the joining host was found and etcd lists it as no voter.
+    removeLearners: () => ({ removed: [], resetHost: false }),
     recordCluster: () => CLUSTER,
     completeLifecycleAction: () => ({ completed: true, result: 'CONTINUE' }),
     ...options.answers,
@@ -349,6 +390,71 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     assert.deepEqual(fake.called('completeLifecycleAction'), [{ lifecycle: LIFECYCLE, outcome: 'failed' }]);
   });
 
+  it('a failure whose rollback leaves the joining host over (resetHost) resets it, without the lock field, before the lock is released', async () => {
+    const fake = fakeSteps({
+      failing: { startEtcd: () => new EtcdUnavailableError('etcd did not start') },
+      answers: { removeLearners: () => ({ removed: ['c3 https://10.0.0.13:2380'], resetHost: true }) },
+    });
+    const result = await run(fake.steps, request({ lifecycle: LIFECYCLE }));
+    assert.equal(result.status, 'FAILED');
+    assert.equal(result.error, 'EtcdUnavailableError', "the replacement's own error, not the reset's");
+    assert.deepEqual(fake.calls.map(([step]) => step).slice(-4), ['removeLearners', 'resetJoiningHost', 'releaseLock', 'completeLifecycleAction']);
+    const resets = fake.called('resetJoiningHost');
+    assert.deepEqual(resets.map((input) => input.mode), ['prepare', 'reset']);
+    assert.deepEqual(resets[1], { spec: { clusterName: 'demo', runtime: 'systemd' }, host: { name: 'infra3', address: '10.0.0.13' }, mode: 'reset' });
+    const path = visited(result);
+    const from = path.indexOf('Remove Unpromoted Learner');
+    assert.deepEqual(path.slice(from, from + 5), ['Remove Unpromoted Learner', 'Is Joining Host Left Over?', 'Reset Joining Host', 'Release Lock After Failure', 'Replace Failed']);
+  });
+
+  it('a failure whose rollback says the joining host holds a voter, or cannot tell (resetHost false), leaves the host alone and releases the lock', async () => {
+    const fake = fakeSteps({
+      failing: { checkHealth: () => new EtcdUnavailableError('no member answered') },
+      answers: { removeLearners: () => ({ removed: [], resetHost: false }) },
+    });
+    const result = await run(fake.steps, request({ lifecycle: LIFECYCLE }));
+    assert.equal(result.error, 'EtcdUnavailableError');
+    assert.deepEqual(fake.calls.map(([step]) => step).slice(-3), ['removeLearners', 'releaseLock', 'completeLifecycleAction']);
+    assert.deepEqual(fake.called('resetJoiningHost').map((input) => input.mode), ['prepare'], 'no reset');
+    const path = visited(result);
+    const from = path.indexOf('Remove Unpromoted Learner');
+    assert.deepEqual(path.slice(from, from + 4), ['Remove Unpromoted Learner', 'Is Joining Host Left Over?', 'Release Lock After Failure', 'Replace Failed']);
+  });
+
+  it('a reset that fails still releases the lock, and the execution fails with the replacement\'s error', async () => {
+    const fake = fakeSteps({
+      failing: { promoteLearner: () => new EtcdUnavailableError('no member answered') },
+      answers: {
+        removeLearners: () => ({ removed: [], resetHost: true }),
+        resetJoiningHost: (input) => {
+          if (input.mode === 'reset') throw Object.assign(new Error('Reset Joining Host failed on infra3 (10.0.0.13): exit code 1'), { name: 'HostScriptFailedError' });
+          return { host: 'infra3', report: [] };
+        },
+      },
+    });
+    const result = await run(fake.steps, request({ lifecycle: LIFECYCLE }));
+    assert.equal(result.error, 'EtcdUnavailableError');
+    assert.deepEqual(fake.calls.map(([step]) => step).slice(-4), ['removeLearners', 'resetJoiningHost', 'releaseLock', 'completeLifecycleAction']);
+    assert.ok(visited(result).includes('Release Lock After Failure'));
+  });
+
+  it('a failure of Prepare Joining Host (e.g. a data dir it refuses) changes no membership and releases the lock', async () => {
+    const refused = () => Object.assign(new Error('Prepare Joining Host failed on infra3 (10.0.0.13): exit code 1\nstderr (tail):\nerror: refusing to join'), { name: 'HostScriptFailedError' });
+    const fake = fakeSteps({ failing: { resetJoiningHost: refused } });
+    const result = await run(fake.steps, { clusterName: 'demo', failedMember: 'infra1', wipeDataDir: false });
+    assert.equal(result.error, 'HostScriptFailedError');
+    for (const step of ['removeFailedMember', 'addMemberAsLearner', 'startEtcd'] as const) assert.deepEqual(fake.called(step), [], `${step} ran`);
+    assert.deepEqual(fake.called('releaseLock'), [{ clusterName: 'demo', owner: 'lifecycle-test' }]);
+    assert.ok(visited(result).includes('Was Host Chosen?'));
+  });
+
+  it('passes the request\'s wipeDataDir to Prepare Joining Host', async () => {
+    const fake = fakeSteps();
+    const result = await run(fake.steps, { clusterName: 'demo', failedMember: 'infra1', wipeDataDir: true });
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.equal(fake.called('resetJoiningHost')[0]?.wipeDataDir, true);
+  });
+
   it('a failure of Read Cluster releases the lock it was read under, without a rollback', async () => {
     const fake = fakeSteps({ failing: { readCluster: () => new SpecValidationError('ReplaceMember input', ['clusterName: no cluster "demo" is recorded; provision it first']) } });
     const result = await run(fake.steps, request({ lifecycle: LIFECYCLE }));
@@ -380,7 +486,7 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     assert.deepEqual(read?.lock, lock);
     const given = read?.state as Record<string, unknown>;
     assert.equal(given.clusterName, 'demo');
-    assert.deepEqual(given.request, request({ lifecycle: LIFECYCLE }));
+    assert.deepEqual(given.request, { ...request({ lifecycle: LIFECYCLE }), wipeDataDir: false });
     assert.deepEqual(given.lock, {}, 'Acquire Lock\'s answer at $.lock');
     const [quorum] = fake.called('checkQuorum');
     assert.deepEqual(quorum, {
@@ -394,6 +500,9 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
       lock,
     });
     assert.deepEqual(fake.called('chooseReplacementHost')[0]?.down, ['infra1']);
+    assert.deepEqual(fake.called('resetJoiningHost'), [
+      { spec: { clusterName: 'demo', runtime: 'systemd' }, host: { name: 'infra3', address: '10.0.0.13' }, mode: 'prepare', wipeDataDir: false, lock },
+    ]);
     const [removal] = fake.called('removeFailedMember');
     assert.deepEqual(removal?.joining, { host: { name: 'infra3', address: '10.0.0.13' }, hosts: [] });
     assert.deepEqual(removal?.lock, lock);
@@ -528,7 +637,7 @@ describe('ReplaceMember with a launched clone (AWS, no replacement named)', () =
     assert.equal(looks, 4);
     const failedEvent = result.events.find((e) => e.kind === 'failed' && e.state === 'Check Host Agent');
     assert.equal(failedEvent?.cause, offline().message, 'the state\'s failure carries the step\'s message, not "{}"');
-    for (const step of ['removeFailedMember', 'addMemberAsLearner', 'generatePki', 'pushCertificates'] as const) assert.deepEqual(fake.called(step), [], `${step} ran`);
+    for (const step of ['resetJoiningHost', 'removeFailedMember', 'addMemberAsLearner', 'generatePki', 'pushCertificates'] as const) assert.deepEqual(fake.called(step), [], `${step} ran`);
     assert.deepEqual(fake.calls.map(([step]) => step).slice(-2), ['removeLearners', 'releaseLock']);
   });
 

@@ -77,7 +77,7 @@ const stateFor = (request: Record<string, unknown> = {}) => ({
   state: {
     isMember: true,
     clusterName: 'demo',
-    request: { clusterName: 'demo', failedMember: 'infra1', replacement: {}, force: false, ...request },
+    request: { clusterName: 'demo', failedMember: 'infra1', replacement: {}, force: false, wipeDataDir: false, ...request },
     lock: LOCK,
   },
 });
@@ -250,12 +250,12 @@ describe('Validate Request: the request and its cluster only', () => {
     assert.deepEqual(await validate({ request: { failedInstanceId: 'i-0aaaaaaaaaaaaaaa1', trigger: 'ec2-state-change' } }), {
       isMember: true,
       clusterName: 'demo',
-      request: { failedInstanceId: 'i-0aaaaaaaaaaaaaaa1', trigger: 'ec2-state-change', replacement: {}, force: false },
+      request: { failedInstanceId: 'i-0aaaaaaaaaaaaaaa1', trigger: 'ec2-state-change', replacement: {}, force: false, wipeDataDir: false },
     });
   });
 
   it('carries a named cluster\'s request as it is, deriving nothing: a member and a name the record does not have are for Read Cluster to judge', async () => {
-    const request = { clusterName: 'demo', failedMember: 'infra9', replacement: { name: 'infra0' }, force: true };
+    const request = { clusterName: 'demo', failedMember: 'infra9', replacement: { name: 'infra0' }, force: true, wipeDataDir: true };
     assert.deepEqual(await validate({ request }), { isMember: true, clusterName: 'demo', request });
   });
 });

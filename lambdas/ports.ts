@@ -173,17 +173,33 @@ export interface EtcdClientCredentials {
   readonly keyPem: string;
 }
 
+/** A member as the record keeps it. */
+export interface RecordedMember {
+  readonly name: string;
+  /** Member ID in hex, as etcdctl prints it ("" when not known yet). */
+  readonly id: string;
+  readonly address: string;
+  readonly instanceId?: string;
+  readonly placement?: HostPlacement;
+}
+
+/**
+ * A dead member an execution removed from etcd (with every other dead voter, quorum permitting) before it
+ * added its own replacement: its replacement is still to come (its own EC2 event, `local heal`, or by hand).
+ */
+export interface RemovedMember extends RecordedMember {
+  readonly removedAt: string;
+  /** The execution that removed it. */
+  readonly removedBy: string;
+}
+
 /** What outlives an execution: the cluster's members and where its PKI lives. */
 export interface ClusterRecord {
   readonly clusterName: string;
   readonly runtime: string;
-  readonly members: ReadonlyArray<{
-    readonly name: string;
-    readonly id: string;
-    readonly address: string;
-    readonly instanceId?: string;
-    readonly placement?: HostPlacement;
-  }>;
+  readonly members: readonly RecordedMember[];
+  /** Removed dead members whose replacements have not joined yet. @default - none */
+  readonly removed?: readonly RemovedMember[];
   readonly secrets: Readonly<Record<string, string>>;
   readonly updatedAt: string;
   /** The spec the cluster was last provisioned with (no secrets in it). */

@@ -57,7 +57,8 @@ export const PROVISION_STEP_ACCESS: Readonly<Record<ProvisionStep, readonly Step
   startEtcd: ['runCommand'],
   checkHealth: ['readHealthcheckClient', 'etcdNetwork'],
   collectMemberLogs: ['runCommand'],
-  recordCluster: ['writeRegistry'],
+  // Reads the record first: a member that did not answer keeps its recorded ID, removed members stay listed.
+  recordCluster: ['readRegistry', 'writeRegistry'],
 };
 
 /** The membership steps talk to etcd with the healthcheck client certificate. */
@@ -68,20 +69,25 @@ const TALKS_TO_ETCD: readonly StepAccess[] = ['readHealthcheckClient', 'etcdNetw
  * ProvisionCluster's functions, with PROVISION_STEP_ACCESS). Nothing else is granted.
  */
 export const REPLACE_STEP_ACCESS: Readonly<Record<ReplaceOnlyStep, readonly StepAccess[]>> = {
-  // Reads the record and computes the secret names (pkiRefs): it reads no secret.
+  // Only which cluster a request names (the record by name, or by instance): nothing it reads is trusted later.
   validateRequest: ['readRegistry'],
   acquireLock: ['acquireClusterLock'],
-  // Reads the record again under the lock, then asks etcd.
-  checkQuorum: ['readRegistry', ...TALKS_TO_ETCD],
-  snapshotBeforeChange: [...TALKS_TO_ETCD, 'writeSnapshots'],
-  removeFailedMember: TALKS_TO_ETCD,
-  chooseReplacementHost: ['describeInstances', 'launchReplacementInstances'],
+  // Every step below runs under the lock and renews it first. Read Cluster reads the record under the lock and
+  // computes the secret names (pkiRefs), then asks etcd.
+  readCluster: ['renewClusterLock', 'readRegistry', ...TALKS_TO_ETCD],
+  checkQuorum: ['renewClusterLock', ...TALKS_TO_ETCD],
+  snapshotBeforeChange: ['renewClusterLock', ...TALKS_TO_ETCD, 'writeSnapshots'],
+  // Records each removal at once, as the lock holder.
+  removeFailedMember: ['renewClusterLock', 'readRegistry', 'writeRegistry', ...TALKS_TO_ETCD],
+  chooseReplacementHost: ['renewClusterLock', 'describeInstances', 'launchReplacementInstances'],
+  resetJoiningHost: ['renewClusterLock', 'runCommand'],
   // Asks the launched instance whether its boot is over (boot-status.sh through SSM).
-  checkHostAgent: ['describeInstances', 'readHostAgents', 'runCommand'],
-  removeStrayLearners: TALKS_TO_ETCD,
-  addMemberAsLearner: TALKS_TO_ETCD,
-  promoteLearner: TALKS_TO_ETCD,
-  removeLearners: TALKS_TO_ETCD,
+  checkHostAgent: ['renewClusterLock', 'describeInstances', 'readHostAgents', 'runCommand'],
+  removeStrayLearners: ['renewClusterLock', ...TALKS_TO_ETCD],
+  // Removes (and records) a voter that died since Remove Dead Members when etcd refuses the add for it.
+  addMemberAsLearner: ['renewClusterLock', 'readRegistry', 'writeRegistry', ...TALKS_TO_ETCD],
+  promoteLearner: ['renewClusterLock', ...TALKS_TO_ETCD],
+  removeLearners: ['renewClusterLock', ...TALKS_TO_ETCD],
   releaseLock: ['releaseClusterLock'],
   completeLifecycleAction: ['completeLifecycleActions'],
 };

@@ -17,11 +17,13 @@ import { stepState, type NamedRetry } from './steps';
 export const REPLACE_STEPS = [
   'validateRequest',
   'acquireLock',
+  'readCluster',
   'checkQuorum',
   'snapshotBeforeChange',
   'removeFailedMember',
   'chooseReplacementHost',
   'checkHostAgent',
+  'resetJoiningHost',
   'generatePki',
   'configureKubelet',
   'pushCertificates',
@@ -80,75 +82,123 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
   const fns = props.functions;
   // Member Replaced, Nothing To Replace and Replace Failed lead to the lifecycle tail (see endings below).
   const { replaced, nothingToReplace, failed } = endings(scope, fns.completeLifecycleAction);
-  const lockRef = { 'clusterName.$': '$.spec.clusterName', 'owner.$': '$$.Execution.Name' };
+  // The lock is the execution's: its name owns it, its ARN tells whether it still runs (an expired lock is
+  // taken over only from an execution that ended). Every step under the lock carries it and renews it.
+  const lockRef = { 'clusterName.$': '$.clusterName', 'owner.$': '$$.Execution.Name' };
   const releaseOnFailure = stepState(scope, 'Release Lock After Failure', fns.releaseLock, { payload: lockRef, resultPath: '$.release' });
   releaseOnFailure.addCatch(failed, { resultPath: '$.releaseFailure' });
   releaseOnFailure.next(failed);
 
-  // Whatever failed after the lock was taken: no learner may stay behind (it would block every later join).
+  // Whatever failed once a joining host was chosen: the learner this execution added may not stay behind (it
+  // would block every later join).
   const rollBack = stepState(scope, 'Remove Unpromoted Learner', fns.removeLearners, {
-    payload: { 'spec.$': '$.spec', 'hosts.$': '$.hosts', 'pki.$': '$.pki' },
+    payload: { 'spec.$': '$.spec', 'hosts.$': '$.hosts', 'pki.$': '$.pki', 'host.$': '$.joining.host' },
     resultPath: '$.rollback',
   });
   rollBack.addCatch(releaseOnFailure, { resultPath: '$.rollbackFailure' });
-  rollBack.next(releaseOnFailure);
+  // Its etcd stopped and its data dir moved aside, so that a re-run starts a fresh member there.
+  const resetHost = stepState(scope, 'Reset Joining Host', fns.resetJoiningHost, {
+    payload: { 'spec.$': '$.spec', 'host.$': '$.joining.host', mode: 'reset' },
+    resultPath: '$.reset',
+  });
+  resetHost.addCatch(releaseOnFailure, { resultPath: '$.resetFailure' });
+  resetHost.next(releaseOnFailure);
+  // Only a host this execution added as a learner is reset: a Prepare Joining Host that refused a non-empty data
+  // dir (never moved without wipeDataDir) must leave it as it is.
+  // (Remove Unpromoted Learner always answers resetHost.)
+  const isLeftOver = new sfn.Choice(scope, 'Is Joining Host Left Over?')
+    .when(sfn.Condition.booleanEquals('$.rollback.resetHost', true), resetHost)
+    .otherwise(releaseOnFailure);
+  rollBack.next(new sfn.Choice(scope, 'Was Learner Added?').when(sfn.Condition.isPresent('$.learner.id'), isLeftOver).otherwise(releaseOnFailure));
+  const afterFailure = new sfn.Choice(scope, 'Was Host Chosen?')
+    .when(sfn.Condition.isPresent('$.joining.host'), rollBack)
+    .otherwise(releaseOnFailure);
 
-  const current = { 'spec.$': '$.spec', 'hosts.$': '$.hosts', 'failed.$': '$.failed', 'pki.$': '$.pki', 'force.$': '$.force' };
-  const joining = { 'spec.$': '$.spec', 'hosts.$': '$.joining.hosts', 'host.$': '$.joining.host', 'pki.$': '$.pki' };
+  const current = {
+    'spec.$': '$.spec',
+    'hosts.$': '$.hosts',
+    'failed.$': '$.failed',
+    'pki.$': '$.pki',
+    'force.$': '$.force',
+    'down.$': '$.down',
+    'memberIds.$': '$.memberIds',
+  };
+  // After Remove Dead Members: the membership the new member joins.
+  const joining = { 'spec.$': '$.spec', 'hosts.$': '$.removal.hosts', 'host.$': '$.joining.host', 'pki.$': '$.pki' };
   const hostStep = { ...joining, clusterState: 'existing' };
 
   const validateRequest = stepState(scope, 'Validate Request', fns.validateRequest, { payload: { 'request.$': '$' } });
   const acquireLock = stepState(scope, 'Acquire Lock', fns.acquireLock, {
-    payload: lockRef,
+    payload: { ...lockRef, 'holder.$': '$$.Execution.Id' },
     resultPath: '$.lock',
     retries: props.lockWaitAttempts === 0 ? [] : [{ errors: ['ClusterLockedError'], intervalSeconds: 10, maxAttempts: props.lockWaitAttempts ?? 10, backoffRate: 1.5 }],
   });
   const guarded: sfn.TaskStateBase[] = [];
-  const step = (name: string, fn: lambda.IFunction, payload: Record<string, unknown>, resultPath: string, retries: NamedRetry[] = [], unreachable = false) => {
-    const state = stepState(scope, name, fn, { payload, resultPath, retries, retryUnreachableHost: unreachable });
+  // A step of ReplaceMember's own (its own function) carries the lock and renews it; a step it shares with
+  // ProvisionCluster runs in that workflow's function, which takes no lock, and none of those outlasts it.
+  const step = (name: string, key: ReplaceStep, payload: Record<string, unknown>, resultPath: string | undefined, retries: NamedRetry[] = [], unreachable = false) => {
+    const renews = (REPLACE_ONLY_STEPS as readonly string[]).includes(key) && key !== 'releaseLock';
+    const state = stepState(scope, name, fns[key], { payload: renews ? { ...payload, lock: lockRef } : payload, ...(resultPath !== undefined && { resultPath }), retries, retryUnreachableHost: unreachable });
     guarded.push(state);
     return state;
   };
 
-  const checkQuorum = step('Check Quorum', fns.checkQuorum, current, '$.quorum', [{ errors: ['MemberStillHealthyError'], intervalSeconds: 10, maxAttempts: 3 }]);
-  const snapshot = step('Snapshot Before Change', fns.snapshotBeforeChange, current, '$.snapshot', [{ errors: ['EtcdUnavailableError'], intervalSeconds: 2, maxAttempts: 3 }]);
-  const removeFailed = step('Remove Failed Member', fns.removeFailedMember, current, '$.removal', [NOT_READY]);
-  const choose = step(
-    'Choose Replacement Host',
-    fns.chooseReplacementHost,
-    { 'spec.$': '$.spec', 'hosts.$': '$.hosts', 'failed.$': '$.failed', 'replacement.$': '$.replacement', 'execution.$': '$$.Execution.Name' },
+  // Under the lock, from the record: everything the change needs is read again here.
+  // Its result replaces the state: the state it was given, plus what it read.
+  const readCluster = step('Read Cluster', 'readCluster', { 'state.$': '$' }, undefined);
+  const checkQuorum = step('Check Quorum', 'checkQuorum', current, '$.quorum', [{ errors: ['MemberStillHealthyError'], intervalSeconds: 10, maxAttempts: 3 }]);
+  const snapshot = step('Snapshot Before Change', 'snapshotBeforeChange', current, '$.snapshot', [{ errors: ['EtcdUnavailableError'], intervalSeconds: 2, maxAttempts: 3 }]);
+  const removeDead = step('Remove Dead Members', 'removeFailedMember', { ...current, 'joining.$': '$.joining' }, '$.removal', [NOT_READY]);
+  const choose = step('Choose Replacement Host', 'chooseReplacementHost',
+    { 'spec.$': '$.spec', 'hosts.$': '$.hosts', 'failed.$': '$.failed', 'replacement.$': '$.replacement', 'down.$': '$.down', 'execution.$': '$$.Execution.Name' },
     '$.joining',
   );
   // A launched clone takes host scripts only once its SSM agent is online and its boot (user data) is over:
   // wait for that before removing anything.
   const startAgentChecks = new sfn.Pass(scope, 'Start Host Agent Checks', { result: sfn.Result.fromObject({ attempt: 0 }), resultPath: '$.agent' });
   const waitForAgent = new sfn.Wait(scope, 'Wait For Host Agent', { time: sfn.WaitTime.duration(Duration.seconds(props.hostAgentCheckIntervalSeconds ?? 15)) });
-  const checkAgent = step(
-    'Check Host Agent',
-    fns.checkHostAgent,
+  const checkAgent = step('Check Host Agent', 'checkHostAgent',
     { 'host.$': '$.joining.host', 'attempt.$': '$.agent.attempt', maxAttempts: props.hostAgentCheckAttempts ?? 40 },
     '$.agent',
   );
-  const issue = step('Issue Member Certificates', fns.generatePki, { 'spec.$': '$.spec', 'hosts.$': '$.joining.hosts' }, '$.pki');
+  const issue = step('Issue Member Certificates', 'generatePki', { 'spec.$': '$.spec', 'hosts.$': '$.removal.hosts' }, '$.pki');
   // kubeadm runtime: the joining host's kubelet must manage etcd's static pod, as on every provisioned host.
-  const configureKubelet = step('Configure Kubelet', fns.configureKubelet, hostStep, sfn.JsonPath.DISCARD, [], true);
-  const push = step('Push Certificates', fns.pushCertificates, hostStep, sfn.JsonPath.DISCARD, [], true);
-  const strays = step('Remove Stray Learners', fns.removeStrayLearners, joining, '$.strays', [NOT_READY]);
-  const addLearner = step('Add Member As Learner', fns.addMemberAsLearner, joining, '$.learner', [NOT_READY]);
-  const write = step('Write Etcd Config', fns.writeEtcdConfig, hostStep, sfn.JsonPath.DISCARD, [], true);
-  const start = step('Start Etcd', fns.startEtcd, hostStep, sfn.JsonPath.DISCARD, [], true);
+  const configureKubelet = step('Configure Kubelet', 'configureKubelet', hostStep, sfn.JsonPath.DISCARD, [], true);
+  const push = step('Push Certificates', 'pushCertificates', hostStep, sfn.JsonPath.DISCARD, [], true);
+  const strays = step('Remove Stray Learners', 'removeStrayLearners', joining, '$.strays', [NOT_READY]);
+  // With the recorded IDs: a voter that died since Remove Dead Members is removed before the add is tried again.
+  const addLearner = step('Add Member As Learner', 'addMemberAsLearner', { ...joining, 'memberIds.$': '$.memberIds' }, '$.learner', [NOT_READY]);
+  const write = step('Write Etcd Config', 'writeEtcdConfig', hostStep, sfn.JsonPath.DISCARD, [], true);
+  const start = step('Start Etcd', 'startEtcd', hostStep, sfn.JsonPath.DISCARD, [], true);
   const waitInSync = new sfn.Wait(scope, 'Wait Learner In Sync', { time: sfn.WaitTime.duration(Duration.seconds(2)) });
-  const promote = step('Promote Learner', fns.promoteLearner, joining, '$.promotion', [{ errors: ['EtcdNotReadyError'], intervalSeconds: 2, maxAttempts: 30, backoffRate: 1 }]);
+  const promote = step('Promote Learner', 'promoteLearner', joining, '$.promotion', [{ errors: ['EtcdNotReadyError'], intervalSeconds: 2, maxAttempts: 30, backoffRate: 1 }]);
 
   const startHealthChecks = new sfn.Pass(scope, 'Start Health Checks', { result: sfn.Result.fromObject({ attempt: 0 }), resultPath: '$.health' });
   const waitForMembers = new sfn.Wait(scope, 'Wait For Members', { time: sfn.WaitTime.duration(Duration.seconds(props.healthCheckIntervalSeconds ?? 5)) });
-  const checkHealth = step('Check Health', fns.checkHealth, { 'spec.$': '$.spec', 'hosts.$': '$.joining.hosts', 'pki.$': '$.pki', 'attempt.$': '$.health.attempt' }, '$.health');
-  const collectLogs = step('Collect Member Logs', fns.collectMemberLogs, { 'spec.$': '$.spec', 'hosts.$': '$.joining.hosts', 'health.$': '$.health' }, '$.failure');
-  const record = step('Record Cluster', fns.recordCluster, { 'spec.$': '$.spec', 'hosts.$': '$.joining.hosts', 'pki.$': '$.pki', 'health.$': '$.health' }, '$.cluster');
-  const release = step('Release Lock', fns.releaseLock, lockRef, '$.release');
+  // Success: quorum healthy, the expected member list, the new member promoted and answering. A member that went
+  // down meanwhile is reported (it has or gets its own replacement), not a reason to undo this one.
+  const checkHealth = step(
+    'Check Health',
+    'checkHealth',
+    {
+      'spec.$': '$.spec',
+      'hosts.$': '$.removal.hosts',
+      'pki.$': '$.pki',
+      'attempt.$': '$.health.attempt',
+      tolerateDown: true,
+      'mustAnswer.$': 'States.Array($.joining.host.name)',
+    },
+    '$.health',
+  );
+  const collectLogs = step('Collect Member Logs', 'collectMemberLogs', { 'spec.$': '$.spec', 'hosts.$': '$.removal.hosts', 'health.$': '$.health' }, '$.failure');
+  // Only the lock holder writes the record; the replaced member leaves the list of those awaiting a replacement.
+  const record = step('Record Cluster', 'recordCluster',
+    { 'spec.$': '$.spec', 'hosts.$': '$.removal.hosts', 'pki.$': '$.pki', 'health.$': '$.health', 'lockOwner.$': '$$.Execution.Name', 'replaced.$': '$.failed.name' },
+    '$.cluster',
+  );
+  const release = step('Release Lock', 'releaseLock', lockRef, '$.release');
 
-  const releaseUnneeded = step('Release Lock Unneeded', fns.releaseLock, lockRef, '$.release').next(nothingToReplace);
-  for (const state of guarded) state.addCatch(rollBack, { resultPath: '$.failure' });
+  const releaseUnneeded = step('Release Lock Unneeded', 'releaseLock', lockRef, '$.release').next(nothingToReplace);
   validateRequest.addCatch(failed, { resultPath: '$.failure' });
   // Not holding the lock: fail without releasing someone else's.
   acquireLock.addCatch(failed, { resultPath: '$.failure' });
@@ -163,7 +213,12 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
     .when(sfn.Condition.stringEquals('$.spec.runtime', 'kubeadm'), configureKubelet.next(push))
     .otherwise(push);
   push.next(strays);
-  const changeMembership = sfn.Chain.start(removeFailed)
+  // Before any membership change: no etcd on the joining host and an empty data dir.
+  const prepareJoiningHost = step('Prepare Joining Host', 'resetJoiningHost', { 'spec.$': '$.spec', 'host.$': '$.joining.host', mode: 'prepare', 'wipeDataDir.$': '$.request.wipeDataDir' }, '$.prepared', [], true);
+  // Every state under the lock, once all exist: whatever fails goes through the rollback and releases the lock.
+  for (const state of guarded) state.addCatch(afterFailure, { resultPath: '$.failure' });
+  const changeMembership = sfn.Chain.start(prepareJoiningHost)
+    .next(removeDead)
     .next(issue)
     .next(prepareHost);
   sfn.Chain.start(strays)
@@ -190,10 +245,10 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
         .otherwise(changeMembership),
     );
   const change = sfn.Chain.start(acquireLock)
-    .next(checkQuorum)
+    .next(readCluster)
     .next(
       new sfn.Choice(scope, 'Is Replacement Still Needed?')
-        .when(sfn.Condition.booleanEquals('$.quorum.stillNeeded', true), rest)
+        .when(sfn.Condition.booleanEquals('$.stillNeeded', true), sfn.Chain.start(checkQuorum).next(rest))
         .otherwise(releaseUnneeded),
     );
 

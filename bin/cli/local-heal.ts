@@ -2,7 +2,7 @@
 // ReplaceMember when a member stays dead for two checks in a row. Stops on Ctrl-C.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clientUrl } from '../../lambdas/core/etcd-flags';
-import { parseClusterSpec } from '../../lambdas/core/spec';
+import { recordedSpec } from '../../lambdas/steps/recorded-spec';
 import { readHealthcheckClient } from '../../lambdas/steps/pki-secrets';
 import { localContext, requireRecordedCluster } from './local-cluster';
 import { reportReplace, runLocalReplace } from './local-replace';
@@ -18,7 +18,7 @@ export async function localHeal(output: Output, signal: AbortSignal): Promise<nu
   while (!signal.aborted) {
     const { home, deps } = localContext();
     const record = requireRecordedCluster(home);
-    const spec = parseClusterSpec(record.spec);
+    const spec = recordedSpec(record);
     const secrets = record.secrets;
     const admin = deps.etcd.connect(
       await readHealthcheckClient(deps.secrets, { ca: secrets.ca!, healthcheckClient: secrets.healthcheckClient!, apiserverEtcdClient: secrets.apiserverEtcdClient!, members: {} }),
@@ -35,8 +35,15 @@ export async function localHeal(output: Output, signal: AbortSignal): Promise<nu
     } finally {
       await admin.close();
     }
-    if (dead !== undefined) {
+    // A dead member another execution removed (with every dead voter) still needs its replacement.
+    const awaiting = record.removed?.[0]?.name;
+    if (dead === undefined && awaiting !== undefined) {
+      output.out(`${awaiting} was removed while dead and awaits its replacement: starting ReplaceMember`);
+      dead = awaiting;
+    } else if (dead !== undefined) {
       output.out(`${dead} has not answered for ${DEAD_AFTER_CHECKS} checks: starting ReplaceMember`);
+    }
+    if (dead !== undefined) {
       const code = reportReplace(await runLocalReplace({ member: dead, trigger: 'local-heal' }, output), output);
       if (code !== 0) failures += 1;
       misses.clear();

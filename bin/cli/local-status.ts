@@ -1,7 +1,7 @@
 // `etcd-ha local status [--json]`: what each member says about itself right now.
 import { clientUrl } from '../../lambdas/core/etcd-flags';
 import { judgeClusterHealth } from '../../lambdas/core/health';
-import { parseClusterSpec } from '../../lambdas/core/spec';
+import { recordedSpec } from '../../lambdas/steps/recorded-spec';
 import { readHealthcheckClient } from '../../lambdas/steps/pki-secrets';
 import { localContext, requireRecordedCluster } from './local-cluster';
 import type { Output } from './output';
@@ -19,7 +19,7 @@ export interface MemberStatusLine {
 export async function localStatus(options: { json: boolean }, output: Output): Promise<number> {
   const { home, deps } = localContext();
   const record = requireRecordedCluster(home);
-  const spec = parseClusterSpec(record.spec);
+  const spec = recordedSpec(record);
   const client = await readHealthcheckClient(deps.secrets, {
     ca: record.secrets.ca!,
     healthcheckClient: record.secrets.healthcheckClient!,

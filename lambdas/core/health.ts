@@ -16,6 +16,15 @@ export interface HealthOptions {
    * leader's committed index minus the member's.
    */
   readonly maxAppliedIndexLag: number;
+  /**
+   * After a replacement: a member that does not answer is reported in `down` instead of failing the verdict, as
+   * long as a quorum of the expected members answers and every member in `mustAnswer` does (the new member).
+   * Its own replacement will come (each dead member has or gets its own execution).
+   * @default false: every member must answer (provisioning)
+   */
+  readonly tolerateDown?: boolean;
+  /** Members that must answer even with `tolerateDown`. @default [] */
+  readonly mustAnswer?: readonly string[];
 }
 
 export interface MemberHealth {
@@ -38,6 +47,8 @@ export interface HealthVerdict {
   readonly healthy: boolean;
   /** Short sentences, each naming the member it is about; empty when healthy. */
   readonly problems: readonly string[];
+  /** With `tolerateDown`: the members that did not answer, reported but not failing the verdict. */
+  readonly down: readonly string[];
   /** Set when every member that answered agrees on one leader. */
   readonly leaderName?: string;
   /** Cluster ID in hex; set when every member that answered reports the same one. */
@@ -105,10 +116,16 @@ export function judgeClusterHealth(view: ClusterView, expected: ExpectedCluster,
     return s?.name || view.members.find((m) => m.id === id)?.name || hexId(id);
   };
 
-  // 1. Every spec member answers status.
+  // 1. Every spec member answers status (with tolerateDown: a quorum of them, and every member that must).
+  const silent = subjects.filter((s) => !s.status?.ok);
+  const quorumAnswers = subjects.length - silent.length >= Math.floor(subjects.length / 2) + 1;
+  const down: string[] = [];
   for (const s of subjects) {
     if (!s.status) report(`${label(s)} was not asked for its status`, s);
-    else if (!s.status.ok) report(`${label(s)} did not answer: ${s.status.error ?? 'no reason given'}`, s);
+    else if (!s.status.ok && options.tolerateDown && quorumAnswers && !(options.mustAnswer ?? []).includes(s.name)) {
+      down.push(s.name);
+      s.healthy = false;
+    } else if (!s.status.ok) report(`${label(s)} did not answer: ${s.status.error ?? 'no reason given'}`, s);
   }
   const answered = everyone.filter((s) => s.status?.ok);
 
@@ -195,6 +212,7 @@ export function judgeClusterHealth(view: ClusterView, expected: ExpectedCluster,
   return {
     healthy: problems.length === 0,
     problems,
+    down,
     ...(leaderId !== undefined && { leaderName: nameOfId(leaderId) }),
     ...(clusterId !== undefined && clusterId !== '?' && { clusterId: hexId(clusterId) }),
     members: everyone.map((s) => {

@@ -64,3 +64,25 @@ export function replacementName(failed: string, taken: readonly string[]): strin
   while (used.has(`${failed}-${n}`)) n += 1;
   return `${failed}-${n}`;
 }
+
+export type AdditionVerdict =
+  | { readonly safe: true; readonly voters: number; readonly healthy: number; readonly quorum: number }
+  | { readonly safe: false; readonly message: string };
+
+/**
+ * Whether a replacement can be added now that the failed member is no longer a voter: adding a learner
+ * and promoting it both commit through raft, so a quorum of the current voters must answer.
+ */
+export function judgeAddition(members: readonly MemberHealthFact[]): AdditionVerdict {
+  const voters = members.filter((m) => !m.learner);
+  const healthy = voters.filter((m) => m.healthy).length;
+  const quorum = quorumOf(voters.length);
+  if (healthy >= quorum) return { safe: true, voters: voters.length, healthy, quorum };
+  const down = voters.filter((m) => !m.healthy).map((m) => m.name);
+  return {
+    safe: false,
+    message:
+      `quorum is lost: ${healthy} of ${voters.length} members are healthy, ${quorum} are needed (down: ${down.join(', ')}). ` +
+      'No membership change can commit; restore the cluster from a snapshot (etcdutl snapshot restore) instead of replacing members.',
+  };
+}

@@ -237,11 +237,13 @@ export const recordCluster = handlerFor('recordCluster');
 
 export const validateRequest = replaceHandlerFor('validateRequest');
 export const acquireLock = replaceHandlerFor('acquireLock');
+export const readCluster = replaceHandlerFor('readCluster');
 export const checkQuorum = replaceHandlerFor('checkQuorum');
 export const snapshotBeforeChange = replaceHandlerFor('snapshotBeforeChange');
 export const removeFailedMember = replaceHandlerFor('removeFailedMember');
 export const chooseReplacementHost = replaceHandlerFor('chooseReplacementHost');
 export const checkHostAgent = replaceHandlerFor('checkHostAgent');
+export const resetJoiningHost = replaceHandlerFor('resetJoiningHost');
 export const removeStrayLearners = replaceHandlerFor('removeStrayLearners');
 export const addMemberAsLearner = replaceHandlerFor('addMemberAsLearner');
 export const promoteLearner = replaceHandlerFor('promoteLearner');
@@ -263,11 +265,13 @@ export const HANDLERS: Readonly<Record<AwsStep, LambdaHandler>> = {
   recordCluster,
   validateRequest,
   acquireLock,
+  readCluster,
   checkQuorum,
   snapshotBeforeChange,
   removeFailedMember,
   chooseReplacementHost,
   checkHostAgent,
+  resetJoiningHost,
   removeStrayLearners,
   addMemberAsLearner,
   promoteLearner,

@@ -15,6 +15,7 @@ export const HOST_SCRIPTS = [
   'start-etcd-systemd',
   'collect-etcd-logs',
   'boot-status',
+  'reset-joining-host',
 ] as const;
 
 export type HostScriptName = (typeof HOST_SCRIPTS)[number];
@@ -58,6 +59,7 @@ export const HOST_SCRIPT_INPUTS: Readonly<Record<HostScriptName, HostScriptInput
   },
   'start-etcd-systemd': { required: [], optional: [] },
   'collect-etcd-logs': { required: [], optional: ['LINES'] },
+  'reset-joining-host': { required: ['MODE', 'RUNTIME', 'DATA_DIR'], optional: ['WIPE_DATA_DIR'] },
   'boot-status': { required: [], optional: [] },
 };
 

@@ -14,11 +14,14 @@ const CheckHealthInputSchema = z.object({
   hosts: z.array(HostSchema).min(1),
   pki: PkiRefsSchema,
   attempt: z.number().int().min(0).default(0),
+  /** After a replacement: members still down are reported, not failing (see HealthOptions.tolerateDown). */
+  tolerateDown: z.boolean().default(false),
+  mustAnswer: z.array(z.string()).default([]),
 });
 
 export function makeCheckHealth(deps: Pick<StepDeps, 'secrets' | 'etcd' | 'log' | 'maxAppliedIndexLag'>) {
-  return async function checkHealth(raw: unknown): Promise<Health & { leader?: string }> {
-    const { spec, hosts, pki, attempt } = parseOrThrow(CheckHealthInputSchema, raw, 'Check Health input');
+  return async function checkHealth(raw: unknown): Promise<Health & { leader?: string; down?: string[] }> {
+    const { spec, hosts, pki, attempt, tolerateDown, mustAnswer } = parseOrThrow(CheckHealthInputSchema, raw, 'Check Health input');
     const client = await readHealthcheckClient(deps.secrets, pki);
     const admin = deps.etcd.connect(client);
     try {
@@ -26,13 +29,14 @@ export function makeCheckHealth(deps: Pick<StepDeps, 'secrets' | 'etcd' | 'log' 
       const verdict = judgeClusterHealth(
         view,
         { members: hosts, clientPort: spec.etcd.clientPort, peerPort: spec.etcd.peerPort },
-        { maxAppliedIndexLag: deps.maxAppliedIndexLag },
+        { maxAppliedIndexLag: deps.maxAppliedIndexLag, tolerateDown, mustAnswer },
       );
       deps.log.info(verdict.healthy ? 'cluster healthy' : 'cluster not healthy yet', { cluster: spec.clusterName, attempt: attempt + 1, problems: verdict.problems });
       return {
         healthy: verdict.healthy,
         attempt: attempt + 1,
         problems: [...verdict.problems],
+        ...(verdict.down.length > 0 && { down: [...verdict.down] }),
         members: verdict.members.map((m) => ({ name: m.name, id: m.id ?? '', endpoint: m.endpoint, healthy: m.healthy, leader: m.leader, learner: m.learner })),
         ...(verdict.leaderName && { leader: verdict.leaderName }),
       };

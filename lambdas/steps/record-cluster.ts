@@ -15,6 +15,8 @@ const RecordInputSchema = z.object({
   health: HealthSchema,
   /** The lock owner (`$$.Execution.Name`) of a workflow that holds the cluster's lock; none when provisioning. */
   lockOwner: z.string().min(1).optional(),
+  /** The member this change replaced: it leaves the record's list of removed members awaiting a replacement. */
+  replaced: z.string().optional(),
 });
 
 export interface ClusterSummary {
@@ -25,22 +27,31 @@ export interface ClusterSummary {
 
 export function makeRecordCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'log'>) {
   return async function recordCluster(raw: unknown): Promise<ClusterSummary> {
-    const { spec, hosts, pki, health, lockOwner } = parseOrThrow(RecordInputSchema, raw, 'Record Cluster input');
+    const { spec, hosts, pki, health, lockOwner, replaced } = parseOrThrow(RecordInputSchema, raw, 'Record Cluster input');
     const ids = new Map(health.members.map((m) => [m.name, m]));
+    const before = await deps.registry.get(spec.clusterName);
+    // A member that did not answer keeps the ID the record had for it.
+    const idBefore = new Map(before?.members.map((m) => [m.name, m.id]) ?? []);
+    // Dead members removed by this change (or earlier) and still awaiting their replacements stay listed, and
+    // stay out of the members: the record is the truth, also about a voter removed after the hosts were chosen.
+    const awaiting = (before?.removed ?? []).filter((m) => m.name !== replaced);
+    const members = replaced === undefined ? hosts : hosts.filter((h) => !awaiting.some((m) => m.name === h.name));
+    const removed = replaced === undefined ? awaiting.filter((m) => !hosts.some((h) => h.name === m.name)) : awaiting;
     const record: ClusterRecord = {
       clusterName: spec.clusterName,
       runtime: spec.runtime,
-      members: hosts.map((h) => ({
+      members: members.map((h) => ({
         name: h.name,
-        id: ids.get(h.name)?.id ?? '',
+        id: ids.get(h.name)?.id || idBefore.get(h.name) || '',
         address: h.address,
         ...(h.instanceId && { instanceId: h.instanceId }),
         ...(h.placement && { placement: h.placement }),
       })),
+      ...(removed.length > 0 && { removed }),
       secrets: { ca: pki.ca, healthcheckClient: pki.healthcheckClient, apiserverEtcdClient: pki.apiserverEtcdClient, ...pki.members },
       updatedAt: deps.clock.now().toISOString(),
       // The spec as it now stands: a replacement changes its member list.
-      spec: { ...spec, members: hosts.map((h) => ({ name: h.name, address: h.address, ...(h.instanceId && { instanceId: h.instanceId }) })) },
+      spec: { ...spec, members: members.map((h) => ({ name: h.name, address: h.address, ...(h.instanceId && { instanceId: h.instanceId }) })) },
     };
     await deps.registry.put(record, lockOwner === undefined ? {} : { lockOwner });
     deps.log.info('cluster recorded', { cluster: spec.clusterName, ...(lockOwner && { lockOwner }) });

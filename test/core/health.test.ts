@@ -247,6 +247,45 @@ describe('judgeClusterHealth', () => {
     ]);
   });
 
+  describe('after a replacement (tolerateDown): a member still down is reported, not failing', () => {
+    const silent = (i: number) => ({ endpoint: endpoint(i), ok: false, error: 'connect ECONNREFUSED' }) as const;
+    const options = { ...LAG, tolerateDown: true, mustAnswer: ['infra2'] };
+
+    it('one of three down: healthy, the member in down', () => {
+      const verdict = judgeClusterHealth(tweak((v) => (v.statuses[0] = silent(0))), expected, options);
+      assert.deepEqual(verdict.problems, []);
+      assert.equal(verdict.healthy, true);
+      assert.deepEqual(verdict.down, ['infra0']);
+      assert.equal(verdict.members[0]!.healthy, false);
+    });
+
+    it('without tolerateDown the same view fails', () => {
+      const verdict = judgeClusterHealth(tweak((v) => (v.statuses[0] = silent(0))), expected, LAG);
+      assert.equal(verdict.healthy, false);
+      assert.deepEqual(verdict.down, []);
+    });
+
+    it('a member that must answer (the new one) fails the verdict when it does not', () => {
+      const verdict = judgeClusterHealth(tweak((v) => (v.statuses[2] = silent(2))), expected, options);
+      assert.equal(verdict.healthy, false);
+      assert.deepEqual(verdict.problems, ['infra2 (https://10.0.0.8:2379) did not answer: connect ECONNREFUSED']);
+    });
+
+    it('two of three down is no quorum: both are problems', () => {
+      const verdict = judgeClusterHealth(
+        tweak((v) => {
+          v.statuses[0] = silent(0);
+          v.statuses[1] = silent(1);
+        }),
+        expected,
+        options,
+      );
+      assert.equal(verdict.healthy, false);
+      assert.deepEqual(verdict.down, []);
+      assert.equal(verdict.problems.filter((p) => p.includes('did not answer')).length, 2);
+    });
+  });
+
   it('takes its IDs from the member list when a member did not answer', () => {
     const view = tweak((v) => (v.statuses[0] = { endpoint: endpoint(0), ok: false, error: 'deadline exceeded' }));
     const infra0 = judgeClusterHealth(view, expected, LAG).members[0]!;

@@ -12,6 +12,7 @@ const ETCD = etcdUnderTest();
 
 describe(`etcd-ha local heal on ${ETCD.label}`, () => {
   const sandbox = new LocalCliSandbox('127.0.0.221');
+  const five = new LocalCliSandbox('127.0.0.171');
   let healer: ReturnType<typeof spawn> | undefined;
   after(async () => {
     if (healer?.pid !== undefined && isRunning(healer.pid)) {
@@ -19,6 +20,7 @@ describe(`etcd-ha local heal on ${ETCD.label}`, () => {
       await waitUntilGone(healer.pid);
     }
     await sandbox.cleanUp();
+    await five.cleanUp();
   });
 
   it('replaces a member that dies, then stops on Ctrl-C', async () => {
@@ -47,5 +49,30 @@ describe(`etcd-ha local heal on ${ETCD.label}`, () => {
     assert.equal(status.healthy, true);
     assert.deepEqual(status.members.map((m) => m.name).sort(), ['infra0', 'infra1', 'infra3']);
     assert.doesNotMatch(out, /PRIVATE KEY/);
+  });
+
+  it('heals two members of five that die at once: the first run removes both, the second adds the other replacement', async () => {
+    const up = five.run(['local', 'up', '--members', '5']);
+    assert.equal(up.status, 0, up.stderr);
+    healer = spawn(process.execPath, [CLI, 'local', 'heal'], { env: five.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    healer.stdout!.on('data', (chunk) => (out += chunk));
+    healer.stderr!.on('data', (chunk) => (out += chunk));
+    await sleep(1500);
+
+    for (const member of ['infra3', 'infra4']) assert.equal(five.run(['local', 'kill', '--member', member]).status, 0);
+    const deadline = Date.now() + 150_000;
+    const healed = () => (out.match(/is healthy again/g) ?? []).length >= 2;
+    while (!healed() && Date.now() < deadline) await sleep(250);
+    assert.ok(healed(), out);
+    assert.match(out, /infra3 has not answered for 2 checks: starting ReplaceMember/);
+    assert.match(out, /infra4 was removed while dead and awaits its replacement: starting ReplaceMember/);
+
+    const exited = new Promise<number | null>((resolve) => healer!.once('exit', (code) => resolve(code)));
+    healer.kill('SIGINT');
+    assert.equal(await exited, 0);
+    const status = JSON.parse(five.run(['local', 'status', '--json']).stdout) as { healthy: boolean; members: Array<{ name: string }> };
+    assert.equal(status.healthy, true);
+    assert.deepEqual(status.members.map((m) => m.name).sort(), ['infra0', 'infra1', 'infra2', 'infra5', 'infra6']);
   });
 });

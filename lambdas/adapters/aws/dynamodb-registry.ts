@@ -116,7 +116,8 @@ export class DynamoDbClusterRegistry implements ClusterRegistry {
       for (const item of answer.Items ?? []) {
         const pk = item[REGISTRY_TABLE_KEY.partitionKey]?.S ?? '';
         const record = this.parse(pk, item, pk.slice('cluster#'.length));
-        if (record.members.some((m) => m.instanceId === instanceId)) return record;
+        // A removed member awaiting its replacement still names its cluster (its own EC2 event may come later).
+        if ([...record.members, ...(record.removed ?? [])].some((m) => m.instanceId === instanceId)) return record;
       }
       startKey = answer.LastEvaluatedKey;
     } while (startKey !== undefined);
@@ -144,7 +145,7 @@ export class DynamoDbClusterRegistry implements ClusterRegistry {
    */
   async put(record: ClusterRecord, options: RegistryPutOptions = {}): Promise<void> {
     const pk = DynamoDbClusterRegistry.keyOf(record.clusterName);
-    const instanceIds = [...new Set(record.members.flatMap((m) => (m.instanceId ? [m.instanceId] : [])))];
+    const instanceIds = [...new Set([...record.members, ...(record.removed ?? [])].flatMap((m) => (m.instanceId ? [m.instanceId] : [])))];
     const item: Record<string, AttributeValue> = {
       [REGISTRY_TABLE_KEY.partitionKey]: { S: pk },
       clusterName: { S: record.clusterName },

@@ -63,7 +63,8 @@ export class FileClusterRegistry implements ClusterRegistry {
     if (!existsSync(this.dir)) return undefined;
     for (const file of readdirSync(this.dir).filter((f) => f.endsWith('.json') && !f.startsWith('.'))) {
       const record = await this.get(file.slice(0, -'.json'.length));
-      if (record?.members.some((m) => m.instanceId === instanceId)) return record;
+      // A removed member awaiting its replacement still names its cluster.
+      if (record && [...record.members, ...(record.removed ?? [])].some((m) => m.instanceId === instanceId)) return record;
     }
     return undefined;
   }

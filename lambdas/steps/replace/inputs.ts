@@ -32,6 +32,8 @@ export const ReplaceRequestSchema = z
       .default({}),
     /** Replace a member that still answers (e.g. to move it off a host). */
     force: z.boolean().default(false),
+    /** The joining host's data dir may be moved aside when it is not empty (never deleted). */
+    wipeDataDir: z.boolean().default(false),
     /** Set by the EventBridge rule: what happened to the instance. */
     trigger: z.string().optional(),
     instanceState: z.string().optional(),
@@ -42,12 +44,16 @@ export const ReplaceRequestSchema = z
     message: 'give clusterName and failedMember, or failedInstanceId',
   });
 
+export type ReplaceRequest = z.output<typeof ReplaceRequestSchema>;
+
 export const FailedMemberSchema = z.strictObject({
   name: z.string(),
   id: z.string(),
   address: z.string(),
   instanceId: z.string().optional(),
   placement: HostPlacementSchema.optional(),
+  /** Already removed from etcd (by an earlier execution that removed every dead voter); only its replacement is missing. */
+  removed: z.boolean().default(false),
 });
 
 export const ReplacementSchema = z.strictObject({
@@ -56,14 +62,22 @@ export const ReplacementSchema = z.strictObject({
   instanceId: z.string().optional(),
 });
 
-/** Current cluster (from Validate Request) plus, once chosen, the joining host and the new membership. */
+/** The cluster as Read Cluster found it under the lock: the recorded members, the failed one, the secrets' names. */
 export const ReplaceStateSchema = z.object({
   spec: ClusterSpecSchema,
   hosts: z.array(HostSchema).min(1),
   failed: FailedMemberSchema,
   pki: PkiRefsSchema,
   force: z.boolean().default(false),
+  /** Recorded members that did not answer when Read Cluster asked. */
+  down: z.array(z.string()).default([]),
+  /** Recorded member IDs (hex) by name: a dead member is removed by the ID the record has for it. */
+  memberIds: z.record(z.string(), z.string()).default({}),
 });
+
+/** The lock this execution holds: its steps renew it, and only its holder writes the record. */
+export const LockRefSchema = z.object({ clusterName: z.string().min(1), owner: z.string().min(1) });
+export type LockRef = z.output<typeof LockRefSchema>;
 
 export const JoiningSchema = z.object({
   spec: ClusterSpecSchema,

@@ -36,6 +36,18 @@ describe('FileClusterRegistry', () => {
     assert.equal((statSync(join(dir, 'demo.json')).mode & 0o777).toString(8), '600');
   });
 
+  test('finds a cluster by the instance of a member, or of a removed member awaiting its replacement', async () => {
+    const away = new FileClusterRegistry({ dir: join(work, 'by-instance') });
+    await away.put({
+      ...record('2025-01-03T00:00:00.000Z'),
+      members: [{ name: 'infra0', id: '123', address: '127.0.0.11', instanceId: 'i-0a00000000000000a' }],
+      removed: [{ name: 'infra1', id: '456', address: '127.0.0.12', instanceId: 'i-0b00000000000000b', removedAt: '2025-01-03T00:00:00.000Z', removedBy: 'replace-a' }],
+    });
+    assert.equal((await away.findByInstanceId('i-0a00000000000000a'))?.clusterName, 'demo');
+    assert.equal((await away.findByInstanceId('i-0b00000000000000b'))?.clusterName, 'demo');
+    assert.equal(await away.findByInstanceId('i-0c00000000000000c'), undefined);
+  });
+
   test('refuses a cluster name that is not a DNS-1123 label', async () => {
     await assert.rejects(() => registry.get('../x'), SpecValidationError);
     await assert.rejects(() => registry.put({ ...record('x'), clusterName: 'a/b' }), SpecValidationError);

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The joining host of a replacement: no etcd runs there and its data dir is empty, so that the member it
+# starts joins the cluster fresh (a data dir of a removed member makes etcd exit with "member has been
+# permanently removed"; a learner's leftovers make a re-run start as the removed learner).
+#
+# Inputs:
+#   MODE           prepare: before any membership change. A non-empty data dir is refused, or moved aside
+#                  when WIPE_DATA_DIR=true.
+#                  reset: after a failure whose learner was removed again. Its data dir holds nothing but
+#                  that learner's copy, so it is always moved aside.
+#   RUNTIME        systemd | kubeadm: how etcd runs there (a unit, or kubelet's static pod)
+#   DATA_DIR       etcd's data dir as in the spec, e.g. /var/lib/etcd (prefixed with ETCD_HA_ROOT here)
+#   WIPE_DATA_DIR  true | false (default false), MODE=prepare only
+# etcd is stopped first: systemd: the unit; kubeadm: the static pod manifest is moved out of kubelet's
+# manifest dir (kubelet then stops the pod; its process must be gone within 60 s). Nothing is deleted:
+# what is moved aside is renamed to <path>.removed-<UTC timestamp>.
+set -euo pipefail
+declare -F install_file >/dev/null || {
+  echo "lib.sh must be prepended" >&2
+  exit 2
+}
+
+require_var DATA_DIR
+[[ "${MODE:-}" == prepare || "${MODE:-}" == reset ]] || die "MODE must be prepare or reset, got '${MODE:-}'"
+[[ "${RUNTIME:-}" == systemd || "${RUNTIME:-}" == kubeadm ]] || die "RUNTIME must be systemd or kubeadm, got '${RUNTIME:-}'"
+WIPE_DATA_DIR="${WIPE_DATA_DIR:-false}"
+require_bool WIPE_DATA_DIR
+
+DATA="$(host_path "$DATA_DIR")"
+MANIFEST="$(host_path /etc/kubernetes/manifests/etcd.yaml)"
+STOP_WAIT_SECONDS=60
+
+stop_etcd() {
+  if [[ "$RUNTIME" == systemd ]]; then
+    if service_is_active etcd; then
+      service stop etcd
+    else
+      log "etcd is not running"
+    fi
+    return 0
+  fi
+  if [[ -f "$MANIFEST" ]]; then
+    local moved
+    # Out of the manifest dir: kubelet would run any file left in it.
+    moved="$(move_aside "$MANIFEST")"
+    mv -- "$moved" "$(host_path /etc/kubernetes)/$(basename -- "$moved")" || die "cannot move $moved out of the manifest dir"
+    log "moved etcd's static pod manifest out of kubelet's manifest dir; kubelet stops the pod"
+  fi
+  local i
+  for ((i = 0; i < STOP_WAIT_SECONDS; i++)); do
+    pgrep -x etcd >/dev/null || {
+      log "no etcd process runs"
+      return 0
+    }
+    sleep 1
+  done
+  die "etcd still runs $STOP_WAIT_SECONDS s after its static pod manifest was removed"
+}
+
+stop_etcd
+if data_dir_is_empty "$DATA"; then
+  log "data dir $DATA is empty"
+elif [[ "$MODE" == reset || "$WIPE_DATA_DIR" == true ]]; then
+  moved="$(move_aside "$DATA")"
+  log "moved data dir $DATA aside to $moved"
+else
+  die "refusing to join: data dir $DATA is not empty (it may belong to a removed member); set wipeDataDir in the request to move it aside"
+fi

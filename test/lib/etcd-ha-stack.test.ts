@@ -13,7 +13,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import validator from 'asl-validator';
 import { ALL_STEPS, EtcdHaStack, STEP_ACCESS, stepConstructId, type EtcdHaStep } from '../../lib/etcd-ha-stack';
-import { PROVISION_STEP_ACCESS } from '../../lib/step-access';
+import { PROVISION_STEP_ACCESS, REPLACE_STEP_ACCESS } from '../../lib/step-access';
 import { BUNDLE_DIR } from '../../lib/step-function';
 import { PROVISION_STEPS, provisionClusterDefinition } from '../../statemachines/provision-cluster';
 import { REPLACE_STEPS } from '../../statemachines/replace-member';
@@ -333,7 +333,8 @@ describe('EtcdHaStack IAM', () => {
       checkHostAgent: ['ec2:DescribeInstances', 'ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew, 'ssm:DescribeInstanceInformation'],
       resetJoiningHost: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew],
       removeStrayLearners: [...talksToEtcd, ...renew],
-      addMemberAsLearner: [...talksToEtcd, ...renew],
+      // Removes (and records, as the lock holder) a voter that died since Remove Dead Members when etcd refuses the add.
+      addMemberAsLearner: [...talksToEtcd, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Scan', ...renew],
       promoteLearner: [...talksToEtcd, ...renew],
       removeLearners: [...talksToEtcd, ...renew],
       releaseLock: ['dynamodb:DeleteItem'],
@@ -351,6 +352,7 @@ describe('EtcdHaStack IAM', () => {
     // No role gets a managed policy, except the VPC access of the steps that talk to etcd in the VPC stack.
     template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
     assert.deepEqual(PROVISION_STEP_ACCESS.checkHealth, ['readHealthcheckClient', 'etcdNetwork']);
+    assert.deepEqual(REPLACE_STEP_ACCESS.addMemberAsLearner, ['renewClusterLock', 'readRegistry', 'writeRegistry', 'readHealthcheckClient', 'etcdNetwork']);
   });
 
   it('keys secrets access to the prefix: Check Health reads only healthcheck-client secrets, Generate PKI writes <prefix>/*', () => {

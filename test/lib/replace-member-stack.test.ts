@@ -350,9 +350,9 @@ describe('IAM of the steps only ReplaceMember runs', () => {
     Object.fromEntries(statementsOfRole(template, roleId(stack, step)).filter((s) => s.Sid).map((s) => [s.Sid!, s]));
   const lockItems = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['lock#*'] } };
 
-  it('Validate Request, Read Cluster, Remove Dead Members and Record Cluster read the cluster records (GetItem, Scan by instance ID); Check Quorum no longer does', () => {
+  it('Validate Request, Read Cluster, Remove Dead Members, Add Member As Learner and Record Cluster read the cluster records (GetItem, Scan by instance ID); Check Quorum no longer does', () => {
     const { template, stack } = defaults;
-    for (const step of ['validateRequest', 'readCluster', 'removeFailedMember', 'recordCluster'] as const) {
+    for (const step of ['validateRequest', 'readCluster', 'removeFailedMember', 'addMemberAsLearner', 'recordCluster'] as const) {
       assert.deepEqual(bySid(stack, template, step).ReadClusterRecords, {
         Sid: 'ReadClusterRecords',
         Effect: 'Allow',
@@ -363,9 +363,9 @@ describe('IAM of the steps only ReplaceMember runs', () => {
     assert.equal(bySid(stack, template, 'checkQuorum').ReadClusterRecords, undefined, 'Check Quorum takes the cluster as Read Cluster found it');
   });
 
-  it('Remove Dead Members and Record Cluster write the record, each write checked against the lock item', () => {
+  it('Remove Dead Members, Add Member As Learner (a voter that died meanwhile) and Record Cluster write the record, each write checked against the lock item', () => {
     const { template, stack } = defaults;
-    for (const step of ['removeFailedMember', 'recordCluster'] as const) {
+    for (const step of ['removeFailedMember', 'addMemberAsLearner', 'recordCluster'] as const) {
       const statements = bySid(stack, template, step);
       assert.deepEqual(statements.WriteClusterRecord, { Sid: 'WriteClusterRecord', Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: tableArn(stack) }, step);
       assert.deepEqual(

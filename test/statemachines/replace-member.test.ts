@@ -139,7 +139,7 @@ describe('ReplaceMember definition', () => {
     assert.equal((start.Parameters as Record<string, unknown>).clusterState, 'existing');
   });
 
-  it('releases the lock on every path after taking it: each failure goes through Was Host Chosen? (Remove Unpromoted Learner once a host was chosen, then Reset Joining Host when Is Joining Host Left Over?) and Release Lock After Failure', () => {
+  it('releases the lock on every path after taking it: each failure goes through Was Host Chosen? (Remove Unpromoted Learner once a host was chosen, then, only when Was Learner Added?, Reset Joining Host when Is Joining Host Left Over?) and Release Lock After Failure', () => {
     // Complete Lifecycle Action runs after the lock is gone, on every ending (see the lifecycle tests below).
     const unguarded = ['Validate Request', 'Acquire Lock', 'Remove Unpromoted Learner', 'Reset Joining Host', 'Release Lock After Failure', 'Complete Lifecycle Action'];
     const guarded = Object.entries(states).filter(([n, s]) => s.Type === 'Task' && !unguarded.includes(n));
@@ -156,8 +156,14 @@ describe('ReplaceMember definition', () => {
     });
     assert.deepEqual(states['Remove Unpromoted Learner']!.Parameters, { 'spec.$': '$.spec', 'hosts.$': '$.hosts', 'pki.$': '$.pki', 'host.$': '$.joining.host' });
     assert.equal(states['Remove Unpromoted Learner']!.ResultPath, '$.rollback');
-    assert.equal(states['Remove Unpromoted Learner']!.Next, 'Is Joining Host Left Over?');
+    assert.equal(states['Remove Unpromoted Learner']!.Next, 'Was Learner Added?');
     assert.equal(catches(states['Remove Unpromoted Learner']!)[0]!.Next, 'Release Lock After Failure', 'even a failed rollback releases the lock');
+    // A host this execution never added as a learner (e.g. Prepare Joining Host refused its data dir) is never reset.
+    assert.deepEqual(states['Was Learner Added?'], {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.learner.id', IsPresent: true, Next: 'Is Joining Host Left Over?' }],
+      Default: 'Release Lock After Failure',
+    });
     assert.deepEqual(states['Is Joining Host Left Over?'], {
       Type: 'Choice',
       Choices: [{ Variable: '$.rollback.resetHost', BooleanEquals: true, Next: 'Reset Joining Host' }],
@@ -193,6 +199,21 @@ describe('ReplaceMember definition', () => {
     const names = runOrder(definition);
     assert.ok(names.indexOf('Check Host Agent') < names.indexOf('Prepare Joining Host'));
     assert.ok(names.indexOf('Prepare Joining Host') < names.indexOf('Remove Dead Members'));
+  });
+
+  it('gives Add Member As Learner the recorded member IDs and the lock (a voter that died meanwhile is removed by its ID, recorded as the lock holder)', () => {
+    const add = states['Add Member As Learner']!;
+    assert.equal(add.Resource, `${LOCAL_FUNCTION_ARN_PREFIX}addMemberAsLearner`);
+    assert.deepEqual(add.Parameters, {
+      'spec.$': '$.spec',
+      'hosts.$': '$.removal.hosts',
+      'host.$': '$.joining.host',
+      'pki.$': '$.pki',
+      'memberIds.$': '$.memberIds',
+      lock: { 'clusterName.$': '$.clusterName', 'owner.$': '$$.Execution.Name' },
+    });
+    assert.equal(add.ResultPath, '$.learner');
+    assert.ok(catches(add).some((c) => c.ErrorEquals.includes('States.ALL') && c.Next === 'Was Host Chosen?'));
   });
 
   it('never releases a lock it did not take: Acquire Lock fails straight to Replace Failed', () => {
@@ -272,6 +293,8 @@ function fakeSteps(
     chooseReplacementHost: () => ({ host: { name: 'infra3', address: '10.0.0.13' }, hosts: [] }),
     // The membership the new member joins: the live members and the joining host.
     removeFailedMember: () => ({ removed: ['infra1'], hosts: [HOSTS[0], HOSTS[2], { name: 'infra3', address: '10.0.0.13' }] }),
+    // As the real one answers: the learner's ID (its presence at $.learner.id tells the rollback a learner was added).
+    addMemberAsLearner: () => ({ id: 'c3', added: true, learner: true }),
     checkHealth: () => ({ healthy: true, attempt: 1 }),
     // As the real one answers when no learner of the joining host was found and etcd lists it as no voter.
     removeLearners: () => ({ removed: [], resetHost: false }),
@@ -404,7 +427,7 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     assert.deepEqual(resets[1], { spec: { clusterName: 'demo', runtime: 'systemd' }, host: { name: 'infra3', address: '10.0.0.13' }, mode: 'reset' });
     const path = visited(result);
     const from = path.indexOf('Remove Unpromoted Learner');
-    assert.deepEqual(path.slice(from, from + 5), ['Remove Unpromoted Learner', 'Is Joining Host Left Over?', 'Reset Joining Host', 'Release Lock After Failure', 'Replace Failed']);
+    assert.deepEqual(path.slice(from, from + 6), ['Remove Unpromoted Learner', 'Was Learner Added?', 'Is Joining Host Left Over?', 'Reset Joining Host', 'Release Lock After Failure', 'Replace Failed']);
   });
 
   it('a failure whose rollback says the joining host holds a voter, or cannot tell (resetHost false), leaves the host alone and releases the lock', async () => {
@@ -418,7 +441,7 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     assert.deepEqual(fake.called('resetJoiningHost').map((input) => input.mode), ['prepare'], 'no reset');
     const path = visited(result);
     const from = path.indexOf('Remove Unpromoted Learner');
-    assert.deepEqual(path.slice(from, from + 4), ['Remove Unpromoted Learner', 'Is Joining Host Left Over?', 'Release Lock After Failure', 'Replace Failed']);
+    assert.deepEqual(path.slice(from, from + 5), ['Remove Unpromoted Learner', 'Was Learner Added?', 'Is Joining Host Left Over?', 'Release Lock After Failure', 'Replace Failed']);
   });
 
   it('a reset that fails still releases the lock, and the execution fails with the replacement\'s error', async () => {
@@ -446,6 +469,39 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     for (const step of ['removeFailedMember', 'addMemberAsLearner', 'startEtcd'] as const) assert.deepEqual(fake.called(step), [], `${step} ran`);
     assert.deepEqual(fake.called('releaseLock'), [{ clusterName: 'demo', owner: 'lifecycle-test' }]);
     assert.ok(visited(result).includes('Was Host Chosen?'));
+  });
+
+  it('a failure of Prepare Joining Host releases the lock WITHOUT Reset Joining Host, even when the rollback answers resetHost true (no learner was added: the refused data dir stays as it is)', async () => {
+    const refused = () => Object.assign(new Error('Prepare Joining Host failed on infra3 (10.0.0.13): exit code 1\nstderr (tail):\nerror: refusing to join'), { name: 'HostScriptFailedError' });
+    const fake = fakeSteps({ failing: { resetJoiningHost: refused }, answers: { removeLearners: () => ({ removed: [], resetHost: true }) } });
+    const result = await run(fake.steps, request({ lifecycle: LIFECYCLE }));
+    assert.equal(result.status, 'FAILED');
+    assert.equal(result.error, 'HostScriptFailedError');
+    assert.deepEqual(fake.called('resetJoiningHost').map((input) => input.mode), ['prepare'], 'no reset after the refused prepare');
+    assert.deepEqual(fake.called('addMemberAsLearner'), []);
+    assert.deepEqual(fake.calls.map(([step]) => step).slice(-4), ['resetJoiningHost', 'removeLearners', 'releaseLock', 'completeLifecycleAction']);
+    assert.deepEqual(fake.called('releaseLock'), [{ clusterName: 'demo', owner: 'lifecycle-test' }]);
+    const path = visited(result);
+    const from = path.indexOf('Prepare Joining Host');
+    assert.deepEqual(path.slice(from, from + 6), ['Prepare Joining Host', 'Was Host Chosen?', 'Remove Unpromoted Learner', 'Was Learner Added?', 'Release Lock After Failure', 'Replace Failed']);
+    assert.ok(!path.includes('Reset Joining Host'));
+    assert.ok(!path.includes('Is Joining Host Left Over?'));
+  });
+
+  it('a failure right after Add Member As Learner (Write Etcd Config) with resetHost true resets the joining host, then releases the lock', async () => {
+    const fake = fakeSteps({
+      failing: { writeEtcdConfig: () => Object.assign(new Error('Write Etcd Config failed on infra3 (10.0.0.13): exit code 1'), { name: 'HostScriptFailedError' }) },
+      answers: { removeLearners: () => ({ removed: ['c3 https://10.0.0.13:2380'], resetHost: true }) },
+    });
+    const result = await run(fake.steps, request({ lifecycle: LIFECYCLE }));
+    assert.equal(result.status, 'FAILED');
+    assert.equal(result.error, 'HostScriptFailedError');
+    assert.equal(fake.called('addMemberAsLearner').length, 1);
+    assert.deepEqual(fake.calls.map(([step]) => step).slice(-5), ['writeEtcdConfig', 'removeLearners', 'resetJoiningHost', 'releaseLock', 'completeLifecycleAction']);
+    assert.deepEqual(fake.called('resetJoiningHost').map((input) => input.mode), ['prepare', 'reset']);
+    const path = visited(result);
+    const from = path.indexOf('Remove Unpromoted Learner');
+    assert.deepEqual(path.slice(from, from + 5), ['Remove Unpromoted Learner', 'Was Learner Added?', 'Is Joining Host Left Over?', 'Reset Joining Host', 'Release Lock After Failure']);
   });
 
   it('passes the request\'s wipeDataDir to Prepare Joining Host', async () => {
@@ -510,6 +566,10 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     for (const step of ['generatePki', 'removeStrayLearners', 'addMemberAsLearner', 'promoteLearner', 'checkHealth', 'recordCluster', 'pushCertificates', 'startEtcd'] as const) {
       assert.deepEqual(fake.called(step)[0]?.hosts, after, step);
     }
+    const [add] = fake.called('addMemberAsLearner');
+    assert.deepEqual(add?.memberIds, { infra0: '0', infra1: '1', infra2: '2' }, 'the recorded IDs as Read Cluster read them');
+    assert.deepEqual(add?.lock, lock);
+    assert.deepEqual(add?.host, { name: 'infra3', address: '10.0.0.13' });
     const [record] = fake.called('recordCluster');
     assert.equal(record?.lockOwner, 'lifecycle-test');
     assert.equal(record?.replaced, 'infra1');

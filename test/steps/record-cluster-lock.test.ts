@@ -1,6 +1,9 @@
 // Record Cluster under the cluster's lock: with `lockOwner` (a workflow that holds the lock) the record is written
 // only while that execution holds it, else ClusterLockLostError and the record stays as it was; without
 // (provisioning) it is written unconditionally. Real file lock and registry; a fake ExecutionLiveness.
+// Also the record's removed members (dead members removed, awaiting their replacements): after a replacement
+// (`replaced`) the replaced one leaves them, the others stay there and out of the members even when the hosts
+// still list them (a voter removed after the hosts were chosen); provisioning (no `replaced`) as before.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -51,5 +54,72 @@ describe('Record Cluster under the lock', () => {
 
     await at('2026-01-05T00:00:00.000Z')(input());
     assert.equal((await registry.get('demo'))?.updatedAt, '2026-01-05T00:00:00.000Z', 'provisioning writes while exec-a holds the lock');
+  });
+});
+
+describe('Record Cluster and the removed members awaiting their replacements', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'etcd-ha-record-removed-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const lock = new FileClusterLock({ dir: join(dir, 'locks'), liveness: new FakeLiveness() });
+  const registry = new FileClusterRegistry({ dir: join(dir, 'registry'), lock });
+  const record = makeRecordCluster({ registry, clock: { now: () => new Date('2026-12-01T11:00:00.000Z') }, log: quiet });
+  const [infra0, infra1, infra2] = hosts as [(typeof hosts)[number], (typeof hosts)[number], (typeof hosts)[number]];
+  const infra3 = { name: 'infra3', address: '10.0.0.9', instanceId: 'i-0a1b2c3d4e5f60004' };
+  const removedBy = (name: string, member: { name: string; address: string; instanceId: string }, id: string) => ({ ...member, id, removedAt: '2026-12-01T10:00:00.000Z', removedBy: name });
+  // infra1 failed and was removed by exec-r (this replacement); infra2 died meanwhile and was removed by exec-r too
+  // (Add Member As Learner), after $.removal.hosts had been computed with it.
+  const before = () => ({
+    clusterName: 'demo',
+    runtime: spec.runtime,
+    members: [{ name: infra0.name, id: '64', address: infra0.address, instanceId: infra0.instanceId }],
+    removed: [removedBy('exec-r', infra1, '65'), removedBy('exec-r', infra2, '66')],
+    secrets: {},
+    updatedAt: '2026-12-01T10:00:00.000Z',
+    spec,
+  });
+  const healthOf = (answering: Array<{ name: string; address: string }>, ids: Record<string, string>) => ({
+    healthy: true,
+    attempt: 1,
+    members: answering.map((h, i) => ({ name: h.name, id: ids[h.name]!, endpoint: `https://${h.address}:2379`, healthy: true, leader: i === 0, learner: false })),
+  });
+
+  it('with replaced: a host the record lists under removed stays out of the members and in removed; the replaced one leaves removed', async () => {
+    await registry.put(before());
+    assert.deepEqual(await lock.acquire('demo', { owner: 'exec-r', ref: 'ref-r' }, 60), { acquired: true });
+    await record(
+      input({
+        hosts: [infra0, infra2, infra3],
+        health: healthOf([infra0, infra3], { infra0: '64', infra3: '67' }),
+        lockOwner: 'exec-r',
+        replaced: 'infra1',
+      }),
+    );
+    const written = (await registry.get('demo'))!;
+    assert.deepEqual(written.members, [
+      { name: 'infra0', id: '64', address: infra0.address, instanceId: infra0.instanceId },
+      { name: 'infra3', id: '67', address: infra3.address, instanceId: infra3.instanceId },
+    ]);
+    assert.deepEqual(written.removed, [removedBy('exec-r', infra2, '66')], 'infra2 awaits its own replacement; infra1 is replaced');
+    assert.deepEqual((written.spec as { members: Array<{ name: string }> }).members.map((m) => m.name), ['infra0', 'infra3']);
+    assert.equal(written.updatedAt, '2026-12-01T11:00:00.000Z');
+    await lock.release('demo', 'exec-r');
+  });
+
+  it('with replaced and nothing else removed: no removed list is left', async () => {
+    await registry.put({ ...before(), members: [before().members[0]!, { name: infra2.name, id: '66', address: infra2.address, instanceId: infra2.instanceId }], removed: [removedBy('exec-s', infra1, '65')] });
+    assert.deepEqual(await lock.acquire('demo', { owner: 'exec-s', ref: 'ref-s' }, 60), { acquired: true });
+    await record(input({ hosts: [infra0, infra2, infra3], health: healthOf([infra0, infra2, infra3], { infra0: '64', infra2: '66', infra3: '67' }), lockOwner: 'exec-s', replaced: 'infra1' }));
+    const written = (await registry.get('demo'))!;
+    assert.deepEqual(written.members.map((m) => m.name), ['infra0', 'infra2', 'infra3']);
+    assert.equal(written.removed, undefined);
+    await lock.release('demo', 'exec-s');
+  });
+
+  it('without replaced (provisioning): the hosts are the members, and a removed one they list leaves removed', async () => {
+    await registry.put(before());
+    await record(input({ hosts: [infra0, infra1, infra2], health: healthOf([infra0, infra1, infra2], { infra0: '64', infra1: '65', infra2: '66' }) }));
+    const written = (await registry.get('demo'))!;
+    assert.deepEqual(written.members.map((m) => m.name), ['infra0', 'infra1', 'infra2']);
+    assert.equal(written.removed, undefined);
   });
 });

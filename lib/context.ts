@@ -12,6 +12,7 @@ export const CONTEXT_KEYS = {
   securityGroupId: 'EtcdHaStackProps.securityGroupId',
   healthCheckIntervalSeconds: 'EtcdHaStackProps.healthCheckIntervalSeconds',
   healthCheckAttempts: 'EtcdHaStackProps.healthCheckAttempts',
+  promotionBudgetMinutes: 'EtcdHaStackProps.promotionBudgetMinutes',
   hostCommandTimeoutSeconds: 'EtcdHaStackProps.hostCommandTimeoutSeconds',
   logRetentionDays: 'EtcdHaStackProps.logRetention (days, one of CloudWatch Logs\' retention values)',
   secretPrefix: 'EtcdHaStackProps.secretPrefix',
@@ -96,6 +97,7 @@ export function stackPropsFromContext(node: Node): EtcdHaStackProps {
   const securityGroupId = text(node, 'securityGroupId');
   const healthCheckIntervalSeconds = integer(node, 'healthCheckIntervalSeconds');
   const healthCheckAttempts = integer(node, 'healthCheckAttempts');
+  const promotionBudgetMinutes = integer(node, 'promotionBudgetMinutes');
   const hostCommandTimeoutSeconds = integer(node, 'hostCommandTimeoutSeconds');
   const logRetention = integer(node, 'logRetentionDays');
   const secretPrefix = text(node, 'secretPrefix');
@@ -114,6 +116,7 @@ export function stackPropsFromContext(node: Node): EtcdHaStackProps {
     ...(securityGroupId !== undefined && { securityGroupId }),
     ...(healthCheckIntervalSeconds !== undefined && { healthCheckIntervalSeconds }),
     ...(healthCheckAttempts !== undefined && { healthCheckAttempts }),
+    ...(promotionBudgetMinutes !== undefined && { promotionBudgetMinutes }),
     ...(hostCommandTimeoutSeconds !== undefined && { hostCommandTimeoutSeconds }),
     ...(logRetention !== undefined && { logRetention }),
     ...(secretPrefix !== undefined && { secretPrefix }),

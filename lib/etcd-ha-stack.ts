@@ -51,6 +51,12 @@ export interface EtcdHaStackProps extends StackProps {
    */
   readonly healthCheckAttempts?: number;
   /**
+   * Minutes a replacement's learner may take to catch up with the leader before ReplaceMember gives up and
+   * removes it again (1 to 1440): a large database takes a while to stream.
+   * @default 30
+   */
+  readonly promotionBudgetMinutes?: number;
+  /**
    * How long one host script may run (AWS-RunShellScript executionTimeout), in seconds. The host steps'
    * Lambda timeout is this plus SSM's delivery timeout (120 s) and a margin, within Lambda's 900 s.
    * @default 600 (kubeadm may pull the etcd image first)
@@ -443,6 +449,7 @@ export class EtcdHaStack extends Stack {
     this.replaceMember = new ReplaceMemberWorkflow(this, 'ReplaceMember', {
       functions: functionsOf(REPLACE_STEPS),
       ...healthChecks,
+      ...(props.promotionBudgetMinutes !== undefined && { promotionBudgetMinutes: props.promotionBudgetMinutes }),
       ...workflowCommon,
     });
 

@@ -16,6 +16,8 @@ export interface ReplaceMemberWorkflowProps extends WorkflowCommonProps {
   readonly healthCheckIntervalSeconds?: number;
   /** @default 60 (statemachines/replace-member.ts) */
   readonly healthCheckAttempts?: number;
+  /** @default 30 (statemachines/replace-member.ts) */
+  readonly promotionBudgetMinutes?: number;
 }
 
 export class ReplaceMemberWorkflow extends Workflow {
@@ -32,6 +34,7 @@ export class ReplaceMemberWorkflow extends Workflow {
           ...(props.lockWaitAttempts !== undefined && { lockWaitAttempts: props.lockWaitAttempts }),
           ...(props.healthCheckIntervalSeconds !== undefined && { healthCheckIntervalSeconds: props.healthCheckIntervalSeconds }),
           ...(props.healthCheckAttempts !== undefined && { healthCheckAttempts: props.healthCheckAttempts }),
+          ...(props.promotionBudgetMinutes !== undefined && { promotionBudgetMinutes: props.promotionBudgetMinutes }),
         }),
     });
   }

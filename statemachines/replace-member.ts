@@ -58,6 +58,12 @@ export interface ReplaceMemberProps {
   readonly healthCheckIntervalSeconds?: number;
   /** @default 60 */
   readonly healthCheckAttempts?: number;
+  /**
+   * How long a learner may take to catch up with the leader before the replacement gives up (and removes it):
+   * a large database or a slow image pull takes minutes. Looked at every 2 s.
+   * @default 30
+   */
+  readonly promotionBudgetMinutes?: number;
   /** Seconds between two looks at a launched replacement instance's SSM agent. @default 15 */
   readonly hostAgentCheckIntervalSeconds?: number;
   /** Looks at a launched instance before the replacement fails (membership untouched). @default 40 (ten minutes) */
@@ -73,7 +79,11 @@ export function validateReplaceMemberProps(props: ReplaceMemberProps): void {
   check('healthCheckAttempts', props.healthCheckAttempts ?? 60, 1, 1000);
   check('hostAgentCheckIntervalSeconds', props.hostAgentCheckIntervalSeconds ?? 15, 1, 300);
   check('hostAgentCheckAttempts', props.hostAgentCheckAttempts ?? 40, 1, 1000);
+  check('promotionBudgetMinutes', props.promotionBudgetMinutes ?? 30, 1, 1440);
 }
+
+/** Seconds between two looks at a learner catching up. */
+const PROMOTION_LOOK_SECONDS = 2;
 
 const NOT_READY: NamedRetry = { errors: ['EtcdNotReadyError'], intervalSeconds: 2, maxAttempts: 10, backoffRate: 1.5 };
 
@@ -170,8 +180,17 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
   const addLearner = step('Add Member As Learner', 'addMemberAsLearner', { ...joining, 'memberIds.$': '$.memberIds' }, '$.learner', [NOT_READY]);
   const write = step('Write Etcd Config', 'writeEtcdConfig', hostStep, sfn.JsonPath.DISCARD, [], true);
   const start = step('Start Etcd', 'startEtcd', hostStep, sfn.JsonPath.DISCARD, [], true);
-  const waitInSync = new sfn.Wait(scope, 'Wait Learner In Sync', { time: sfn.WaitTime.duration(Duration.seconds(2)) });
-  const promote = step('Promote Learner', 'promoteLearner', joining, '$.promotion', [{ errors: ['EtcdNotReadyError'], intervalSeconds: 2, maxAttempts: 30, backoffRate: 1 }]);
+  // Promotion waits by the learner's progress, within a budget of minutes: each look promotes it once etcd says it
+  // is in sync, or reports how far it got.
+  const startPromotion = new sfn.Pass(scope, 'Start Promotion', { result: sfn.Result.fromObject({ attempt: 0 }), resultPath: '$.promotion' });
+  const waitInSync = new sfn.Wait(scope, 'Wait Learner In Sync', { time: sfn.WaitTime.duration(Duration.seconds(PROMOTION_LOOK_SECONDS)) });
+  const promote = step(
+    'Promote Learner',
+    'promoteLearner',
+    { ...joining, 'attempt.$': '$.promotion.attempt', maxAttempts: Math.ceil(((props.promotionBudgetMinutes ?? 30) * 60) / PROMOTION_LOOK_SECONDS) },
+    '$.promotion',
+    [NOT_READY],
+  );
 
   const startHealthChecks = new sfn.Pass(scope, 'Start Health Checks', { result: sfn.Result.fromObject({ attempt: 0 }), resultPath: '$.health' });
   const waitForMembers = new sfn.Wait(scope, 'Wait For Members', { time: sfn.WaitTime.duration(Duration.seconds(props.healthCheckIntervalSeconds ?? 5)) });
@@ -225,9 +244,11 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
     .next(addLearner)
     .next(write)
     .next(start)
+    .next(startPromotion)
     .next(waitInSync)
     .next(promote)
-    .next(startHealthChecks)
+    .next(new sfn.Choice(scope, 'Is Learner Promoted?').when(sfn.Condition.booleanEquals('$.promotion.promoted', true), startHealthChecks).otherwise(waitInSync));
+  sfn.Chain.start(startHealthChecks)
     .next(waitForMembers)
     .next(checkHealth)
     .next(isHealthy);

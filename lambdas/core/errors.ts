@@ -89,6 +89,12 @@ export class EtcdMemberChangeRefusedError extends EtcdHaError {}
  */
 export class SnapshotCorruptError extends EtcdHaError {}
 
+/**
+ * The learner did not catch up with the leader within the promotion budget (ReplaceMember's
+ * promotionBudgetMinutes): its message says how far it got. The workflow then removes it again.
+ */
+export class LearnerNotInSyncError extends EtcdHaError {}
+
 /** Another membership change holds the cluster's lock. */
 export class ClusterLockedError extends EtcdHaError {}
 

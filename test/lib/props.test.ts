@@ -167,6 +167,7 @@ describe('stack props from CDK context', () => {
       'launchReplacementInstances',
       'logRetentionDays',
       'memberInstanceRoleArns',
+      'promotionBudgetMinutes',
       'removalPolicy',
       'secretPrefix',
       'securityGroupId',

@@ -62,8 +62,10 @@ describe('ReplaceMember definition', () => {
       'Add Member As Learner',
       'Write Etcd Config',
       'Start Etcd',
+      'Start Promotion',
       'Wait Learner In Sync',
       'Promote Learner',
+      'Is Learner Promoted?',
       'Start Health Checks',
       'Wait For Members',
       'Check Health',
@@ -228,8 +230,23 @@ describe('ReplaceMember definition', () => {
         for (const error of retry.ErrorEquals) assert.ok(!error.startsWith('States.'), `${name} retries ${error}`);
       }
     }
-    const promote = (states['Promote Learner']!.Retry as Array<{ ErrorEquals: string[]; MaxAttempts: number }>).find((r) => r.ErrorEquals.includes('EtcdNotReadyError'));
-    assert.equal(promote?.MaxAttempts, 30, 'promotion waits for the learner to catch up');
+  });
+
+  it('waits for the learner by its progress within the promotion budget: a look every 2 s, as many as the minutes allow', () => {
+    assert.deepEqual(states['Start Promotion']!.Result, { attempt: 0 });
+    assert.equal(states['Start Promotion']!.ResultPath, '$.promotion');
+    assert.equal(states['Wait Learner In Sync']!.Seconds, 2);
+    const promote = states['Promote Learner']!;
+    assert.equal((promote.Parameters as Record<string, unknown>)['attempt.$'], '$.promotion.attempt');
+    assert.equal((promote.Parameters as Record<string, unknown>).maxAttempts, 900, '30 minutes by default');
+    assert.equal(promote.ResultPath, '$.promotion');
+    assert.equal(promote.Next, 'Is Learner Promoted?');
+    const choice = states['Is Learner Promoted?']!;
+    assert.deepEqual(choice.Choices, [{ Variable: '$.promotion.promoted', BooleanEquals: true, Next: 'Start Health Checks' }]);
+    assert.equal(choice.Default, 'Wait Learner In Sync');
+    const budget = render({ promotionBudgetMinutes: 5 }).States['Promote Learner']!;
+    assert.equal((budget.Parameters as Record<string, unknown>).maxAttempts, 150);
+    assert.throws(() => render({ promotionBudgetMinutes: 0 }), /promotionBudgetMinutes must be a whole number from 1 to 1440, got 0/);
   });
 
   it('refuses props out of range, naming the prop', () => {
@@ -295,6 +312,8 @@ function fakeSteps(
     removeFailedMember: () => ({ removed: ['infra1'], hosts: [HOSTS[0], HOSTS[2], { name: 'infra3', address: '10.0.0.13' }] }),
     // As the real one answers: the learner's ID (its presence at $.learner.id tells the rollback a learner was added).
     addMemberAsLearner: () => ({ id: 'c3', added: true, learner: true }),
+    // As the real one answers once etcd says the learner is in sync.
+    promoteLearner: (input) => ({ id: 'c3', promoted: true, attempt: Number(input.attempt ?? 0) + 1 }),
     checkHealth: () => ({ healthy: true, attempt: 1 }),
     // As the real one answers when no learner of the joining host was found and etcd lists it as no voter.
     removeLearners: () => ({ removed: [], resetHost: false }),

@@ -3,13 +3,38 @@
 import { parseOrThrow } from '../../core/parse';
 import { hexId } from '../../core/health';
 import { peerUrl } from '../../core/etcd-flags';
-import { EtcdNotReadyError } from '../../core/errors';
+import { EtcdNotReadyError, LearnerNotInSyncError } from '../../core/errors';
+import type { ClusterView } from '../../ports';
 import type { StepDeps } from '../deps';
 import { z } from 'zod';
 import { ClusterSpecSchema } from '../../core/spec';
 import { HostSchema, PkiRefsSchema } from '../inputs';
 import { JoiningSchema, LockRefSchema } from './inputs';
 import { removeVotersThatStayDown } from './remove-dead-members';
+
+const PromoteSchema = JoiningSchema.extend({
+  /** Looks so far, and how many the promotion budget allows. */
+  attempt: z.number().int().min(0).default(0),
+  maxAttempts: z.number().int().min(1).default(30),
+});
+
+export interface PromotionLook {
+  readonly id: string;
+  readonly promoted: boolean;
+  readonly attempt: number;
+  /** While not in sync: how far the learner got, e.g. "applied 1200 of the leader's 1500 raft entries (80%)". */
+  readonly progress?: string;
+}
+
+/** The learner's applied raft index against the leader's committed one, from one inspect. */
+function learnerProgress(view: ClusterView, learnerEndpoint: string): string {
+  const learner = view.statuses.find((s) => s.endpoint === learnerEndpoint);
+  const leader = view.statuses.find((s) => s.ok && s.memberId !== undefined && s.memberId === s.leaderId);
+  if (!learner?.ok) return `the learner does not answer (${learner?.error ?? 'not asked'})`;
+  if (leader?.raftIndex === undefined || learner.raftAppliedIndex === undefined) return 'the leader did not report its raft index';
+  const percent = leader.raftIndex > 0 ? Math.floor((learner.raftAppliedIndex / leader.raftIndex) * 100) : 100;
+  return `applied ${learner.raftAppliedIndex} of the leader's ${leader.raftIndex} raft entries (${percent}%)`;
+}
 
 const AddLearnerSchema = JoiningSchema.extend({ memberIds: z.record(z.string(), z.string()).default({}), lock: LockRefSchema });
 
@@ -87,16 +112,30 @@ export function makeMembershipSteps(deps: Deps) {
     },
 
     /** etcd refuses until the learner has caught up ("not in sync"): that EtcdNotReadyError is retried by the workflow. */
-    async promoteLearner(raw: unknown): Promise<{ id: string; promoted: boolean }> {
-      const { spec, hosts, host, pki } = parseOrThrow(JoiningSchema, raw, 'Promote Learner input');
+    /**
+     * One look of the Wait Learner In Sync loop: promotes the learner once etcd says it is in sync, else reports
+     * its progress (its applied raft index against the leader's), until the attempts of the budget are spent.
+     */
+    async promoteLearner(raw: unknown): Promise<PromotionLook> {
+      const { spec, hosts, host, pki, attempt, maxAttempts } = parseOrThrow(PromoteSchema, raw, 'Promote Learner input');
       return withAdmin(deps, pki, async (admin) => {
         const endpoints = endpointsOf(hosts, spec);
-        const { members } = await admin.inspect(endpoints);
-        const member = memberAt(members, host.address, spec);
+        const view = await admin.inspect(endpoints);
+        const member = memberAt(view.members, host.address, spec);
         if (!member) throw new EtcdNotReadyError(`${host.name} is not in the member list yet`);
-        const { promoted } = await admin.memberPromote(endpoints, member.id);
-        deps.log.info(promoted ? 'learner promoted' : 'member was already a voter', { cluster: spec.clusterName, member: host.name });
-        return { id: hexId(member.id), promoted };
+        try {
+          const { promoted } = await admin.memberPromote(endpoints, member.id);
+          deps.log.info(promoted ? 'learner promoted' : 'member was already a voter', { cluster: spec.clusterName, member: host.name });
+          return { id: hexId(member.id), promoted: true, attempt: attempt + 1 };
+        } catch (error) {
+          if (!(error instanceof EtcdNotReadyError && /in sync with leader/.test(error.message))) throw error;
+          const progress = learnerProgress(view, endpointsOf([host], spec)[0]!);
+          if (attempt + 1 >= maxAttempts) {
+            throw new LearnerNotInSyncError(`${host.name} is not in sync with the leader after ${attempt + 1} looks (the promotion budget): ${progress}`);
+          }
+          deps.log.info('learner not in sync yet', { cluster: spec.clusterName, member: host.name, progress });
+          return { id: hexId(member.id), promoted: false, attempt: attempt + 1, progress };
+        }
       });
     },
   };

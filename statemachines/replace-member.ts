@@ -171,6 +171,26 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
     { 'host.$': '$.joining.host', 'attempt.$': '$.agent.attempt', maxAttempts: props.hostAgentCheckAttempts ?? 40 },
     '$.agent',
   );
+  // A clone whose host agent never comes online (or whose instance died, or whose boot failed): a clone in another
+  // AZ, never one tried before; when none is left, the chooser refuses and the replacement fails with membership
+  // untouched. (This catch comes before the rollback every state gets.)
+  const chooseAnotherZone = step(
+    'Choose Another Zone',
+    'chooseReplacementHost',
+    {
+      'spec.$': '$.spec',
+      'hosts.$': '$.hosts',
+      'failed.$': '$.failed',
+      'replacement.$': '$.replacement',
+      'down.$': '$.down',
+      'avoidAvailabilityZones.$': '$.joining.triedZones',
+      'previousInstanceId.$': '$.joining.launched.instanceId',
+      'execution.$': '$$.Execution.Name',
+    },
+    '$.joining',
+  );
+  checkAgent.addCatch(chooseAnotherZone, { errors: ['HostAgentOfflineError'], resultPath: '$.agentFailure' });
+  chooseAnotherZone.next(startAgentChecks);
   const issue = step('Issue Member Certificates', 'generatePki', { 'spec.$': '$.spec', 'hosts.$': '$.removal.hosts' }, '$.pki');
   // kubeadm runtime: the joining host's kubelet must manage etcd's static pod, as on every provisioned host.
   const configureKubelet = step('Configure Kubelet', 'configureKubelet', hostStep, sfn.JsonPath.DISCARD, [], true);

@@ -4,7 +4,7 @@ import validator from 'asl-validator';
 import { LOCAL_FUNCTION_ARN_PREFIX, allStates, renderAsl, type AslDefinition, type AslState } from '../../statemachines/render-asl';
 import { REPLACE_ONLY_STEPS, REPLACE_OUTCOMES, REPLACE_STEPS, replaceMemberDefinition, type ReplaceMemberProps, type ReplaceStep } from '../../statemachines/replace-member';
 import { runWorkflow, type WorkflowResult } from '../../lambdas/local-runner/run-workflow';
-import { ClusterLockedError, EtcdUnavailableError, HostAgentOfflineError, QuorumLostError, SpecValidationError } from '../../lambdas/core/errors';
+import { ClonePlacementRefusedError, ClusterLockedError, EtcdUnavailableError, HostAgentOfflineError, QuorumLostError, SpecValidationError } from '../../lambdas/core/errors';
 import type { StepHandler } from '../../lambdas/steps/deps';
 
 const render = (props: Partial<ReplaceMemberProps> = {}): AslDefinition =>
@@ -109,6 +109,7 @@ describe('ReplaceMember definition', () => {
       'Add Member As Learner',
       'Check Host Agent',
       'Check Quorum',
+      'Choose Another Zone',
       'Choose Replacement Host',
       'Prepare Joining Host',
       'Promote Learner',
@@ -696,13 +697,17 @@ describe('ReplaceMember with a launched clone (AWS, no replacement named)', () =
     assert.equal(fake.called('chooseReplacementHost')[0]!['execution'], 'clone-test', 'the launch is keyed to the execution');
   });
 
-  it('a clone that never comes online fails the replacement with membership untouched and the lock released', async () => {
+  it('a clone that never comes online: a clone in another AZ; when no AZ is left, the replacement fails with membership untouched and the lock released', async () => {
     // As the real step does on its last look (lambdas/steps/replace/check-host-agent.ts).
     const offline = () => new HostAgentOfflineError('replacement instance i-0cccccccccccccccc is running but its SSM agent is not registered after 4 checks');
+    const noZone = () => new ClonePlacementRefusedError('no availability zone qualifies for infra3');
     let looks = 0;
     const fake = fakeSteps({
       answers: {
-        chooseReplacementHost: launched,
+        chooseReplacementHost: (input) => {
+          if (input.previousInstanceId !== undefined) throw noZone();
+          return { ...launched(), triedZones: ['us-east-1a'] };
+        },
         checkHostAgent: (input) => {
           looks += 1;
           if ((input.attempt as number) + 1 >= (input.maxAttempts as number)) throw offline();
@@ -712,12 +717,40 @@ describe('ReplaceMember with a launched clone (AWS, no replacement named)', () =
     });
     const result = await run(fake.steps);
     assert.equal(result.status, 'FAILED');
-    assert.equal(result.error, 'HostAgentOfflineError');
+    assert.equal(result.error, 'ClonePlacementRefusedError');
     assert.equal(looks, 4);
     const failedEvent = result.events.find((e) => e.kind === 'failed' && e.state === 'Check Host Agent');
     assert.equal(failedEvent?.cause, offline().message, 'the state\'s failure carries the step\'s message, not "{}"');
+    const again = fake.called('chooseReplacementHost')[1]!;
+    assert.deepEqual([again.avoidAvailabilityZones, again.previousInstanceId], [['us-east-1a'], CLONE], 'asked again, avoiding the AZ that failed');
     for (const step of ['resetJoiningHost', 'removeFailedMember', 'addMemberAsLearner', 'generatePki', 'pushCertificates'] as const) assert.deepEqual(fake.called(step), [], `${step} ran`);
     assert.deepEqual(fake.calls.map(([step]) => step).slice(-2), ['removeLearners', 'releaseLock']);
+  });
+
+  it('a clone whose agent never comes online is followed by one in another AZ, which then joins', async () => {
+    const other = 'i-0dddddddddddddddd';
+    const fake = fakeSteps({
+      answers: {
+        chooseReplacementHost: (input) =>
+          input.previousInstanceId === undefined
+            ? { ...launched(), triedZones: ['us-east-1a'] }
+            : {
+                host: { name: 'infra3', address: '10.0.1.13', instanceId: other },
+                hosts: [],
+                launched: { instanceId: other, sourceInstanceId: 'i-0aaaaaaaaaaaaaaa1', newlyLaunched: true },
+                triedZones: ['us-east-1a', 'us-east-1b'],
+              },
+        checkHostAgent: (input) => {
+          const host = input.host as { instanceId: string };
+          if (host.instanceId === CLONE) throw new HostAgentOfflineError(`replacement instance ${CLONE} never came online`);
+          return agentOnlineAfter(0)(input);
+        },
+      },
+    });
+    const result = await run(fake.steps);
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.deepEqual(visited(result).filter((s) => s === 'Choose Another Zone').length, 1);
+    assert.equal((fake.called('resetJoiningHost')[0]!.host as { instanceId: string }).instanceId, other, 'the clone in the other AZ is prepared and joins');
   });
 
   it('a replacement whose host was named (or found locally) goes straight on: no agent checks', async () => {

@@ -88,6 +88,29 @@ describe('Choose Replacement Host', () => {
     assert.deepEqual(asked, []);
   });
 
+  it('reports the AZs tried: those avoided so far and the clone\'s own, for Choose Another Zone', async () => {
+    const inZoneB: ReplacementHosts = {
+      ...launcher([]),
+      launchCloneOf: async () => ({ instanceId: 'i-0cccccccccccccccc', address: '10.0.9.9', launched: true, availabilityZone: 'us-east-1b' }),
+    };
+    const chosen = await makeChooseReplacementHost({ directory: directory([]), log: quiet, replacementHosts: inZoneB })({
+      ...input({}),
+      avoidAvailabilityZones: ['us-east-1a'],
+    });
+    assert.deepEqual(chosen.triedZones, ['us-east-1a', 'us-east-1b']);
+  });
+
+  it('Choose Another Zone: getting the clone that never came online back means no other AZ could be chosen', async () => {
+    const choose = makeChooseReplacementHost({ directory: directory([]), log: quiet, replacementHosts: launcher([]) });
+    await assert.rejects(choose({ ...input({}), previousInstanceId: 'i-0cccccccccccccccc' }), (e: Error) => {
+      assert.equal(e.name, 'ClonePlacementRefusedError');
+      assert.match(e.message, /the clone i-0cccccccccccccccc never came online and no other availability zone can be chosen for infra3/);
+      return true;
+    });
+    const other = await choose({ ...input({}), previousInstanceId: 'i-0bbbbbbbbbbbbbbbb' });
+    assert.equal(other.host.instanceId, 'i-0cccccccccccccccc', 'a clone other than the one before is taken');
+  });
+
   it('reports a clone an earlier attempt launched as not newly launched: the workflow still waits on it', async () => {
     const chosen = await makeChooseReplacementHost({ directory: directory([]), log: quiet, replacementHosts: launcher([], false) })(input({}));
     assert.equal(chosen.launched?.newlyLaunched, false);

@@ -5,7 +5,7 @@
 // record keeps them (HostDirectory.recorded): only the joining host is resolved, so members that are down
 // (stopped or terminated instances, as in an AZ outage) do not stop the choice.
 import { z } from 'zod';
-import { SpecValidationError } from '../../core/errors';
+import { ClonePlacementRefusedError, SpecValidationError } from '../../core/errors';
 import { parseOrThrow } from '../../core/parse';
 import { ClusterSpecSchema } from '../../core/spec';
 import type { Member } from '../../core/spec';
@@ -26,6 +26,8 @@ const ChooseInputSchema = z.object({
   down: z.array(z.string()).default([]),
   /** AZs where a launch or a host agent already failed in this execution: no clone goes there. */
   avoidAvailabilityZones: z.array(z.string()).default([]),
+  /** Choose Another Zone: the clone that never came online. Getting it back means no other AZ could be chosen. */
+  previousInstanceId: z.string().optional(),
 });
 
 type Replacement = z.output<typeof ReplacementSchema>;
@@ -42,6 +44,11 @@ export interface ChosenHost {
   readonly host: Host;
   readonly hosts: Host[];
   readonly launched?: LaunchedReplacement;
+  /**
+   * The AZs to avoid if this clone's host agent never comes online: those avoided so far plus the clone's own.
+   * The workflow's Choose Another Zone passes them back.
+   */
+  readonly triedZones?: string[];
 }
 
 export interface ChooseDeps extends Pick<StepDeps, 'directory' | 'log'> {
@@ -92,15 +99,23 @@ async function joinClone(replacementHosts: ReplacementHosts, input: ChooseInput,
     ]);
   }
   const launched = await replacementHosts.launchCloneOf(cloneRequest(input, failed.instanceId));
+  if (input.previousInstanceId !== undefined && launched.instanceId === input.previousInstanceId) {
+    throw new ClonePlacementRefusedError(
+      `the clone ${launched.instanceId} never came online and no other availability zone can be chosen for ${replacement.name} ` +
+        `(avoided: ${input.avoidAvailabilityZones.join(', ') || 'none known'})`,
+    );
+  }
   const joining: Host = {
     name: replacement.name,
     address: launched.address,
     instanceId: launched.instanceId,
     ...(launched.placement && { placement: launched.placement }),
   };
+  const zone = launched.availabilityZone ?? launched.placement?.availabilityZone;
   return {
     hosts: [...remaining, joining],
     launched: { instanceId: launched.instanceId, sourceInstanceId: failed.instanceId, newlyLaunched: launched.launched },
+    triedZones: [...new Set([...input.avoidAvailabilityZones, ...(zone ? [zone] : [])])],
   };
 }
 

@@ -62,6 +62,21 @@ export class HostAgentOfflineError extends EtcdHaError {}
  */
 export class ClonePlacementRefusedError extends EtcdHaError {}
 
+/**
+ * EC2 refused to launch the clone in its availability zone for a reason another AZ may not have (no capacity,
+ * an instance type the AZ does not offer, a full subnet). Choose Replacement Host then tries another AZ.
+ */
+export class CloneLaunchFailedError extends EtcdHaError {
+  constructor(
+    message: string,
+    /** The AZ the launch was refused in, when known. */
+    readonly availabilityZone: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** A step that needs replacement hosts launched (AWS) ran where none are (the local runner). */
 export class ReplacementHostsUnsupportedError extends EtcdHaError {}
 

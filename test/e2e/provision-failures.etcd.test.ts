@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { HostScriptFailedError, HostUnreachableError } from '../../lambdas/core/errors';
 import type { HostRunner } from '../../lambdas/ports';
-import { LocalWorkflowSandbox, threeMembers } from '../support/local-workflow';
+import { sandboxesOfSuite, threeMembers  } from '../support/local-workflow';
 import { isRunning } from '../support/processes';
 import { etcdUnderTest } from '../support/etcd-under-test';
 
@@ -28,16 +28,10 @@ function faultyRunner(inner: HostRunner, fault: { title: string; host: string; e
 const ETCD = etcdUnderTest();
 
 describe(`ProvisionCluster failure paths (local interpreter, real etcd) on ${ETCD.label}`, () => {
-  const sandboxes: LocalWorkflowSandbox[] = [];
-  const sandbox = (firstAddress: string) => {
-    const s = new LocalWorkflowSandbox(firstAddress);
-    sandboxes.push(s);
-    return s;
-  };
+  const sandbox = sandboxesOfSuite();
   let blocker: Server | undefined;
   after(async () => {
     await new Promise<void>((resolve) => (blocker ? blocker.close(() => resolve()) : resolve()));
-    for (const s of sandboxes) await s.cleanUp();
   });
 
   it('a failing host script fails the execution naming the step, the host and etcd’s own complaint', async () => {

@@ -2,7 +2,7 @@
 // local runner: a new member that started but failed before its promotion is rolled back (learner removed,
 // etcd stopped, data dir moved aside) and a re-run finishes on the same host with the same name; an expired
 // lock is taken over only from an execution that has ended.
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EtcdMemberChangeRefusedError } from '../../lambdas/core/errors';
 import type { EtcdAdminFactory } from '../../lambdas/ports';
 import { localExecutionRef } from '../../lambdas/adapters/local/process-execution-liveness';
-import { LocalWorkflowSandbox, threeMembers } from '../support/local-workflow';
+import { sandboxesOfSuite, threeMembers } from '../support/local-workflow';
 import { isRunning, waitUntilGone } from '../support/processes';
 import { etcdUnderTest } from '../support/etcd-under-test';
 import { killMember, memberList, readRecord } from '../support/local-cluster-oracle';
@@ -43,15 +43,7 @@ function refusingPromotion(inner: EtcdAdminFactory, times: number): EtcdAdminFac
 }
 
 describe(`ReplaceMember converges after failures (real etcd, local runner) on ${ETCD.label}`, () => {
-  const sandboxes: LocalWorkflowSandbox[] = [];
-  const sandbox = (firstAddress: string) => {
-    const s = new LocalWorkflowSandbox(firstAddress);
-    sandboxes.push(s);
-    return s;
-  };
-  after(async () => {
-    for (const s of sandboxes) await s.cleanUp();
-  });
+  const sandbox = sandboxesOfSuite();
 
   it('a new member that started and failed before promotion: rolled back, then a re-run finishes on the same host and name, and another does nothing', async () => {
     const s = sandbox('127.0.0.131');

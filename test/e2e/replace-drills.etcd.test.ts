@@ -1,16 +1,14 @@
 // Replacement drills against real etcd through the local runner: the leader dies under writes,
 // quorum is gone, two replacements race, and faults strike half-way.
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Etcd3 } from 'etcd3';
 import { localExecutionRef } from '../../lambdas/adapters/local/process-execution-liveness';
 import { HostScriptFailedError, HostUnreachableError } from '../../lambdas/core/errors';
 import { hexId } from '../../lambdas/core/health';
 import type { ClusterLock, HostRunner } from '../../lambdas/ports';
-import { LocalWorkflowSandbox, threeMembers } from '../support/local-workflow';
-import { isRunning, waitUntilGone } from '../support/processes';
+import { sandboxesOfSuite, threeMembers } from '../support/local-workflow';
 import { within } from '../support/etcd-client';
 import { clientSecret, etcdctl, killMember, memberList, readRecord, serializableMemberList } from '../support/local-cluster-oracle';
 import { etcdUnderTest } from '../support/etcd-under-test';
@@ -60,23 +58,7 @@ function signal(): { promise: Promise<void>; fire: () => void } {
 const ETCD = etcdUnderTest();
 
 describe(`ReplaceMember drills (real etcd, local runner) on ${ETCD.label}`, () => {
-  const sandboxes: LocalWorkflowSandbox[] = [];
-  const sandbox = (firstAddress: string) => {
-    const s = new LocalWorkflowSandbox(firstAddress);
-    sandboxes.push(s);
-    return s;
-  };
-  after(async () => {
-    for (const s of sandboxes) {
-      // Replacement hosts too: every host directory that ever ran etcd.
-      for (const host of existsSync(s.home.hostsDir) ? readdirSync(s.home.hostsDir) : []) {
-        const pid = s.pidOf(host);
-        if (pid !== undefined && isRunning(pid)) process.kill(pid, 'SIGKILL');
-        if (pid !== undefined) await waitUntilGone(pid);
-      }
-      await s.cleanUp();
-    }
-  });
+  const sandbox = sandboxesOfSuite();
 
   it('a: the leader dies under continuous writes and is replaced: 3 voters, one leader, a new ID, 0 acknowledged writes lost', async () => {
     const s = sandbox('127.0.0.181');

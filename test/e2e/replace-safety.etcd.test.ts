@@ -1,13 +1,13 @@
 // ReplaceMember's safety checks against real etcd through the local runner, each shown to matter:
 // a member that still answers is not replaced without `force`; a learner left by an earlier run is
 // removed before the new one is added; the snapshot taken before any change is a real, readable backup.
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { localExecutionRef } from '../../lambdas/adapters/local/process-execution-liveness';
-import { LocalWorkflowSandbox, threeMembers } from '../support/local-workflow';
+import { LocalWorkflowSandbox, sandboxesOfSuite, threeMembers } from '../support/local-workflow';
 import { isRunning } from '../support/processes';
 import { etcdUnderTest, snapshotStatus } from '../support/etcd-under-test';
 import { etcdctl, killMember, memberList, readRecord, revisionAt } from '../support/local-cluster-oracle';
@@ -27,15 +27,7 @@ async function addStrayLearner(s: LocalWorkflowSandbox, cluster: string, endpoin
 }
 
 describe(`ReplaceMember safety checks (real etcd, local runner) on ${ETCD.label}`, () => {
-  const sandboxes: LocalWorkflowSandbox[] = [];
-  const sandbox = (firstAddress: string) => {
-    const s = new LocalWorkflowSandbox(firstAddress);
-    sandboxes.push(s);
-    return s;
-  };
-  after(async () => {
-    for (const s of sandboxes) await s.cleanUp();
-  });
+  const sandbox = sandboxesOfSuite();
 
   it('refuses to replace a member that still answers unless forced, and then replaces it', async () => {
     const s = sandbox('127.0.0.231');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { LoopbackHostDirectory } from '../../lambdas/adapters/local/loopback-host-directory';
-import { HostNotFoundError, SpecValidationError } from '../../lambdas/core/errors';
+import { HostNotFoundError, SpecValidationError, CloneLaunchFailedError } from '../../lambdas/core/errors';
 import type { CloneRequest, Host, HostDirectory, Logger, RecordedHost, ReplacementHosts } from '../../lambdas/ports';
 import type { Member } from '../../lambdas/core/spec';
 import { makeChooseReplacementHost } from '../../lambdas/steps/replace/choose-replacement-host';
@@ -98,6 +98,31 @@ describe('Choose Replacement Host', () => {
       avoidAvailabilityZones: ['us-east-1a'],
     });
     assert.deepEqual(chosen.triedZones, ['us-east-1a', 'us-east-1b']);
+  });
+
+  it('a launch EC2 refuses for its AZ (no capacity) is tried again avoiding that AZ; the AZs tried are reported', async () => {
+    const requests: CloneRequest[] = [];
+    const flaky: ReplacementHosts = {
+      ...launcher([]),
+      launchCloneOf: async (request) => {
+        requests.push(request);
+        if (!(request.avoidAvailabilityZones ?? []).includes('us-east-1a')) {
+          throw new CloneLaunchFailedError('EC2 refused to launch a clone in us-east-1a: InsufficientInstanceCapacity', 'us-east-1a');
+        }
+        return { instanceId: 'i-0cccccccccccccccc', address: '10.0.9.9', launched: true, availabilityZone: 'us-east-1b' };
+      },
+    };
+    const chosen = await makeChooseReplacementHost({ directory: directory([]), log: quiet, replacementHosts: flaky })(input({}));
+    assert.deepEqual(requests.map((r) => r.avoidAvailabilityZones), [[], ['us-east-1a']]);
+    assert.notEqual(requests[0]!.idempotencyKey, requests[1]!.idempotencyKey, 'a new launch, not a retry of the refused one');
+    assert.deepEqual(chosen.triedZones, ['us-east-1a', 'us-east-1b']);
+  });
+
+  it('a launch refused again in an AZ already avoided, or for another reason, fails the step', async () => {
+    const refusing = (error: Error): ReplacementHosts => ({ ...launcher([]), launchCloneOf: async () => Promise.reject(error) });
+    const choose = (hosts: ReplacementHosts) => makeChooseReplacementHost({ directory: directory([]), log: quiet, replacementHosts: hosts });
+    await assert.rejects(choose(refusing(new CloneLaunchFailedError('no capacity', 'us-east-1a')))({ ...input({}), avoidAvailabilityZones: ['us-east-1a'] }), CloneLaunchFailedError);
+    await assert.rejects(choose(refusing(Object.assign(new Error('denied'), { name: 'UnauthorizedOperation' })))(input({})), /denied/);
   });
 
   it('Choose Another Zone: getting the clone that never came online back means no other AZ could be chosen', async () => {

@@ -1,6 +1,7 @@
 // Runs ProvisionCluster in-process with the local adapters, in a private home, and cleans up the
 // etcd processes its simulated hosts started (by their recorded PIDs), also when a test fails.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { after } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderAsl } from '../../statemachines/render-asl';
@@ -84,6 +85,22 @@ export class LocalWorkflowSandbox {
     }
     rmSync(this.base, { recursive: true, force: true });
   }
+}
+
+/**
+ * Call inside a describe(): a factory of sandboxes, each cleaned up (every etcd its hosts started, stopped by
+ * PID) after the suite, also when a test fails.
+ */
+export function sandboxesOfSuite(): (firstAddress: string) => LocalWorkflowSandbox {
+  const sandboxes: LocalWorkflowSandbox[] = [];
+  after(async () => {
+    for (const s of sandboxes) await s.cleanUp();
+  });
+  return (firstAddress) => {
+    const s = new LocalWorkflowSandbox(firstAddress);
+    sandboxes.push(s);
+    return s;
+  };
 }
 
 export const threeMembers = (clusterName: string) => ({

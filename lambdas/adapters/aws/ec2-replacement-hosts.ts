@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DescribeInstanceInformationCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { chooseClonePlacement, type PlacedMember } from '../../core/clone-placement';
-import { ClonePlacementRefusedError, HostNotFoundError } from '../../core/errors';
+import { CloneLaunchFailedError, ClonePlacementRefusedError, HostNotFoundError } from '../../core/errors';
 import { placementOf, securityGroupIdsOf } from './ec2-host-directory';
 import type { CloneRequest, HostAgentStatus, LaunchedHost, Logger, ReplacementHosts } from '../../ports';
 import {
@@ -55,6 +55,15 @@ const LIVE_STATES = ['pending', 'running'];
 const VOLUME_FILTER_MAX_VALUES = 200;
 
 const isNamed = (error: unknown, name: string) => (error as { name?: string }).name === name;
+
+/** RunInstances errors that are about the AZ (or its subnet): another AZ may take the clone. */
+const ZONE_BOUND_LAUNCH_ERRORS = new Set([
+  'InsufficientInstanceCapacity',
+  'InsufficientHostCapacity',
+  'InsufficientReservedInstanceCapacity',
+  'InsufficientFreeAddressesInSubnet',
+  'Unsupported',
+]);
 
 export class Ec2ReplacementHosts implements ReplacementHosts {
   private readonly ec2: EC2Client;
@@ -95,7 +104,15 @@ export class Ec2ReplacementHosts implements ReplacementHosts {
       placement: target.reason,
     });
 
-    const answer = await this.ec2.send(new RunInstancesCommand(input));
+    const answer = await this.ec2.send(new RunInstancesCommand(input)).catch((error: unknown) => {
+      const name = (error as { name?: string }).name ?? '';
+      if (!ZONE_BOUND_LAUNCH_ERRORS.has(name)) throw error;
+      throw new CloneLaunchFailedError(
+        `EC2 refused to launch a clone of ${request.sourceInstanceId} in ${target.availabilityZone ?? `subnet ${target.subnetId}`}: ${name}: ${(error as Error).message}`,
+        target.availabilityZone,
+        { cause: error },
+      );
+    });
     const clone = answer.Instances?.[0];
     if (!clone?.InstanceId) throw new HostNotFoundError(`RunInstances for a clone of ${request.sourceInstanceId} answered without an instance`);
     return launchedHost(clone, request, true, target.availabilityZone);

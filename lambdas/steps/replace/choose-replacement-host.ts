@@ -5,7 +5,7 @@
 // record keeps them (HostDirectory.recorded): only the joining host is resolved, so members that are down
 // (stopped or terminated instances, as in an AZ outage) do not stop the choice.
 import { z } from 'zod';
-import { ClonePlacementRefusedError, SpecValidationError } from '../../core/errors';
+import { CloneLaunchFailedError, ClonePlacementRefusedError, SpecValidationError } from '../../core/errors';
 import { parseOrThrow } from '../../core/parse';
 import { ClusterSpecSchema } from '../../core/spec';
 import type { Member } from '../../core/spec';
@@ -98,7 +98,7 @@ async function joinClone(replacementHosts: ReplacementHosts, input: ChooseInput,
       `replacement.instanceId: required: the failed member "${failed.name}" has no EC2 instance to clone; name the replacement's instance`,
     ]);
   }
-  const launched = await replacementHosts.launchCloneOf(cloneRequest(input, failed.instanceId));
+  const { launched, avoided } = await launchInSomeZone(replacementHosts, input, failed.instanceId);
   if (input.previousInstanceId !== undefined && launched.instanceId === input.previousInstanceId) {
     throw new ClonePlacementRefusedError(
       `the clone ${launched.instanceId} never came online and no other availability zone can be chosen for ${replacement.name} ` +
@@ -115,8 +115,29 @@ async function joinClone(replacementHosts: ReplacementHosts, input: ChooseInput,
   return {
     hosts: [...remaining, joining],
     launched: { instanceId: launched.instanceId, sourceInstanceId: failed.instanceId, newlyLaunched: launched.launched },
-    triedZones: [...new Set([...input.avoidAvailabilityZones, ...(zone ? [zone] : [])])],
+    triedZones: [...new Set([...avoided, ...(zone ? [zone] : [])])],
   };
+}
+
+/** At most this many AZs are tried for one clone within one invocation (a region has at most 6 or so). */
+const MAX_ZONES_PER_LAUNCH = 6;
+
+/**
+ * Launches the clone; when EC2 refuses it for a reason of its AZ (no capacity, say), the same again avoiding that
+ * AZ, until one takes it or the chooser finds no AZ left (ClonePlacementRefusedError).
+ */
+async function launchInSomeZone(replacementHosts: ReplacementHosts, input: ChooseInput, sourceInstanceId: string) {
+  let avoid = [...input.avoidAvailabilityZones];
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return { launched: await replacementHosts.launchCloneOf(cloneRequest({ ...input, avoidAvailabilityZones: avoid }, sourceInstanceId)), avoided: avoid };
+    } catch (error) {
+      if (!(error instanceof CloneLaunchFailedError) || error.availabilityZone === undefined || avoid.includes(error.availabilityZone) || tries >= MAX_ZONES_PER_LAUNCH) {
+        throw error;
+      }
+      avoid = [...avoid, error.availabilityZone];
+    }
+  }
 }
 
 /**

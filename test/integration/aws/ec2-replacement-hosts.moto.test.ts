@@ -46,7 +46,7 @@ import { AGENT_NOT_REGISTERED, Ec2ReplacementHosts, INSTANCE_NOT_FOUND } from '.
 import { Ec2HostDirectory, placementOf } from '../../../lambdas/adapters/aws/ec2-host-directory';
 import { makeChooseReplacementHost } from '../../../lambdas/steps/replace/choose-replacement-host';
 import { makeCheckHostAgent } from '../../../lambdas/steps/replace/check-host-agent';
-import { ClonePlacementRefusedError, HostNotFoundError } from '../../../lambdas/core/errors';
+import { ClonePlacementRefusedError, HostNotFoundError, CloneLaunchFailedError } from '../../../lambdas/core/errors';
 import type { CloneRequest, Host, HostRunner, Logger } from '../../../lambdas/ports';
 import { startMoto, type Moto } from '../../support/moto';
 import { errorOf } from '../../support/rejection';
@@ -91,6 +91,8 @@ describe('Ec2ReplacementHosts against moto_server', () => {
   const logLines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
   /** When set, the adapter's DescribeInstanceAttribute fails with it (a race moto cannot produce). */
   let attributeError: Error | undefined;
+  /** When set, the adapter's RunInstances fails with it (EC2's capacity errors, which moto never gives). */
+  let runError: Error | undefined;
   const net = { vpcId: '', subnetId: '', etcdSg: '', ssmSg: '', profileArn: '', templateId: '', snapshotId: '' };
 
   const log: Logger = {
@@ -200,6 +202,7 @@ describe('Ec2ReplacementHosts against moto_server', () => {
         calls.push(context.commandName ?? '?');
         if (context.commandName === 'RunInstancesCommand') runInputs.push(structuredClone(args.input as RunInstancesCommandInput));
         if (context.commandName === 'DescribeInstanceAttributeCommand' && attributeError) throw attributeError;
+        if (context.commandName === 'RunInstancesCommand' && runError) throw runError;
         return next(args);
       },
       { step: 'initialize', name: 'recordCalls' },
@@ -393,6 +396,23 @@ describe('Ec2ReplacementHosts against moto_server', () => {
     assert.equal(clone.SubnetId, net.subnetId);
     assert.equal(clone.IamInstanceProfile?.Arn, net.profileArn);
     assert.deepEqual(clone.SecurityGroups!.map((g) => g.GroupId).sort(), [net.etcdSg, net.ssmSg].sort());
+  });
+
+  it("a launch EC2 refuses for its AZ's sake is CloneLaunchFailedError naming the AZ; any other refusal goes through as it is", async () => {
+    const source = await launchFromAmi('infra13');
+    runError = Object.assign(new Error('We currently do not have sufficient t3.micro capacity in the Availability Zone you requested'), { name: 'InsufficientInstanceCapacity' });
+    try {
+      const error = await errorOf(hosts().launchCloneOf(cloneRequest(source.InstanceId!, { idempotencyKey: 'demo/capacity/1' })));
+      assert.ok(error instanceof CloneLaunchFailedError, String(error));
+      assert.equal(error.availabilityZone, source.Placement?.AvailabilityZone);
+      assert.match(error.message, /InsufficientInstanceCapacity/);
+      runError = Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation' });
+      const denied = await errorOf(hosts().launchCloneOf(cloneRequest(source.InstanceId!, { idempotencyKey: 'demo/capacity/2' })));
+      assert.ok(!(denied instanceof CloneLaunchFailedError));
+      assert.equal((denied as Error).name, 'UnauthorizedOperation');
+    } finally {
+      runError = undefined;
+    }
   });
 
   it('an unknown source is HostNotFoundError that says to name a replacement instance by hand; nothing is launched', async () => {

@@ -86,7 +86,8 @@ export const REPLACE_STEP_ACCESS: Readonly<Record<ReplaceOnlyStep, readonly Step
   removeStrayLearners: ['renewClusterLock', ...TALKS_TO_ETCD],
   // Removes (and records) a voter that died since Remove Dead Members when etcd refuses the add for it.
   addMemberAsLearner: ['renewClusterLock', 'readRegistry', 'writeRegistry', ...TALKS_TO_ETCD],
-  promoteLearner: ['renewClusterLock', ...TALKS_TO_ETCD],
+  // Records the promotion at once, as the lock holder.
+  promoteLearner: ['renewClusterLock', 'readRegistry', 'writeRegistry', ...TALKS_TO_ETCD],
   removeLearners: ['renewClusterLock', ...TALKS_TO_ETCD],
   releaseLock: ['releaseClusterLock'],
   completeLifecycleAction: ['completeLifecycleActions'],

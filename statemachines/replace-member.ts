@@ -207,7 +207,13 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
   const promote = step(
     'Promote Learner',
     'promoteLearner',
-    { ...joining, 'attempt.$': '$.promotion.attempt', maxAttempts: Math.ceil(((props.promotionBudgetMinutes ?? 30) * 60) / PROMOTION_LOOK_SECONDS) },
+    {
+      ...joining,
+      'attempt.$': '$.promotion.attempt',
+      maxAttempts: Math.ceil(((props.promotionBudgetMinutes ?? 30) * 60) / PROMOTION_LOOK_SECONDS),
+      // The promotion is recorded at once, as the lock holder.
+      'replaced.$': '$.failed.name',
+    },
     '$.promotion',
     [NOT_READY],
   );

@@ -335,7 +335,7 @@ describe('EtcdHaStack IAM', () => {
       removeStrayLearners: [...talksToEtcd, ...renew],
       // Removes (and records, as the lock holder) a voter that died since Remove Dead Members when etcd refuses the add.
       addMemberAsLearner: [...talksToEtcd, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Scan', ...renew],
-      promoteLearner: [...talksToEtcd, ...renew],
+      promoteLearner: [...talksToEtcd, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Scan', ...renew],
       removeLearners: [...talksToEtcd, ...renew],
       releaseLock: ['dynamodb:DeleteItem'],
       // Without Auto Scaling groups (the default stack) there is no group to complete an action of.

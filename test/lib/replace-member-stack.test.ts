@@ -352,7 +352,7 @@ describe('IAM of the steps only ReplaceMember runs', () => {
 
   it('Validate Request, Read Cluster, Remove Dead Members, Add Member As Learner and Record Cluster read the cluster records (GetItem, Scan by instance ID); Check Quorum no longer does', () => {
     const { template, stack } = defaults;
-    for (const step of ['validateRequest', 'readCluster', 'removeFailedMember', 'addMemberAsLearner', 'recordCluster'] as const) {
+    for (const step of ['validateRequest', 'readCluster', 'removeFailedMember', 'addMemberAsLearner', 'promoteLearner', 'recordCluster'] as const) {
       assert.deepEqual(bySid(stack, template, step).ReadClusterRecords, {
         Sid: 'ReadClusterRecords',
         Effect: 'Allow',
@@ -365,7 +365,7 @@ describe('IAM of the steps only ReplaceMember runs', () => {
 
   it('Remove Dead Members, Add Member As Learner (a voter that died meanwhile) and Record Cluster write the record, each write checked against the lock item', () => {
     const { template, stack } = defaults;
-    for (const step of ['removeFailedMember', 'addMemberAsLearner', 'recordCluster'] as const) {
+    for (const step of ['removeFailedMember', 'addMemberAsLearner', 'promoteLearner', 'recordCluster'] as const) {
       const statements = bySid(stack, template, step);
       assert.deepEqual(statements.WriteClusterRecord, { Sid: 'WriteClusterRecord', Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: tableArn(stack) }, step);
       assert.deepEqual(

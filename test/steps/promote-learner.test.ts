@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EtcdMemberChangeRefusedError, EtcdNotReadyError, LearnerNotInSyncError } from '../../lambdas/core/errors';
-import type { ClusterMember, ClusterView, EtcdAdmin, Logger, MemberStatus } from '../../lambdas/ports';
+import type { ClusterMember, ClusterRecord, ClusterView, EtcdAdmin, Logger, MemberStatus, RegistryPutOptions } from '../../lambdas/ports';
 import { makeMembershipSteps } from '../../lambdas/steps/replace/membership-steps';
 import { listedMember, secretsWithHealthcheckClient } from './etcd-stand-in';
 import { errorOf } from '../support/rejection';
@@ -26,8 +26,9 @@ const status = (i: number, over: Partial<MemberStatus> = {}): MemberStatus => ({
 });
 const NOT_IN_SYNC = () => new EtcdNotReadyError('member promote 67: etcdserver: can only promote a learner member which is in sync with leader');
 
-function stepWith(view: ClusterView, promote: () => Promise<{ promoted: boolean }>) {
+function stepWith(view: ClusterView, promote: () => Promise<{ promoted: boolean }>, record?: ClusterRecord) {
   const promoted: string[] = [];
+  const puts: Array<{ record: ClusterRecord; options?: RegistryPutOptions }> = [];
   const admin: EtcdAdmin = {
     inspect: async () => view,
     memberAdd: async () => assert.fail('no add'),
@@ -43,10 +44,16 @@ function stepWith(view: ClusterView, promote: () => Promise<{ promoted: boolean 
     secrets: secretsWithHealthcheckClient('Promote Learner'),
     etcd: { connect: () => admin },
     log: quiet,
-    registry: { get: async () => undefined, findByInstanceId: async () => undefined, put: async () => assert.fail('no record') },
+    registry: {
+      get: async () => record,
+      findByInstanceId: async () => undefined,
+      put: async (written: ClusterRecord, options?: RegistryPutOptions) => {
+        puts.push({ record: written, ...(options && { options }) });
+      },
+    },
     clock: { now: () => new Date() },
   };
-  return { promote: makeMembershipSteps(deps).promoteLearner, promoted };
+  return { promote: makeMembershipSteps(deps).promoteLearner, promoted, puts };
 }
 
 const input = (attempt: number, maxAttempts = 30) => ({
@@ -69,6 +76,27 @@ describe('Promote Learner: by the learner\'s progress, within the budget', () =>
     const { promote, promoted } = stepWith(catchingUp, async () => ({ promoted: true }));
     assert.deepEqual(await promote(input(4)), { id: '67', promoted: true, attempt: 5 });
     assert.deepEqual(promoted, ['103']);
+  });
+
+  it('records the promotion at once, as the lock holder: the new member in, the member it replaced no longer awaiting', async () => {
+    const before: ClusterRecord = {
+      clusterName: 'demo',
+      runtime: 'systemd',
+      members: [0, 2].map((i) => ({ name: `infra${i}`, id: (100 + i).toString(16), address: address(i) })),
+      removed: [{ name: 'infra1', id: '65', address: address(1), removedAt: '2026-12-01T00:00:00.000Z', removedBy: 'exec-a' }],
+      secrets: {},
+      updatedAt: '2026-12-01T00:00:00.000Z',
+      spec: {},
+    };
+    const { promote, puts } = stepWith(catchingUp, async () => ({ promoted: true }), before);
+    await promote({ ...input(0), replaced: 'infra1', lock: { clusterName: 'demo', owner: 'exec-a' } });
+    assert.equal(puts.length, 1);
+    assert.deepEqual(puts[0]!.options, { lockOwner: 'exec-a' });
+    assert.deepEqual(puts[0]!.record.members.map((m) => [m.name, m.id]), [['infra0', '64'], ['infra2', '66'], ['infra3', '67']]);
+    assert.equal(puts[0]!.record.removed, undefined, 'infra1 no longer awaits a replacement');
+    const notYet = stepWith(catchingUp, async () => Promise.reject(NOT_IN_SYNC()), before);
+    await notYet.promote({ ...input(0), replaced: 'infra1', lock: { clusterName: 'demo', owner: 'exec-a' } });
+    assert.equal(notYet.puts.length, 0, 'a learner is not recorded');
   });
 
   it('not in sync yet: not promoted, with the progress against the leader', async () => {

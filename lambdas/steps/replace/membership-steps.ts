@@ -10,12 +10,15 @@ import { z } from 'zod';
 import { ClusterSpecSchema } from '../../core/spec';
 import { HostSchema, PkiRefsSchema } from '../inputs';
 import { JoiningSchema, LockRefSchema } from './inputs';
-import { removeVotersThatStayDown } from './remove-dead-members';
+import { recordPromotion, removeVotersThatStayDown } from './remove-dead-members';
 
 const PromoteSchema = JoiningSchema.extend({
   /** Looks so far, and how many the promotion budget allows. */
   attempt: z.number().int().min(0).default(0),
   maxAttempts: z.number().int().min(1).default(30),
+  /** Recording the promotion right away, as the lock holder: the member it replaces and the lock. */
+  replaced: z.string().optional(),
+  lock: LockRefSchema.optional(),
 });
 
 export interface PromotionLook {
@@ -117,7 +120,7 @@ export function makeMembershipSteps(deps: Deps) {
      * its progress (its applied raft index against the leader's), until the attempts of the budget are spent.
      */
     async promoteLearner(raw: unknown): Promise<PromotionLook> {
-      const { spec, hosts, host, pki, attempt, maxAttempts } = parseOrThrow(PromoteSchema, raw, 'Promote Learner input');
+      const { spec, hosts, host, pki, attempt, maxAttempts, replaced, lock } = parseOrThrow(PromoteSchema, raw, 'Promote Learner input');
       return withAdmin(deps, pki, async (admin) => {
         const endpoints = endpointsOf(hosts, spec);
         const view = await admin.inspect(endpoints);
@@ -126,6 +129,11 @@ export function makeMembershipSteps(deps: Deps) {
         try {
           const { promoted } = await admin.memberPromote(endpoints, member.id);
           deps.log.info(promoted ? 'learner promoted' : 'member was already a voter', { cluster: spec.clusterName, member: host.name });
+          // A voter now: the record says so at once (a later failure keeps it, it is no learner to roll back).
+          if (lock) {
+            const joined = { name: host.name, id: hexId(member.id), address: host.address, ...(host.instanceId && { instanceId: host.instanceId }), ...(host.placement && { placement: host.placement }) };
+            await recordPromotion(deps, spec.clusterName, joined, replaced, lock.owner);
+          }
           return { id: hexId(member.id), promoted: true, attempt: attempt + 1 };
         } catch (error) {
           if (!(error instanceof EtcdNotReadyError && /in sync with leader/.test(error.message))) throw error;

@@ -110,6 +110,32 @@ function listedAs(voters: readonly ClusterMember[], host: Host, spec: Parameters
   return voters.find((m) => id !== undefined && hexId(m.id) === id) ?? voters.find((m) => m.peerURLs.includes(peerUrl(host.address, spec)));
 }
 
+/**
+ * The record with the promoted member among its members (its ID as etcd gave it) and the member it replaces no
+ * longer awaiting a replacement: written as the lock holder, right after the promotion. Record Cluster rewrites
+ * it once the cluster is healthy.
+ */
+export async function recordPromotion(
+  deps: Pick<StepDeps, 'registry' | 'clock'>,
+  clusterName: string,
+  joined: { readonly name: string; readonly id: string; readonly address: string; readonly instanceId?: string; readonly placement?: Host['placement'] },
+  replaced: string | undefined,
+  owner: string,
+): Promise<void> {
+  const record = await deps.registry.get(clusterName);
+  if (!record) return;
+  const now = deps.clock.now().toISOString();
+  const { removed: awaiting = [], ...rest } = record;
+  const removed = awaiting.filter((m) => m.name !== replaced);
+  const updated: ClusterRecord = {
+    ...rest,
+    members: [...record.members.filter((m) => m.name !== joined.name && m.name !== replaced), joined],
+    ...(removed.length > 0 && { removed }),
+    updatedAt: now,
+  };
+  await deps.registry.put(updated, { lockOwner: owner });
+}
+
 /** The record without `name` among its members, and with it among the removed ones: written as the lock holder only. */
 async function recordRemoval(deps: Pick<StepDeps, 'registry' | 'clock'>, clusterName: string, name: string, owner: string): Promise<void> {
   const record = await deps.registry.get(clusterName);

@@ -11,18 +11,14 @@ import { MemberStillHealthyError, QuorumLostError } from '../../lambdas/core/err
 import type { ClusterMember, ClusterView, EtcdAdmin, EtcdAdminFactory, EtcdClientCredentials, Logger, SecretStore } from '../../lambdas/ports';
 import { makeCheckQuorum } from '../../lambdas/steps/replace/check-quorum';
 import { errorOf } from '../support/rejection';
+import { demoPkiRefs, HEALTHCHECK_CLIENT } from './etcd-stand-in';
 
 const quiet: Logger = { info: () => undefined, warn: () => undefined };
 const NAMES = ['infra0', 'infra1', 'infra2'];
 const addressOf = (name: string) => `10.0.0.${10 + Number(name.slice('infra'.length))}`;
 const HOSTS = NAMES.map((name) => ({ name, address: addressOf(name) }));
-const PKI = {
-  ca: 'etcd-ha/demo/ca',
-  healthcheckClient: 'etcd-ha/demo/healthcheck-client',
-  apiserverEtcdClient: 'etcd-ha/demo/apiserver-etcd-client',
-  members: Object.fromEntries(NAMES.map((name) => [name, `etcd-ha/demo/member/${name}`])),
-};
-const CLIENT: EtcdClientCredentials = { caCertPem: 'CA PEM', certPem: 'HEALTHCHECK CERT PEM', keyPem: 'HEALTHCHECK KEY PEM' };
+const PKI = demoPkiRefs(NAMES);
+const CLIENT = HEALTHCHECK_CLIENT;
 
 const input = (extra: Record<string, unknown> = {}) => ({
   spec: { clusterName: 'demo', runtime: 'systemd', members: HOSTS },

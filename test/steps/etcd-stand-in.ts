@@ -6,6 +6,16 @@ import type { ClusterMember, ClusterView, EtcdAdmin, EtcdAdminFactory, EtcdClien
 
 export const HEALTHCHECK_CLIENT: EtcdClientCredentials = { caCertPem: 'CA PEM', certPem: 'HEALTHCHECK CERT PEM', keyPem: 'HEALTHCHECK KEY PEM' };
 
+/** The secrets' names of cluster "demo" with these members, as pkiRefs gives them. */
+export function demoPkiRefs(names: readonly string[]) {
+  return {
+    ca: 'etcd-ha/demo/ca',
+    healthcheckClient: 'etcd-ha/demo/healthcheck-client',
+    apiserverEtcdClient: 'etcd-ha/demo/apiserver-etcd-client',
+    members: Object.fromEntries(names.map((name) => [name, `etcd-ha/demo/member/${name}`])),
+  };
+}
+
 /** Secrets named etcd-ha/<cluster>/<item>, holding only each cluster's healthcheck client; writes fail the test. */
 export function secretsWithHealthcheckClient(step: string): SecretStore {
   return {

@@ -10,19 +10,15 @@ import { EtcdUnavailableError, SnapshotCorruptError } from '../../lambdas/core/e
 import type { EtcdAdmin, EtcdAdminFactory, EtcdClientCredentials, Logger, MemberStatus, SecretStore, SnapshotStore } from '../../lambdas/ports';
 import { makeSnapshotBeforeChange } from '../../lambdas/steps/replace/snapshot-before-change';
 import { errorOf } from '../support/rejection';
+import { demoPkiRefs, HEALTHCHECK_CLIENT } from './etcd-stand-in';
 
 const quiet: Logger = { info: () => undefined, warn: () => undefined };
 const NAMES = ['infra0', 'infra1', 'infra2'];
 const addressOf = (name: string) => `10.0.0.${10 + Number(name.slice('infra'.length))}`;
 const endpointOf = (name: string) => `https://${addressOf(name)}:2379`;
 const HOSTS = NAMES.map((name) => ({ name, address: addressOf(name) }));
-const PKI = {
-  ca: 'etcd-ha/demo/ca',
-  healthcheckClient: 'etcd-ha/demo/healthcheck-client',
-  apiserverEtcdClient: 'etcd-ha/demo/apiserver-etcd-client',
-  members: Object.fromEntries(NAMES.map((name) => [name, `etcd-ha/demo/member/${name}`])),
-};
-const CLIENT: EtcdClientCredentials = { caCertPem: 'CA PEM', certPem: 'HEALTHCHECK CERT PEM', keyPem: 'HEALTHCHECK KEY PEM' };
+const PKI = demoPkiRefs(NAMES);
+const CLIENT = HEALTHCHECK_CLIENT;
 const NOW = new Date('2024-05-01T10:20:30.456Z');
 /** etcd's API gives the cluster ID in decimal; etcdctl prints it in hex. */
 const CLUSTER_ID = '14841639068965178418';

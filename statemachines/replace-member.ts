@@ -227,7 +227,8 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
     'checkHealth',
     {
       'spec.$': '$.spec',
-      'hosts.$': '$.removal.hosts',
+      // As Add Member As Learner left it: a voter it removed (it died meanwhile) is no longer expected.
+      'hosts.$': '$.learner.hosts',
       'pki.$': '$.pki',
       'attempt.$': '$.health.attempt',
       tolerateDown: true,
@@ -235,7 +236,7 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
     },
     '$.health',
   );
-  const collectLogs = step('Collect Member Logs', 'collectMemberLogs', { 'spec.$': '$.spec', 'hosts.$': '$.removal.hosts', 'health.$': '$.health' }, '$.failure');
+  const collectLogs = step('Collect Member Logs', 'collectMemberLogs', { 'spec.$': '$.spec', 'hosts.$': '$.learner.hosts', 'health.$': '$.health' }, '$.failure');
   // Only the lock holder writes the record; the replaced member leaves the list of those awaiting a replacement.
   const record = step('Record Cluster', 'recordCluster',
     { 'spec.$': '$.spec', 'hosts.$': '$.removal.hosts', 'pki.$': '$.pki', 'health.$': '$.health', 'lockOwner.$': '$$.Execution.Name', 'replaced.$': '$.failed.name' },

@@ -312,7 +312,7 @@ function fakeSteps(
     // The membership the new member joins: the live members and the joining host.
     removeFailedMember: () => ({ removed: ['infra1'], hosts: [HOSTS[0], HOSTS[2], { name: 'infra3', address: '10.0.0.13' }] }),
     // As the real one answers: the learner's ID (its presence at $.learner.id tells the rollback a learner was added).
-    addMemberAsLearner: () => ({ id: 'c3', added: true, learner: true }),
+    addMemberAsLearner: (input) => ({ id: 'c3', added: true, learner: true, hosts: input.hosts }),
     // As the real one answers once etcd says the learner is in sync.
     promoteLearner: (input) => ({ id: 'c3', promoted: true, attempt: Number(input.attempt ?? 0) + 1 }),
     checkHealth: () => ({ healthy: true, attempt: 1 }),
@@ -586,6 +586,9 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     for (const step of ['generatePki', 'removeStrayLearners', 'addMemberAsLearner', 'promoteLearner', 'checkHealth', 'recordCluster', 'pushCertificates', 'startEtcd'] as const) {
       assert.deepEqual(fake.called(step)[0]?.hosts, after, step);
     }
+    // Check Health expects the membership Add Member As Learner answers (without a voter it had to remove).
+    assert.equal((states['Check Health']!.Parameters as Record<string, unknown>)['hosts.$'], '$.learner.hosts');
+    assert.equal((states['Collect Member Logs']!.Parameters as Record<string, unknown>)['hosts.$'], '$.learner.hosts');
     const [add] = fake.called('addMemberAsLearner');
     assert.deepEqual(add?.memberIds, { infra0: '0', infra1: '1', infra2: '2' }, 'the recorded IDs as Read Cluster read them');
     assert.deepEqual(add?.lock, lock);

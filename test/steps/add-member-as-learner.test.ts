@@ -113,7 +113,7 @@ describe('Add Member As Learner', () => {
     const etcd = etcdScripted([], []);
     const store = registryHolding(recordBefore());
     const result = await addMemberAsLearnerOver(etcd, store.registry)(input());
-    assert.deepEqual(result, { id: '69', added: true, learner: true });
+    assert.deepEqual(result, { id: '69', added: true, learner: true, hosts: input().hosts });
     assert.deepEqual(etcd.calls.added, [[OTHERS, `https://${addressOf('infra5')}:2380`, true]]);
     assert.deepEqual(etcd.calls.inspected, []);
     assert.deepEqual(store.puts, []);
@@ -137,7 +137,13 @@ describe('Add Member As Learner', () => {
     const result = await addMemberAsLearnerOver(etcd, store.registry)(input());
     assert.ok(Date.now() - started >= 900, 'the two looks are a second apart');
 
-    assert.deepEqual(result, { id: '69', added: true, learner: true, removedDead: ['infra2'] });
+    assert.deepEqual(result, {
+      id: '69',
+      added: true,
+      learner: true,
+      hosts: input().hosts.filter((h) => h.name !== 'infra2'),
+      removedDead: ['infra2'],
+    }, 'the health check then no longer expects infra2');
     assert.deepEqual(etcd.calls.inspected, [OTHERS, OTHERS], 'two looks at the other hosts (not the joining one)');
     assert.deepEqual(etcd.calls.removed, [[OTHERS, idOf('infra2')]], 'removed by the ID etcd lists for its recorded hex ID');
     assert.equal(etcd.calls.added.length, 2, 'the add is tried once more');

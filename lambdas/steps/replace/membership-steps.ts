@@ -4,13 +4,14 @@ import { parseOrThrow } from '../../core/parse';
 import { hexId } from '../../core/health';
 import { peerUrl } from '../../core/etcd-flags';
 import { EtcdNotReadyError, LearnerNotInSyncError } from '../../core/errors';
-import type { ClusterView } from '../../ports';
+import type { ClusterView, Host } from '../../ports';
 import type { StepDeps } from '../deps';
 import { z } from 'zod';
 import { ClusterSpecSchema } from '../../core/spec';
 import { HostSchema, PkiRefsSchema } from '../inputs';
 import { JoiningSchema, LockRefSchema } from './inputs';
 import { recordPromotion, removeVotersThatStayDown } from './remove-dead-members';
+import { endpointsOf, memberAt, withAdmin } from './membership';
 
 const PromoteSchema = JoiningSchema.extend({
   /** Looks so far, and how many the promotion budget allows. */
@@ -43,7 +44,6 @@ const AddLearnerSchema = JoiningSchema.extend({ memberIds: z.record(z.string(), 
 
 /** The recorded members and this execution's joining host (absent when the failure came before one was chosen). */
 const RollbackSchema = z.object({ spec: ClusterSpecSchema, hosts: z.array(HostSchema).min(1), pki: PkiRefsSchema, host: HostSchema.optional() });
-import { endpointsOf, memberAt, withAdmin } from './membership';
 
 type Deps = Pick<StepDeps, 'secrets' | 'etcd' | 'log' | 'registry' | 'clock'>;
 
@@ -91,7 +91,7 @@ export function makeMembershipSteps(deps: Deps) {
       });
     },
 
-    async addMemberAsLearner(raw: unknown): Promise<{ id: string; added: boolean; learner: boolean; removedDead?: string[] }> {
+    async addMemberAsLearner(raw: unknown): Promise<{ id: string; added: boolean; learner: boolean; hosts: Host[]; removedDead?: string[] }> {
       const { spec, hosts, host, pki, memberIds, lock } = parseOrThrow(AddLearnerSchema, raw, 'Add Member As Learner input');
       return withAdmin(deps, pki, async (admin) => {
         const add = () => admin.memberAdd(endpointsOf(hosts, spec, host.name), peerUrl(host.address, spec), true);
@@ -110,7 +110,9 @@ export function makeMembershipSteps(deps: Deps) {
         }
         const { member, added } = outcome;
         deps.log.info(added ? 'member added as learner' : 'member was already added', { cluster: spec.clusterName, member: host.name });
-        return { id: hexId(member.id), added, learner: member.isLearner, ...(removedDead.length > 0 && { removedDead }) };
+        // The membership the health check expects: without a voter this step removed.
+        const members = hosts.filter((h) => !removedDead.includes(h.name));
+        return { id: hexId(member.id), added, learner: member.isLearner, hosts: members, ...(removedDead.length > 0 && { removedDead }) };
       });
     },
 

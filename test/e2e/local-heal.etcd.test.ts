@@ -14,10 +14,18 @@ describe(`etcd-ha local heal on ${ETCD.label}`, () => {
   const sandbox = new LocalCliSandbox('127.0.0.221');
   const five = new LocalCliSandbox('127.0.0.171');
   let healer: ReturnType<typeof spawn> | undefined;
+  /** Every healer a test started: each is stopped by PID after the suite, also when a test failed before its Ctrl-C. */
+  const healers: Array<ReturnType<typeof spawn>> = [];
+  const startHealer = (env: NodeJS.ProcessEnv) => {
+    const started = spawn(process.execPath, [CLI, 'local', 'heal'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    healers.push(started);
+    return started;
+  };
   after(async () => {
-    if (healer?.pid !== undefined && isRunning(healer.pid)) {
-      healer.kill('SIGKILL');
-      await waitUntilGone(healer.pid);
+    for (const started of healers) {
+      if (started.pid === undefined || !isRunning(started.pid)) continue;
+      started.kill('SIGKILL');
+      await waitUntilGone(started.pid);
     }
     await sandbox.cleanUp();
     await five.cleanUp();
@@ -26,7 +34,7 @@ describe(`etcd-ha local heal on ${ETCD.label}`, () => {
   it('replaces a member that dies, then stops on Ctrl-C', async () => {
     const up = sandbox.run(['local', 'up']);
     assert.equal(up.status, 0, up.stderr);
-    healer = spawn(process.execPath, [CLI, 'local', 'heal'], { env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    healer = startHealer(sandbox.env);
     let out = '';
     healer.stdout!.on('data', (chunk) => (out += chunk));
     healer.stderr!.on('data', (chunk) => (out += chunk));
@@ -42,7 +50,7 @@ describe(`etcd-ha local heal on ${ETCD.label}`, () => {
 
     const exited = new Promise<number | null>((resolve) => healer!.once('exit', (code) => resolve(code)));
     healer.kill('SIGINT');
-    assert.equal(await exited, 0);
+    assert.equal(await exited, 0, out);
     assert.match(out, /stopped watching/);
 
     const status = JSON.parse(sandbox.run(['local', 'status', '--json']).stdout) as { healthy: boolean; members: Array<{ name: string }> };
@@ -54,7 +62,7 @@ describe(`etcd-ha local heal on ${ETCD.label}`, () => {
   it('heals two members of five that die at once: the first run removes both, the second adds the other replacement', async () => {
     const up = five.run(['local', 'up', '--members', '5']);
     assert.equal(up.status, 0, up.stderr);
-    healer = spawn(process.execPath, [CLI, 'local', 'heal'], { env: five.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    healer = startHealer(five.env);
     let out = '';
     healer.stdout!.on('data', (chunk) => (out += chunk));
     healer.stderr!.on('data', (chunk) => (out += chunk));
@@ -70,7 +78,7 @@ describe(`etcd-ha local heal on ${ETCD.label}`, () => {
 
     const exited = new Promise<number | null>((resolve) => healer!.once('exit', (code) => resolve(code)));
     healer.kill('SIGINT');
-    assert.equal(await exited, 0);
+    assert.equal(await exited, 0, out);
     const status = JSON.parse(five.run(['local', 'status', '--json']).stdout) as { healthy: boolean; members: Array<{ name: string }> };
     assert.equal(status.healthy, true);
     assert.deepEqual(status.members.map((m) => m.name).sort(), ['infra0', 'infra1', 'infra2', 'infra5', 'infra6']);

@@ -101,10 +101,13 @@ describe(`ReplaceMember converges after failures (real etcd, local runner) on ${
 
     // Held by a process that has ended.
     const gone = spawn('sleep', ['60'], { stdio: 'ignore' });
-    const ref = localExecutionRef(gone.pid!);
-    assert.equal((await lock.acquire(cluster, { owner: 'dead-holder', ref }, 1)).acquired, true);
-    gone.kill('SIGKILL');
-    await waitUntilGone(gone.pid!);
+    try {
+      const ref = localExecutionRef(gone.pid!);
+      assert.equal((await lock.acquire(cluster, { owner: 'dead-holder', ref }, 1)).acquired, true);
+    } finally {
+      gone.kill('SIGKILL');
+      await waitUntilGone(gone.pid!);
+    }
     await sleep(1100);
     const taken = await s.replace({ clusterName: cluster, failedMember: 'infra1' });
     assert.equal(taken.result.status, 'SUCCEEDED', taken.result.cause);

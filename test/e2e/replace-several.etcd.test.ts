@@ -85,7 +85,7 @@ describe(`ReplaceMember with several members dead (real etcd, local runner) on $
     assert.equal(read.stdout.split('\n').filter(Boolean).length, 10, 'the data is kept');
   });
 
-  it('7 members, 3 killed, three replacements started one after another: all three healed, 7 healthy voters', async () => {
+  it('7 members, 3 killed, three replacements started together: each waits for the lock in turn, all three healed, 7 healthy voters', async () => {
     const cluster = 'seven';
     assert.equal((await seven.provision(members(cluster, 7))).result.status, 'SUCCEEDED');
     const before = await readRecord(seven, cluster);

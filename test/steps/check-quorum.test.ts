@@ -8,10 +8,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemberStillHealthyError, QuorumLostError } from '../../lambdas/core/errors';
-import type { ClusterMember, ClusterView, EtcdAdmin, EtcdAdminFactory, EtcdClientCredentials, Logger, SecretStore } from '../../lambdas/ports';
+import type { ClusterMember, ClusterView, Logger } from '../../lambdas/ports';
 import { makeCheckQuorum } from '../../lambdas/steps/replace/check-quorum';
 import { errorOf } from '../support/rejection';
-import { demoPkiRefs, HEALTHCHECK_CLIENT } from './etcd-stand-in';
+import { demoPkiRefs, etcdAnswering, HEALTHCHECK_CLIENT, secretsWithHealthcheckClient } from './etcd-stand-in';
 
 const quiet: Logger = { info: () => undefined, warn: () => undefined };
 const NAMES = ['infra0', 'infra1', 'infra2'];
@@ -53,32 +53,8 @@ function viewWhere(answering: readonly string[], listed: readonly string[] = NAM
 
 /** The step over stand-ins; `calls` records what etcd was asked and with which client. */
 function checkQuorumOver(view: ClusterView) {
-  const calls = { connectedWith: [] as EtcdClientCredentials[], inspected: [] as string[][], closed: 0 };
-  const secrets: SecretStore = {
-    nameFor: (cluster, item) => `etcd-ha/${cluster}/${item}`,
-    get: async (name) => (name === PKI.healthcheckClient ? JSON.stringify(CLIENT) : undefined),
-    put: async () => assert.fail('Check Quorum writes no secret'),
-  };
-  const admin: EtcdAdmin = {
-    inspect: async (endpoints) => {
-      calls.inspected.push([...endpoints]);
-      return view;
-    },
-    memberAdd: async () => assert.fail('Check Quorum changes no membership'),
-    memberRemove: async () => assert.fail('Check Quorum changes no membership'),
-    memberPromote: async () => assert.fail('Check Quorum changes no membership'),
-    snapshot: async () => assert.fail('Check Quorum takes no snapshot'),
-    close: async () => {
-      calls.closed += 1;
-    },
-  };
-  const etcd: EtcdAdminFactory = {
-    connect: (credentials) => {
-      calls.connectedWith.push(credentials);
-      return admin;
-    },
-  };
-  return { checkQuorum: makeCheckQuorum({ secrets, etcd, log: quiet }), calls };
+  const { etcd, calls } = etcdAnswering(() => view, 'Check Quorum');
+  return { checkQuorum: makeCheckQuorum({ secrets: secretsWithHealthcheckClient('Check Quorum'), etcd, log: quiet }), calls };
 }
 
 describe('Check Quorum', () => {

@@ -1,6 +1,8 @@
 // The small interfaces the Lambda steps need. Each has an AWS adapter (lambdas/adapters/aws) and a
 // local one (lambdas/adapters/local); the steps see only these, so the same step code runs in both.
 import type { Member } from './core/spec';
+import type { MaintenanceState } from './core/maintenance';
+import type { ProbeState } from './core/health-probe';
 
 /** A member's host as the workflow sees it once resolved. Carried in Step Functions payloads: no secrets. */
 export interface Host {
@@ -204,12 +206,19 @@ export interface ClusterRecord {
   readonly updatedAt: string;
   /** The spec the cluster was last provisioned with (no secrets in it). */
   readonly spec: unknown;
+  /**
+   * Whether automatic healing is paused, by whom, since when and why, with every pause and resume (Set Maintenance,
+   * as the lock holder). Every writer of the record keeps it. @default - never paused
+   */
+  readonly maintenance?: MaintenanceState;
 }
 
 export interface ClusterRegistry {
   get(clusterName: string): Promise<ClusterRecord | undefined>;
   /** The cluster that has a member on this EC2 instance (an EventBridge event names only the instance). */
   findByInstanceId(instanceId: string): Promise<ClusterRecord | undefined>;
+  /** Every recorded cluster (the health probe asks each). */
+  list(): Promise<ClusterRecord[]>;
   /**
    * Writes the record. With `lockOwner`, only while that owner holds the cluster's lock, checked in the same
    * atomic step as the write (only the lock holder writes the record); without it, unconditionally.
@@ -390,4 +399,62 @@ export interface ReplacementHosts {
   launchCloneOf(request: CloneRequest): Promise<LaunchedHost>;
   /** The instance's EC2 state and whether its SSM agent is online, i.e. whether it can run host scripts. */
   agentStatus(instanceId: string): Promise<HostAgentStatus>;
+}
+
+/** The health probe's memory of one cluster, with a version for its conditional write. */
+export interface StoredProbeState {
+  readonly state: ProbeState;
+  /** Incremented by every write; a write names the version it read. */
+  readonly version: number;
+}
+
+/**
+ * Where the health probe keeps "not answering since T" per member: an item of its own per cluster (the cluster
+ * record is written only by the lock holder). A write is conditional on the version read, so that two probes of
+ * one cluster never both act: the one whose write is refused starts nothing.
+ */
+export interface ProbeStateStore {
+  get(clusterName: string): Promise<StoredProbeState | undefined>;
+  /** Writes `state` if the stored version is still `readVersion` (undefined: nothing stored); false when it is not. */
+  put(clusterName: string, state: ProbeState, readVersion: number | undefined): Promise<boolean>;
+}
+
+/** A member's machine: an EC2 instance (AWS), or a simulated host directory (locally). */
+export interface MachineRef {
+  readonly name: string;
+  readonly instanceId?: string;
+  readonly root?: string;
+}
+
+/**
+ * Whether a member's machine runs, and taking a replaced one out of service. AWS: EC2 DescribeInstances,
+ * StopInstances and tags. Locally: the simulated host's marker files (run/etcd-ha/machine-state), which only
+ * this adapter writes ("stopped" stands for a stopped instance: its etcd is not started while it is there).
+ */
+export interface MachinePower {
+  /** pending, running, stopping, stopped, shutting-down, terminated, or "not found". */
+  stateOf(machine: MachineRef): Promise<string>;
+  /**
+   * After its member was replaced: stops the machine (never terminates it) and marks it replaced by `replacedBy`
+   * so that it cannot come back as a member (AWS: tag `etcd-ha:replaced-by`, the `etcd-ha:cluster` tag removed, so
+   * the host policy no longer lets it read the cluster's secrets and no step may run commands on it). A machine
+   * that is gone already is left alone.
+   */
+  retire(machine: MachineRef, options: { readonly clusterName: string; readonly replacedBy: string }): Promise<RetireOutcome>;
+}
+
+export interface RetireOutcome {
+  /** Its state before: e.g. "running" (then stopped), "stopped", "terminated", "not found". */
+  readonly stateBefore: string;
+  readonly stopped: boolean;
+  readonly tagged: boolean;
+}
+
+/** Starts ReplaceMember for a member (Step Functions on AWS, the local runner locally). */
+export interface ReplacementStarter {
+  /**
+   * Starts the execution `executionName` once: a second start of the same name is no second execution
+   * (`started: false`).
+   */
+  start(request: { readonly clusterName: string; readonly member: string; readonly executionName: string; readonly trigger: string }): Promise<{ readonly execution: string; readonly started: boolean }>;
 }

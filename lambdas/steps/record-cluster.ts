@@ -52,6 +52,8 @@ export function makeRecordCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'l
       updatedAt: deps.clock.now().toISOString(),
       // The spec as it now stands: a replacement changes its member list.
       spec: { ...spec, members: members.map((h) => ({ name: h.name, address: h.address, ...(h.instanceId && { instanceId: h.instanceId }) })) },
+      // A pause outlives provisioning and replacements: only Set Maintenance changes it.
+      ...(before?.maintenance && { maintenance: before.maintenance }),
     };
     await deps.registry.put(record, lockOwner === undefined ? {} : { lockOwner });
     deps.log.info('cluster recorded', { cluster: spec.clusterName, ...(lockOwner && { lockOwner }) });

@@ -65,6 +65,7 @@ function registryHolding(record: ClusterRecord) {
   const registry: ClusterRegistry = {
     get: async (name) => (name === current.clusterName ? structuredClone(current) : undefined),
     findByInstanceId: async () => assert.fail('Add Member As Learner looks no instance up'),
+    list: async () => assert.fail('the replacement steps list no clusters'),
     put: async (written, options) => {
       puts.push({ record: structuredClone(written), options });
       current = structuredClone(written);

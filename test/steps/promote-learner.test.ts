@@ -47,6 +47,7 @@ function stepWith(view: ClusterView, promote: () => Promise<{ promoted: boolean 
     registry: {
       get: async () => record,
       findByInstanceId: async () => undefined,
+      list: async () => assert.fail('the replacement steps list no clusters'),
       put: async (written: ClusterRecord, options?: RegistryPutOptions) => {
         puts.push({ record: written, ...(options && { options }) });
       },

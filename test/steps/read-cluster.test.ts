@@ -65,6 +65,7 @@ function readOver(record: ClusterRecord | undefined, members: readonly ClusterMe
   const registry: ClusterRegistry = {
     get: async (name) => (name === record?.clusterName ? record : undefined),
     findByInstanceId: async () => assert.fail('Read Cluster reads the cluster Validate Request named, by name'),
+    list: async () => assert.fail('the replacement steps list no clusters'),
     put: async () => assert.fail('Read Cluster records nothing'),
   };
   const { etcd, calls } = etcdAnswering((endpoints) => viewOf(endpoints, members, silent.map(endpointOf)), 'Read Cluster');
@@ -229,6 +230,7 @@ describe('Validate Request: the request and its cluster only', () => {
   const registry: ClusterRegistry = {
     get: async (name) => (name === 'demo' ? RECORD : undefined),
     findByInstanceId: async (id) => (RECORD.members.some((m) => m.instanceId === id) ? RECORD : undefined),
+    list: async () => assert.fail('the replacement steps list no clusters'),
     put: async () => assert.fail('Validate Request records nothing'),
   };
   const validate = makeValidateRequest({ registry, log: quiet });

@@ -47,6 +47,7 @@ describe('Validate Request with a lifecycle action', () => {
   const registry: ClusterRegistry = {
     get: async (name) => (name === 'demo' ? record : undefined),
     findByInstanceId: async (id) => (record.members.some((m) => m.instanceId === id) ? record : undefined),
+    list: async () => assert.fail('the replacement steps list no clusters'),
     put: async () => undefined,
   };
   const validate = makeValidateRequest({ registry, log: quiet });

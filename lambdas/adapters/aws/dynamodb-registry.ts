@@ -124,6 +124,30 @@ export class DynamoDbClusterRegistry implements ClusterRegistry {
     return undefined;
   }
 
+  /** Every cluster record (a consistent Scan of the `cluster#` items). */
+  async list(): Promise<ClusterRecord[]> {
+    const records: ClusterRecord[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const answer = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ConsistentRead: true,
+          FilterExpression: 'begins_with(#pk, :cluster)',
+          ExpressionAttributeNames: { '#pk': REGISTRY_TABLE_KEY.partitionKey },
+          ExpressionAttributeValues: { ':cluster': { S: 'cluster#' } },
+          ...(startKey && { ExclusiveStartKey: startKey }),
+        }),
+      );
+      for (const item of answer.Items ?? []) {
+        const pk = item[REGISTRY_TABLE_KEY.partitionKey]?.S ?? '';
+        records.push(this.parse(pk, item, pk.slice('cluster#'.length)));
+      }
+      startKey = answer.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return records.sort((a, b) => a.clusterName.localeCompare(b.clusterName));
+  }
+
   private parse(pk: string, item: Record<string, AttributeValue>, clusterName: string): ClusterRecord {
     const text = item.record?.S;
     if (text === undefined) throw new EtcdHaError(`the cluster record ${pk} in table ${this.tableName} has no "record" string attribute`);

@@ -59,6 +59,13 @@ export class FileClusterRegistry implements ClusterRegistry {
     return record;
   }
 
+  async list(): Promise<ClusterRecord[]> {
+    if (!existsSync(this.dir)) return [];
+    const names = readdirSync(this.dir).filter((f) => f.endsWith('.json') && !f.startsWith('.')).map((f) => f.slice(0, -'.json'.length)).sort();
+    const records = await Promise.all(names.map((name) => this.get(name)));
+    return records.filter((r): r is ClusterRecord => r !== undefined);
+  }
+
   async findByInstanceId(instanceId: string): Promise<ClusterRecord | undefined> {
     if (!existsSync(this.dir)) return undefined;
     for (const file of readdirSync(this.dir).filter((f) => f.endsWith('.json') && !f.startsWith('.'))) {

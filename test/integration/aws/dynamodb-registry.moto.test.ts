@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbClusterLock, DynamoDbClusterRegistry, REGISTRY_TABLE_KEY } from '../../../lambdas/adapters/aws/dynamodb-registry';
+import { DynamoDbProbeStateStore } from '../../../lambdas/adapters/aws/dynamodb-probe-state-store';
 import { SpecValidationError } from '../../../lambdas/core/errors';
 import type { ClusterRecord, LockHolder } from '../../../lambdas/ports';
 import { CLUSTER_LOCK_CASES, FakeLiveness, ManualClock } from '../../support/cluster-lock-cases';
@@ -155,5 +156,46 @@ describe('DynamoDB registry and lock against moto_server', () => {
       const winner = outcomes.findIndex((o) => o.acquired);
       assert.ok(outcomes.every((o) => o.acquired || o.heldBy === `exec-${winner}`), JSON.stringify(outcomes));
     });
+  });
+});
+
+describe('DynamoDbProbeStateStore and the registry listing against moto_server', () => {
+  let moto: Moto | undefined;
+  let client: DynamoDBClient;
+  before(async () => {
+    moto = await startMoto();
+    client = new DynamoDBClient(moto.clientConfig);
+    await client.send(
+      new CreateTableCommand({
+        TableName: TABLE,
+        KeySchema: [{ AttributeName: REGISTRY_TABLE_KEY.partitionKey, KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: REGISTRY_TABLE_KEY.partitionKey, AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  });
+  after(async () => {
+    client?.destroy();
+    await moto?.stop();
+  });
+
+  it('writes only over the version it read: of two probes, one writes', async () => {
+    const store = new DynamoDbProbeStateStore({ client, tableName: TABLE });
+    assert.equal(await store.get('demo'), undefined);
+    const first = { down: { infra1: { since: '2025-01-01T00:00:00.000Z' } } };
+    assert.equal(await store.put('demo', first, undefined), true);
+    assert.equal(await store.put('demo', first, undefined), false, 'a second "first" write is refused');
+    const stored = await store.get('demo');
+    assert.deepEqual(stored, { state: first, version: 1 });
+    assert.equal(await store.put('demo', { down: {} }, 1), true);
+    assert.equal(await store.put('demo', first, 1), false, 'a probe that read version 1 lost the race');
+    assert.deepEqual(await store.get('demo'), { state: { down: {} }, version: 2 });
+  });
+
+  it('lists every cluster record, and neither probe nor lock items', async () => {
+    const registry = new DynamoDbClusterRegistry({ client, tableName: TABLE });
+    await registry.put(record('west', 'x', ['i-0f00000000000000a']));
+    await registry.put(record('east', 'x', ['i-0e00000000000000a']));
+    assert.deepEqual((await registry.list()).map((r) => r.clusterName), ['east', 'west']);
   });
 });

@@ -21,6 +21,9 @@ export const CONTEXT_KEYS = {
   launchReplacementInstances: 'EtcdHaStackProps.launchReplacementInstances: true (default) or false',
   memberInstanceRoleArns: 'EtcdHaStackProps.memberInstanceRoleArns (a JSON list, or ARNs separated by commas)',
   snapshotRetentionDays: 'EtcdHaStackProps.snapshotRetentionDays',
+  healingGracePeriodMinutes: 'EtcdHaStackProps.healingGracePeriodMinutes (1 to 1440; default 10): stop grace period and health probe grace period',
+  healthProbe: 'EtcdHaStackProps.healthProbe: true (default) or false',
+  healthProbeIntervalMinutes: 'EtcdHaStackProps.healthProbeIntervalMinutes (1 to 1440; default 1)',
   alarmThreshold: 'EtcdHaStackProps.alarmThreshold',
   alarmPeriodMinutes: 'EtcdHaStackProps.alarmPeriodMinutes',
   alarmTopicArn: 'EtcdHaStackProps.alarmTopicArn',
@@ -47,6 +50,13 @@ function integer(node: Node, key: ContextKey): number | undefined {
   const number = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isInteger(number)) fail(key, 'a whole number', value);
   return number;
+}
+
+/** A whole number of minutes from 1 to 1440 (a day), checked here so that the error names the context key. */
+function minutes(node: Node, key: ContextKey): number | undefined {
+  const value = integer(node, key);
+  if (value !== undefined && (value < 1 || value > 1440)) fail(key, 'a whole number of minutes from 1 to 1440', node.tryGetContext(key));
+  return value;
 }
 
 /** true or false; unset is undefined (the prop's default). */
@@ -106,6 +116,9 @@ export function stackPropsFromContext(node: Node): EtcdHaStackProps {
   const launchReplacementInstances = optionalFlag(node, 'launchReplacementInstances');
   const memberInstanceRoleArns = list(node, 'memberInstanceRoleArns');
   const snapshotRetentionDays = integer(node, 'snapshotRetentionDays');
+  const healingGracePeriodMinutes = minutes(node, 'healingGracePeriodMinutes');
+  const healthProbe = optionalFlag(node, 'healthProbe');
+  const healthProbeIntervalMinutes = minutes(node, 'healthProbeIntervalMinutes');
   const alarmThreshold = integer(node, 'alarmThreshold');
   const alarmPeriodMinutes = integer(node, 'alarmPeriodMinutes');
   const alarmTopicArn = text(node, 'alarmTopicArn');
@@ -125,6 +138,9 @@ export function stackPropsFromContext(node: Node): EtcdHaStackProps {
     ...(launchReplacementInstances !== undefined && { launchReplacementInstances }),
     ...(memberInstanceRoleArns !== undefined && { memberInstanceRoleArns }),
     ...(snapshotRetentionDays !== undefined && { snapshotRetentionDays }),
+    ...(healingGracePeriodMinutes !== undefined && { healingGracePeriodMinutes }),
+    ...(healthProbe !== undefined && { healthProbe }),
+    ...(healthProbeIntervalMinutes !== undefined && { healthProbeIntervalMinutes }),
     ...(alarmThreshold !== undefined && { alarmThreshold }),
     ...(alarmPeriodMinutes !== undefined && { alarmPeriodMinutes }),
     ...(alarmTopicArn !== undefined && { alarmTopicArn }),

@@ -12,12 +12,15 @@ import type { Construct } from 'constructs';
 import { REGISTRY_TABLE_KEY, REGISTRY_TABLE_TTL_ATTRIBUTE } from '../lambdas/adapters/aws/dynamodb-registry';
 import { PROVISION_STEPS, type ProvisionStep } from '../statemachines/provision-cluster';
 import { REPLACE_ONLY_STEPS, REPLACE_STEPS, type ReplaceStep } from '../statemachines/replace-member';
+import { MAINTENANCE_ONLY_STEPS, MAINTENANCE_STEPS, type MaintenanceOnlyStep } from '../statemachines/set-maintenance';
+import { HealthProbe } from './health-probe';
+import { SetMaintenanceWorkflow } from './set-maintenance-workflow';
 import { MemberHostPolicy } from './member-host-policy';
 import { acknowledge } from './nag';
 import { ProvisionClusterWorkflow } from './provision-cluster-workflow';
 import { ReplaceMemberTrigger } from './replace-member-trigger';
 import { ReplaceMemberWorkflow } from './replace-member-workflow';
-import { PROVISION_STEP_ACCESS, REPLACE_STEP_ACCESS, grantStepAccess, withoutLaunches, type StepAccess } from './step-access';
+import { MAINTENANCE_STEP_ACCESS, PROVISION_STEP_ACCESS, REPLACE_STEP_ACCESS, grantStepAccess, withoutLaunches, type StepAccess } from './step-access';
 import { StepFunction, type EtcdNetwork } from './step-function';
 
 export interface EtcdHaStackProps extends StackProps {
@@ -79,6 +82,25 @@ export interface EtcdHaStackProps extends StackProps {
    * @default true
    */
   readonly automaticReplacement?: boolean;
+  /**
+   * How long automatic healing waits before it replaces a member that may come back (1 to 1440 minutes): an EC2
+   * rule execution for a `stopping`/`stopped` instance waits this long, then replaces the member only if the instance
+   * is still stopped (or gone) and the member still does not answer; the health probe replaces a member that has not
+   * answered for this long. `terminated`/`shutting-down` instances are replaced at once.
+   * @default 10
+   */
+  readonly healingGracePeriodMinutes?: number;
+  /**
+   * Run the scheduled health probe, which replaces a member whose etcd has not answered for the grace period while
+   * its instance runs (no EC2 event comes for that).
+   * @default true
+   */
+  readonly healthProbe?: boolean;
+  /**
+   * Minutes between two health probes (1 to 1440).
+   * @default 1
+   */
+  readonly healthProbeIntervalMinutes?: number;
   /**
    * Auto Scaling groups of member instances with a terminate lifecycle hook (the groups and hooks are not
    * part of this stack). Their "EC2 Instance-terminate Lifecycle Action" events start ReplaceMember, which
@@ -146,12 +168,12 @@ const COLLECT_LOGS_COMMAND_SECONDS = 60;
 
 const SECRET_PREFIX = /^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*$/;
 
-/** Every step a Lambda function runs: ProvisionCluster's, and those only ReplaceMember runs. */
-export type EtcdHaStep = ProvisionStep | ReplaceStep;
-export const ALL_STEPS: readonly EtcdHaStep[] = [...PROVISION_STEPS, ...REPLACE_ONLY_STEPS];
+/** Every step a Lambda function runs in a workflow: ProvisionCluster's, and those only ReplaceMember or SetMaintenance runs. */
+export type EtcdHaStep = ProvisionStep | ReplaceStep | MaintenanceOnlyStep;
+export const ALL_STEPS: readonly EtcdHaStep[] = [...PROVISION_STEPS, ...REPLACE_ONLY_STEPS, ...MAINTENANCE_ONLY_STEPS];
 
 /** Each step's access (lib/step-access.ts). */
-export const STEP_ACCESS: Readonly<Record<EtcdHaStep, readonly StepAccess[]>> = { ...PROVISION_STEP_ACCESS, ...REPLACE_STEP_ACCESS };
+export const STEP_ACCESS: Readonly<Record<EtcdHaStep, readonly StepAccess[]>> = { ...PROVISION_STEP_ACCESS, ...REPLACE_STEP_ACCESS, ...MAINTENANCE_STEP_ACCESS };
 
 /** Start of every snapshot key in the snapshot bucket (`snapshots/<cluster>/<name>.db`). */
 export const SNAPSHOT_KEY_PREFIX = 'snapshots/';
@@ -191,6 +213,10 @@ const STEP_DESCRIPTIONS: Readonly<Record<EtcdHaStep, string>> = {
   removeLearners: 'Remove Unpromoted Learner: takes out a learner this change could not promote',
   releaseLock: "Release Lock: deletes the cluster's lock item if this execution holds it",
   completeLifecycleAction: 'Complete Lifecycle Action: lets the Auto Scaling group terminate the held instance (CONTINUE)',
+  lookAgain: 'Look Again: after the stop grace period, whether the instance is still stopped and its member still silent',
+  retireReplacedHost: "Retire Replaced Host: stops the replaced member's old instance and tags it replaced (never terminates)",
+  validateMaintenanceRequest: 'Validate Maintenance Request: a pause or resume of a recorded cluster',
+  setMaintenance: "Set Maintenance: pauses or resumes the cluster's automatic healing in its record, as the lock holder",
 };
 
 /** PascalCase construct IDs of the step functions (never renamed: they become logical IDs). */
@@ -258,6 +284,15 @@ function validateProps(props: EtcdHaStackProps): void {
     const days = props.snapshotRetentionDays;
     check(Number.isInteger(days) && days >= 1 && days <= 3650, 'snapshotRetentionDays', 'a whole number from 1 to 3650', days);
   }
+  if (props.healingGracePeriodMinutes !== undefined) {
+    const minutes = props.healingGracePeriodMinutes;
+    check(Number.isInteger(minutes) && minutes >= 1 && minutes <= 1440, 'healingGracePeriodMinutes', 'a whole number from 1 to 1440', minutes);
+  }
+  if (props.healthProbeIntervalMinutes !== undefined) {
+    const minutes = props.healthProbeIntervalMinutes;
+    check(Number.isInteger(minutes) && minutes >= 1 && minutes <= 1440, 'healthProbeIntervalMinutes', 'a whole number from 1 to 1440', minutes);
+    check(props.healthProbe !== false, 'healthProbeIntervalMinutes', 'left out when healthProbe is false (no probe runs)', minutes);
+  }
   if (props.alarmThreshold !== undefined) {
     check(Number.isInteger(props.alarmThreshold) && props.alarmThreshold >= 1, 'alarmThreshold', 'a whole number >= 1', props.alarmThreshold);
   }
@@ -279,6 +314,9 @@ export class EtcdHaStack extends Stack {
   readonly steps: Readonly<Record<EtcdHaStep, StepFunction>>;
   readonly provisionCluster: ProvisionClusterWorkflow;
   readonly replaceMember: ReplaceMemberWorkflow;
+  readonly setMaintenance: SetMaintenanceWorkflow;
+  /** The scheduled health probe (none with healthProbe false). */
+  readonly healthProbe?: HealthProbe;
   /** The EventBridge rules that start ReplaceMember (none without automaticReplacement and autoScalingGroupNames). */
   readonly replaceTrigger?: ReplaceMemberTrigger;
   readonly hostPolicy: MemberHostPolicy;
@@ -382,6 +420,10 @@ export class EtcdHaStack extends Stack {
       removeLearners: membershipChange,
       releaseLock: Duration.seconds(30),
       completeLifecycleAction: Duration.seconds(30),
+      lookAgain: Duration.seconds(60),
+      retireReplacedHost: Duration.seconds(60),
+      validateMaintenanceRequest: Duration.seconds(30),
+      setMaintenance: Duration.seconds(30),
     };
     /** Memory above the 512 MB default. */
     const memory: Partial<Record<EtcdHaStep, number>> = {
@@ -427,6 +469,7 @@ export class EtcdHaStack extends Stack {
     }
     this.steps = steps;
 
+    const graceMinutes = props.healingGracePeriodMinutes ?? 10;
     const workflowCommon = {
       logRetention,
       removalPolicy,
@@ -450,8 +493,23 @@ export class EtcdHaStack extends Stack {
       functions: functionsOf(REPLACE_STEPS),
       ...healthChecks,
       ...(props.promotionBudgetMinutes !== undefined && { promotionBudgetMinutes: props.promotionBudgetMinutes }),
+      stopGracePeriodSeconds: graceMinutes * 60,
       ...workflowCommon,
     });
+    // Pause/resume: the lock steps are ReplaceMember's functions (same handlers, same grants).
+    this.setMaintenance = new SetMaintenanceWorkflow(this, 'SetMaintenance', { functions: functionsOf(MAINTENANCE_STEPS), ...workflowCommon });
+    if (props.healthProbe ?? true) {
+      this.healthProbe = new HealthProbe(this, 'HealthProbe', {
+        replaceMember: this.replaceMember.stateMachine,
+        interval: Duration.minutes(props.healthProbeIntervalMinutes ?? 1),
+        grace: Duration.minutes(graceMinutes),
+        environment,
+        access: accessResources,
+        logRetention,
+        removalPolicy,
+        ...(network && { network }),
+      });
+    }
 
     const automatic = props.automaticReplacement ?? true;
     if (automatic || props.autoScalingGroupNames !== undefined) {
@@ -473,6 +531,10 @@ export class EtcdHaStack extends Stack {
     new CfnOutput(this, 'ReplaceMemberStateMachineArn', {
       description: 'Start an execution with {"clusterName", "failedMember"} (or {"failedInstanceId"}) as input; EventBridge starts it on instance failures',
       value: this.replaceMember.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'SetMaintenanceStateMachineArn', {
+      description: 'Pause or resume automatic healing: {"clusterName", "action": "pause"|"resume", "reason", "by"} (etcd-ha pause|resume)',
+      value: this.setMaintenance.stateMachine.stateMachineArn,
     });
     new CfnOutput(this, 'SnapshotBucketName', { description: 'Snapshots taken before each membership change (SSE-KMS)', value: this.snapshotBucket.bucketName });
     new CfnOutput(this, 'MemberHostPolicyArn', {

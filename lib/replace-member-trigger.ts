@@ -1,7 +1,10 @@
 // What starts ReplaceMember without an operator: EventBridge rules on the account's default event bus.
-//  - InstanceStateChangeRule: every EC2 instance that stops or terminates. EventBridge cannot filter on
-//    instance tags, so the rule takes them all; the workflow's Validate Request looks the instance up in the
-//    registry and ends quietly in Nothing To Replace for an instance that is no member.
+//  - InstanceStateChangeRule: every EC2 instance that terminates (shutting-down, terminated): replaced at once.
+//  - InstanceStoppedRule: every EC2 instance that stops (stopping, stopped). A stop is not a death: the workflow
+//    waits the grace period and replaces the member only if the instance is still stopped and the member silent.
+//    EventBridge cannot filter on instance tags, so both rules take every instance; the workflow's Validate Request
+//    looks the instance up in the registry and ends quietly in Nothing To Replace for an instance that is no member.
+//    (The scheduled health probe, lib/health-probe.ts, covers a dead etcd on a running instance.)
 //  - LifecycleActionRule (given Auto Scaling group names): a terminate lifecycle hook of those groups. The
 //    instance is still running (Terminating:Wait), so the request asks to replace its member even though it
 //    still answers (force), and carries the lifecycle action, which the workflow completes (CONTINUE) at its end.
@@ -17,13 +20,16 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { STOPPED_INSTANCE_STATES } from '../statemachines/replace-member';
 import { acknowledge } from './nag';
 
-/** The instance states after which etcd on the instance is gone or going (REFERENCE §5). */
-export const FAILED_INSTANCE_STATES = ['stopping', 'stopped', 'shutting-down', 'terminated'] as const;
+/** The instance states after which the instance is gone for good: its member is replaced at once. */
+export const TERMINATED_INSTANCE_STATES = ['shutting-down', 'terminated'] as const;
+/** The instance states after which it may come back (a resize): the workflow waits the grace period first. */
+export { STOPPED_INSTANCE_STATES };
 
-/** `trigger` of the executions each rule starts (ReplaceRequestSchema). */
-export const TRIGGERS = { instanceStateChange: 'ec2-state-change', lifecycleAction: 'asg-lifecycle' } as const;
+/** `trigger` of the executions each rule (and the health probe) starts (ReplaceRequestSchema; lambdas/core/maintenance.ts). */
+export const TRIGGERS = { instanceStateChange: 'ec2-state-change', lifecycleAction: 'asg-lifecycle', healthProbe: 'health-probe' } as const;
 
 /** How long and how often EventBridge tries to start an execution before the event goes to the dead-letter queue. */
 export const TARGET_RETRY_ATTEMPTS = 20;
@@ -32,7 +38,7 @@ export const TARGET_MAX_EVENT_AGE = Duration.hours(1);
 export interface ReplaceMemberTriggerProps {
   /** The ReplaceMember state machine the rules start. */
   readonly stateMachine: sfn.IStateMachine;
-  /** Start it when an EC2 instance stops or terminates. */
+  /** Start it when an EC2 instance terminates (at once) or stops (the workflow waits its grace period). */
   readonly instanceStateChange: boolean;
   /**
    * Auto Scaling groups whose terminate lifecycle hook (the hook itself is the group's business) starts it.
@@ -54,6 +60,7 @@ export class ReplaceMemberTrigger extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   readonly deadLetterAlarm: cloudwatch.Alarm;
   readonly instanceStateChangeRule?: events.Rule;
+  readonly instanceStoppedRule?: events.Rule;
   readonly lifecycleActionRule?: events.Rule;
 
   constructor(scope: Construct, id: string, props: ReplaceMemberTriggerProps) {
@@ -103,23 +110,32 @@ export class ReplaceMemberTrigger extends Construct {
       });
 
     if (props.instanceStateChange) {
-      this.instanceStateChangeRule = new events.Rule(this, 'InstanceStateChangeRule', {
-        description: 'etcd-ha: an EC2 instance stops or terminates; ReplaceMember replaces its etcd member, if it has one',
-        eventPattern: {
-          source: ['aws.ec2'],
-          detailType: ['EC2 Instance State-change Notification'],
-          detail: { state: [...FAILED_INSTANCE_STATES] },
-        },
-        targets: [
-          target(
-            events.RuleTargetInput.fromObject({
-              failedInstanceId: events.EventField.fromPath('$.detail.instance-id'),
-              trigger: TRIGGERS.instanceStateChange,
-              instanceState: events.EventField.fromPath('$.detail.state'),
-            }),
-          ),
-        ],
-      });
+      const stateChange = (description: string, states: readonly string[]) =>
+        ({
+          description,
+          eventPattern: { source: ['aws.ec2'], detailType: ['EC2 Instance State-change Notification'], detail: { state: [...states] } },
+          targets: [
+            target(
+              events.RuleTargetInput.fromObject({
+                failedInstanceId: events.EventField.fromPath('$.detail.instance-id'),
+                trigger: TRIGGERS.instanceStateChange,
+                // Is Instance Stopped? reads it: stopping/stopped wait the grace period.
+                instanceState: events.EventField.fromPath('$.detail.state'),
+              }),
+            ),
+          ],
+        }) satisfies events.RuleProps;
+      // The construct ID of the rule that took every state before stays: it is a logical ID.
+      this.instanceStateChangeRule = new events.Rule(
+        this,
+        'InstanceStateChangeRule',
+        stateChange('etcd-ha: an EC2 instance terminates; ReplaceMember replaces its etcd member at once, if it has one', TERMINATED_INSTANCE_STATES),
+      );
+      this.instanceStoppedRule = new events.Rule(
+        this,
+        'InstanceStoppedRule',
+        stateChange('etcd-ha: an EC2 instance stops; ReplaceMember waits the grace period and replaces its member only if it stays stopped and silent', STOPPED_INSTANCE_STATES),
+      );
     }
 
     if (groups.length > 0) {

@@ -18,6 +18,8 @@ export interface ReplaceMemberWorkflowProps extends WorkflowCommonProps {
   readonly healthCheckAttempts?: number;
   /** @default 30 (statemachines/replace-member.ts) */
   readonly promotionBudgetMinutes?: number;
+  /** @default 600 (statemachines/replace-member.ts) */
+  readonly stopGracePeriodSeconds?: number;
 }
 
 export class ReplaceMemberWorkflow extends Workflow {
@@ -35,6 +37,7 @@ export class ReplaceMemberWorkflow extends Workflow {
           ...(props.healthCheckIntervalSeconds !== undefined && { healthCheckIntervalSeconds: props.healthCheckIntervalSeconds }),
           ...(props.healthCheckAttempts !== undefined && { healthCheckAttempts: props.healthCheckAttempts }),
           ...(props.promotionBudgetMinutes !== undefined && { promotionBudgetMinutes: props.promotionBudgetMinutes }),
+          ...(props.stopGracePeriodSeconds !== undefined && { stopGracePeriodSeconds: props.stopGracePeriodSeconds }),
         }),
     });
   }

@@ -11,6 +11,9 @@ import type { Construct } from 'constructs';
 import { LOCK_KEY_PREFIX } from '../lambdas/adapters/aws/dynamodb-registry';
 import type { ProvisionStep } from '../statemachines/provision-cluster';
 import type { ReplaceOnlyStep } from '../statemachines/replace-member';
+import type { MaintenanceOnlyStep } from '../statemachines/set-maintenance';
+import { PROBE_KEY_PREFIX } from '../lambdas/adapters/aws/dynamodb-probe-state-store';
+import { REPLACED_BY_TAG } from '../lambdas/adapters/aws/ec2-machine-power';
 import { acknowledge } from './nag';
 
 export type StepAccess =
@@ -44,7 +47,14 @@ export type StepAccess =
   /** Launch a clone of a failed member's instance: read its description, volumes and user data; run a tagged instance. */
   | 'launchReplacementInstances'
   /** Whether a launched instance runs and its SSM agent is online (EC2 and SSM describe calls). */
-  | 'readHostAgents';
+  | 'readHostAgents'
+  /**
+   * Retire a replaced member's instance: tag it `etcd-ha:replaced-by`, stop it, remove its `etcd-ha:cluster` tag; only
+   * instances that carry that tag, only those two tag keys, never terminate.
+   */
+  | 'retireMemberInstances'
+  /** The health probe's own items (`probe#<cluster>`): read and conditionally write them, nothing else. */
+  | 'writeProbeState';
 
 /** The access of each ProvisionCluster step. Nothing else is granted. */
 export const PROVISION_STEP_ACCESS: Readonly<Record<ProvisionStep, readonly StepAccess[]>> = {
@@ -91,7 +101,20 @@ export const REPLACE_STEP_ACCESS: Readonly<Record<ReplaceOnlyStep, readonly Step
   removeLearners: ['renewClusterLock', ...TALKS_TO_ETCD],
   releaseLock: ['releaseClusterLock'],
   completeLifecycleAction: ['completeLifecycleActions'],
+  // Before the lock, read-only: the record, the instance's state, the member's answer.
+  lookAgain: ['readRegistry', 'describeInstances', ...TALKS_TO_ETCD],
+  retireReplacedHost: ['renewClusterLock', 'describeInstances', 'retireMemberInstances'],
 };
+
+/** The access of the steps only SetMaintenance runs (its lock steps are ReplaceMember's functions). */
+export const MAINTENANCE_STEP_ACCESS: Readonly<Record<MaintenanceOnlyStep, readonly StepAccess[]>> = {
+  validateMaintenanceRequest: ['readRegistry'],
+  // Writes the record as the lock holder (a transaction that checks the lock item's owner).
+  setMaintenance: ['readRegistry', 'writeRegistry'],
+};
+
+/** The health probe (lib/health-probe.ts adds states:StartExecution on ReplaceMember). */
+export const HEALTH_PROBE_ACCESS: readonly StepAccess[] = ['readRegistry', 'writeProbeState', 'describeInstances', ...TALKS_TO_ETCD];
 /** The instance tag that marks an EC2 instance as an etcd member host that the steps may run commands on. */
 export const CLUSTER_TAG = 'etcd-ha:cluster';
 
@@ -158,6 +181,11 @@ function lockHolderExecutionsArn(scope: Construct): string {
 /** The lock items of the registry table only: every key the request touches starts with "lock#". */
 function lockItemsOnly(): Record<string, Record<string, string[]>> {
   return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${LOCK_KEY_PREFIX}*`] } };
+}
+
+/** The probe items of the registry table only: every key the request touches starts with "probe#". */
+function probeItemsOnly(): Record<string, Record<string, string[]>> {
+  return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${PROBE_KEY_PREFIX}*`] } };
 }
 
 /** kms:ViaService for Secrets Manager in the stack's region: the key is usable only through Secrets Manager. */
@@ -308,6 +336,32 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
   if (access.includes('readHostAgents')) {
     add({ sid: 'ReadHostAgents', actions: ['ssm:DescribeInstanceInformation'], resources: ['*'] });
     reasons.push({ appliesTo: 'Resource::*', reason: 'ssm:DescribeInstanceInformation supports no resource-level permissions; it only reads whether an agent is online.' });
+  }
+
+  if (access.includes('writeProbeState')) {
+    add({ sid: 'ReadWriteProbeState', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [resources.registryTable.tableArn], conditions: probeItemsOnly() });
+  }
+  if (access.includes('retireMemberInstances')) {
+    const instances = Stack.of(role).formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
+    const memberInstance = { StringLike: { [`ec2:ResourceTag/${CLUSTER_TAG}`]: '?*' } };
+    // Order matters (lambdas/adapters/aws/ec2-machine-power.ts): tag and stop while the cluster tag is there, then remove it.
+    add({
+      sid: 'TagReplacedInstances',
+      actions: ['ec2:CreateTags'],
+      resources: [instances],
+      conditions: { ...memberInstance, 'ForAllValues:StringEquals': { 'aws:TagKeys': [REPLACED_BY_TAG] } },
+    });
+    add({ sid: 'StopReplacedInstances', actions: ['ec2:StopInstances'], resources: [instances], conditions: memberInstance });
+    add({
+      sid: 'UntagReplacedInstances',
+      actions: ['ec2:DeleteTags'],
+      resources: [instances],
+      conditions: { ...memberInstance, 'ForAllValues:StringEquals': { 'aws:TagKeys': [CLUSTER_TAG] } },
+    });
+    reasons.push({
+      appliesTo: 'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*',
+      reason: `Retire Replaced Host stops, and tags ${REPLACED_BY_TAG} / untags ${CLUSTER_TAG} on, the instance of the member it replaced, known at run time: only instances tagged ${CLUSTER_TAG} (ec2:ResourceTag), only those tag keys (aws:TagKeys); it may not terminate anything.`,
+    });
   }
 
   // One acknowledgment per finding; two kinds that share a finding ("Resource::*") share one reason.

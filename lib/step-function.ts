@@ -59,6 +59,11 @@ export interface StepFunctionProps {
    * @default 512
    */
   readonly memorySize?: number;
+  /**
+   * Concurrent executions reserved for (and limiting) the function: 1 for the health probe, which must never overlap itself.
+   * @default - none: the account's unreserved pool
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /** etcd3's gRPC definitions, copied next to the bundle. */
@@ -106,6 +111,7 @@ export class StepFunction extends Construct {
       description: props.description,
       timeout: props.timeout,
       memorySize,
+      ...(props.reservedConcurrentExecutions !== undefined && { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       role: this.role,
       logGroup: this.logGroup,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },

@@ -1,8 +1,9 @@
 // ReplaceMember: etcd's runtime-reconfiguration runbook as a workflow, quorum-safe and one change
-// at a time: Acquire Lock → Check Quorum → Snapshot Before Change → Choose Replacement Host (before anything
+// at a time: Validate Request → (automatic request while healing is paused: Nothing To Replace) → (a stopping or
+// stopped instance: Wait Grace Period → Look Again → replaced only if still stopped and silent) → Acquire Lock → Check Quorum → Snapshot Before Change → Choose Replacement Host (before anything
 // is removed; a clone it launched on AWS is waited on until SSM sees it) → Remove Failed Member → Issue Member
 // Certificates → Configure Kubelet (kubeadm runtime) → Push → Remove Stray Learners → Add Member As Learner →
-// Start Etcd (existing) → Wait Learner In Sync → Promote → Wait Until Healthy → Record → Release Lock.
+// Start Etcd (existing) → Wait Learner In Sync → Promote → Wait Until Healthy → Record → Retire Replaced Host → Release Lock.
 // On failure: Remove Unpromoted Learner → Release Lock After Failure → Replace Failed.
 // Every ending (Member Replaced, Nothing To Replace, Replace Failed) then asks Is Lifecycle Action
 // Pending?: an execution started by an Auto Scaling terminate hook completes it (CONTINUE) before it
@@ -16,6 +17,7 @@ import { stepState, type NamedRetry } from './steps';
 
 export const REPLACE_STEPS = [
   'validateRequest',
+  'lookAgain',
   'acquireLock',
   'readCluster',
   'checkQuorum',
@@ -36,6 +38,7 @@ export const REPLACE_STEPS = [
   'checkHealth',
   'collectMemberLogs',
   'recordCluster',
+  'retireReplacedHost',
   'releaseLock',
   'completeLifecycleAction',
 ] as const;
@@ -68,6 +71,12 @@ export interface ReplaceMemberProps {
   readonly hostAgentCheckIntervalSeconds?: number;
   /** Looks at a launched instance before the replacement fails (membership untouched). @default 40 (ten minutes) */
   readonly hostAgentCheckAttempts?: number;
+  /**
+   * How long an EC2 rule execution for a `stopping`/`stopped` instance waits before Look Again decides: an instance
+   * stopped to resize it and started again within this time costs no member. 0 to 86400 seconds.
+   * @default 600 (ten minutes)
+   */
+  readonly stopGracePeriodSeconds?: number;
 }
 
 export function validateReplaceMemberProps(props: ReplaceMemberProps): void {
@@ -80,7 +89,14 @@ export function validateReplaceMemberProps(props: ReplaceMemberProps): void {
   check('hostAgentCheckIntervalSeconds', props.hostAgentCheckIntervalSeconds ?? 15, 1, 300);
   check('hostAgentCheckAttempts', props.hostAgentCheckAttempts ?? 40, 1, 1000);
   check('promotionBudgetMinutes', props.promotionBudgetMinutes ?? 30, 1, 1440);
+  check('stopGracePeriodSeconds', props.stopGracePeriodSeconds ?? DEFAULT_STOP_GRACE_SECONDS, 0, 86_400);
 }
+
+/** Ten minutes: time enough to stop an instance, change its type and start it again. */
+export const DEFAULT_STOP_GRACE_SECONDS = 600;
+
+/** EC2 states after which the instance may come back (a resize, a reboot by hand): replaced only after the grace period. */
+export const STOPPED_INSTANCE_STATES = ['stopping', 'stopped'] as const;
 
 /** Seconds between two looks at a learner catching up. */
 const PROMOTION_LOOK_SECONDS = 2;
@@ -243,6 +259,13 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
     '$.cluster',
   );
   const release = step('Release Lock', 'releaseLock', lockRef, '$.release');
+  // The replaced member's old machine, if it still exists, is stopped and marked replaced (under the lock, after
+  // the record). Its failure leaves the replacement done: the error is reported in the output, and the lock released.
+  const retire = stepState(scope, 'Retire Replaced Host', fns.retireReplacedHost, {
+    payload: { 'clusterName.$': '$.clusterName', 'failed.$': '$.failed', 'joiningHost.$': '$.joining.host', 'replacedBy.$': '$$.Execution.Name', lock: lockRef },
+    resultPath: '$.cluster.retiredHost',
+  });
+  retire.addCatch(release, { resultPath: '$.cluster.retiredHost' });
 
   const releaseUnneeded = step('Release Lock Unneeded', 'releaseLock', lockRef, '$.release').next(nothingToReplace);
   validateRequest.addCatch(failed, { resultPath: '$.failure' });
@@ -250,7 +273,7 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
   acquireLock.addCatch(failed, { resultPath: '$.failure' });
 
   const isHealthy = new sfn.Choice(scope, 'Is Cluster Healthy?')
-    .when(sfn.Condition.booleanEquals('$.health.healthy', true), record.next(release).next(replaced))
+    .when(sfn.Condition.booleanEquals('$.health.healthy', true), record.next(retire).next(release).next(replaced))
     .when(sfn.Condition.numberGreaterThanEquals('$.health.attempt', props.healthCheckAttempts ?? 60), collectLogs.next(rollBack))
     .otherwise(waitForMembers);
 
@@ -300,8 +323,30 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
         .otherwise(releaseUnneeded),
     );
 
+  // A stop is not a death: an instance that stops (to resize it, say) is looked at again after the grace period,
+  // and replaced only if it is still stopped (or gone) and its member still does not answer. Terminated and
+  // shutting-down instances, and requests by hand or from the health probe, go on at once.
+  const lookAgain = stepState(scope, 'Look Again', fns.lookAgain, {
+    payload: { 'state.$': '$', graceSeconds: props.stopGracePeriodSeconds ?? DEFAULT_STOP_GRACE_SECONDS },
+  });
+  lookAgain.addCatch(failed, { resultPath: '$.failure' });
+  const waitGrace = new sfn.Wait(scope, 'Wait Grace Period', { time: sfn.WaitTime.duration(Duration.seconds(props.stopGracePeriodSeconds ?? DEFAULT_STOP_GRACE_SECONDS)) });
+  const isStopped = new sfn.Choice(scope, 'Is Instance Stopped?')
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.isPresent('$.request.instanceState'),
+        sfn.Condition.or(...STOPPED_INSTANCE_STATES.map((state) => sfn.Condition.stringEquals('$.request.instanceState', state))),
+      ),
+      sfn.Chain.start(waitGrace)
+        .next(lookAgain)
+        .next(new sfn.Choice(scope, 'Is Member Still Down?').when(sfn.Condition.booleanEquals('$.stillDown', true), change).otherwise(nothingToReplace)),
+    )
+    .otherwise(change);
+  // An automatic request while the cluster's healing is paused ends quietly (Validate Request says why).
+  const isPaused = new sfn.Choice(scope, 'Is Healing Paused?').when(sfn.Condition.isPresent('$.healingPaused'), nothingToReplace).otherwise(isStopped);
+
   return sfn.Chain.start(validateRequest).next(
-    new sfn.Choice(scope, 'Is Cluster Member?').when(sfn.Condition.booleanEquals('$.isMember', true), change).otherwise(nothingToReplace),
+    new sfn.Choice(scope, 'Is Cluster Member?').when(sfn.Condition.booleanEquals('$.isMember', true), isPaused).otherwise(nothingToReplace),
   );
 }
 

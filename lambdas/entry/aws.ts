@@ -14,10 +14,14 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 // Types only: a value import would pull aws-cdk-lib into the bundle.
 import type { ProvisionStep } from '../../statemachines/provision-cluster';
 import type { ReplaceOnlyStep, ReplaceStep } from '../../statemachines/replace-member';
+import type { MaintenanceOnlyStep } from '../../statemachines/set-maintenance';
 import { AutoScalingLifecycleActions } from '../adapters/aws/autoscaling-lifecycle-actions';
 import { DynamoDbClusterLock, DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry';
 import { Ec2HostDirectory, instanceArn } from '../adapters/aws/ec2-host-directory';
 import { Ec2ReplacementHosts } from '../adapters/aws/ec2-replacement-hosts';
+import { Ec2MachinePower } from '../adapters/aws/ec2-machine-power';
+import { DynamoDbProbeStateStore } from '../adapters/aws/dynamodb-probe-state-store';
+import { SfnReplacementStarter } from '../adapters/aws/sfn-replacement-starter';
 import { S3SnapshotStore } from '../adapters/aws/s3-snapshot-store';
 import { SecretsManagerSecretStore } from '../adapters/aws/secrets-manager-store';
 import { SfnExecutionLiveness } from '../adapters/aws/sfn-execution-liveness';
@@ -27,6 +31,8 @@ import type { Logger, SecretStore } from '../ports';
 import { createProvisionSteps } from '../steps';
 import type { StepDeps, StepHandler } from '../steps/deps';
 import { createReplaceSteps, type ReplaceDeps } from '../steps/replace';
+import { createMaintenanceSteps } from '../steps/maintenance';
+import { makeHealthProbe } from '../steps/probe/health-probe';
 
 /** Environment variables the stack sets on every step function (lib/step-function.ts). */
 export const ENV = {
@@ -50,6 +56,10 @@ export const ENV = {
   snapshotPrefix: 'SNAPSHOT_PREFIX',
   /** "true": Choose Replacement Host launches a clone of the failed instance when a request names none. */
   launchReplacementInstances: 'LAUNCH_REPLACEMENT_INSTANCES',
+  /** The health probe only: the ReplaceMember state machine it starts. */
+  replaceStateMachineArn: 'REPLACE_STATE_MACHINE_ARN',
+  /** The health probe only: seconds a member may stay silent before it is replaced. */
+  probeGraceSeconds: 'PROBE_GRACE_SECONDS',
 } as const;
 
 /** Tag a member secret carries so that the host policy lets only that instance read it (`ec2:SourceInstanceARN`). */
@@ -168,7 +178,20 @@ export function awsReplaceDeps(env: Env, clients: AwsClients, log: Logger): Repl
       kmsKeyId: required(env, ENV.kmsKeyId),
     }),
     lifecycle: new AutoScalingLifecycleActions({ client: clients.autoScaling }),
+    machines: new Ec2MachinePower({ ec2: clients.ec2 }),
     ...(flag(env, ENV.launchReplacementInstances) && { replacementHosts: new Ec2ReplacementHosts({ ec2: clients.ec2, ssm: clients.ssm, log }) }),
+  };
+}
+
+/** The health probe's dependencies on AWS: the registry, etcd, EC2, its own probe items, and ReplaceMember. */
+export function awsHealthProbeDeps(env: Env, clients: AwsClients, log: Logger) {
+  const deps = awsDeps(env, clients, log);
+  return {
+    ...deps,
+    probeStates: new DynamoDbProbeStateStore({ client: clients.dynamodb, tableName: required(env, ENV.registryTable) }),
+    machines: new Ec2MachinePower({ ec2: clients.ec2 }),
+    starter: new SfnReplacementStarter({ client: clients.sfn, stateMachineArn: required(env, ENV.replaceStateMachineArn) }),
+    graceSeconds: integer(env, ENV.probeGraceSeconds, 600, 0, 86_400),
   };
 }
 
@@ -183,8 +206,8 @@ const clients: AwsClients = {
   sfn: new SFNClient({}),
 };
 
-/** Every step a Lambda function runs: ProvisionCluster's and ReplaceMember's (the shared ones once). */
-export type AwsStep = ProvisionStep | ReplaceStep;
+/** Every step a Lambda function runs: ProvisionCluster's, ReplaceMember's and SetMaintenance's (the shared ones once), and the health probe. */
+export type AwsStep = ProvisionStep | ReplaceStep | MaintenanceOnlyStep | 'healthProbe';
 
 /** What the current invocation is, for the log lines. */
 const current: { step?: AwsStep; requestId?: string } = {};
@@ -192,6 +215,8 @@ const log = jsonLogger(() => ({ ...(current.step && { step: current.step }), ...
 
 let provisionSteps: Record<ProvisionStep, StepHandler> | undefined;
 let replaceSteps: Record<ReplaceStep, StepHandler> | undefined;
+let maintenanceSteps: ReturnType<typeof createMaintenanceSteps> | undefined;
+let healthProbeHandler: StepHandler | undefined;
 
 /** The subset of the Lambda context the handlers read. */
 export interface InvocationContext {
@@ -224,6 +249,11 @@ function replaceHandlerFor(step: ReplaceOnlyStep): LambdaHandler {
   return handler(step, () => (replaceSteps ??= createReplaceSteps(awsReplaceDeps(process.env, clients, log)))[step]);
 }
 
+/** A step only SetMaintenance runs (its lock steps are ReplaceMember's). */
+function maintenanceHandlerFor(step: MaintenanceOnlyStep): LambdaHandler {
+  return handler(step, () => (maintenanceSteps ??= createMaintenanceSteps(awsReplaceDeps(process.env, clients, log)))[step]);
+}
+
 export const validateSpec = handlerFor('validateSpec');
 export const resolveHosts = handlerFor('resolveHosts');
 export const generatePki = handlerFor('generatePki');
@@ -250,6 +280,12 @@ export const promoteLearner = replaceHandlerFor('promoteLearner');
 export const removeLearners = replaceHandlerFor('removeLearners');
 export const releaseLock = replaceHandlerFor('releaseLock');
 export const completeLifecycleAction = replaceHandlerFor('completeLifecycleAction');
+export const lookAgain = replaceHandlerFor('lookAgain');
+export const retireReplacedHost = replaceHandlerFor('retireReplacedHost');
+export const validateMaintenanceRequest = maintenanceHandlerFor('validateMaintenanceRequest');
+export const setMaintenance = maintenanceHandlerFor('setMaintenance');
+/** The scheduled health probe (EventBridge Scheduler → this function; no state machine). */
+export const healthProbe = handler('healthProbe', () => (healthProbeHandler ??= makeHealthProbe(awsHealthProbeDeps(process.env, clients, log))));
 
 /** Every handler by step: the type makes sure each of PROVISION_STEPS and REPLACE_STEPS has one. */
 export const HANDLERS: Readonly<Record<AwsStep, LambdaHandler>> = {
@@ -278,4 +314,9 @@ export const HANDLERS: Readonly<Record<AwsStep, LambdaHandler>> = {
   removeLearners,
   releaseLock,
   completeLifecycleAction,
+  lookAgain,
+  retireReplacedHost,
+  validateMaintenanceRequest,
+  setMaintenance,
+  healthProbe,
 };

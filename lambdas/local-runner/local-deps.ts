@@ -11,6 +11,7 @@ import { FileClusterRegistry } from '../adapters/local/file-cluster-registry';
 import { FileClusterLock } from '../adapters/local/file-cluster-lock';
 import { ProcessExecutionLiveness } from '../adapters/local/process-execution-liveness';
 import { DirSnapshotStore } from '../adapters/local/dir-snapshot-store';
+import { LocalMachinePower } from '../adapters/local/local-machine-power';
 import { Etcd3AdminFactory } from '../adapters/etcd/etcd3-admin';
 import type { LocalHome } from './local-home';
 import { localEtcdBinary } from './etcd-binaries';
@@ -51,6 +52,8 @@ export function localDeps(home: LocalHome, options: LocalDepsOptions = {}): Repl
     registry: new FileClusterRegistry({ dir: home.registryDir, lock }),
     lock,
     snapshots: new DirSnapshotStore({ dir: home.snapshotsDir }),
+    // A simulated host is "stopped" while its marker says so (lambdas/adapters/local/local-machine-power.ts).
+    machines: new LocalMachinePower({ serviceCtl: scripts.serviceCtl, ...(etcdBinary !== undefined && { etcdBinary }) }),
     clock: { now: () => new Date() },
     log: fileLogger(home.stepLog),
     hostCommandTimeoutSeconds: options.hostCommandTimeoutSeconds ?? 60,

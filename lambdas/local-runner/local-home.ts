@@ -12,6 +12,8 @@ export interface LocalHome {
   readonly stepLog: string;
   readonly locksDir: string;
   readonly snapshotsDir: string;
+  /** The health probe's memory per cluster (FileProbeStateStore). */
+  readonly probesDir: string;
 }
 
 export function localHome(env: NodeJS.ProcessEnv = process.env): LocalHome {
@@ -25,5 +27,6 @@ export function localHome(env: NodeJS.ProcessEnv = process.env): LocalHome {
     stepLog: join(dir, 'steps.log'),
     locksDir: join(dir, 'locks'),
     snapshotsDir: join(dir, 'snapshots'),
+    probesDir: join(dir, 'probes'),
   };
 }

@@ -16,6 +16,7 @@ import {
   INSTANCE_ID_TAG,
   awsDeps,
   awsReplaceDeps,
+  awsHealthProbeDeps,
   jsonLogger,
   validateSpec,
   withInstanceArnTags,
@@ -24,6 +25,10 @@ import {
 import { INSTANCE_ARN_TAG as HOST_POLICY_TAG } from '../../lib/member-host-policy';
 import { CLUSTER_TAG } from '../../lib/step-access';
 import { PROVISION_STEPS } from '../../statemachines/provision-cluster';
+import { MAINTENANCE_STEPS } from '../../statemachines/set-maintenance';
+import { DynamoDbProbeStateStore } from '../../lambdas/adapters/aws/dynamodb-probe-state-store';
+import { Ec2MachinePower } from '../../lambdas/adapters/aws/ec2-machine-power';
+import { SfnReplacementStarter } from '../../lambdas/adapters/aws/sfn-replacement-starter';
 import { REPLACE_STEPS } from '../../statemachines/replace-member';
 import { DynamoDbClusterLock } from '../../lambdas/adapters/aws/dynamodb-registry';
 import { S3SnapshotStore } from '../../lambdas/adapters/aws/s3-snapshot-store';
@@ -44,8 +49,19 @@ const quiet: Logger = { info: () => undefined, warn: () => undefined };
 const env = { AWS_REGION: 'eu-west-1', KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/k', REGISTRY_TABLE: 'etcd-ha-registry', ACCOUNT_ID: '123456789012' };
 
 describe('AWS composition root', () => {
-  it('exports one handler per step of ProvisionCluster and ReplaceMember (the shared steps once)', () => {
-    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS])].sort());
+  it('exports one handler per step of ProvisionCluster, ReplaceMember and SetMaintenance (the shared steps once), and the health probe', () => {
+    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, 'healthProbe'])].sort());
+  });
+
+  it('builds the health probe\'s dependencies: its own probe items, EC2, ReplaceMember by ARN, the grace period', () => {
+    const arn = 'arn:aws:states:us-east-1:123456789012:stateMachine:ReplaceMember';
+    const deps = awsHealthProbeDeps({ ...env, REPLACE_STATE_MACHINE_ARN: arn, PROBE_GRACE_SECONDS: '120' }, clients, quiet);
+    assert.ok(deps.probeStates instanceof DynamoDbProbeStateStore);
+    assert.ok(deps.machines instanceof Ec2MachinePower);
+    assert.ok(deps.starter instanceof SfnReplacementStarter);
+    assert.equal(deps.graceSeconds, 120);
+    assert.throws(() => awsHealthProbeDeps(env, clients, quiet), /environment variable REPLACE_STATE_MACHINE_ARN is not set/);
+    assert.throws(() => awsHealthProbeDeps({ ...env, REPLACE_STATE_MACHINE_ARN: arn, PROBE_GRACE_SECONDS: '-5' }, clients, quiet), /PROBE_GRACE_SECONDS must be a whole number from 0 to 86400, got "-5"/);
   });
 
   it('builds ReplaceMember\'s dependencies: the DynamoDB lock on the registry table, the S3 snapshot store under the prefix, Auto Scaling\'s lifecycle actions', () => {

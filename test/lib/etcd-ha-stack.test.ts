@@ -17,6 +17,7 @@ import { PROVISION_STEP_ACCESS, REPLACE_STEP_ACCESS } from '../../lib/step-acces
 import { BUNDLE_DIR } from '../../lib/step-function';
 import { PROVISION_STEPS, provisionClusterDefinition } from '../../statemachines/provision-cluster';
 import { REPLACE_STEPS } from '../../statemachines/replace-member';
+import { MAINTENANCE_STEPS } from '../../statemachines/set-maintenance';
 import { LOCAL_FUNCTION_ARN_PREFIX, allStates, renderAsl } from '../../statemachines/render-asl';
 import { HOST_SCRIPTS } from '../../lambdas/host-scripts';
 import { ENV, HANDLERS } from '../../lambdas/entry/aws';
@@ -63,11 +64,11 @@ const functionId = (stack: EtcdHaStack, step: EtcdHaStep) => logicalId(stack.ste
 const roleId = (stack: EtcdHaStack, step: EtcdHaStep) => logicalId(stack.steps[step].role);
 
 describe('EtcdHaStack resources', () => {
-  it('has the ProvisionCluster and ReplaceMember state machines: Standard, traced, logging ALL events without execution data, each to its own log group', () => {
+  it('has the ProvisionCluster, ReplaceMember and SetMaintenance state machines: Standard, traced, logging ALL events without execution data, each to its own log group', () => {
     const { template, stack } = synth;
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
     const machines = template.findResources('AWS::StepFunctions::StateMachine');
-    for (const workflow of [stack.provisionCluster, stack.replaceMember]) {
+    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance]) {
       assert.deepEqual(
         {
           type: machines[logicalId(workflow.stateMachine)]!.Properties.StateMachineType,
@@ -89,14 +90,16 @@ describe('EtcdHaStack resources', () => {
     // Pinned: the construct IDs the logical IDs come from (renaming one would replace the resource).
     assert.match(logicalId(stack.provisionCluster.stateMachine), /^ProvisionClusterStateMachine[0-9A-F]{8}$/);
     assert.match(logicalId(stack.replaceMember.stateMachine), /^ReplaceMemberStateMachine[0-9A-F]{8}$/);
+    assert.match(logicalId(stack.setMaintenance.stateMachine), /^SetMaintenanceStateMachine[0-9A-F]{8}$/);
   });
 
   it('has one function per step (the steps ReplaceMember shares with ProvisionCluster once), Node.js 24 on arm64, running the step\'s export of the bundle, each with its own log group', () => {
     const { template, stack } = synth;
-    assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS])].sort());
-    template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length);
-    // 10 ProvisionCluster steps and 15 of ReplaceMember's own (Prepare / Reset Joining Host the latest).
-    assert.equal(ALL_STEPS.length, 25);
+    assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS])].sort());
+    // Plus the health probe's function.
+    template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length + 1);
+    // 10 ProvisionCluster steps, 17 of ReplaceMember's own (Look Again and Retire Replaced Host the latest), 2 of SetMaintenance's.
+    assert.equal(ALL_STEPS.length, 29);
     for (const step of ALL_STEPS) {
       const fn = template.findResources('AWS::Lambda::Function')[functionId(stack, step)];
       assert.ok(fn, `no function for ${step}`);
@@ -143,15 +146,19 @@ describe('EtcdHaStack resources', () => {
     });
   });
 
-  it('sets exactly the variables lambdas/entry/aws.ts reads (ENV), and NODE_OPTIONS for the source maps', () => {
-    for (const fn of Object.values(synth.template.findResources('AWS::Lambda::Function'))) {
-      assert.deepEqual(Object.keys(fn.Properties.Environment.Variables).sort(), [...Object.values(ENV), 'NODE_OPTIONS'].sort());
+  it('sets exactly the variables lambdas/entry/aws.ts reads (ENV), and NODE_OPTIONS for the source maps; the probe\'s two only on the probe', () => {
+    const probeOnly: string[] = [ENV.replaceStateMachineArn, ENV.probeGraceSeconds];
+    const probe = logicalId(synth.stack.healthProbe!.function.function);
+    for (const [id, fn] of Object.entries(synth.template.findResources('AWS::Lambda::Function'))) {
+      const expected = [...Object.values(ENV).filter((name) => id === probe || !probeOnly.includes(name)), 'NODE_OPTIONS'];
+      assert.deepEqual(Object.keys(fn.Properties.Environment.Variables).sort(), expected.sort(), id);
     }
   });
 
   it('keeps logs in explicit log groups with a retention: no logRetention custom resource, no custom resource at all', () => {
     const { template } = synth;
-    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 2);
+    // One per step function, one per workflow, one for the health probe.
+    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 3 + 1);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
     assert.deepEqual(types.filter((t) => t.startsWith('Custom::') || t === 'AWS::CloudFormation::CustomResource'), []);
@@ -176,10 +183,10 @@ describe('EtcdHaStack resources', () => {
     });
   });
 
-  it('raises an alarm when a ProvisionCluster or a ReplaceMember execution fails (and one on the trigger\'s dead-letter queue)', () => {
+  it('raises an alarm when a ProvisionCluster, ReplaceMember or SetMaintenance execution fails (and one on the trigger\'s dead-letter queue)', () => {
     const { template, stack } = synth;
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
-    for (const workflow of [stack.provisionCluster, stack.replaceMember]) {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: 'ExecutionsFailed',
@@ -198,6 +205,7 @@ describe('EtcdHaStack resources', () => {
     const { template, stack } = synth;
     template.hasOutput('ProvisionClusterStateMachineArn', { Value: { Ref: logicalId(stack.provisionCluster.stateMachine) } });
     template.hasOutput('ReplaceMemberStateMachineArn', { Value: { Ref: logicalId(stack.replaceMember.stateMachine) } });
+    template.hasOutput('SetMaintenanceStateMachineArn', { Value: { Ref: logicalId(stack.setMaintenance.stateMachine) } });
     template.hasOutput('SnapshotBucketName', { Value: { Ref: logicalId(stack.snapshotBucket) } });
     template.hasOutput('MemberHostPolicyArn', { Value: { Ref: logicalId(stack.hostPolicy.policy) } });
     template.hasOutput('RegistryTableName', { Value: { Ref: logicalId(stack.registryTable) } });
@@ -210,6 +218,7 @@ describe('EtcdHaStack resources', () => {
       'addMemberAsLearner',
       'checkHealth',
       'checkQuorum',
+      'lookAgain',
       'promoteLearner',
       'readCluster',
       'removeFailedMember',
@@ -228,6 +237,8 @@ describe('EtcdHaStack resources', () => {
     }
     vpcTemplate.resourceCountIs('AWS::EC2::SecurityGroup', 0);
     assert.equal(synth.template.toJSON().Resources[functionId(synth.stack, 'checkHealth')].Properties.VpcConfig, undefined);
+    // The health probe asks every member: in the VPC too.
+    assert.deepEqual(functions[logicalId(vpcStack.healthProbe!.function.function)]!.Properties.VpcConfig, { SubnetIds: NETWORK.subnetIds, SecurityGroupIds: [NETWORK.securityGroupId] });
   });
 });
 
@@ -340,6 +351,11 @@ describe('EtcdHaStack IAM', () => {
       releaseLock: ['dynamodb:DeleteItem'],
       // Without Auto Scaling groups (the default stack) there is no group to complete an action of.
       completeLifecycleAction: [],
+      // Before the lock, read-only: the record, the instance's state, the member's answer.
+      lookAgain: ['ec2:DescribeInstances', ...talksToEtcd, 'dynamodb:GetItem', 'dynamodb:Scan'],
+      retireReplacedHost: ['ec2:DescribeInstances', ...renew, 'ec2:CreateTags', 'ec2:StopInstances', 'ec2:DeleteTags'],
+      validateMaintenanceRequest: ['dynamodb:GetItem', 'dynamodb:Scan'],
+      setMaintenance: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Scan'],
     };
     for (const step of ALL_STEPS) {
       const statements = statementsOfRole(template, roleId(stack, step));
@@ -378,8 +394,11 @@ describe('EtcdHaStack IAM', () => {
       [roleId(stack, 'checkHostAgent'), ['ec2:DescribeInstances']],
       [roleId(stack, 'checkHostAgent'), ['ssm:GetCommandInvocation']],
       [roleId(stack, 'checkHostAgent'), ['ssm:DescribeInstanceInformation']],
+      [roleId(stack, 'lookAgain'), ['ec2:DescribeInstances']],
+      [roleId(stack, 'retireReplacedHost'), ['ec2:DescribeInstances']],
+      [logicalId(stack.healthProbe!.function.role), ['ec2:DescribeInstances']],
       ...HOST_STEPS.map((step): [string, string[]] => [roleId(stack, step), ['ssm:GetCommandInvocation']]),
-      ...[stack.provisionCluster, stack.replaceMember].flatMap((workflow): Array<[string, string[]]> => {
+      ...[stack.provisionCluster, stack.replaceMember, stack.setMaintenance].flatMap((workflow): Array<[string, string[]]> => {
         const stateMachineRole = logicalId(workflow.stateMachine.role);
         return [
           [
@@ -418,7 +437,7 @@ describe('EtcdHaStack IAM', () => {
   it('attaches AWSLambdaVPCAccessExecutionRole only to the steps that talk to etcd, and only in a VPC', () => {
     const { vpcTemplate, vpcStack } = synth;
     const roles = vpcTemplate.findResources('AWS::IAM::Role');
-    const inVpc = new Set(ETCD_STEPS.map((step) => roleId(vpcStack, step)));
+    const inVpc = new Set([...ETCD_STEPS.map((step) => roleId(vpcStack, step)), logicalId(vpcStack.healthProbe!.function.role)]);
     for (const [id, role] of Object.entries(roles)) {
       const managed = role.Properties.ManagedPolicyArns;
       if (inVpc.has(id)) {

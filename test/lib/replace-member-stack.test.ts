@@ -9,7 +9,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import validator from 'asl-validator';
 import { EtcdHaStack, SNAPSHOT_KEY_PREFIX, type EtcdHaStackProps } from '../../lib/etcd-ha-stack';
-import { FAILED_INSTANCE_STATES } from '../../lib/replace-member-trigger';
+import { STOPPED_INSTANCE_STATES, TERMINATED_INSTANCE_STATES } from '../../lib/replace-member-trigger';
 import { DynamoDbClusterLock, LOCK_KEY_PREFIX } from '../../lambdas/adapters/aws/dynamodb-registry';
 import { ReplaceRequestSchema } from '../../lambdas/steps/replace/inputs';
 import { REPLACE_ONLY_STEPS, REPLACE_STEPS, replaceMemberDefinition } from '../../statemachines/replace-member';
@@ -45,7 +45,8 @@ const only = (template: Template, type: string): [string, Resource] => {
   assert.equal(found.length, 1, `${found.length} ${type}`);
   return found[0] as [string, Resource];
 };
-const rules = (template: Template) => Object.values(template.findResources('AWS::Events::Rule')) as Resource[];
+/** The event-pattern rules (the health probe's schedule, a rule too, is left out: test/lib/healing-stack.test.ts). */
+const rules = (template: Template) => (Object.values(template.findResources('AWS::Events::Rule')) as Resource[]).filter((r) => r.Properties.EventPattern !== undefined);
 const ruleWithDetailType = (template: Template, detailType: string): Resource => {
   const rule = rules(template).find((r) => r.Properties.EventPattern['detail-type'][0] === detailType);
   assert.ok(rule, `no rule on ${detailType}`);
@@ -202,16 +203,21 @@ describe('snapshot bucket', () => {
 });
 
 describe('EventBridge trigger', () => {
-  it('starts ReplaceMember on every EC2 instance that stops or terminates, with the instance and its state as input', () => {
+  it('starts ReplaceMember on every EC2 instance that terminates (one rule) or stops (another), with the instance and its state as input', () => {
     const { template, stack } = defaults;
-    assert.equal(rules(template).length, 1);
-    const rule = ruleWithDetailType(template, 'EC2 Instance State-change Notification');
-    assert.deepEqual(rule.Properties.EventPattern, {
-      source: ['aws.ec2'],
-      'detail-type': ['EC2 Instance State-change Notification'],
-      detail: { state: ['stopping', 'stopped', 'shutting-down', 'terminated'] },
-    });
-    assert.deepEqual([...FAILED_INSTANCE_STATES], ['stopping', 'stopped', 'shutting-down', 'terminated']);
+    // The two state-change rules.
+    assert.equal(rules(template).length, 2);
+    const stateRules = rules(template).filter((r) => r.Properties.EventPattern?.['detail-type']?.[0] === 'EC2 Instance State-change Notification');
+    assert.deepEqual(
+      stateRules.map((r) => r.Properties.EventPattern.detail.state),
+      [['shutting-down', 'terminated'], ['stopping', 'stopped']],
+    );
+    assert.deepEqual([...TERMINATED_INSTANCE_STATES], ['shutting-down', 'terminated']);
+    assert.deepEqual([...STOPPED_INSTANCE_STATES], ['stopping', 'stopped']);
+    // The terminate rule keeps the construct ID (and so the logical ID) of the one rule there was before.
+    assert.match(logicalId(stack.replaceTrigger!.instanceStateChangeRule!), /^ReplaceMemberTriggerInstanceStateChangeRule[0-9A-F]{8}$/);
+    for (const rule of stateRules) {
+    assert.deepEqual(rule.Properties.EventPattern.source, ['aws.ec2']);
     assert.equal(rule.Properties.State, 'ENABLED');
     assert.equal(rule.Properties.EventBusName, undefined, 'the default bus, where AWS services send their events');
     assert.deepEqual(rule.Properties.Targets, [
@@ -227,6 +233,7 @@ describe('EventBridge trigger', () => {
         RetryPolicy: { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 3600 },
       },
     ]);
+    }
   });
 
   it('turns an EC2 state-change event into a request Validate Request accepts', () => {
@@ -239,7 +246,7 @@ describe('EventBridge trigger', () => {
 
   it('starts ReplaceMember on the terminate lifecycle action of the given Auto Scaling groups, with the action to complete', () => {
     const { template, stack } = withGroups;
-    assert.equal(rules(template).length, 2);
+    assert.equal(rules(template).length, 3);
     const rule = ruleWithDetailType(template, 'EC2 Instance-terminate Lifecycle Action');
     assert.deepEqual(rule.Properties.EventPattern, {
       source: ['aws.autoscaling'],
@@ -308,7 +315,7 @@ describe('EventBridge trigger', () => {
     const queueArn = { 'Fn::GetAtt': [queueId, 'Arn'] };
     const statements = policy.Properties.PolicyDocument.Statement as Array<Statement & { Principal: unknown }>;
     assert.deepEqual(statements[0], { Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Effect: 'Deny', Principal: { AWS: '*' }, Resource: queueArn });
-    const ruleIds = Object.keys(template.findResources('AWS::Events::Rule')).sort();
+    const ruleIds = Object.entries(template.findResources('AWS::Events::Rule')).filter(([, r]) => r.Properties.EventPattern !== undefined).map(([id]) => id).sort();
     assert.deepEqual(
       statements.slice(1).map((s) => ({ ...s, Sid: undefined })),
       ruleIds.map((rule) => ({
@@ -333,9 +340,9 @@ describe('EventBridge trigger', () => {
   it('has no rule (no role, no queue) with automaticReplacement false and no Auto Scaling group; only the lifecycle rule with groups', () => {
     const manual = build('EtcdHaManual', { automaticReplacement: false });
     assert.equal(manual.stack.replaceTrigger, undefined);
-    manual.template.resourceCountIs('AWS::Events::Rule', 0);
+    assert.equal(rules(manual.template).length, 0);
     manual.template.resourceCountIs('AWS::SQS::Queue', 0);
-    manual.template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    manual.template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
     const groupsOnly = build('EtcdHaGroupsOnly', { automaticReplacement: false, autoScalingGroupNames: ['etcd-a'] });
     assert.deepEqual(
       rules(groupsOnly.template).map((r) => r.Properties.EventPattern['detail-type']),
@@ -378,7 +385,7 @@ describe('IAM of the steps only ReplaceMember runs', () => {
 
   it('every step under the lock may renew it (UpdateItem on lock items only), and no other step may', () => {
     const { template, stack } = defaults;
-    const notUnderLock = ['validateRequest', 'acquireLock', 'releaseLock', 'completeLifecycleAction'];
+    const notUnderLock = ['validateRequest', 'lookAgain', 'acquireLock', 'releaseLock', 'completeLifecycleAction'];
     const renewing = REPLACE_ONLY_STEPS.filter((step) => !notUnderLock.includes(step));
     assert.deepEqual([...renewing].sort(), [
       'addMemberAsLearner',
@@ -391,6 +398,7 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       'removeLearners',
       'removeStrayLearners',
       'resetJoiningHost',
+      'retireReplacedHost',
       'snapshotBeforeChange',
     ]);
     for (const step of Object.keys(stack.steps) as Array<keyof EtcdHaStack['steps']>) {
@@ -529,10 +537,10 @@ describe('IAM of the steps only ReplaceMember runs', () => {
         Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
       });
       assert.deepEqual(bySid(stack, template, 'checkHostAgent').ReadHostAgents?.Action, 'ssm:DescribeInstanceInformation');
-      // No other step may launch instances or pass roles.
+      // No other step may launch instances or pass roles; only Retire Replaced Host may tag (test/lib/healing-stack.test.ts).
       for (const step of REPLACE_ONLY_STEPS.filter((s) => s !== 'chooseReplacementHost')) {
         const actions = statementsOfRole(template, roleId(stack, step)).flatMap(actionsOf);
-        assert.ok(!actions.some((a) => a === 'ec2:RunInstances' || a === 'iam:PassRole' || a === 'ec2:CreateTags'), step);
+        assert.ok(!actions.some((a) => a === 'ec2:RunInstances' || a === 'iam:PassRole' || (a === 'ec2:CreateTags' && step !== 'retireReplacedHost')), step);
       }
     });
 

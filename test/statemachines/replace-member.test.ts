@@ -22,10 +22,15 @@ function runOrder(definition: AslDefinition): string[] {
   let name: string | undefined = definition.StartAt;
   while (name !== undefined && !walked.includes(name)) {
     walked.push(name);
-    const state: AslState = definition.States[name]!;
-    name = (state.Next as string | undefined) ?? (state.Choices as Array<{ Next: string }> | undefined)?.[0]?.Next;
+    name = nextOnTheWay(name, definition.States[name]!);
   }
   return walked;
+}
+
+/** The next state of a replacement: Next, or a Choice's first rule (its Default for Is Healing Paused?, whose rule ends quietly). */
+function nextOnTheWay(name: string, state: AslState): string | undefined {
+  if (name === 'Is Healing Paused?') return state.Default as string;
+  return (state.Next as string | undefined) ?? (state.Choices as Array<{ Next: string }> | undefined)?.[0]?.Next;
 }
 
 describe('ReplaceMember definition', () => {
@@ -41,6 +46,12 @@ describe('ReplaceMember definition', () => {
     const order = [
       'Validate Request',
       'Is Cluster Member?',
+      'Is Healing Paused?',
+      // The stop path (the first rule); terminated instances and requests by hand go to Acquire Lock at once.
+      'Is Instance Stopped?',
+      'Wait Grace Period',
+      'Look Again',
+      'Is Member Still Down?',
       'Acquire Lock',
       'Read Cluster',
       'Is Replacement Still Needed?',
@@ -75,11 +86,12 @@ describe('ReplaceMember definition', () => {
     const walked: string[] = [];
     while (name && walked.length < order.length) {
       walked.push(name);
-      const state: AslState = states[name]!;
-      name = (state.Next as string | undefined) ?? (state.Choices as Array<{ Next: string }> | undefined)?.[0]?.Next;
+      name = nextOnTheWay(name, states[name]!);
     }
     assert.deepEqual(walked, order);
-    assert.equal(states['Record Cluster']!.Next, 'Release Lock');
+    assert.equal(states['Is Instance Stopped?']!.Default, 'Acquire Lock');
+    assert.equal(states['Record Cluster']!.Next, 'Retire Replaced Host');
+    assert.equal(states['Retire Replaced Host']!.Next, 'Release Lock');
     assert.equal(states['Release Lock']!.Next, 'Member Replaced');
     assert.equal(states['Remove Failed Member'], undefined, 'renamed Remove Dead Members');
   });
@@ -102,7 +114,7 @@ describe('ReplaceMember definition', () => {
     const stepOf = (state: AslState) => String(state.Resource).slice(LOCAL_FUNCTION_ARN_PREFIX.length);
     const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
     // Before the lock, taking it, rolling back after a failure and the lifecycle tail: none runs as a step under the lock.
-    const outside = ['Validate Request', 'Acquire Lock', 'Remove Unpromoted Learner', 'Reset Joining Host', 'Complete Lifecycle Action'];
+    const outside = ['Validate Request', 'Look Again', 'Acquire Lock', 'Remove Unpromoted Learner', 'Reset Joining Host', 'Complete Lifecycle Action'];
     const own = tasks.filter(([n, s]) => (REPLACE_ONLY_STEPS as readonly string[]).includes(stepOf(s)) && !outside.includes(n));
     const carrying = own.filter(([n]) => !n.startsWith('Release Lock'));
     assert.deepEqual(carrying.map(([n]) => n).sort(), [
@@ -116,6 +128,7 @@ describe('ReplaceMember definition', () => {
       'Read Cluster',
       'Remove Dead Members',
       'Remove Stray Learners',
+      'Retire Replaced Host',
       'Snapshot Before Change',
     ]);
     for (const [name, state] of carrying) assert.deepEqual((state.Parameters as Record<string, unknown>).lock, lockRef, name);
@@ -144,11 +157,14 @@ describe('ReplaceMember definition', () => {
 
   it('releases the lock on every path after taking it: each failure goes through Was Host Chosen? (Remove Unpromoted Learner once a host was chosen, then, only when Was Learner Added?, Reset Joining Host when Is Joining Host Left Over?) and Release Lock After Failure', () => {
     // Complete Lifecycle Action runs after the lock is gone, on every ending (see the lifecycle tests below).
-    const unguarded = ['Validate Request', 'Acquire Lock', 'Remove Unpromoted Learner', 'Reset Joining Host', 'Release Lock After Failure', 'Complete Lifecycle Action'];
+    // Look Again runs before the lock; Retire Replaced Host after the member is in and recorded: its failure is reported, the lock released.
+    const unguarded = ['Validate Request', 'Look Again', 'Acquire Lock', 'Remove Unpromoted Learner', 'Reset Joining Host', 'Release Lock After Failure', 'Complete Lifecycle Action', 'Retire Replaced Host'];
     const guarded = Object.entries(states).filter(([n, s]) => s.Type === 'Task' && !unguarded.includes(n));
     assert.ok(guarded.length >= 17);
     assert.ok(guarded.some(([n]) => n === 'Read Cluster'));
     assert.ok(guarded.some(([n]) => n === 'Prepare Joining Host'));
+    assert.deepEqual(catches(states['Retire Replaced Host']!).map((c) => [c.ErrorEquals, c.Next, (c as { ResultPath?: string }).ResultPath]), [[['States.ALL'], 'Release Lock', '$.cluster.retiredHost']]);
+    assert.deepEqual(catches(states['Look Again']!).map((c) => [c.ErrorEquals, c.Next]), [[['States.ALL'], 'Replace Failed']], 'no lock to release yet');
     for (const [name, state] of guarded) {
       assert.ok(catches(state).some((c) => c.ErrorEquals.includes('States.ALL') && c.Next === 'Was Host Chosen?'), `${name} does not roll back on failure`);
     }
@@ -257,6 +273,8 @@ describe('ReplaceMember definition', () => {
 });
 
 const CLUSTER = { clusterName: 'demo', members: ['infra0', 'infra2', 'infra3'] };
+/** What a replacement outputs: the cluster, with what Retire Replaced Host did to the old machine. */
+const REPLACED = { ...CLUSTER, retiredHost: { retired: true, stateBefore: 'terminated', stopped: false, tagged: false } };
 
 const HOSTS = [0, 1, 2].map((i) => ({ name: `infra${i}`, address: `10.0.0.${10 + i}` }));
 
@@ -319,6 +337,7 @@ function fakeSteps(
     // As the real one answers when no learner of the joining host was found and etcd lists it as no voter.
     removeLearners: () => ({ removed: [], resetHost: false }),
     recordCluster: () => CLUSTER,
+    retireReplacedHost: () => ({ retired: true, stateBefore: 'terminated', stopped: false, tagged: false }),
     completeLifecycleAction: () => ({ completed: true, result: 'CONTINUE' }),
     ...options.answers,
   };
@@ -388,7 +407,7 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     const fake = fakeSteps();
     const result = await run(fake.steps, request({ lifecycle: LIFECYCLE }));
     assert.equal(result.status, 'SUCCEEDED', result.cause);
-    assert.deepEqual(result.output, CLUSTER);
+    assert.deepEqual(result.output, REPLACED);
     assert.deepEqual(fake.called('completeLifecycleAction'), [{ lifecycle: LIFECYCLE, outcome: 'replaced' }]);
     const order = fake.calls.map(([step]) => step);
     assert.ok(order.indexOf('releaseLock') < order.indexOf('completeLifecycleAction'), 'the lock is released first');
@@ -399,7 +418,7 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     const fake = fakeSteps();
     const result = await run(fake.steps, { clusterName: 'demo', failedMember: 'infra1' });
     assert.equal(result.status, 'SUCCEEDED', result.cause);
-    assert.deepEqual(result.output, CLUSTER);
+    assert.deepEqual(result.output, REPLACED);
     assert.deepEqual(fake.called('completeLifecycleAction'), []);
     assert.ok(!visited(result).includes('Complete Lifecycle Action'));
   });
@@ -767,5 +786,60 @@ describe('ReplaceMember with a launched clone (AWS, no replacement named)', () =
   it('refuses agent-check props out of range, naming the prop', () => {
     assert.throws(() => render({ hostAgentCheckAttempts: 0 }), /hostAgentCheckAttempts must be a whole number from 1 to 1000, got 0/);
     assert.throws(() => render({ hostAgentCheckIntervalSeconds: 301 }), /hostAgentCheckIntervalSeconds must be a whole number from 1 to 300, got 301/);
+  });
+});
+
+describe('ReplaceMember: a stop is not a death, and a pause is honoured', () => {
+  const definition = render({ stopGracePeriodSeconds: 600 });
+  const run = (steps: Record<string, StepHandler>, input: unknown) => runWorkflow({ definition, steps, input, executionName: 'stop-test', waitMs: 1, retryMs: 1 });
+  const visited = (result: WorkflowResult) => result.events.filter((e) => e.kind === 'entered').map((e) => e.state);
+  const stopped = { failedInstanceId: 'i-0123456789abcdef0', trigger: 'ec2-state-change', instanceState: 'stopped' };
+
+  it('waits the grace period for a stopped instance, and replaces it when Look Again finds it still down', async () => {
+    const fake = fakeSteps({ answers: { lookAgain: (input) => ({ ...(input.state as object), stillDown: true, reason: 'still stopped' }) } });
+    const result = await run(fake.steps, stopped);
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.deepEqual(visited(result).slice(0, 8), ['Validate Request', 'Is Cluster Member?', 'Is Healing Paused?', 'Is Instance Stopped?', 'Wait Grace Period', 'Look Again', 'Is Member Still Down?', 'Acquire Lock']);
+    assert.deepEqual(fake.called('lookAgain')[0]?.graceSeconds, 600);
+    assert.equal(fake.called('recordCluster').length, 1);
+    assert.deepEqual(fake.called('retireReplacedHost')[0]?.replacedBy, 'stop-test');
+  });
+
+  it('ends quietly, with Look Again\'s reason, when the instance came back', async () => {
+    const fake = fakeSteps({ answers: { lookAgain: (input) => ({ ...(input.state as object), stillDown: false, reason: 'instance i-0123456789abcdef0 of infra1 is running again' }) } });
+    const result = await run(fake.steps, stopped);
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.match(String((result.output as { reason?: string }).reason), /running again/);
+    assert.deepEqual(fake.called('acquireLock'), []);
+  });
+
+  it('goes on at once for a terminated instance', async () => {
+    const fake = fakeSteps();
+    const result = await run(fake.steps, { ...stopped, instanceState: 'terminated' });
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.ok(!visited(result).includes('Wait Grace Period'));
+    assert.deepEqual(fake.called('lookAgain'), []);
+  });
+
+  it('ends quietly when Validate Request says healing is paused', async () => {
+    const reason = 'healing paused by alice since 2025-01-01T00:00:00.000Z: resizing';
+    const fake = fakeSteps({ answers: { validateRequest: (input) => ({ isMember: true, clusterName: 'demo', request: input.request, healingPaused: true, reason }) } });
+    const result = await run(fake.steps, stopped);
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.equal((result.output as { reason?: string }).reason, reason);
+    assert.deepEqual(fake.called('lookAgain'), []);
+    assert.deepEqual(fake.called('acquireLock'), []);
+  });
+
+  it('reports a failed retirement in its output, and still releases the lock', async () => {
+    const fake = fakeSteps({ failing: { retireReplacedHost: () => new Error('UnauthorizedOperation') } });
+    const result = await run(fake.steps, { clusterName: 'demo', failedMember: 'infra1' });
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.equal((result.output as { retiredHost?: { Error?: string } }).retiredHost?.Error, 'Error');
+    assert.equal(fake.called('releaseLock').length, 1);
+  });
+
+  it('refuses a grace period out of range, naming the prop', () => {
+    assert.throws(() => render({ stopGracePeriodSeconds: -1 }), /stopGracePeriodSeconds must be a whole number from 0 to 86400, got -1/);
   });
 });

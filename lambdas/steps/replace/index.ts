@@ -1,6 +1,6 @@
 // The steps of ReplaceMember: its own, plus the provisioning steps it reuses for the joining host.
 import type { ReplaceStep } from '../../../statemachines/replace-member';
-import type { ClusterLock, LifecycleActions, ReplacementHosts, SnapshotStore } from '../../ports';
+import type { ClusterLock, LifecycleActions, MachinePower, ReplacementHosts, SnapshotStore } from '../../ports';
 import type { StepDeps, StepHandler } from '../deps';
 import { createProvisionSteps } from '..';
 import { makeValidateRequest } from './validate-request';
@@ -15,10 +15,14 @@ import { makeResetJoiningHost } from './reset-joining-host';
 import { LockRefSchema } from './inputs';
 import { makeCompleteLifecycleAction } from './complete-lifecycle-action';
 import { makeCheckHostAgent } from './check-host-agent';
+import { makeLookAgain } from './look-again';
+import { makeRetireReplacedHost } from './retire-replaced-host';
 
 export interface ReplaceDeps extends StepDeps {
   readonly lock: ClusterLock;
   readonly snapshots: SnapshotStore;
+  /** Whether a member's machine runs (Look Again), and retiring a replaced one (EC2 instances, or simulated hosts). */
+  readonly machines: MachinePower;
   /**
    * Completes Auto Scaling lifecycle actions (AWS). Without it, Complete Lifecycle Action throws
    * LifecycleActionUnsupportedError: the local runner never passes a request with a `lifecycle` field.
@@ -58,6 +62,8 @@ export function createReplaceSteps(deps: ReplaceDeps): Record<ReplaceStep, StepH
     collectMemberLogs: provision.collectMemberLogs,
     recordCluster: provision.recordCluster,
     completeLifecycleAction: makeCompleteLifecycleAction(deps),
+    lookAgain: makeLookAgain(deps),
+    retireReplacedHost: makeRetireReplacedHost(deps),
   };
   return Object.fromEntries(Object.entries(steps).map(([name, handler]) => [name, renewingLock(handler, renewLock)])) as Record<ReplaceStep, StepHandler>;
 }

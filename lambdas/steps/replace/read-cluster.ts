@@ -8,6 +8,7 @@ import type { ClusterSpec } from '../../core/spec';
 import { recordedSpec } from '../recorded-spec';
 import { replacementName } from '../../core/quorum';
 import { SpecValidationError } from '../../core/errors';
+import { healingPausedReason, isAutomaticTrigger } from '../../core/maintenance';
 import type { Host, RecordedMember } from '../../ports';
 import type { StepDeps } from '../deps';
 import type { PkiRefs } from '../inputs';
@@ -44,6 +45,12 @@ export function makeReadCluster(deps: Pick<StepDeps, 'registry' | 'secrets' | 'e
 async function read(deps: Pick<StepDeps, 'registry' | 'secrets' | 'etcd' | 'log'>, clusterName: string, request: z.output<typeof ReplaceRequestSchema>): Promise<ClusterAsRead> {
   const record = await deps.registry.get(clusterName);
   if (!record) throw new SpecValidationError('ReplaceMember input', [`clusterName: no cluster "${clusterName}" is recorded; provision it first`]);
+  // Under the lock, the flag as it is now: a pause set since Validate Request still stops an automatic replacement.
+  const paused = isAutomaticTrigger(request.trigger) ? healingPausedReason(record.maintenance) : undefined;
+  if (paused) {
+    deps.log.info('healing paused: not replacing', { cluster: clusterName, trigger: request.trigger });
+    return { stillNeeded: false, reason: paused };
+  }
   const isFailed = (m: RecordedMember) => (request.failedMember !== undefined ? m.name === request.failedMember : m.instanceId === request.failedInstanceId);
   const current = record.members.find(isFailed);
   const removed = (record.removed ?? []).find(isFailed);

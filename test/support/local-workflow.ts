@@ -52,10 +52,20 @@ export class LocalWorkflowSandbox {
   /** Runs ReplaceMember; counts how often each step handler was invoked. */
   async replace(
     input: unknown,
-    options: { deps?: ReplaceDeps; executionName?: string; retryMs?: number; lockWaitAttempts?: number; healthCheckAttempts?: number; onEvent?: (e: WorkflowEvent) => void } = {},
+    options: {
+      deps?: ReplaceDeps;
+      executionName?: string;
+      retryMs?: number;
+      lockWaitAttempts?: number;
+      healthCheckAttempts?: number;
+      onEvent?: (e: WorkflowEvent) => void;
+      /** Wraps the step handlers, e.g. to act while Wait Grace Period "passes" (locally it waits 50 ms). */
+      wrapSteps?: (steps: Record<string, StepHandler>) => Record<string, StepHandler>;
+    } = {},
   ): Promise<ProvisionRun> {
     const calls: Record<string, number> = {};
-    const steps = counting(createReplaceSteps(options.deps ?? this.deps()), calls);
+    const created = createReplaceSteps(options.deps ?? this.deps());
+    const steps = counting(options.wrapSteps ? options.wrapSteps(created) : created, calls);
     const definition = renderAsl(REPLACE_STEPS, (scope, functions) =>
       replaceMemberDefinition(scope, { functions, lockWaitAttempts: options.lockWaitAttempts ?? 10, healthCheckAttempts: options.healthCheckAttempts ?? 30 }),
     );

@@ -14,6 +14,7 @@ export interface DeployedWorkflow {
 export const WORKFLOWS = {
   provision: { title: 'ProvisionCluster', arnEnv: 'ETCD_HA_PROVISION_STATE_MACHINE_ARN', stackOutput: 'ProvisionClusterStateMachineArn' },
   replace: { title: 'ReplaceMember', arnEnv: 'ETCD_HA_REPLACE_STATE_MACHINE_ARN', stackOutput: 'ReplaceMemberStateMachineArn' },
+  maintenance: { title: 'SetMaintenance', arnEnv: 'ETCD_HA_MAINTENANCE_STATE_MACHINE_ARN', stackOutput: 'SetMaintenanceStateMachineArn' },
 } as const satisfies Record<string, DeployedWorkflow>;
 
 export interface StartDeps {

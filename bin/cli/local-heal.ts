@@ -1,11 +1,13 @@
 // `etcd-ha local heal`: watches the local cluster and, as the EventBridge rule does on AWS, starts
-// ReplaceMember when a member stays dead for two checks in a row. Stops on Ctrl-C.
+// ReplaceMember when a member stays dead for two checks in a row. Stops on Ctrl-C. While the cluster's healing is
+// paused (`etcd-ha local pause`) it replaces nothing and says so once; it goes on after `local resume`.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clientUrl } from '../../lambdas/core/etcd-flags';
 import { recordedSpec } from '../../lambdas/steps/recorded-spec';
 import { readHealthcheckClient } from '../../lambdas/steps/pki-secrets';
 import { localContext, requireRecordedCluster } from './local-cluster';
 import { reportReplace, runLocalReplace } from './local-replace';
+import { healingPausedReason } from '../../lambdas/core/maintenance';
 import type { Output } from './output';
 
 const CHECK_INTERVAL_MS = 1000;
@@ -15,9 +17,20 @@ export async function localHeal(output: Output, signal: AbortSignal): Promise<nu
   output.out('etcd-ha: watching the local cluster; a member dead for 2 checks is replaced (Ctrl-C stops)');
   const misses = new Map<string, number>();
   let failures = 0;
+  let pausedSaid: string | undefined;
   while (!signal.aborted) {
     const { home, deps } = localContext();
     const record = requireRecordedCluster(home);
+    const paused = healingPausedReason(record.maintenance);
+    if (paused !== undefined) {
+      if (paused !== pausedSaid) output.out(`${paused}: replacing nothing until \`etcd-ha local resume\``);
+      pausedSaid = paused;
+      misses.clear();
+      await sleep(CHECK_INTERVAL_MS, undefined, { signal }).catch(() => undefined);
+      continue;
+    }
+    if (pausedSaid !== undefined) output.out('healing resumed: watching again');
+    pausedSaid = undefined;
     const spec = recordedSpec(record);
     const secrets = record.secrets;
     const admin = deps.etcd.connect(

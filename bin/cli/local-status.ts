@@ -5,6 +5,7 @@ import { recordedSpec } from '../../lambdas/steps/recorded-spec';
 import { readHealthcheckClient } from '../../lambdas/steps/pki-secrets';
 import { localContext, requireRecordedCluster } from './local-cluster';
 import type { Output } from './output';
+import { healingPausedReason } from '../../lambdas/core/maintenance';
 
 export interface MemberStatusLine {
   readonly name: string;
@@ -40,9 +41,10 @@ export async function localStatus(options: { json: boolean }, output: Output): P
       ...(m.dbSize !== undefined && { dbSize: m.dbSize }),
     }));
     if (options.json) {
-      output.out(JSON.stringify({ clusterName: record.clusterName, healthy: verdict.healthy, members }, null, 2));
+      output.out(JSON.stringify({ clusterName: record.clusterName, healthy: verdict.healthy, members, maintenance: record.maintenance ?? { paused: false, history: [] } }, null, 2));
     } else {
       output.out(`cluster ${record.clusterName}: ${verdict.healthy ? 'healthy' : 'NOT healthy'}`);
+      output.out(healingPausedReason(record.maintenance) ?? 'automatic healing: on');
       output.out(['NAME', 'ID', 'ENDPOINT', 'HEALTHY', 'LEADER', 'LEARNER', 'DB SIZE'].join('\t'));
       for (const m of members) {
         output.out([m.name, m.id, m.endpoint, m.healthy, m.leader, m.learner, m.dbSize ?? '-'].join('\t'));

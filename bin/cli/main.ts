@@ -9,6 +9,8 @@ import { watch } from './aws-watch';
 import { replace } from './aws-replace';
 import { localKill, localReplace } from './local-replace';
 import { localHeal } from './local-heal';
+import { setMaintenance } from './aws-maintenance';
+import { localPower, localSetMaintenance } from './local-maintenance';
 import { consoleOutput, UsageError, type Output } from './output';
 import { SpecValidationError } from '../../lambdas/core/errors';
 
@@ -22,7 +24,11 @@ Local mode (one machine, loopback addresses 127.0.0.11+):
   local kill --member NAME               SIGKILL a member's etcd (its data dir stays), as when a host dies
   local replace --member NAME [--name NEW] [--force]
                                          run ReplaceMember locally onto a new loopback address
-  local heal                             replace members that die, like the EventBridge rule (Ctrl-C stops)
+  local heal                             replace members that die, like the EventBridge rule (Ctrl-C stops);
+                                         does nothing while healing is paused
+  local pause --reason TEXT [--by WHO]   pause automatic healing (local heal, the stop path); local replace still works
+  local resume [--by WHO]                resume it (every pause and resume is kept in the record; local status shows it)
+  local stop|start --member NAME         stop a member's simulated host (etcd stopped, data dir kept) or start it again
 
 AWS (the deployed stack; credentials and region as for the aws CLI):
   provision --spec FILE [--state-machine ARN] [--name NAME] [--no-watch]
@@ -34,6 +40,12 @@ AWS (the deployed stack; credentials and region as for the aws CLI):
                                          start ReplaceMember by hand and follow it; without --instance the
                                          workflow launches a clone of the member's instance (ARN: stack output
                                          ReplaceMemberStateMachineArn, or set ETCD_HA_REPLACE_STATE_MACHINE_ARN)
+  pause --cluster NAME --reason TEXT [--by WHO] [--state-machine ARN] [--name NAME] [--no-watch]
+  resume --cluster NAME [--by WHO] [--state-machine ARN] [--name NAME] [--no-watch]
+                                         pause or resume automatic healing (EC2 rule, stop grace period, health
+                                         probe) with the SetMaintenance workflow; \`replace\` still works while paused
+                                         (ARN: stack output SetMaintenanceStateMachineArn, or set
+                                         ETCD_HA_MAINTENANCE_STATE_MACHINE_ARN; WHO: default user@host)
   watch EXECUTION_ARN                    follow an execution: a line per state, then its outcome
                                          (exit 0 when it succeeded, 1 when it failed, timed out or was aborted)`;
 
@@ -59,6 +71,7 @@ async function dispatch(argv: string[], output: Output): Promise<number> {
   if (group === 'provision') return provisionCommand(argv.slice(1), output);
   if (group === 'watch') return watchCommand(argv.slice(1), output);
   if (group === 'replace') return replaceCommand(argv.slice(1), output);
+  if (group === 'pause' || group === 'resume') return maintenanceCommand(group, argv.slice(1), output);
   if (group !== 'local') throw new UsageError(`unknown command "${group}"\n${USAGE}`);
   switch (command) {
     case 'up': {
@@ -95,6 +108,19 @@ async function dispatch(argv: string[], output: Output): Promise<number> {
     case 'down':
       parseArgs({ args: rest, options: {}, strict: true });
       return localDown(output);
+    case 'pause':
+    case 'resume': {
+      const { values: given } = parseCommandArgs({ args: rest, options: { reason: { type: 'string' }, by: { type: 'string' } }, strict: true });
+      if (command === 'resume' && given.reason !== undefined) throw new UsageError('local resume takes no --reason');
+      if (command === 'pause' && given.reason === undefined) throw new UsageError('local pause needs --reason TEXT (what is being done, and until when)');
+      return localSetMaintenance({ action: command, ...(given.reason !== undefined && { reason: given.reason }), ...(given.by !== undefined && { by: given.by }) }, output);
+    }
+    case 'stop':
+    case 'start': {
+      const { values } = parseCommandArgs({ args: rest, options: { member: { type: 'string' } }, strict: true });
+      if (!values.member) throw new UsageError(`local ${command} needs --member NAME`);
+      return localPower(command, values.member, output);
+    }
     default:
       throw new UsageError(`unknown command "local ${command ?? ''}"\n${USAGE}`);
   }
@@ -152,6 +178,36 @@ function replaceCommand(args: string[], output: Output): Promise<number> {
       watch: !values['no-watch'],
       ...(values.instance !== undefined && { instance: values.instance }),
       ...(values['replacement-name'] !== undefined && { replacementName: values['replacement-name'] }),
+      ...(values['state-machine'] !== undefined && { stateMachineArn: values['state-machine'] }),
+      ...(values.name !== undefined && { name: values.name }),
+    },
+    output,
+  );
+}
+
+function maintenanceCommand(action: 'pause' | 'resume', args: string[], output: Output): Promise<number> {
+  const { values } = parseCommandArgs({
+    args,
+    options: {
+      cluster: { type: 'string' },
+      reason: { type: 'string' },
+      by: { type: 'string' },
+      'state-machine': { type: 'string' },
+      name: { type: 'string' },
+      'no-watch': { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.cluster === undefined) throw new UsageError(`${action} needs --cluster NAME\n${USAGE}`);
+  if (action === 'pause' && values.reason === undefined) throw new UsageError(`pause needs --reason TEXT (what is being done, and until when)\n${USAGE}`);
+  if (action === 'resume' && values.reason !== undefined) throw new UsageError('resume takes no --reason');
+  return setMaintenance(
+    {
+      cluster: values.cluster,
+      action,
+      watch: !values['no-watch'],
+      ...(values.reason !== undefined && { reason: values.reason }),
+      ...(values.by !== undefined && { by: values.by }),
       ...(values['state-machine'] !== undefined && { stateMachineArn: values['state-machine'] }),
       ...(values.name !== undefined && { name: values.name }),
     },

@@ -36,6 +36,7 @@ import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ALL_STEPS } from '../../../lib/etcd-ha-stack';
 import { PROVISION_STEPS, provisionClusterDefinition } from '../../../statemachines/provision-cluster';
+import { MAINTENANCE_STEPS, setMaintenanceDefinition } from '../../../statemachines/set-maintenance';
 import { REPLACE_STEPS, replaceMemberDefinition } from '../../../statemachines/replace-member';
 import { allStates, renderAsl, type AslDefinition } from '../../../statemachines/render-asl';
 import { startMoto, type Moto } from '../../support/moto';
@@ -200,7 +201,8 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
   it('has one function per step (the shared ones once), running its export of the bundle, wired to the key, the table and the bucket', async () => {
     const resources = template().Resources;
     const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    assert.equal(functions.length, ALL_STEPS.length);
+    // Every step's, and the health probe's.
+    assert.equal(functions.length, ALL_STEPS.length + 1);
     const tableName = [...deployed.values()].find((r) => r.ResourceType === 'AWS::DynamoDB::Table')!.PhysicalResourceId;
     const keyId = [...deployed.values()].find((r) => r.ResourceType === 'AWS::KMS::Key')!.PhysicalResourceId;
     const keyArn = await keyArnOf(keyId!);
@@ -219,16 +221,17 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
       handlers.push(config!.Handler!);
       functionArns.set(id, config!.FunctionArn!);
     }
-    assert.deepEqual(handlers.sort(), ALL_STEPS.map((step) => `app/index.${step}`).sort());
+    assert.deepEqual(handlers.sort(), [...ALL_STEPS, 'healthProbe'].map((step) => `app/index.${step}`).sort());
   });
 
   it('runs the state machine definitions of the template, which are the ones the local runner renders', async () => {
     const locals: Record<string, AslDefinition> = {
       ProvisionClusterStateMachine: renderAsl(PROVISION_STEPS, (scope, functions) => provisionClusterDefinition(scope, { functions })),
       ReplaceMemberStateMachine: renderAsl(REPLACE_STEPS, (scope, functions) => replaceMemberDefinition(scope, { functions })),
+      SetMaintenanceStateMachine: renderAsl(MAINTENANCE_STEPS, (scope, functions) => setMaintenanceDefinition(scope, { functions })),
     };
     const machines = Object.entries(template().Resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
-    assert.equal(machines.length, 2);
+    assert.equal(machines.length, 3);
     for (const [prefix, local] of Object.entries(locals)) {
       const machine = machines.find(([id]) => id.startsWith(prefix))!;
       const answer = await clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: physicalOf(prefix) }));
@@ -280,7 +283,7 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
     const queueUrl = (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: physicalOf('ReplaceMemberTriggerDeadLetterQueue').split('/').at(-1)! }))).QueueUrl!;
     const queue = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn', 'SqsManagedSseEnabled'] }));
     const resources = template().Resources;
-    for (const prefix of ['ReplaceMemberTriggerInstanceStateChangeRule', 'ReplaceMemberTriggerLifecycleActionRule']) {
+    for (const prefix of ['ReplaceMemberTriggerInstanceStateChangeRule', 'ReplaceMemberTriggerInstanceStoppedRule', 'ReplaceMemberTriggerLifecycleActionRule']) {
       const [id, expected] = Object.entries(resources).find(([logical]) => logical.startsWith(prefix))!;
       const name = physicalOf(prefix).split('|').at(-1)!;
       const rule = await clients.events.send(new DescribeRuleCommand({ Name: name }));
@@ -352,7 +355,8 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
       const rule = name.split('|').at(-1)!;
       assert.ok(await gone(() => clients.events.send(new DescribeRuleCommand({ Name: rule })), /ResourceNotFound/), rule);
     }
-    assert.equal(byType('AWS::Events::Rule').length, 2);
+    // The two EC2 state-change rules, the lifecycle rule and the health probe's schedule.
+    assert.equal(byType('AWS::Events::Rule').length, 4);
     for (const bucket of byType('AWS::S3::Bucket')) {
       assert.ok(await gone(() => clients.s3.send(new HeadBucketCommand({ Bucket: bucket })), /NotFound|NoSuchBucket/), bucket);
     }

@@ -62,6 +62,8 @@ export class HealthProbe extends Construct {
       );
     }
     props.replaceMember.grantStartExecution(this.function.role);
+    // A round that Lambda throttles (the previous one still runs) is dropped, not queued for hours: the next comes anyway.
+    this.function.function.configureAsyncInvoke({ maxEventAge: Duration.seconds(Math.max(60, 60 * minutes)), retryAttempts: 0 });
     this.schedule = new events.Rule(this, 'Schedule', {
       description: `etcd-ha: the health probe, every ${minutes} minute(s)`,
       schedule: events.Schedule.rate(props.interval),

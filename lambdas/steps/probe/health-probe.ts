@@ -49,10 +49,12 @@ export async function probeCluster(deps: HealthProbeDeps, record: ClusterRecord)
   const clusterName = record.clusterName;
   const stored = await deps.probeStates.get(clusterName);
   const answers = await memberAnswers(deps, record);
-  const machines = deps.directory.recorded(clusterName, record.members);
+  // A dead member another execution removed (with every dead voter) still awaits its replacement: it never answers.
+  const watched = [...record.members, ...(record.removed ?? [])];
+  const machines = deps.directory.recorded(clusterName, watched);
   // EC2 is asked only about members that did not answer.
   const observations = await Promise.all(
-    record.members.map(async (m, i) => {
+    watched.map(async (m, i) => {
       const answering = answers.get(m.name) ?? false;
       return answering ? { name: m.name, answering } : { name: m.name, answering, instanceState: await deps.machines.stateOf(machines[i]!) };
     }),

@@ -1,6 +1,8 @@
 // `etcd-ha local heal`: watches the local cluster and, as the EventBridge rule does on AWS, starts
 // ReplaceMember when a member stays dead for two checks in a row. Stops on Ctrl-C. While the cluster's healing is
-// paused (`etcd-ha local pause`) it replaces nothing and says so once; it goes on after `local resume`.
+// paused (`etcd-ha local pause`) it replaces nothing and says so once; it goes on after `local resume`. A member
+// whose simulated host was stopped (`local stop`) is a stop, not a death: it is replaced only once its host has
+// stayed stopped for LOCAL_STOP_GRACE_MS (the stop grace period, shortened locally).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clientUrl } from '../../lambdas/core/etcd-flags';
 import { recordedSpec } from '../../lambdas/steps/recorded-spec';
@@ -12,10 +14,14 @@ import type { Output } from './output';
 
 const CHECK_INTERVAL_MS = 1000;
 const DEAD_AFTER_CHECKS = 2;
+/** Locally, the stop grace period: long enough to `local stop` and `local start` a host by hand. */
+export const LOCAL_STOP_GRACE_MS = 30_000;
 
 export async function localHeal(output: Output, signal: AbortSignal): Promise<number> {
   output.out('etcd-ha: watching the local cluster; a member dead for 2 checks is replaced (Ctrl-C stops)');
   const misses = new Map<string, number>();
+  /** When each member's host was first seen stopped. */
+  const stoppedSince = new Map<string, number>();
   let failures = 0;
   let pausedSaid: string | undefined;
   while (!signal.aborted) {
@@ -39,10 +45,19 @@ export async function localHeal(output: Output, signal: AbortSignal): Promise<nu
     let dead: string | undefined;
     try {
       const view = await admin.inspect(record.members.map((m) => clientUrl(m.address, spec)));
-      for (const member of record.members) {
+      const machines = deps.directory.recorded(record.clusterName, record.members);
+      for (const [i, member] of record.members.entries()) {
         const ok = view.statuses.find((s) => s.endpoint === clientUrl(member.address, spec))?.ok ?? false;
         const count = ok ? 0 : (misses.get(member.name) ?? 0) + 1;
         misses.set(member.name, count);
+        if ((await deps.machines.stateOf(machines[i]!)) === 'stopped') {
+          if (!stoppedSince.has(member.name)) output.out(`${member.name}'s host is stopped: replaced only if it stays stopped for ${LOCAL_STOP_GRACE_MS / 1000} s (a stop is not a death)`);
+          const since = stoppedSince.get(member.name) ?? Date.now();
+          stoppedSince.set(member.name, since);
+          if (Date.now() - since < LOCAL_STOP_GRACE_MS) continue;
+        } else {
+          stoppedSince.delete(member.name);
+        }
         if (count >= DEAD_AFTER_CHECKS && dead === undefined) dead = member.name;
       }
     } finally {

@@ -35,9 +35,10 @@ export class LocalMachinePower implements MachinePower {
   /** As an instance stops: etcd stopped (SIGTERM, then SIGKILL), data dir kept, marker "stopped". */
   async stop(machine: MachineRef): Promise<void> {
     const root = this.existing(machine);
-    this.serviceCtl(root, 'stop');
+    // Marked first, as an instance is "stopping" before its etcd is gone: a watcher never sees a dead etcd on a running host.
     mkdirSync(join(root, RUN_DIR), { recursive: true });
     writeFileSync(join(root, MACHINE_STATE_FILE), 'stopped\n');
+    this.serviceCtl(root, 'stop');
   }
 
   /** As a stopped instance starts again: marker gone, etcd started from its data dir (as systemd would at boot). */
@@ -52,10 +53,10 @@ export class LocalMachinePower implements MachinePower {
     const stateBefore = await this.stateOf(machine);
     if (stateBefore === 'not found') return { stateBefore, stopped: false, tagged: false };
     const root = rootOf(machine);
-    this.serviceCtl(root, 'stop');
     mkdirSync(join(root, RUN_DIR), { recursive: true });
-    writeFileSync(join(root, MACHINE_STATE_FILE), 'stopped\n');
     writeFileSync(join(root, REPLACED_BY_FILE), `${options.replacedBy}\n`);
+    writeFileSync(join(root, MACHINE_STATE_FILE), 'stopped\n');
+    this.serviceCtl(root, 'stop');
     return { stateBefore, stopped: stateBefore !== 'stopped', tagged: true };
   }
 

@@ -38,6 +38,13 @@ export const HostStepInputSchema = z.object({
   host: HostSchema,
   pki: PkiRefsSchema,
   clusterState: ClusterStateSchema,
+  /** The cluster's --initial-cluster-token; null or absent: no flag (etcd's default "etcd-cluster", as recorded clusters without one keep). */
+  clusterToken: z.string().min(1).nullable().optional(),
+  /**
+   * The member on this host is a running member of the cluster and its data dir is its own: Write Etcd Config skips
+   * the join-safety check and never moves anything aside (refused together with wiping).
+   */
+  runningMember: z.boolean().default(false),
 });
 
 export const HealthSchema = z.object({

@@ -66,4 +66,5 @@ export const HOST_STEP_PAYLOAD = {
   'host.$': '$.host',
   'pki.$': '$.pki',
   'clusterState.$': '$.clusterState',
+  'clusterToken.$': '$.clusterToken',
 } as const;

@@ -25,6 +25,8 @@ export const PkiRefsSchema = z.strictObject({
   apiserverEtcdClient: z.string(),
   members: z.record(z.string(), z.string()),
   issued: z.array(z.string()).optional(),
+  /** First 16 hex digits of the SHA-256 of the CA certificate (public): names the CA, e.g. in the cluster token. */
+  caId: z.string().regex(/^[0-9a-f]{16}$/).optional(),
 });
 
 export const ClusterStateSchema = z.enum(['new', 'existing']);

@@ -310,6 +310,9 @@ describe('EtcdHaStack IAM', () => {
       collectMemberLogs: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation'],
       // Reads the record first (a member that did not answer keeps its recorded ID), writes it under the lock.
       recordCluster: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Scan'],
+      planProvision: ['dynamodb:GetItem', 'dynamodb:Scan', ...talksToEtcd],
+      chooseNextMember: talksToEtcd,
+      checkRestartSafety: talksToEtcd,
       validateRequest: ['dynamodb:GetItem', 'dynamodb:Scan'],
       acquireLock: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'states:DescribeExecution'],
       // Every step under the lock renews it (UpdateItem on lock items).

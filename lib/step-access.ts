@@ -50,22 +50,23 @@ export type StepAccess =
 export const PROVISION_STEP_ACCESS: Readonly<Record<ProvisionStep, readonly StepAccess[]>> = {
   validateSpec: [],
   acquireLock: ['acquireClusterLock'],
-  // Under the lock: the record, then etcd at the recorded members (the secret names are computed, pkiRefs).
-  planProvision: ['readRegistry', 'readHealthcheckClient', 'etcdNetwork'],
-  chooseNextMember: ['readHealthcheckClient', 'etcdNetwork'],
-  checkRestartSafety: ['readHealthcheckClient', 'etcdNetwork'],
-  releaseLock: ['releaseClusterLock'],
-  resolveHosts: ['describeInstances'],
-  generatePki: ['writeSecrets'],
-  configureKubelet: ['runCommand'],
-  pushCertificates: ['runCommand'],
-  writeEtcdConfig: ['runCommand'],
-  startEtcd: ['runCommand'],
-  checkHealth: ['readHealthcheckClient', 'etcdNetwork'],
-  collectMemberLogs: ['runCommand'],
+  // Every step below runs under the lock (in ProvisionCluster and, where shared, in ReplaceMember) and renews it
+  // first. Read Cluster: the record, then etcd at the recorded members (the secret names are computed, pkiRefs).
+  planProvision: ['renewClusterLock', 'readRegistry', 'readHealthcheckClient', 'etcdNetwork'],
+  chooseNextMember: ['renewClusterLock', 'readHealthcheckClient', 'etcdNetwork'],
+  checkRestartSafety: ['renewClusterLock', 'readHealthcheckClient', 'etcdNetwork'],
+  resolveHosts: ['renewClusterLock', 'describeInstances'],
+  generatePki: ['renewClusterLock', 'writeSecrets'],
+  configureKubelet: ['renewClusterLock', 'runCommand'],
+  pushCertificates: ['renewClusterLock', 'runCommand'],
+  writeEtcdConfig: ['renewClusterLock', 'runCommand'],
+  startEtcd: ['renewClusterLock', 'runCommand'],
+  checkHealth: ['renewClusterLock', 'readHealthcheckClient', 'etcdNetwork'],
+  collectMemberLogs: ['renewClusterLock', 'runCommand'],
   // Reads the record first: a member that did not answer keeps its recorded ID, removed members stay listed.
   // Writes it only as the lock holder (a transaction conditioned on the lock item).
-  recordCluster: ['readRegistry', 'writeRegistry'],
+  recordCluster: ['renewClusterLock', 'readRegistry', 'writeRegistry'],
+  releaseLock: ['releaseClusterLock'],
 };
 
 /** The membership steps talk to etcd with the healthcheck client certificate. */

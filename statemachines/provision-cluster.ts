@@ -87,10 +87,10 @@ export function provisionClusterDefinition(scope: Construct, props: ProvisionClu
   releaseOnFailure.addCatch(failed, { resultPath: '$.releaseFailure' });
   releaseOnFailure.next(failed);
 
-  // Every state under the lock: whatever fails releases it.
+  // Every state under the lock: it carries the lock (the step renews it first), and whatever fails releases it.
   const guarded: sfn.TaskStateBase[] = [];
   const step = (name: string, fn: lambda.IFunction, payload: Record<string, unknown>, resultPath: string | undefined, options: { retries?: NamedRetry[]; unreachable?: boolean } = {}) => {
-    const state = stepState(scope, name, fn, { payload, ...(resultPath !== undefined && { resultPath }), retries: options.retries ?? [], retryUnreachableHost: options.unreachable ?? false });
+    const state = stepState(scope, name, fn, { payload: { ...payload, lock: lockRef }, ...(resultPath !== undefined && { resultPath }), retries: options.retries ?? [], retryUnreachableHost: options.unreachable ?? false });
     guarded.push(state);
     return state;
   };
@@ -124,6 +124,7 @@ export function provisionClusterDefinition(scope: Construct, props: ProvisionClu
       'pki.$': '$.pki',
       clusterState: 'new',
       'clusterToken.$': '$.token.value',
+      lock: lockRef,
     },
     maxConcurrency: 0,
     resultPath: sfn.JsonPath.DISCARD,
@@ -143,7 +144,8 @@ export function provisionClusterDefinition(scope: Construct, props: ProvisionClu
     'lockOwner.$': '$$.Execution.Name',
     'clusterToken.$': '$.token.value',
   }, '$.cluster');
-  const releaseLock = step('Release Lock', fns.releaseLock, lockRef, '$.release');
+  const releaseLock = stepState(scope, 'Release Lock', fns.releaseLock, { payload: lockRef, resultPath: '$.release' });
+  releaseLock.addCatch(failed, { resultPath: '$.failure' });
   const clusterReady = new sfn.Succeed(scope, 'Cluster Ready', { outputPath: '$.cluster' });
   const isClusterHealthy = new sfn.Choice(scope, 'Is Cluster Healthy?')
     .when(sfn.Condition.booleanEquals('$.health.healthy', true), recordCluster.next(releaseLock).next(clusterReady))

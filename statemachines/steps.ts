@@ -67,4 +67,5 @@ export const HOST_STEP_PAYLOAD = {
   'pki.$': '$.pki',
   'clusterState.$': '$.clusterState',
   'clusterToken.$': '$.clusterToken',
+  'lock.$': '$.lock',
 } as const;

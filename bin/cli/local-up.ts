@@ -11,6 +11,7 @@ import type { ClusterSummary } from '../../lambdas/steps/record-cluster';
 import { parseClusterSpec, type ClusterSpec } from '../../lambdas/core/spec';
 import { localHome } from '../../lambdas/local-runner/local-home';
 import { recordedSpec } from '../../lambdas/steps/recorded-spec';
+import { membershipRefusal } from '../../lambdas/core/provision-plan';
 import { ProgressPrinter } from './progress';
 import { defaultLocalSpec, readLocalSpec } from './local-spec';
 import { localContext, recordedCluster } from './local-cluster';
@@ -64,7 +65,10 @@ export async function localUp(options: LocalUpOptions, output: Output): Promise<
   return 0;
 }
 
-/** Local mode runs one cluster at a time; the workflow itself judges a spec for the cluster that is here. */
+/**
+ * Local mode runs one cluster at a time; a spec for the cluster that is here must keep its recorded members.
+ * The workflow refuses the same under the lock; saying it here first starts nothing.
+ */
 function refuseAnotherCluster(spec: ClusterSpec, record: ReturnType<typeof recordedCluster>): void {
   if (!record) return;
   const recordedMembers = record.members.map((m) => m.name).sort().join(',');
@@ -74,4 +78,6 @@ function refuseAnotherCluster(spec: ClusterSpec, record: ReturnType<typeof recor
         'remove it with `npx etcd-ha local down` first',
     );
   }
+  const refusal = membershipRefusal(spec, record);
+  if (refusal !== undefined) throw new UsageError(`${refusal}; or start over with \`npx etcd-ha local down\``);
 }

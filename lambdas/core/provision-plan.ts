@@ -38,7 +38,7 @@ const FIXED_SETTINGS: ReadonlyArray<{ readonly field: string; readonly of: (spec
 ];
 
 /** How the spec's member list differs from the record's, one sentence per difference; empty when none. */
-export function membershipDifferences(spec: ClusterSpec, record: RecordedCluster): string[] {
+export function membershipDifferences(spec: ClusterSpec, record: Pick<RecordedCluster, 'members' | 'removed'>): string[] {
   const recorded = new Map(record.members.map((m) => [m.name, m]));
   const listed = new Set(spec.members.map((m) => m.name));
   const differences: string[] = [];
@@ -88,17 +88,22 @@ function listDifferences(record: RecordedCluster, members: readonly ClusterMembe
 const CHANGE_MEMBERSHIP =
   'ProvisionCluster keeps the recorded membership: replace a member with ReplaceMember (etcd-ha replace / local heal); growing or shrinking a cluster is not supported yet (ScaleCluster is planned)';
 
-export function planProvision(spec: ClusterSpec, record: RecordedCluster | undefined, etcd: EtcdFacts | undefined): ProvisionPlan | ProvisionRefusal {
-  if (!record) return { mode: 'bootstrap' };
-  const name = spec.clusterName;
+/** Why a spec may not be provisioned onto its recorded cluster's membership; undefined when it may. */
+export function membershipRefusal(spec: ClusterSpec, record: Pick<RecordedCluster, 'members' | 'removed'>): string | undefined {
   const members = membershipDifferences(spec, record);
   // A removed member the spec does not list still awaits its replacement: the record is not settled.
   for (const m of record.removed ?? []) {
     if (!spec.members.some((s) => s.name === m.name)) members.push(`${m.name} was removed (dead) on ${m.removedAt} and awaits its replacement`);
   }
-  if (members.length > 0) {
-    return { refused: 'membership', message: `the spec's members differ from cluster ${name}'s record: ${members.join('; ')}. ${CHANGE_MEMBERSHIP}` };
-  }
+  if (members.length === 0) return undefined;
+  return `the spec's members differ from cluster ${spec.clusterName}'s record: ${members.join('; ')}. ${CHANGE_MEMBERSHIP}`;
+}
+
+export function planProvision(spec: ClusterSpec, record: RecordedCluster | undefined, etcd: EtcdFacts | undefined): ProvisionPlan | ProvisionRefusal {
+  if (!record) return { mode: 'bootstrap' };
+  const name = spec.clusterName;
+  const members = membershipRefusal(spec, record);
+  if (members !== undefined) return { refused: 'membership', message: members };
   const settings = fixedSettingChanges(spec, record.spec);
   if (settings.length > 0) {
     return { refused: 'settings', message: `cluster ${name} is running; the spec changes what a running member cannot take: ${settings.join('; ')}` };

@@ -12,6 +12,7 @@ import { makeRecordCluster } from './record-cluster';
 import { makePlanProvision } from './plan-provision';
 import { makeRollingSteps } from './rolling-steps';
 import { makeLockSteps } from './replace/lock-steps';
+import { renewingLocks } from './lock-renewal';
 
 /** Provisioning changes a cluster: it takes the cluster's lock like every other workflow that does. */
 export interface ProvisionDeps extends StepDeps {
@@ -19,18 +20,20 @@ export interface ProvisionDeps extends StepDeps {
 }
 
 export function createProvisionSteps(deps: ProvisionDeps): Record<ProvisionStep, StepHandler> {
-  const { acquireLock, releaseLock } = makeLockSteps(deps);
-  return {
-    validateSpec,
-    acquireLock,
-    planProvision: makePlanProvision(deps),
-    resolveHosts: makeResolveHosts(deps),
-    generatePki: makeGeneratePki(deps),
-    ...makeHostSteps(deps),
-    ...makeRollingSteps(deps),
-    checkHealth: makeCheckHealth(deps),
-    collectMemberLogs: makeCollectMemberLogs(deps),
-    recordCluster: makeRecordCluster(deps),
-    releaseLock,
-  };
+  const { acquireLock, releaseLock, renewLock } = makeLockSteps(deps);
+  // Every step a workflow runs under the lock renews it first (its input carries the lock).
+  const underLock = renewingLocks(
+    {
+      planProvision: makePlanProvision(deps),
+      resolveHosts: makeResolveHosts(deps),
+      generatePki: makeGeneratePki(deps),
+      ...makeHostSteps(deps),
+      ...makeRollingSteps(deps),
+      checkHealth: makeCheckHealth(deps),
+      collectMemberLogs: makeCollectMemberLogs(deps),
+      recordCluster: makeRecordCluster(deps),
+    },
+    renewLock,
+  );
+  return { validateSpec, acquireLock, ...underLock, releaseLock };
 }

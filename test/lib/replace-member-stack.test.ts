@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import validator from 'asl-validator';
-import { EtcdHaStack, SNAPSHOT_KEY_PREFIX, type EtcdHaStackProps } from '../../lib/etcd-ha-stack';
+import { ALL_STEPS, EtcdHaStack, SNAPSHOT_KEY_PREFIX, type EtcdHaStackProps } from '../../lib/etcd-ha-stack';
 import { FAILED_INSTANCE_STATES } from '../../lib/replace-member-trigger';
 import { DynamoDbClusterLock, LOCK_KEY_PREFIX } from '../../lambdas/adapters/aws/dynamodb-registry';
 import { ReplaceRequestSchema } from '../../lambdas/steps/replace/inputs';
@@ -378,20 +378,32 @@ describe('IAM of the steps only ReplaceMember runs', () => {
 
   it('every step under the lock may renew it (UpdateItem on lock items only), and no other step may', () => {
     const { template, stack } = defaults;
-    const notUnderLock = ['validateRequest', 'acquireLock', 'releaseLock', 'completeLifecycleAction'];
-    const renewing = REPLACE_ONLY_STEPS.filter((step) => !notUnderLock.includes(step));
+    const notUnderLock = ['validateSpec', 'validateRequest', 'acquireLock', 'releaseLock', 'completeLifecycleAction'];
+    const renewing = ALL_STEPS.filter((step) => !notUnderLock.includes(step));
     assert.deepEqual([...renewing].sort(), [
       'addMemberAsLearner',
+      'checkHealth',
       'checkHostAgent',
       'checkQuorum',
+      'checkRestartSafety',
+      'chooseNextMember',
       'chooseReplacementHost',
+      'collectMemberLogs',
+      'configureKubelet',
+      'generatePki',
+      'planProvision',
       'promoteLearner',
+      'pushCertificates',
       'readCluster',
+      'recordCluster',
       'removeFailedMember',
       'removeLearners',
       'removeStrayLearners',
       'resetJoiningHost',
+      'resolveHosts',
       'snapshotBeforeChange',
+      'startEtcd',
+      'writeEtcdConfig',
     ]);
     for (const step of Object.keys(stack.steps) as Array<keyof EtcdHaStack['steps']>) {
       const renew = bySid(stack, template, step).RenewClusterLock;

@@ -112,7 +112,7 @@ describe('ProvisionCluster definition', () => {
     assert.equal(failed.Type, 'Fail');
     assert.equal(failed.ErrorPath, '$.failure.Error');
     assert.equal(failed.CausePath, '$.failure.Cause');
-    const beforeLock = ['Validate Spec', 'Acquire Lock', 'Release Lock After Failure'];
+    const beforeLock = ['Validate Spec', 'Acquire Lock', 'Release Lock', 'Release Lock After Failure'];
     for (const [name, state] of Object.entries(definition.States)) {
       if (state.Type !== 'Task' && state.Type !== 'Map') continue;
       const catches = (state.Catch as Array<{ ErrorEquals: string[]; Next: string }> | undefined) ?? [];

@@ -26,8 +26,6 @@ export const COMMON_INPUTS = [
   'ETCD_HA_ROOT',
   /** Command used instead of systemctl (local mode: adapters/local/service-ctl.sh). */
   'ETCD_HA_SERVICE_CTL',
-  /** Local mode: the etcd binary service-ctl.sh starts. */
-  'ETCD_BINARY',
 ] as const;
 
 export interface HostScriptInputs {

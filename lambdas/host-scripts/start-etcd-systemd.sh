@@ -2,7 +2,7 @@
 # systemd runtime (and local mode, through adapters/local/service-ctl.sh): applies what
 # write-etcd-config-systemd.sh wrote, (re)starting etcd only when needed.
 #
-# Inputs: only the common ones (ETCD_HA_ROOT, ETCD_HA_SERVICE_CTL, ETCD_BINARY).
+# Inputs: only the common ones (ETCD_HA_ROOT, ETCD_HA_SERVICE_CTL).
 # /etc/etcd-ha/etcd-settings.sha256 (written by Write Etcd Config) holds the digest of what a running etcd would
 # see of the env file and the unit (the bootstrap-only flags left out); the stamp /etc/etcd-ha/applied-etcd.sha256
 # holds the digest etcd was last (re)started with. They differ (or there is no stamp): daemon-reload, enable,

@@ -115,6 +115,10 @@ describe('buildHostCommand', () => {
     }
   });
 
+  test('no script takes ETCD_BINARY: local mode starts what the unit names', () => {
+    assert.throws(() => buildHostCommand('start-etcd-systemd', { ETCD_BINARY: '/usr/bin/etcd' }), /unknown input ETCD_BINARY/);
+  });
+
   test('the write scripts refuse a settings digest that is not a sha256, and RUNNING_MEMBER with WIPE_DATA_DIR', () => {
     const systemd = { ETCD_ENV_B64: 'eA==', ETCD_UNIT_B64: 'eA==', CLUSTER_STATE: 'existing', DATA_DIR: '/var/lib/etcd', ETCD_HA_ROOT: dir };
     const kubeadm = { KUBEADM_CONFIG_B64: 'eA==', CLUSTER_STATE: 'existing', DATA_DIR: '/var/lib/etcd', ETCD_HA_ROOT: dir };
@@ -143,7 +147,7 @@ describe('buildHostCommand', () => {
     test('requires the union of the inputs minus what an earlier script produces', () => {
       assert.deepEqual(hostCommandInputs(['fetch-member-pki', 'install-pki']), {
         required: ['MEMBER_SECRET_ID'],
-        optional: ['ETCD_HA_ROOT', 'ETCD_HA_SERVICE_CTL', 'ETCD_BINARY', 'SECRET_REGION', 'ETCD_HA_SECRET_FETCH', 'ETCD_HA_SECRET_DIR'],
+        optional: ['ETCD_HA_ROOT', 'ETCD_HA_SERVICE_CTL', 'SECRET_REGION', 'ETCD_HA_SECRET_FETCH', 'ETCD_HA_SECRET_DIR'],
         produces: ['PKI_BUNDLE_DIR'],
       });
       assert.deepEqual(hostCommandInputs(['write-etcd-config-systemd', 'start-etcd-systemd']).required, [

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { b64, modeOf, removeDir, runHostScript, SERVICE_CTL, tempDir } from './helpers';
+import { b64, modeOf, removeDir, runHostScript, SERVICE_CTL, shipEtcd, tempDir } from './helpers';
 import { stopPid, waitUntil } from './processes';
 import { envFile, settingsDigest, UNIT, type Bootstrap } from './etcd-systemd-fixtures';
 import { etcdUnderTest } from '../support/etcd-under-test';
@@ -17,8 +17,10 @@ describe(`write-etcd-config-systemd.sh + start-etcd-systemd.sh with service-ctl.
   const hostRoot = (address: string) => join(work, address);
   const pidFile = (address: string) => join(hostRoot(address), 'run/etcd-ha/etcd.pid');
 
-  const write = (address: string, conf: string, more: Record<string, string> = {}) =>
-    runHostScript('write-etcd-config-systemd', {
+  // Each simulated host has etcd where the unit's ExecStart looks for it, as local mode ships it.
+  const write = (address: string, conf: string, more: Record<string, string> = {}) => {
+    shipEtcd(hostRoot(address));
+    return runHostScript('write-etcd-config-systemd', {
       ETCD_ENV_B64: b64(conf),
       ETCD_UNIT_B64: b64(UNIT),
       SETTINGS_SHA256: settingsDigest(conf),
@@ -28,6 +30,7 @@ describe(`write-etcd-config-systemd.sh + start-etcd-systemd.sh with service-ctl.
       ETCD_HA_SERVICE_CTL: SERVICE_CTL,
       ...more,
     });
+  };
   const lastLine = (stdout: string) => stdout.trim().split('\n').at(-1);
   const start = (address: string) =>
     runHostScript('start-etcd-systemd', { ETCD_HA_ROOT: hostRoot(address), ETCD_HA_SERVICE_CTL: SERVICE_CTL });

@@ -83,6 +83,9 @@ is_ours() {
   # A zombie has no cmdline left; its start time is enough to know it is ours.
   [[ "$state" == Z ]] && return 0
   argv0="$(proc_argv0 "$pid")"
+  # Neither has a process that is exiting (its memory is released before it becomes a zombie): it is
+  # still ours until it is reaped, and its sockets may still be open.
+  [[ -z "$argv0" ]] && return 0
   [[ "$(basename -- "$argv0")" == "$(basename -- "$recorded_bin")" ]]
 }
 

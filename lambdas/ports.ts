@@ -203,6 +203,11 @@ export interface ClusterRecord {
   /** Removed dead members whose replacements have not joined yet. @default - none */
   readonly removed?: readonly RemovedMember[];
   readonly secrets: Readonly<Record<string, string>>;
+  /**
+   * The `initial-cluster-token` the cluster was bootstrapped with (its members' IDs derive from it).
+   * @default - none: bootstrapped before etcd-ha set one, so etcd's default ("etcd-cluster") stays
+   */
+  readonly initialClusterToken?: string;
   readonly updatedAt: string;
   /** The spec the cluster was last provisioned with (no secrets in it). */
   readonly spec: unknown;
@@ -230,7 +235,7 @@ export interface ClusterRegistry {
 export interface RegistryPutOptions {
   /**
    * The execution (lock owner) that must hold the cluster's lock for the write to happen.
-   * @default - none: the write is unconditional (provisioning, which takes no lock)
+   * @default - none: the write is unconditional (only tests and tools that own the registry do this)
    */
   readonly lockOwner?: string;
 }

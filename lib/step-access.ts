@@ -59,16 +59,24 @@ export type StepAccess =
 /** The access of each ProvisionCluster step. Nothing else is granted. */
 export const PROVISION_STEP_ACCESS: Readonly<Record<ProvisionStep, readonly StepAccess[]>> = {
   validateSpec: [],
-  resolveHosts: ['describeInstances'],
-  generatePki: ['writeSecrets'],
-  configureKubelet: ['runCommand'],
-  pushCertificates: ['runCommand'],
-  writeEtcdConfig: ['runCommand'],
-  startEtcd: ['runCommand'],
-  checkHealth: ['readHealthcheckClient', 'etcdNetwork'],
-  collectMemberLogs: ['runCommand'],
+  acquireLock: ['acquireClusterLock'],
+  // Every step below runs under the lock (in ProvisionCluster and, where shared, in ReplaceMember) and renews it
+  // first. Read Cluster: the record, then etcd at the recorded members (the secret names are computed, pkiRefs).
+  planProvision: ['renewClusterLock', 'readRegistry', 'readHealthcheckClient', 'etcdNetwork'],
+  chooseNextMember: ['renewClusterLock', 'readHealthcheckClient', 'etcdNetwork'],
+  checkRestartSafety: ['renewClusterLock', 'readHealthcheckClient', 'etcdNetwork'],
+  resolveHosts: ['renewClusterLock', 'describeInstances'],
+  generatePki: ['renewClusterLock', 'writeSecrets'],
+  configureKubelet: ['renewClusterLock', 'runCommand'],
+  pushCertificates: ['renewClusterLock', 'runCommand'],
+  writeEtcdConfig: ['renewClusterLock', 'runCommand'],
+  startEtcd: ['renewClusterLock', 'runCommand'],
+  checkHealth: ['renewClusterLock', 'readHealthcheckClient', 'etcdNetwork'],
+  collectMemberLogs: ['renewClusterLock', 'runCommand'],
   // Reads the record first: a member that did not answer keeps its recorded ID, removed members stay listed.
-  recordCluster: ['readRegistry', 'writeRegistry'],
+  // Writes it only as the lock holder (a transaction conditioned on the lock item).
+  recordCluster: ['renewClusterLock', 'readRegistry', 'writeRegistry'],
+  releaseLock: ['releaseClusterLock'],
 };
 
 /** The membership steps talk to etcd with the healthcheck client certificate. */
@@ -81,7 +89,6 @@ const TALKS_TO_ETCD: readonly StepAccess[] = ['readHealthcheckClient', 'etcdNetw
 export const REPLACE_STEP_ACCESS: Readonly<Record<ReplaceOnlyStep, readonly StepAccess[]>> = {
   // Only which cluster a request names (the record by name, or by instance): nothing it reads is trusted later.
   validateRequest: ['readRegistry'],
-  acquireLock: ['acquireClusterLock'],
   // Every step below runs under the lock and renews it first. Read Cluster reads the record under the lock and
   // computes the secret names (pkiRefs), then asks etcd.
   readCluster: ['renewClusterLock', 'readRegistry', ...TALKS_TO_ETCD],
@@ -99,7 +106,6 @@ export const REPLACE_STEP_ACCESS: Readonly<Record<ReplaceOnlyStep, readonly Step
   // Records the promotion at once, as the lock holder.
   promoteLearner: ['renewClusterLock', 'readRegistry', 'writeRegistry', ...TALKS_TO_ETCD],
   removeLearners: ['renewClusterLock', ...TALKS_TO_ETCD],
-  releaseLock: ['releaseClusterLock'],
   completeLifecycleAction: ['completeLifecycleActions'],
   // Before the lock, read-only: the record, the instance's state, the member's answer.
   lookAgain: ['readRegistry', 'describeInstances', ...TALKS_TO_ETCD],
@@ -290,7 +296,7 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
     reasons.push({
       appliesTo: 'Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:*',
       reason:
-        "Acquire Lock asks whether an expired lock's holder, a ReplaceMember execution named by its ARN in the lock item, still runs (states:DescribeExecution). That state machine's ARN cannot be referenced from its own step's role without a dependency cycle, and its generated name is unknown before deployment.",
+        "Acquire Lock asks whether an expired lock's holder, a ProvisionCluster or ReplaceMember execution named by its ARN in the lock item, still runs (states:DescribeExecution). Those state machines' ARNs cannot be referenced from its own step's role without a dependency cycle, and its generated name is unknown before deployment.",
     });
   }
   if (access.includes('renewClusterLock')) {

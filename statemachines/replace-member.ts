@@ -160,10 +160,10 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
     retries: props.lockWaitAttempts === 0 ? [] : [{ errors: ['ClusterLockedError'], intervalSeconds: 10, maxAttempts: props.lockWaitAttempts ?? 10, backoffRate: 1.5 }],
   });
   const guarded: sfn.TaskStateBase[] = [];
-  // A step of ReplaceMember's own (its own function) carries the lock and renews it; a step it shares with
-  // ProvisionCluster runs in that workflow's function, which takes no lock, and none of those outlasts it.
+  // Every step under the lock carries it and renews it first (its own steps and those it shares with
+  // ProvisionCluster alike), except the one that releases it.
   const step = (name: string, key: ReplaceStep, payload: Record<string, unknown>, resultPath: string | undefined, retries: NamedRetry[] = [], unreachable = false) => {
-    const renews = (REPLACE_ONLY_STEPS as readonly string[]).includes(key) && key !== 'releaseLock';
+    const renews = key !== 'releaseLock';
     const state = stepState(scope, name, fns[key], { payload: renews ? { ...payload, lock: lockRef } : payload, ...(resultPath !== undefined && { resultPath }), retries, retryUnreachableHost: unreachable });
     guarded.push(state);
     return state;

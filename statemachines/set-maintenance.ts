@@ -8,7 +8,7 @@ import { stepState } from './steps';
 
 export const MAINTENANCE_STEPS = ['validateMaintenanceRequest', 'acquireLock', 'setMaintenance', 'releaseLock'] as const;
 export type MaintenanceStep = (typeof MAINTENANCE_STEPS)[number];
-/** The steps only SetMaintenance runs (the lock steps are ReplaceMember's functions). */
+/** The steps only SetMaintenance runs (the lock steps are the functions ProvisionCluster and ReplaceMember share). */
 export const MAINTENANCE_ONLY_STEPS = ['validateMaintenanceRequest', 'setMaintenance'] as const;
 export type MaintenanceOnlyStep = (typeof MAINTENANCE_ONLY_STEPS)[number];
 

@@ -66,4 +66,6 @@ export const HOST_STEP_PAYLOAD = {
   'host.$': '$.host',
   'pki.$': '$.pki',
   'clusterState.$': '$.clusterState',
+  'clusterToken.$': '$.clusterToken',
+  'lock.$': '$.lock',
 } as const;

@@ -1,5 +1,7 @@
 // `etcd-ha local up`: runs the ProvisionCluster workflow in the local interpreter and leaves a
-// healthy mTLS cluster on loopback addresses. Running it again on a healthy cluster changes nothing.
+// healthy mTLS cluster on loopback addresses. On a cluster that is already here (and with no --spec or
+// --members) it provisions the recorded spec again: the workflow reconciles it, and with nothing changed it
+// restarts nothing. A spec that changes the recorded membership is refused by the workflow, naming the difference.
 import { renderAsl } from '../../statemachines/render-asl';
 import { PROVISION_STEPS, provisionClusterDefinition } from '../../statemachines/provision-cluster';
 import { createProvisionSteps } from '../../lambdas/steps';
@@ -8,6 +10,8 @@ import { readHealthcheckClient } from '../../lambdas/steps/pki-secrets';
 import type { ClusterSummary } from '../../lambdas/steps/record-cluster';
 import { parseClusterSpec, type ClusterSpec } from '../../lambdas/core/spec';
 import { localHome } from '../../lambdas/local-runner/local-home';
+import { recordedSpec } from '../../lambdas/steps/recorded-spec';
+import { membershipRefusal } from '../../lambdas/core/provision-plan';
 import { ProgressPrinter } from './progress';
 import { defaultLocalSpec, readLocalSpec } from './local-spec';
 import { localContext, recordedCluster } from './local-cluster';
@@ -21,13 +25,19 @@ export interface LocalUpOptions {
 
 export async function localUp(options: LocalUpOptions, output: Output): Promise<number> {
   if (options.members !== undefined && options.specFile !== undefined) throw new UsageError('give --members or --spec, not both');
+  const record = recordedCluster(localHome());
   // Validated before anything looks at it: a malformed spec is a usage error naming the field, cluster or not.
-  const spec = options.specFile ? readLocalSpec(options.specFile) : parseClusterSpec(defaultLocalSpec(options.members ?? 3));
+  const spec = options.specFile
+    ? readLocalSpec(options.specFile)
+    : options.members === undefined && record
+      ? recordedSpec(record)
+      : parseClusterSpec(defaultLocalSpec(options.members ?? 3));
   // Refused before the local context is made: a refusal writes and starts nothing.
-  refuseAnotherCluster(spec, recordedCluster(localHome()));
+  refuseAnotherCluster(spec, record);
   const { home, deps, describeEtcd } = localContext();
 
-  output.out(`etcd-ha: provisioning local cluster "${spec.clusterName}" with the ProvisionCluster workflow on ${describeEtcd()}`);
+  const verb = record ? 'reconciling the recorded' : 'provisioning';
+  output.out(`etcd-ha: ${verb} local cluster "${spec.clusterName}" with the ProvisionCluster workflow on ${describeEtcd()}`);
   const progress = new ProgressPrinter(output.out);
   const result = await runWorkflow({
     definition: renderAsl(PROVISION_STEPS, (scope, functions) => provisionClusterDefinition(scope, { functions, healthCheckAttempts: 60 })),
@@ -55,15 +65,19 @@ export async function localUp(options: LocalUpOptions, output: Output): Promise<
   return 0;
 }
 
+/**
+ * Local mode runs one cluster at a time; a spec for the cluster that is here must keep its recorded members.
+ * The workflow refuses the same under the lock; saying it here first starts nothing.
+ */
 function refuseAnotherCluster(spec: ClusterSpec, record: ReturnType<typeof recordedCluster>): void {
   if (!record) return;
-  const sameName = spec.clusterName === record.clusterName;
-  const wantedMembers = spec.members.map((m) => m.name).sort().join(',');
   const recordedMembers = record.members.map((m) => m.name).sort().join(',');
-  if (!sameName || wantedMembers !== recordedMembers) {
+  if (spec.clusterName !== record.clusterName) {
     throw new UsageError(
       `a local cluster "${record.clusterName}" (${recordedMembers}) is already here; local mode runs one cluster at a time: ` +
         'remove it with `npx etcd-ha local down` first',
     );
   }
+  const refusal = membershipRefusal(spec, record);
+  if (refusal !== undefined) throw new UsageError(`${refusal}; or start over with \`npx etcd-ha local down\``);
 }

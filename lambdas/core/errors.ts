@@ -131,3 +131,13 @@ export class MemberStillHealthyError extends EtcdHaError {}
  * runner: no Auto Scaling group holds a local host). A request with a `lifecycle` field belongs on AWS.
  */
 export class LifecycleActionUnsupportedError extends EtcdHaError {}
+
+/**
+ * ProvisionCluster was asked to change what a running cluster's record settles: its members (that is
+ * ReplaceMember's, or the planned ScaleCluster's), or a setting a running member cannot take (runtime, data dir,
+ * ports). Nothing was changed. Not retried.
+ */
+export class ProvisionRefusedError extends EtcdHaError {}
+
+/** Restarting this member now would leave too few voters answering (retried: the member before it may still be coming back). */
+export class RestartWouldLoseQuorumError extends EtcdHaError {}

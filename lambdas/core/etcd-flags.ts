@@ -20,9 +20,20 @@ export interface EtcdFlagsRequest {
   readonly clusterState: ClusterState;
   /** Members --initial-cluster lists, the member itself included (for a join: current voters + it). */
   readonly initialCluster: readonly PeerAddress[];
+  /**
+   * The cluster's --initial-cluster-token.
+   * @default - no flag: etcd's own default ("etcd-cluster"), which clusters recorded without a token keep
+   */
+  readonly initialClusterToken?: string;
   /** Host root the paths hang off ("/" on a real host). */
   readonly root?: string;
 }
+
+/**
+ * Flags etcd reads only when a member starts with an empty data dir (bootstrap or join): a running member
+ * ignores them, so a change of these alone never needs a restart.
+ */
+export const BOOTSTRAP_ONLY_FLAGS = ['initial-cluster', 'initial-cluster-state', 'initial-cluster-token'] as const;
 
 /** Flags in the order the guide's kubeadm config lists them; kubeadm owns the rest. */
 export const GUIDE_EXTRA_ARGS = [
@@ -78,6 +89,7 @@ export function etcdFlags(request: EtcdFlagsRequest): Record<string, string> {
     'initial-advertise-peer-urls': peerUrl(member.address, spec),
     'initial-cluster': initialClusterValue(initialCluster, spec),
     'initial-cluster-state': clusterState,
+    ...(request.initialClusterToken !== undefined && { 'initial-cluster-token': request.initialClusterToken }),
     'cert-file': etcdPki('server.crt'),
     'key-file': etcdPki('server.key'),
     'trusted-ca-file': etcdPki('ca.crt'),

@@ -63,13 +63,16 @@ export const MemberSchema = z.strictObject({
   address: ipv4.optional(),
 });
 
+/** Where the systemd runtime's unit finds etcd unless the spec says otherwise (local mode ships it there on each host). */
+export const DEFAULT_ETCD_BINARY_PATH = '/usr/local/bin/etcd';
+
 export const EtcdSchema = z.strictObject({
   /** etcd image tag for kubeadm (e.g. 3.5.21-0); absent: the one kubeadm picks for its Kubernetes version. */
   imageTag: z.string().regex(IMAGE_TAG, 'must be a container image tag such as 3.5.21-0').optional(),
   /** Registry for the etcd image (kubeadm etcd.local.imageRepository); absent: kubeadm's default. */
   imageRepository: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, 'must be a registry path such as registry.k8s.io').optional(),
   /** The etcd binary the systemd runtime's unit starts. */
-  binaryPath: absolutePath.default('/usr/local/bin/etcd'),
+  binaryPath: absolutePath.default(DEFAULT_ETCD_BINARY_PATH),
   clientPort: port.default(2379),
   peerPort: port.default(2380),
   metricsPort: port.default(2381),

@@ -28,7 +28,7 @@ import { SfnExecutionLiveness } from '../adapters/aws/sfn-execution-liveness';
 import { SsmHostRunner } from '../adapters/aws/ssm-host-runner';
 import { Etcd3AdminFactory } from '../adapters/etcd/etcd3-admin';
 import type { Logger, SecretStore } from '../ports';
-import { createProvisionSteps } from '../steps';
+import { createProvisionSteps, type ProvisionDeps } from '../steps';
 import type { StepDeps, StepHandler } from '../steps/deps';
 import { createReplaceSteps, type ReplaceDeps } from '../steps/replace';
 import { createMaintenanceSteps } from '../steps/maintenance';
@@ -161,16 +161,23 @@ export function awsDeps(env: Env, clients: AwsClients, log: Logger): StepDeps {
   };
 }
 
+/** ProvisionCluster's dependencies on AWS: the step dependencies plus the cluster lock (an item of the registry table). */
+export function awsProvisionDeps(env: Env, clients: AwsClients, log: Logger): ProvisionDeps {
+  const tableName = required(env, ENV.registryTable);
+  return {
+    ...awsDeps(env, clients, log),
+    lock: new DynamoDbClusterLock({ client: clients.dynamodb, tableName, liveness: new SfnExecutionLiveness({ client: clients.sfn }) }),
+  };
+}
+
 /**
  * ReplaceMember's dependencies on AWS: the step dependencies plus the cluster lock (an item of the registry
  * table, taken over only from an execution Step Functions says has ended), the snapshot bucket (SSE-KMS with the secrets' key), Auto Scaling's lifecycle actions and, unless
  * the stack turned it off, clones of failed instances.
  */
 export function awsReplaceDeps(env: Env, clients: AwsClients, log: Logger): ReplaceDeps {
-  const tableName = required(env, ENV.registryTable);
   return {
-    ...awsDeps(env, clients, log),
-    lock: new DynamoDbClusterLock({ client: clients.dynamodb, tableName, liveness: new SfnExecutionLiveness({ client: clients.sfn }) }),
+    ...awsProvisionDeps(env, clients, log),
     snapshots: new S3SnapshotStore({
       client: clients.s3,
       bucket: required(env, ENV.snapshotBucket),
@@ -241,7 +248,7 @@ function handler(step: AwsStep, build: () => StepHandler): LambdaHandler {
 
 /** A step of ProvisionCluster (ReplaceMember runs some of them too: the same function, the same handler). */
 function handlerFor(step: ProvisionStep): LambdaHandler {
-  return handler(step, () => (provisionSteps ??= createProvisionSteps(awsDeps(process.env, clients, log)))[step]);
+  return handler(step, () => (provisionSteps ??= createProvisionSteps(awsProvisionDeps(process.env, clients, log)))[step]);
 }
 
 /** A step only ReplaceMember runs. */
@@ -264,9 +271,13 @@ export const startEtcd = handlerFor('startEtcd');
 export const checkHealth = handlerFor('checkHealth');
 export const collectMemberLogs = handlerFor('collectMemberLogs');
 export const recordCluster = handlerFor('recordCluster');
+export const acquireLock = handlerFor('acquireLock');
+export const planProvision = handlerFor('planProvision');
+export const chooseNextMember = handlerFor('chooseNextMember');
+export const checkRestartSafety = handlerFor('checkRestartSafety');
+export const releaseLock = handlerFor('releaseLock');
 
 export const validateRequest = replaceHandlerFor('validateRequest');
-export const acquireLock = replaceHandlerFor('acquireLock');
 export const readCluster = replaceHandlerFor('readCluster');
 export const checkQuorum = replaceHandlerFor('checkQuorum');
 export const snapshotBeforeChange = replaceHandlerFor('snapshotBeforeChange');
@@ -278,7 +289,6 @@ export const removeStrayLearners = replaceHandlerFor('removeStrayLearners');
 export const addMemberAsLearner = replaceHandlerFor('addMemberAsLearner');
 export const promoteLearner = replaceHandlerFor('promoteLearner');
 export const removeLearners = replaceHandlerFor('removeLearners');
-export const releaseLock = replaceHandlerFor('releaseLock');
 export const completeLifecycleAction = replaceHandlerFor('completeLifecycleAction');
 export const lookAgain = replaceHandlerFor('lookAgain');
 export const retireReplacedHost = replaceHandlerFor('retireReplacedHost');
@@ -299,6 +309,9 @@ export const HANDLERS: Readonly<Record<AwsStep, LambdaHandler>> = {
   checkHealth,
   collectMemberLogs,
   recordCluster,
+  planProvision,
+  chooseNextMember,
+  checkRestartSafety,
   validateRequest,
   acquireLock,
   readCluster,

@@ -26,8 +26,6 @@ export const COMMON_INPUTS = [
   'ETCD_HA_ROOT',
   /** Command used instead of systemctl (local mode: adapters/local/service-ctl.sh). */
   'ETCD_HA_SERVICE_CTL',
-  /** Local mode: the etcd binary service-ctl.sh starts. */
-  'ETCD_BINARY',
 ] as const;
 
 export interface HostScriptInputs {
@@ -49,13 +47,13 @@ export const HOST_SCRIPT_INPUTS: Readonly<Record<HostScriptName, HostScriptInput
   'install-pki': { required: ['PKI_BUNDLE_DIR'], optional: [] },
   'configure-kubelet': { required: ['KUBELET_CONFIG_B64', 'KUBELET_DROPIN_B64'], optional: [] },
   'write-etcd-config-kubeadm': {
-    required: ['KUBEADM_CONFIG_B64', 'CLUSTER_STATE', 'DATA_DIR'],
-    optional: ['WIPE_DATA_DIR'],
+    required: ['KUBEADM_CONFIG_B64', 'SETTINGS_SHA256', 'CLUSTER_STATE', 'DATA_DIR'],
+    optional: ['WIPE_DATA_DIR', 'RUNNING_MEMBER'],
   },
   'start-etcd-kubeadm': { required: [], optional: ['KUBEADM'] },
   'write-etcd-config-systemd': {
-    required: ['ETCD_ENV_B64', 'ETCD_UNIT_B64', 'CLUSTER_STATE', 'DATA_DIR'],
-    optional: ['WIPE_DATA_DIR'],
+    required: ['ETCD_ENV_B64', 'ETCD_UNIT_B64', 'SETTINGS_SHA256', 'CLUSTER_STATE', 'DATA_DIR'],
+    optional: ['WIPE_DATA_DIR', 'RUNNING_MEMBER'],
   },
   'start-etcd-systemd': { required: [], optional: [] },
   'collect-etcd-logs': { required: [], optional: ['LINES'] },

@@ -184,6 +184,24 @@ check_join_safety() {
   local moved
   moved="$(move_aside "$dir")"
   log "moved non-empty data dir $dir aside to $moved"
+  forget_applied_settings
+}
+
+# forget_applied_settings: removes the stamp of the settings etcd was last (re)started with
+# (/etc/etcd-ha/applied-etcd.sha256), for an etcd that is stopped for good or whose data dir was moved aside:
+# the member that starts next starts afresh, so Write Etcd Config then says restart-needed=true and Start
+# Etcd (re)starts it instead of taking its settings for applied.
+forget_applied_settings() {
+  local stamp
+  stamp="$(host_path /etc/etcd-ha/applied-etcd.sha256)"
+  [[ -e "$stamp" ]] || return 0
+  rm -f -- "$stamp" || die "cannot remove $stamp"
+  log "removed $stamp (the next start of etcd applies its settings afresh)"
+}
+
+# require_settings_digest NAME: the input must be a sha256 in lowercase hex (etcdSettingsDigest).
+require_settings_digest() {
+  [[ "${!1:-}" =~ ^[0-9a-f]{64}$ ]] || die "input $1 must be a sha256 in lowercase hex (64 digits), got '${!1:-}'"
 }
 
 # service_is_active UNIT

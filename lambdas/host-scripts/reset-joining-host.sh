@@ -12,8 +12,11 @@
 #   DATA_DIR       etcd's data dir as in the spec, e.g. /var/lib/etcd (prefixed with ETCD_HA_ROOT here)
 #   WIPE_DATA_DIR  true | false (default false), MODE=prepare only
 # etcd is stopped first: systemd: the unit; kubeadm: the static pod manifest is moved out of kubelet's
-# manifest dir (kubelet then stops the pod; its process must be gone within 60 s). Nothing is deleted:
-# what is moved aside is renamed to <path>.removed-<UTC timestamp>.
+# manifest dir (kubelet then stops the pod; its process must be gone within 60 s). Then the stamp of the settings
+# the stopped etcd was started with (/etc/etcd-ha/applied-etcd.sha256) is removed: the member that joins next
+# starts afresh, so Write Etcd Config says restart-needed=true and Start Etcd (re)starts etcd rather than taking
+# its settings for applied. Nothing else is deleted: what is moved aside is renamed to
+# <path>.removed-<UTC timestamp>.
 set -euo pipefail
 declare -F install_file >/dev/null || {
   echo "lib.sh must be prepended" >&2
@@ -58,6 +61,7 @@ stop_etcd() {
 }
 
 stop_etcd
+forget_applied_settings
 if data_dir_is_empty "$DATA"; then
   log "data dir $DATA is empty"
 elif [[ "$MODE" == reset || "$WIPE_DATA_DIR" == true ]]; then

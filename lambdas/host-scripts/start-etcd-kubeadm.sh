@@ -4,8 +4,11 @@
 #
 # Inputs:
 #   KUBEADM  kubeadm command (default kubeadm)
-# The stamp /etc/etcd-ha/applied-etcd.sha256 holds the sha256 of the config last applied. kubeadm runs when
-# the config differs from it (or there is none) or when the manifest is missing; otherwise nothing happens.
+# /etc/etcd-ha/etcd-settings.sha256 (written by Write Etcd Config) holds the digest of what a running etcd would
+# see of the config (the bootstrap-only flags left out); the stamp /etc/etcd-ha/applied-etcd.sha256 holds the digest
+# last applied. kubeadm runs when they differ (or there is no stamp) or when the manifest is missing; otherwise
+# nothing happens, also when only initial-cluster, initial-cluster-state or initial-cluster-token changed in the
+# config (etcd reads them only with an empty data dir, so kubelet need not restart the static pod for them).
 # The stamp is written only after kubeadm succeeded. On failure the last 30 lines of kubelet's journal go
 # to stderr.
 set -euo pipefail
@@ -16,18 +19,17 @@ declare -F install_file >/dev/null || {
 
 KUBEADM="${KUBEADM:-kubeadm}"
 CONFIG_FILE="$(host_path /etc/etcd-ha/kubeadmcfg.yaml)"
+SETTINGS_FILE="$(host_path /etc/etcd-ha/etcd-settings.sha256)"
 MANIFEST="$(host_path /etc/kubernetes/manifests/etcd.yaml)"
 STAMP="$(host_path /etc/etcd-ha/applied-etcd.sha256)"
 TAIL_LINES=30
 
-[[ -f "$CONFIG_FILE" ]] || die "$CONFIG_FILE does not exist; write the configuration first (write-etcd-config-kubeadm, Write Etcd Config)"
+for file in "$CONFIG_FILE" "$SETTINGS_FILE"; do
+  [[ -f "$file" ]] || die "$file does not exist; write the configuration first (write-etcd-config-kubeadm, Write Etcd Config)"
+done
 
-digest="$(mktemp -p "$WORK_DIR")"
-sum="$(sha256sum <"$CONFIG_FILE")" || die "cannot read $CONFIG_FILE"
-printf '%s  /etc/etcd-ha/kubeadmcfg.yaml\n' "${sum%% *}" >"$digest"
-
-if ! differs "$digest" "$STAMP" && [[ -f "$MANIFEST" ]]; then
-  log "etcd already configured ($MANIFEST exists and $CONFIG_FILE is unchanged since it was applied), nothing restarted"
+if ! differs "$SETTINGS_FILE" "$STAMP" && [[ -f "$MANIFEST" ]]; then
+  log "etcd already configured ($MANIFEST exists and its settings are unchanged since they were applied), nothing restarted"
   exit 0
 fi
 
@@ -39,5 +41,5 @@ if ! "$KUBEADM" init phase etcd local --config "$CONFIG_FILE"; then
   fi
   die "$KUBEADM init phase etcd local failed (config: $CONFIG_FILE)"
 fi
-install_file "$STAMP" 0644 <"$digest"
+install_file "$STAMP" 0644 <"$SETTINGS_FILE"
 log "etcd static pod manifest written to $MANIFEST; kubelet runs etcd from it"

@@ -2,11 +2,14 @@
 # systemd runtime (and local mode, through adapters/local/service-ctl.sh): applies what
 # write-etcd-config-systemd.sh wrote, (re)starting etcd only when needed.
 #
-# Inputs: only the common ones (ETCD_HA_ROOT, ETCD_HA_SERVICE_CTL, ETCD_BINARY).
-# The stamp /etc/etcd-ha/applied-etcd.sha256 holds the sha256 of the env file and of the unit etcd was last
-# (re)started with. They differ from it (or there is none): daemon-reload, enable, restart. Same, etcd not
-# active: start. Same and active: nothing ("already running, nothing restarted"). The stamp is written only
-# after the service manager succeeded, so a re-run after a failed start tries again.
+# Inputs: only the common ones (ETCD_HA_ROOT, ETCD_HA_SERVICE_CTL).
+# /etc/etcd-ha/etcd-settings.sha256 (written by Write Etcd Config) holds the digest of what a running etcd would
+# see of the env file and the unit (the bootstrap-only flags left out); the stamp /etc/etcd-ha/applied-etcd.sha256
+# holds the digest etcd was last (re)started with. They differ (or there is no stamp): daemon-reload, enable,
+# restart. Same, etcd not active: start. Same and active: nothing ("already running, nothing restarted"), also
+# when only initial-cluster, initial-cluster-state or initial-cluster-token changed in the env file (etcd reads
+# them only with an empty data dir). The stamp is written only after the service manager succeeded, so a re-run
+# after a failed start tries again.
 # On failure the last 30 lines of etcd's log go to stderr (local mode: ${ETCD_HA_ROOT}/var/log/etcd-ha/etcd.log;
 # a real host: journalctl -u etcd).
 set -euo pipefail
@@ -17,23 +20,14 @@ declare -F install_file >/dev/null || {
 
 ENV_FILE="$(host_path /etc/etcd/etcd.conf)"
 UNIT_FILE="$(host_path /etc/systemd/system/etcd.service)"
+SETTINGS_FILE="$(host_path /etc/etcd-ha/etcd-settings.sha256)"
 STAMP="$(host_path /etc/etcd-ha/applied-etcd.sha256)"
 LOCAL_LOG="$(host_path /var/log/etcd-ha/etcd.log)"
 TAIL_LINES=30
 
-for file in "$ENV_FILE" "$UNIT_FILE"; do
+for file in "$ENV_FILE" "$UNIT_FILE" "$SETTINGS_FILE"; do
   [[ -f "$file" ]] || die "$file does not exist; write the configuration first (write-etcd-config-systemd, Write Etcd Config)"
 done
-
-# sha256 FILE: the hex digest of FILE's content.
-sha256() {
-  local sum
-  sum="$(sha256sum <"$1")" || die "cannot read $1"
-  printf '%s' "${sum%% *}"
-}
-
-digest="$(mktemp -p "$WORK_DIR")"
-printf '%s  /etc/etcd/etcd.conf\n%s  /etc/systemd/system/etcd.service\n' "$(sha256 "$ENV_FILE")" "$(sha256 "$UNIT_FILE")" >"$digest"
 
 etcd_log_tail() {
   if [[ -f "$LOCAL_LOG" ]]; then
@@ -56,11 +50,11 @@ apply() {
   fi
 }
 
-if differs "$digest" "$STAMP"; then
+if differs "$SETTINGS_FILE" "$STAMP"; then
   apply daemon-reload
   apply enable etcd
   apply restart etcd
-  install_file "$STAMP" 0644 <"$digest"
+  install_file "$STAMP" 0644 <"$SETTINGS_FILE"
   log "etcd restarted with the configuration in $ENV_FILE"
 elif service_is_active etcd; then
   log "etcd already running with the configuration in $ENV_FILE, nothing restarted"

@@ -20,7 +20,7 @@ export interface LocalDepsOptions {
   readonly firstAddress?: string;
   readonly hostCommandTimeoutSeconds?: number;
   /**
-   * The etcd binary the simulated hosts start.
+   * The etcd shipped on each simulated host at the spec's default binaryPath (LocalHostRunnerProps.etcdBinary).
    * @default - localEtcdBinary(): ETCD_BIN_DIR, else the project's etcd 3.5, else etcd on the PATH
    */
   readonly etcdBinary?: string;

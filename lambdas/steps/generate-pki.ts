@@ -2,6 +2,7 @@
 // reissue a leaf only when needed; the output names secrets, never their values.
 import { parseOrThrow } from '../core/parse';
 import { ensureClusterPkiConcurrently } from '../core/pki/bundle';
+import { caIdOf } from '../core/pki/ca-id';
 import type { StepDeps } from './deps';
 import { SpecAndHostsSchema, type PkiRefs } from './inputs';
 import { loadClusterPki, pkiRefs, saveClusterPki } from './pki-secrets';
@@ -17,6 +18,6 @@ export function makeGeneratePki(deps: Pick<StepDeps, 'secrets' | 'clock' | 'log'
     const written = await saveClusterPki(deps.secrets, refs, pki, hosts, spec.clusterName);
     const issued = actions.filter((a) => a.action !== 'reused').map((a) => `${a.cert}${a.member ? `/${a.member}` : ''}: ${a.action}${a.reason ? ` (${a.reason})` : ''}`);
     deps.log.info('pki ensured', { cluster: spec.clusterName, issued, secretsWritten: written.length });
-    return { ...refs, issued };
+    return { ...refs, issued, caId: caIdOf(pki.ca.certPem) };
   };
 }

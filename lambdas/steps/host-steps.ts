@@ -5,7 +5,9 @@ import { parseOrThrow } from '../core/parse';
 import { renderKubeletDropIn } from '../core/render/kubelet';
 import { renderKubeadmConfig } from '../core/render/kubeadm-config';
 import { renderEtcdEnvFile, renderEtcdUnit } from '../core/render/systemd';
+import { etcdSettingsDigest } from '../core/render/settings-digest';
 import type { EtcdFlagsRequest } from '../core/etcd-flags';
+import { HostScriptFailedError } from '../core/errors';
 import type { StepDeps } from './deps';
 import { HostStepInputSchema, type HostStepInput } from './inputs';
 import { runOnHost } from './run-on-host';
@@ -18,6 +20,15 @@ export interface HostStepResult {
   readonly report: string[];
 }
 
+export interface WriteEtcdConfigResult extends HostStepResult {
+  /**
+   * The settings a running etcd would see (etcdSettingsDigest) differ from those it was last (re)started with, or
+   * were never applied (kubeadm: or its static pod manifest is missing): Start Etcd will (re)start it. False when
+   * only bootstrap-only flags (initial-cluster, -state, -token) changed, or nothing did.
+   */
+  readonly restartNeeded: boolean;
+}
+
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 function flagsRequest(input: HostStepInput): EtcdFlagsRequest {
@@ -26,6 +37,7 @@ function flagsRequest(input: HostStepInput): EtcdFlagsRequest {
     member: input.host,
     clusterState: input.clusterState,
     initialCluster: input.hosts,
+    ...(input.clusterToken != null && { initialClusterToken: input.clusterToken }),
     ...(input.host.root !== undefined && { root: input.host.root }),
   };
 }
@@ -38,7 +50,37 @@ function hostStep(title: string, deps: HostStepDeps, command: (input: HostStepIn
   };
 }
 
+const RESTART_NEEDED_LINE = /^restart-needed=(true|false)$/;
+
+/** Write Etcd Config's verdict from the last line the write script prints ("restart-needed=true|false"). */
+export function restartNeededOf(title: string, result: HostStepResult): WriteEtcdConfigResult {
+  const verdict = RESTART_NEEDED_LINE.exec(result.report.at(-1)?.trim() ?? '')?.[1];
+  if (verdict === undefined) {
+    throw new HostScriptFailedError(
+      `${title} on ${result.host}: the script did not end with a restart-needed=true|false line; its last lines:\n${result.report.join('\n')}`,
+    );
+  }
+  return { ...result, restartNeeded: verdict === 'true' };
+}
+
 export function makeHostSteps(deps: HostStepDeps) {
+  const writeEtcdConfig = hostStep('Write Etcd Config', deps, (input) => {
+    const request = flagsRequest(input);
+    const common = {
+      CLUSTER_STATE: input.clusterState,
+      DATA_DIR: input.spec.etcd.dataDir,
+      SETTINGS_SHA256: etcdSettingsDigest(request),
+      RUNNING_MEMBER: String(input.runningMember),
+    };
+    if (input.spec.runtime === 'kubeadm') {
+      return buildHostCommand('write-etcd-config-kubeadm', { ...common, KUBEADM_CONFIG_B64: b64(renderKubeadmConfig(request)) });
+    }
+    return buildHostCommand('write-etcd-config-systemd', {
+      ...common,
+      ETCD_ENV_B64: b64(renderEtcdEnvFile(request)),
+      ETCD_UNIT_B64: b64(renderEtcdUnit(input.spec)),
+    });
+  });
   return {
     configureKubelet: hostStep('Configure Kubelet', deps, ({ spec }) => {
       const dropIn = renderKubeletDropIn(spec);
@@ -51,17 +93,7 @@ export function makeHostSteps(deps: HostStepDeps) {
         ...(deps.secretRegion && { SECRET_REGION: deps.secretRegion }),
       }),
     ),
-    writeEtcdConfig: hostStep('Write Etcd Config', deps, (input) => {
-      const common = { CLUSTER_STATE: input.clusterState, DATA_DIR: input.spec.etcd.dataDir };
-      if (input.spec.runtime === 'kubeadm') {
-        return buildHostCommand('write-etcd-config-kubeadm', { ...common, KUBEADM_CONFIG_B64: b64(renderKubeadmConfig(flagsRequest(input))) });
-      }
-      return buildHostCommand('write-etcd-config-systemd', {
-        ...common,
-        ETCD_ENV_B64: b64(renderEtcdEnvFile(flagsRequest(input))),
-        ETCD_UNIT_B64: b64(renderEtcdUnit(input.spec)),
-      });
-    }),
+    writeEtcdConfig: async (raw: unknown): Promise<WriteEtcdConfigResult> => restartNeededOf('Write Etcd Config', await writeEtcdConfig(raw)),
     startEtcd: hostStep('Start Etcd', deps, ({ spec }) =>
       buildHostCommand(spec.runtime === 'kubeadm' ? 'start-etcd-kubeadm' : 'start-etcd-systemd', {}),
     ),

@@ -1,5 +1,6 @@
 // The steps of ProvisionCluster, built over whatever adapters a composition root chose.
 import type { ProvisionStep } from '../../statemachines/provision-cluster';
+import type { ClusterLock } from '../ports';
 import type { StepDeps, StepHandler } from './deps';
 import { validateSpec } from './validate-spec';
 import { makeResolveHosts } from './resolve-hosts';
@@ -8,15 +9,31 @@ import { makeHostSteps } from './host-steps';
 import { makeCheckHealth } from './check-health';
 import { makeCollectMemberLogs } from './collect-member-logs';
 import { makeRecordCluster } from './record-cluster';
+import { makePlanProvision } from './plan-provision';
+import { makeRollingSteps } from './rolling-steps';
+import { makeLockSteps } from './replace/lock-steps';
+import { renewingLocks } from './lock-renewal';
 
-export function createProvisionSteps(deps: StepDeps): Record<ProvisionStep, StepHandler> {
-  return {
-    validateSpec,
-    resolveHosts: makeResolveHosts(deps),
-    generatePki: makeGeneratePki(deps),
-    ...makeHostSteps(deps),
-    checkHealth: makeCheckHealth(deps),
-    collectMemberLogs: makeCollectMemberLogs(deps),
-    recordCluster: makeRecordCluster(deps),
-  };
+/** Provisioning changes a cluster: it takes the cluster's lock like every other workflow that does. */
+export interface ProvisionDeps extends StepDeps {
+  readonly lock: ClusterLock;
+}
+
+export function createProvisionSteps(deps: ProvisionDeps): Record<ProvisionStep, StepHandler> {
+  const { acquireLock, releaseLock, renewLock } = makeLockSteps(deps);
+  // Every step a workflow runs under the lock renews it first (its input carries the lock).
+  const underLock = renewingLocks(
+    {
+      planProvision: makePlanProvision(deps),
+      resolveHosts: makeResolveHosts(deps),
+      generatePki: makeGeneratePki(deps),
+      ...makeHostSteps(deps),
+      ...makeRollingSteps(deps),
+      checkHealth: makeCheckHealth(deps),
+      collectMemberLogs: makeCollectMemberLogs(deps),
+      recordCluster: makeRecordCluster(deps),
+    },
+    renewLock,
+  );
+  return { validateSpec, acquireLock, ...underLock, releaseLock };
 }

@@ -25,6 +25,8 @@ export const PkiRefsSchema = z.strictObject({
   apiserverEtcdClient: z.string(),
   members: z.record(z.string(), z.string()),
   issued: z.array(z.string()).optional(),
+  /** First 16 hex digits of the SHA-256 of the CA certificate (public): names the CA, e.g. in the cluster token. */
+  caId: z.string().regex(/^[0-9a-f]{16}$/).optional(),
 });
 
 export const ClusterStateSchema = z.enum(['new', 'existing']);
@@ -38,6 +40,13 @@ export const HostStepInputSchema = z.object({
   host: HostSchema,
   pki: PkiRefsSchema,
   clusterState: ClusterStateSchema,
+  /** The cluster's --initial-cluster-token; null or absent: no flag (etcd's default "etcd-cluster", as recorded clusters without one keep). */
+  clusterToken: z.string().min(1).nullable().optional(),
+  /**
+   * The member on this host is a running member of the cluster and its data dir is its own: Write Etcd Config skips
+   * the join-safety check and never moves anything aside (refused together with wiping).
+   */
+  runningMember: z.boolean().default(false),
 });
 
 export const HealthSchema = z.object({

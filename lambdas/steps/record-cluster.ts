@@ -13,8 +13,10 @@ const RecordInputSchema = z.object({
   hosts: z.array(HostSchema).min(1),
   pki: PkiRefsSchema,
   health: HealthSchema,
-  /** The lock owner (`$$.Execution.Name`) of a workflow that holds the cluster's lock; none when provisioning. */
+  /** The lock owner (`$$.Execution.Name`) of the workflow, which holds the cluster's lock. */
   lockOwner: z.string().min(1).optional(),
+  /** The cluster's initial-cluster-token (provisioning); null: bootstrapped without one. @default - the record's */
+  clusterToken: z.string().min(1).nullable().optional(),
   /** The member this change replaced: it leaves the record's list of removed members awaiting a replacement. */
   replaced: z.string().optional(),
 });
@@ -27,7 +29,7 @@ export interface ClusterSummary {
 
 export function makeRecordCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'log'>) {
   return async function recordCluster(raw: unknown): Promise<ClusterSummary> {
-    const { spec, hosts, pki, health, lockOwner, replaced } = parseOrThrow(RecordInputSchema, raw, 'Record Cluster input');
+    const { spec, hosts, pki, health, lockOwner, replaced, clusterToken } = parseOrThrow(RecordInputSchema, raw, 'Record Cluster input');
     const ids = new Map(health.members.map((m) => [m.name, m]));
     const before = await deps.registry.get(spec.clusterName);
     // A member that did not answer keeps the ID the record had for it.
@@ -37,7 +39,11 @@ export function makeRecordCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'l
     const awaiting = (before?.removed ?? []).filter((m) => m.name !== replaced);
     const members = replaced === undefined ? hosts : hosts.filter((h) => !awaiting.some((m) => m.name === h.name));
     const removed = replaced === undefined ? awaiting.filter((m) => !hosts.some((h) => h.name === m.name)) : awaiting;
+    const token = clusterToken === undefined ? before?.initialClusterToken : (clusterToken ?? undefined);
+    // What other workflows keep in the record stays as it is; this step owns the fields below.
+    const { removed: _removedBefore, initialClusterToken: _tokenBefore, ...kept } = before ?? ({} as Partial<ClusterRecord>);
     const record: ClusterRecord = {
+      ...kept,
       clusterName: spec.clusterName,
       runtime: spec.runtime,
       members: members.map((h) => ({
@@ -48,6 +54,7 @@ export function makeRecordCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'l
         ...(h.placement && { placement: h.placement }),
       })),
       ...(removed.length > 0 && { removed }),
+      ...(token !== undefined && { initialClusterToken: token }),
       secrets: { ca: pki.ca, healthcheckClient: pki.healthcheckClient, apiserverEtcdClient: pki.apiserverEtcdClient, ...pki.members },
       updatedAt: deps.clock.now().toISOString(),
       // The spec as it now stands: a replacement changes its member list.

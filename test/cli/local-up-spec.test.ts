@@ -121,11 +121,13 @@ describe('etcd-ha local up --spec: a malformed spec is a usage error', () => {
     assert.deepEqual(entries(home), ['registry', join('registry', 'local.json')], 'no hosts dir, no step log');
   });
 
-  it('--members 5 while a 3-member cluster is recorded: "already here" too', async () => {
+  it('--members 5 while a 3-member cluster is recorded: refused, naming the members it would add, before the workflow runs', async () => {
     const home = await freshHome(true);
-    const { code, err } = await localUp(home, ['--members', '5']);
+    const { code, out, err } = await localUp(home, ['--members', '5']);
     assert.equal(code, 2, err);
-    assert.match(err, /a local cluster "local" \(infra0,infra1,infra2\) is already here/);
+    assert.match(err, /the spec lists infra3, which is no member; the spec lists infra4, which is no member/);
+    assert.match(err, /ReplaceMember/);
+    assert.equal(out, '', 'the workflow never started');
     assert.deepEqual(entries(home), ['registry', join('registry', 'local.json')]);
   });
 

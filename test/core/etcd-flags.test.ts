@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseClusterSpec } from '../../lambdas/core/spec';
-import { etcdFlags, type EtcdFlagsRequest } from '../../lambdas/core/etcd-flags';
+import { BOOTSTRAP_ONLY_FLAGS, etcdFlags, type EtcdFlagsRequest } from '../../lambdas/core/etcd-flags';
 
 const guideMembers = [
   { name: 'infra0', address: '10.0.0.6' },
@@ -60,6 +60,11 @@ const cases: Array<[string, EtcdFlagsRequest, Record<string, string>]> = [
     },
   ],
   [
+    'a cluster token becomes --initial-cluster-token',
+    request({ initialClusterToken: 'demo-4f1c2a' }),
+    { 'initial-cluster-token': 'demo-4f1c2a', 'initial-cluster-state': 'new' },
+  ],
+  [
     'custom ports and data dir',
     request({ spec: spec({ etcd: { clientPort: 12379, peerPort: 12380, metricsPort: 12381, dataDir: '/data/etcd' } }) }),
     {
@@ -110,6 +115,16 @@ describe('etcdFlags', () => {
   it('sorts flags by name, as kubeadm does', () => {
     const names = Object.keys(etcdFlags(request()));
     assert.deepEqual(names, [...names].sort());
+  });
+
+  it('sets no --initial-cluster-token without a token: etcd keeps its default "etcd-cluster"', () => {
+    assert.equal('initial-cluster-token' in etcdFlags(request()), false);
+  });
+
+  it('names the flags etcd reads only when a member starts with an empty data dir', () => {
+    assert.deepEqual([...BOOTSTRAP_ONLY_FLAGS], ['initial-cluster', 'initial-cluster-state', 'initial-cluster-token']);
+    const flags = etcdFlags(request({ initialClusterToken: 't' }));
+    for (const flag of BOOTSTRAP_ONLY_FLAGS) assert.ok(flag in flags, flag);
   });
 
   it('refuses an initial cluster that leaves the member out', () => {

@@ -75,10 +75,15 @@ describe(`etcd-ha local: up, status, etcdctl, up again, down on ${ETCD.label}`, 
     assert.deepEqual(status().members.map((m) => `${m.name}=${m.id}`).sort(), firstIds, 'same members');
   });
 
-  it('local up refuses a second, different cluster and changes nothing', () => {
-    const run = sandbox.run(['local', 'up', '--members', '5']);
-    assert.equal(run.status, 2);
-    assert.match(run.stderr, /already here; local mode runs one cluster at a time/);
+  it('local up refuses a second, different cluster, and a changed member list, and changes nothing', () => {
+    const specFile = join(sandbox.home, '..', 'other-cluster.json');
+    writeFileSync(specFile, JSON.stringify({ clusterName: 'other', members: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] }));
+    const other = sandbox.run(['local', 'up', '--spec', specFile]);
+    assert.equal(other.status, 2);
+    assert.match(other.stderr, /already here; local mode runs one cluster at a time/);
+    const grown = sandbox.run(['local', 'up', '--members', '5']);
+    assert.equal(grown.status, 2);
+    assert.match(grown.stderr, /the spec lists infra3, which is no member; the spec lists infra4, which is no member/);
     assert.deepEqual(sandbox.pids(), firstPids);
   });
 

@@ -59,6 +59,21 @@ describe(`etcd-ha local heal on ${ETCD.label}`, () => {
     assert.doesNotMatch(out, /PRIVATE KEY/);
   });
 
+  it('local up with no --spec then reconciles the healed cluster: its recorded members, nothing restarted', () => {
+    const pids = sandbox.pids();
+    const again = sandbox.run(['local', 'up']);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /reconciling the recorded local cluster "local"/);
+    assert.match(again.stdout, /✓ Choose Next Member/);
+    assert.doesNotMatch(again.stdout, /Resolve Hosts/, 'the hosts come from the record');
+    assert.deepEqual(sandbox.pids(), pids, 'no member restarted');
+    // The guide's default member list no longer matches: refused, naming the difference, nothing started.
+    const defaults = sandbox.run(['local', 'up', '--members', '3']);
+    assert.equal(defaults.status, 2, defaults.stderr);
+    assert.match(defaults.stderr, /the spec lists infra2, which is no member; infra3 is a member, the spec does not list it/);
+    assert.deepEqual(sandbox.pids(), pids);
+  });
+
   it('heals two members of five that die at once: the first run removes both, the second adds the other replacement', async () => {
     const up = five.run(['local', 'up', '--members', '5']);
     assert.equal(up.status, 0, up.stderr);

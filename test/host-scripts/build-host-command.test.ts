@@ -61,7 +61,7 @@ describe('buildHostCommand', () => {
     assert.throws(() => buildHostCommand('install-pki', {}), /PKI_BUNDLE_DIR is required/);
     assert.throws(() => buildHostCommand('install-pki', { PKI_BUNDLE_DIR: 'a\0b' }), /NUL/);
     const pem = '-----BEGIN RSA PRIVATE KEY-----\nMII...\n-----END RSA PRIVATE KEY-----\n';
-    const env = { ETCD_UNIT_B64: 'eA==', CLUSTER_STATE: 'new', DATA_DIR: '/var/lib/etcd' };
+    const env = { ETCD_UNIT_B64: 'eA==', SETTINGS_SHA256: '0'.repeat(64), CLUSTER_STATE: 'new', DATA_DIR: '/var/lib/etcd' };
     assert.throws(
       () => buildHostCommand('write-etcd-config-systemd', { ...env, ETCD_ENV_B64: Buffer.from(pem).toString('base64') }),
       /never hold key material/,
@@ -89,6 +89,7 @@ describe('buildHostCommand', () => {
     const out = runHostScript('write-etcd-config-systemd', {
       ETCD_ENV_B64: 'eA==',
       ETCD_UNIT_B64: 'eA==',
+      SETTINGS_SHA256: '0'.repeat(64),
       CLUSTER_STATE: 'maybe',
       DATA_DIR: '/var/lib/etcd',
       ETCD_HA_ROOT: dir,
@@ -104,12 +105,33 @@ describe('buildHostCommand', () => {
       const bad = runHostScript('write-etcd-config-systemd', {
         ETCD_ENV_B64: 'eA==',
         ETCD_UNIT_B64: 'eA==',
+        SETTINGS_SHA256: '0'.repeat(64),
         CLUSTER_STATE: 'new',
         DATA_DIR: dataDir,
         ETCD_HA_ROOT: dir,
       });
       assert.equal(bad.status, 1);
       assert.match(bad.stderr, message);
+    }
+  });
+
+  test('no script takes ETCD_BINARY: local mode starts what the unit names', () => {
+    assert.throws(() => buildHostCommand('start-etcd-systemd', { ETCD_BINARY: '/usr/bin/etcd' }), /unknown input ETCD_BINARY/);
+  });
+
+  test('the write scripts refuse a settings digest that is not a sha256, and RUNNING_MEMBER with WIPE_DATA_DIR', () => {
+    const systemd = { ETCD_ENV_B64: 'eA==', ETCD_UNIT_B64: 'eA==', CLUSTER_STATE: 'existing', DATA_DIR: '/var/lib/etcd', ETCD_HA_ROOT: dir };
+    const kubeadm = { KUBEADM_CONFIG_B64: 'eA==', CLUSTER_STATE: 'existing', DATA_DIR: '/var/lib/etcd', ETCD_HA_ROOT: dir };
+    for (const [script, env] of [['write-etcd-config-systemd', systemd], ['write-etcd-config-kubeadm', kubeadm]] as const) {
+      const bad = runHostScript(script, { ...env, SETTINGS_SHA256: 'ABC' });
+      assert.equal(bad.status, 1, script);
+      assert.match(bad.stderr, /SETTINGS_SHA256 must be a sha256 in lowercase hex \(64 digits\), got 'ABC'/);
+      const both = runHostScript(script, { ...env, SETTINGS_SHA256: '0'.repeat(64), RUNNING_MEMBER: 'true', WIPE_DATA_DIR: 'true' });
+      assert.equal(both.status, 1, script);
+      assert.match(both.stderr, /refusing RUNNING_MEMBER=true with WIPE_DATA_DIR=true/);
+      const notBool = runHostScript(script, { ...env, SETTINGS_SHA256: '0'.repeat(64), RUNNING_MEMBER: 'yes' });
+      assert.match(notBool.stderr, /RUNNING_MEMBER must be true or false, got 'yes'/);
+      assert.equal(both.stdout + bad.stdout + notBool.stdout, '', 'nothing written');
     }
   });
 
@@ -125,12 +147,13 @@ describe('buildHostCommand', () => {
     test('requires the union of the inputs minus what an earlier script produces', () => {
       assert.deepEqual(hostCommandInputs(['fetch-member-pki', 'install-pki']), {
         required: ['MEMBER_SECRET_ID'],
-        optional: ['ETCD_HA_ROOT', 'ETCD_HA_SERVICE_CTL', 'ETCD_BINARY', 'SECRET_REGION', 'ETCD_HA_SECRET_FETCH', 'ETCD_HA_SECRET_DIR'],
+        optional: ['ETCD_HA_ROOT', 'ETCD_HA_SERVICE_CTL', 'SECRET_REGION', 'ETCD_HA_SECRET_FETCH', 'ETCD_HA_SECRET_DIR'],
         produces: ['PKI_BUNDLE_DIR'],
       });
       assert.deepEqual(hostCommandInputs(['write-etcd-config-systemd', 'start-etcd-systemd']).required, [
         'ETCD_ENV_B64',
         'ETCD_UNIT_B64',
+        'SETTINGS_SHA256',
         'CLUSTER_STATE',
         'DATA_DIR',
       ]);

@@ -1,10 +1,11 @@
 // Shared by the host-script tests: run a real script through buildHostCommand with bash, give each test a
 // simulated host root, and record calls of stand-ins for systemctl/kubeadm (which cannot run here).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { buildHostCommand, type HostScriptName } from '../../lambdas/host-scripts';
+import { DEFAULT_ETCD_BINARY_PATH } from '../../lambdas/core/spec';
 
 export const HOST_SCRIPTS_DIR = join(__dirname, '../../lambdas/host-scripts');
 export const SERVICE_CTL = join(__dirname, '../../lambdas/adapters/local/service-ctl.sh');
@@ -32,6 +33,24 @@ export function runHostScript(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The etcd on the PATH (ETCD_BIN_DIR's when set: see test/support/etcd-under-test.ts), as an absolute path. */
+export function etcdOnPath(): string {
+  const found = spawnSync('bash', ['-c', 'command -v etcd'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } }).stdout.trim();
+  if (!found.startsWith('/')) throw new Error('no etcd on the PATH');
+  return found;
+}
+
+/**
+ * Installs etcd on a simulated host the way local mode ships it: a symlink at `path` below `root` (the unit's
+ * ExecStart; the spec's default binaryPath unless given) to `target` (the etcd on the PATH unless given).
+ */
+export function shipEtcd(root: string, path = DEFAULT_ETCD_BINARY_PATH, target = etcdOnPath()): string {
+  const at = join(root, path);
+  mkdirSync(dirname(at), { recursive: true });
+  if (!existsSync(at)) symlinkSync(target, at);
+  return at;
 }
 
 export function b64(text: string): string {

@@ -47,6 +47,11 @@ describe('reset-joining-host.sh', () => {
   };
   /** The data dirs moved aside next to the data dir. */
   const movedAside = () => readdirSync(join(root, 'var/lib')).filter((name) => name !== 'etcd');
+  const stamp = join(root, 'etc/etcd-ha/applied-etcd.sha256');
+  const writeStamp = () => {
+    mkdirSync(join(root, 'etc/etcd-ha'), { recursive: true });
+    writeFileSync(stamp, `${'a'.repeat(64)}\n`);
+  };
   const pgrepLooks = () => (existsSync(pgrepCalls) ? readFileSync(pgrepCalls, 'utf8').split('\n').filter(Boolean) : []);
 
   beforeEach(() => {
@@ -119,13 +124,31 @@ describe('reset-joining-host.sh', () => {
 
     test('a failing stop fails the script before the data dir is touched', () => {
       fillDataDir();
+      writeStamp();
       systemctl.setFailing('stop');
       const out = run({ MODE: 'reset', RUNTIME: 'systemd' });
       assert.equal(out.status, 1);
       assert.match(out.stderr, /stop etcd failed/);
       assert.deepEqual(movedAside(), []);
+      assert.equal(existsSync(stamp), true, 'the stamp still describes the etcd that runs');
     });
   });
+
+  // Without this, the join that follows would find its settings digest "applied" (a bootstrap-only change
+  // gives the same digest), and Write Etcd Config would say restart-needed=false for an etcd that is stopped.
+  for (const [mode, runtime] of [['prepare', 'systemd'], ['reset', 'systemd'], ['prepare', 'kubeadm'], ['reset', 'kubeadm']] as const) {
+    test(`${mode} (${runtime}) removes the applied stamp once etcd is stopped: the member that joins starts afresh`, () => {
+      writeStamp();
+      writeFileSync(join(root, 'etc/etcd-ha/etcd-settings.sha256'), `${'a'.repeat(64)}\n`);
+      const out = run({ MODE: mode, RUNTIME: runtime });
+      assert.equal(out.status, 0, out.stderr);
+      assert.equal(existsSync(stamp), false);
+      assert.match(out.stdout, /removed .*applied-etcd\.sha256/);
+      assert.equal(existsSync(join(root, 'etc/etcd-ha/etcd-settings.sha256')), true, 'the settings digest stays');
+      const again = run({ MODE: mode, RUNTIME: runtime });
+      assert.equal(again.status, 0, again.stderr);
+    });
+  }
 
   describe('kubeadm runtime', () => {
     const manifests = join(root, 'etc/kubernetes/manifests');

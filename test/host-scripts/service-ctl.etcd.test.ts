@@ -1,11 +1,11 @@
 // adapters/local/service-ctl.sh, the systemctl stand-in of local mode, driven directly with a real etcd
-// on 127.0.0.23 and with processes it did not start.
+// on 127.0.0.23 and 127.0.0.72 (the binary the unit names, found below the host root) and with processes it did not start.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { removeDir, SERVICE_CTL, tempDir } from './helpers';
+import { etcdOnPath, removeDir, SERVICE_CTL, shipEtcd, tempDir } from './helpers';
 import { pidExists, stopPid, waitUntil } from './processes';
 import { etcdUnderTest } from '../support/etcd-under-test';
 
@@ -18,6 +18,7 @@ describe(`service-ctl.sh on ${ETCD.label}`, () => {
   const root = join(work, 'root');
   const pidFile = join(root, 'run/etcd-ha/etcd.pid');
   const logFile = join(root, 'var/log/etcd-ha/etcd.log');
+  const customRoot = join(work, 'custom-root');
   const etcdPids = new Set<number>();
   const otherPids = new Set<number>();
 
@@ -30,10 +31,28 @@ describe(`service-ctl.sh on ${ETCD.label}`, () => {
     return { status: out.status, stdout: out.stdout, stderr: out.stderr };
   }
 
-  function writeEnv(lines: string[]): void {
-    mkdirSync(join(root, 'etc/etcd'), { recursive: true });
-    writeFileSync(join(root, 'etc/etcd/etcd.conf'), `${lines.join('\n')}\n`, { mode: 0o600 });
+  function writeEnv(lines: string[], at = root): void {
+    mkdirSync(join(at, 'etc/etcd'), { recursive: true });
+    writeFileSync(join(at, 'etc/etcd/etcd.conf'), `${lines.join('\n')}\n`, { mode: 0o600 });
   }
+
+  /** The unit as the renderer writes it, with ExecStart= naming `execStart`. */
+  function writeUnit(execStart: string, at = root): void {
+    mkdirSync(join(at, 'etc/systemd/system'), { recursive: true });
+    writeFileSync(join(at, 'etc/systemd/system/etcd.service'), `[Service]\nType=notify\nEnvironmentFile=/etc/etcd/etcd.conf\nExecStart=${execStart}\n`);
+  }
+
+  const memberEnv = (name: string, address: string, at: string) => [
+    `ETCD_NAME=${name}`,
+    `ETCD_DATA_DIR=${join(at, 'var/lib/etcd')}`,
+    `ETCD_LISTEN_CLIENT_URLS=http://${address}:2379`,
+    `ETCD_ADVERTISE_CLIENT_URLS=http://${address}:2379`,
+    `ETCD_LISTEN_PEER_URLS=http://${address}:2380`,
+    `ETCD_INITIAL_ADVERTISE_PEER_URLS=http://${address}:2380`,
+    `ETCD_INITIAL_CLUSTER=${name}=http://${address}:2380`,
+    'ETCD_INITIAL_CLUSTER_STATE=new',
+    `ETCD_LISTEN_METRICS_URLS=http://${address}:2381`,
+  ];
 
   function pidFromFile(): number {
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
@@ -43,7 +62,9 @@ describe(`service-ctl.sh on ${ETCD.label}`, () => {
 
   after(async () => {
     try {
-      if (existsSync(pidFile)) etcdPids.add(Number(readFileSync(pidFile, 'utf8').trim()));
+      for (const file of [pidFile, join(customRoot, 'run/etcd-ha/etcd.pid')]) {
+        if (existsSync(file)) etcdPids.add(Number(readFileSync(file, 'utf8').trim()));
+      }
       for (const pid of etcdPids) await stopPid(pid, 'etcd');
       for (const pid of otherPids) await stopPid(pid, 'sleep');
     } finally {
@@ -73,17 +94,9 @@ describe(`service-ctl.sh on ${ETCD.label}`, () => {
   });
 
   test('start runs etcd detached with only the env file settings; start again is a no-op; stop waits until it is gone', async () => {
-    writeEnv([
-      'ETCD_NAME=sc',
-      `ETCD_DATA_DIR=${join(root, 'var/lib/etcd')}`,
-      `ETCD_LISTEN_CLIENT_URLS=http://${ADDRESS}:2379`,
-      `ETCD_ADVERTISE_CLIENT_URLS=http://${ADDRESS}:2379`,
-      `ETCD_LISTEN_PEER_URLS=http://${ADDRESS}:2380`,
-      `ETCD_INITIAL_ADVERTISE_PEER_URLS=http://${ADDRESS}:2380`,
-      `ETCD_INITIAL_CLUSTER=sc=http://${ADDRESS}:2380`,
-      'ETCD_INITIAL_CLUSTER_STATE=new',
-      `ETCD_LISTEN_METRICS_URLS=http://${ADDRESS}:2381`,
-    ]);
+    writeEnv(memberEnv('sc', ADDRESS, root));
+    writeUnit('/usr/local/bin/etcd');
+    shipEtcd(root);
     assert.equal(ctl(['is-active', '--quiet', 'etcd']).status, 3);
 
     const start = ctl(['start', 'etcd']);
@@ -119,6 +132,72 @@ describe(`service-ctl.sh on ${ETCD.label}`, () => {
     assert.equal(out.status, 1);
     assert.match(out.stderr, /exited right after start/);
     assert.equal(existsSync(pidFile), false);
+  });
+
+  test("start runs the binary the unit's ExecStart names, found below the host root, and records it", async () => {
+    const address = '127.0.0.72';
+    const binaryPath = '/opt/etcd-v3.5.16/etcd';
+    // Another etcd than the PATH's when the project's 3.5 is there and the PATH has 3.4: the version proves it too.
+    const project = join(__dirname, '../../.etcd/3.5/usr/bin/etcd');
+    const target = existsSync(project) ? project : etcdOnPath();
+    const at = shipEtcd(customRoot, binaryPath, target);
+    writeEnv(memberEnv('custom', address, customRoot), customRoot);
+    writeUnit(binaryPath, customRoot);
+    const env = { ETCD_HA_ROOT: customRoot };
+
+    const start = ctl(['start', 'etcd'], env);
+    assert.equal(start.status, 0, start.stderr);
+    const pid = Number(readFileSync(join(customRoot, 'run/etcd-ha/etcd.pid'), 'utf8').trim());
+    etcdPids.add(pid);
+    assert.equal(readlinkSync(`/proc/${pid}/exe`), realpathSync(target), 'the process runs the binary the unit names');
+    assert.equal(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0], at);
+    assert.match(readFileSync(join(customRoot, 'run/etcd-ha/etcd.proc'), 'utf8'), new RegExp(`^\\d+ ${at}\n$`));
+    const version = /etcd Version: (\S+)/.exec(spawnSync(target, ['--version'], { encoding: 'utf8' }).stdout)?.[1];
+    await waitUntil(() => spawnSync('curl', ['-sf', `http://${address}:2379/version`], { encoding: 'utf8' }).status === 0, 20_000, 'etcd /version');
+    const served = JSON.parse(spawnSync('curl', ['-sf', `http://${address}:2379/version`], { encoding: 'utf8' }).stdout) as { etcdserver: string };
+    assert.equal(served.etcdserver, version);
+
+    const stop = ctl(['stop', 'etcd'], env);
+    assert.equal(stop.status, 0, stop.stderr);
+    assert.equal(pidExists(pid), false, 'it signals the process it started');
+  });
+
+  test('a unit that names a missing or non-executable binary, or none, fails naming the unit, the path and the host root', () => {
+    const host = join(work, 'broken-root');
+    writeEnv(memberEnv('broken', '127.0.0.73', host), host);
+    const env = { ETCD_HA_ROOT: host };
+    const unit = join(host, 'etc/systemd/system/etcd.service');
+
+    const noUnit = ctl(['start', 'etcd'], env);
+    assert.equal(noUnit.status, 1);
+    assert.ok(noUnit.stderr.includes(`the unit ${unit} does not exist (host root ${host})`), noUnit.stderr);
+
+    writeUnit('/opt/etcd-v9/etcd', host);
+    const missing = ctl(['start', 'etcd'], env);
+    assert.equal(missing.status, 1);
+    assert.ok(
+      missing.stderr.includes(`the unit ${unit} starts /opt/etcd-v9/etcd, which does not exist on this host (${host}/opt/etcd-v9/etcd, host root ${host})`),
+      missing.stderr,
+    );
+
+    mkdirSync(join(host, 'opt/etcd-v9'), { recursive: true });
+    writeFileSync(join(host, 'opt/etcd-v9/etcd'), 'not a program', { mode: 0o644 });
+    const notExecutable = ctl(['start', 'etcd'], env);
+    assert.equal(notExecutable.status, 1);
+    assert.match(notExecutable.stderr, /starts \/opt\/etcd-v9\/etcd, which is not an executable file on this host/);
+
+    for (const [execStart, message] of [
+      ['', /has no ExecStart=/],
+      ['etcd', /must name an absolute path without '\.\.', got 'etcd'/],
+      ['/opt/../../etcd', /must name an absolute path without '\.\.'/],
+      ['/opt/etcd-v9/etcd --debug', /has arguments; local mode runs the binary alone/],
+    ] as const) {
+      writeUnit(execStart, host);
+      const out = ctl(['start', 'etcd'], env);
+      assert.equal(out.status, 1, execStart);
+      assert.match(out.stderr, message);
+    }
+    assert.equal(existsSync(join(host, 'run/etcd-ha/etcd.pid')), false, 'nothing started');
   });
 
   test('never signals a process it did not start, even when its PID is in the pid file', async () => {

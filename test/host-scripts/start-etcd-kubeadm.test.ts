@@ -1,6 +1,6 @@
 // start-etcd-kubeadm.sh with a stand-in kubeadm that records its calls (kubeadm cannot run here).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,11 +15,15 @@ describe('start-etcd-kubeadm.sh', () => {
   const stamp = join(root, 'etc/etcd-ha/applied-etcd.sha256');
   const config = readFileSync(join(FIXTURES, 'guide/kubeadmcfg-infra0.yaml'), 'utf8');
   const initCall = `init phase etcd local --config ${configFile}`;
+  // Settings digests as Write Etcd Config computes them (etcdSettingsDigest): the scripts only compare them.
+  const DIGEST = createHash('sha256').update('settings').digest('hex');
+  const OTHER_DIGEST = createHash('sha256').update('other settings').digest('hex');
   after(() => removeDir(work));
 
-  const write = (text = config) => {
+  const write = (text = config, digest = DIGEST) => {
     const out = runHostScript('write-etcd-config-kubeadm', {
       KUBEADM_CONFIG_B64: b64(text),
+      SETTINGS_SHA256: digest,
       CLUSTER_STATE: 'new',
       DATA_DIR: '/var/lib/etcd',
       ETCD_HA_ROOT: root,
@@ -52,12 +56,21 @@ describe('start-etcd-kubeadm.sh', () => {
     assert.deepEqual(kubeadm.calls(), []);
   });
 
-  test('runs kubeadm init phase etcd local once, then writes the stamp', () => {
+  test('without the settings digest (written by an older Write Etcd Config) it fails and runs nothing', () => {
+    write();
+    rmSync(join(root, 'etc/etcd-ha/etcd-settings.sha256'));
+    const out = start();
+    assert.equal(out.status, 1);
+    assert.match(out.stderr, /etcd-settings\.sha256 does not exist; write the configuration first/);
+    assert.deepEqual(kubeadm.calls(), []);
+  });
+
+  test('runs kubeadm init phase etcd local once, then writes the stamp (the settings digest)', () => {
     write();
     const out = start();
     assert.equal(out.status, 0, out.stderr);
     assert.deepEqual(kubeadm.calls(), [initCall]);
-    assert.equal(readFileSync(stamp, 'utf8'), `${createHash('sha256').update(config).digest('hex')}  /etc/etcd-ha/kubeadmcfg.yaml\n`);
+    assert.equal(readFileSync(stamp, 'utf8'), `${DIGEST}\n`);
     assert.equal(modeOf(stamp), '644');
   });
 
@@ -81,7 +94,18 @@ describe('start-etcd-kubeadm.sh', () => {
     assert.deepEqual(kubeadm.calls(), [initCall]);
   });
 
-  test('a changed config runs kubeadm again, even with the manifest present', () => {
+  test('changed settings (another digest) run kubeadm again, even with the manifest present', () => {
+    write();
+    assert.equal(start().status, 0);
+    writeManifest();
+    write(`${config}# an extra flag\n`, OTHER_DIGEST);
+    kubeadm.reset();
+    const out = start();
+    assert.equal(out.status, 0, out.stderr);
+    assert.deepEqual(kubeadm.calls(), [initCall]);
+  });
+
+  test('a config changed only in bootstrap-only flags (same digest) runs nothing: kubelet keeps the pod', () => {
     write();
     assert.equal(start().status, 0);
     writeManifest();
@@ -89,7 +113,8 @@ describe('start-etcd-kubeadm.sh', () => {
     kubeadm.reset();
     const out = start();
     assert.equal(out.status, 0, out.stderr);
-    assert.deepEqual(kubeadm.calls(), [initCall]);
+    assert.match(out.stdout, /etcd already configured/);
+    assert.deepEqual(kubeadm.calls(), []);
   });
 
   test('a failing kubeadm fails with a clear message and the kubelet journal header, writes no stamp; a re-run tries again', () => {

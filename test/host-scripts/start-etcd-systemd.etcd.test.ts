@@ -1,12 +1,12 @@
-// write-etcd-config-systemd.sh + start-etcd-systemd.sh for real: adapters/local/service-ctl.sh and etcd on 127.0.0.51 / .52.
+// write-etcd-config-systemd.sh + start-etcd-systemd.sh for real: adapters/local/service-ctl.sh and etcd on 127.0.0.51 / .52 / .71.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { b64, modeOf, removeDir, runHostScript, SERVICE_CTL, tempDir } from './helpers';
+import { b64, modeOf, removeDir, runHostScript, SERVICE_CTL, shipEtcd, tempDir } from './helpers';
 import { stopPid, waitUntil } from './processes';
-import { envFile, UNIT } from './etcd-systemd-fixtures';
+import { envFile, settingsDigest, UNIT, type Bootstrap } from './etcd-systemd-fixtures';
 import { etcdUnderTest } from '../support/etcd-under-test';
 
 const ETCD = etcdUnderTest();
@@ -17,15 +17,21 @@ describe(`write-etcd-config-systemd.sh + start-etcd-systemd.sh with service-ctl.
   const hostRoot = (address: string) => join(work, address);
   const pidFile = (address: string) => join(hostRoot(address), 'run/etcd-ha/etcd.pid');
 
-  const write = (address: string, conf: string) =>
-    runHostScript('write-etcd-config-systemd', {
+  // Each simulated host has etcd where the unit's ExecStart looks for it, as local mode ships it.
+  const write = (address: string, conf: string, more: Record<string, string> = {}) => {
+    shipEtcd(hostRoot(address));
+    return runHostScript('write-etcd-config-systemd', {
       ETCD_ENV_B64: b64(conf),
       ETCD_UNIT_B64: b64(UNIT),
+      SETTINGS_SHA256: settingsDigest(conf),
       CLUSTER_STATE: 'new',
       DATA_DIR: '/var/lib/etcd',
       ETCD_HA_ROOT: hostRoot(address),
       ETCD_HA_SERVICE_CTL: SERVICE_CTL,
+      ...more,
     });
+  };
+  const lastLine = (stdout: string) => stdout.trim().split('\n').at(-1);
   const start = (address: string) =>
     runHostScript('start-etcd-systemd', { ETCD_HA_ROOT: hostRoot(address), ETCD_HA_SERVICE_CTL: SERVICE_CTL });
 
@@ -48,7 +54,7 @@ describe(`write-etcd-config-systemd.sh + start-etcd-systemd.sh with service-ctl.
   // Every etcd this suite started is stopped by PID, also when a test failed.
   after(async () => {
     try {
-      for (const address of ['127.0.0.51', '127.0.0.52']) {
+      for (const address of ['127.0.0.51', '127.0.0.52', '127.0.0.71']) {
         if (existsSync(pidFile(address))) started.add(Number(readFileSync(pidFile(address), 'utf8').trim()));
       }
       for (const pid of started) await stopPid(pid, 'etcd');
@@ -78,6 +84,7 @@ describe(`write-etcd-config-systemd.sh + start-etcd-systemd.sh with service-ctl.
     const rewritten = write(address, envFile(root, address, 'ETCD_SNAPSHOT_COUNT=5000'));
     assert.equal(rewritten.status, 0, rewritten.stderr);
     assert.match(rewritten.stdout, /^changed .*etcd\.conf$/m);
+    assert.equal(lastLine(rewritten.stdout), 'restart-needed=true');
     assert.equal(currentPid(address), pid1, 'writing a new configuration restarts nothing');
 
     const restarted = start(address);
@@ -86,6 +93,32 @@ describe(`write-etcd-config-systemd.sh + start-etcd-systemd.sh with service-ctl.
     assert.notEqual(pid2, pid1, 'a changed env file restarts etcd');
     assert.equal(existsSync(`/proc/${pid1}`), false, 'the old etcd is gone (reaped)');
     await waitUntil(() => healthy(address), 20_000, `restarted etcd on ${address} healthy`);
+  });
+
+  test('a running member re-rendered with another initial cluster, state and token keeps running: same PID', async () => {
+    const address = '127.0.0.71';
+    const root = hostRoot(address);
+    assert.equal(write(address, envFile(root, address)).status, 0);
+    const first = start(address);
+    assert.equal(first.status, 0, first.stderr);
+    const pid = currentPid(address);
+    await waitUntil(() => healthy(address), 20_000, `etcd on ${address} healthy`);
+
+    const bootstrap: Bootstrap = {
+      initialCluster: `m1=http://${address}:2380,m2=http://127.0.0.72:2380,m3=http://127.0.0.73:2380`,
+      state: 'existing',
+      token: 'demo-4f1c2a',
+    };
+    const rewritten = write(address, envFile(root, address, '', bootstrap), { CLUSTER_STATE: 'existing', RUNNING_MEMBER: 'true' });
+    assert.equal(rewritten.status, 0, rewritten.stderr);
+    assert.match(rewritten.stdout, /^changed .*etcd\.conf$/m);
+    assert.equal(lastLine(rewritten.stdout), 'restart-needed=false');
+
+    const again = start(address);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /already running .*nothing restarted/);
+    assert.equal(currentPid(address), pid, 'bootstrap-only flags restart nothing');
+    assert.ok(healthy(address));
   });
 
   test('a start that fails carries the tail of the etcd log on stderr', () => {

@@ -1,14 +1,12 @@
-// start-etcd-systemd.sh with a stand-in systemctl: the stamp decides restart / start / nothing.
+// start-etcd-systemd.sh with a stand-in systemctl: the settings digest against the applied stamp decides
+// restart / start / nothing.
 // The real part (service-ctl.sh and etcd) is start-etcd-systemd.etcd.test.ts.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { b64, FakeCommand, modeOf, removeDir, runHostScript, tempDir } from './helpers';
-import { envFile, UNIT } from './etcd-systemd-fixtures';
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+import { envFile, settingsDigest, UNIT, type Bootstrap } from './etcd-systemd-fixtures';
 
 describe('start-etcd-systemd.sh with a stand-in systemctl', () => {
   const work = tempDir('start-systemd-fake');
@@ -19,17 +17,22 @@ describe('start-etcd-systemd.sh with a stand-in systemctl', () => {
   const dataDir = join(root, 'var/lib/etcd');
   after(() => removeDir(work));
 
-  const write = (env: { conf?: string; unit?: string; state?: string; wipe?: string } = {}) => {
+  const write = (env: { conf?: string; unit?: string; state?: string; wipe?: string; running?: string } = {}) => {
+    const conf = env.conf ?? envFile(root, '127.0.0.59');
+    const unit = env.unit ?? UNIT;
     const out = runHostScript('write-etcd-config-systemd', {
-      ETCD_ENV_B64: b64(env.conf ?? envFile(root, '127.0.0.59')),
-      ETCD_UNIT_B64: b64(env.unit ?? UNIT),
+      ETCD_ENV_B64: b64(conf),
+      ETCD_UNIT_B64: b64(unit),
+      SETTINGS_SHA256: settingsDigest(conf, unit),
       CLUSTER_STATE: env.state ?? 'new',
       DATA_DIR: '/var/lib/etcd',
       ETCD_HA_ROOT: root,
       ETCD_HA_SERVICE_CTL: systemctl.path,
       ...(env.wipe === undefined ? {} : { WIPE_DATA_DIR: env.wipe }),
+      ...(env.running === undefined ? {} : { RUNNING_MEMBER: env.running }),
     });
     assert.equal(out.status, 0, out.stderr);
+    return out.stdout.trim().split('\n').at(-1);
   };
   const start = () => runHostScript('start-etcd-systemd', { ETCD_HA_ROOT: root, ETCD_HA_SERVICE_CTL: systemctl.path });
 
@@ -46,15 +49,21 @@ describe('start-etcd-systemd.sh with a stand-in systemctl', () => {
     assert.deepEqual(systemctl.calls(), []);
   });
 
-  test('first start: daemon-reload + enable + restart, then the stamp (sha256 of env file and unit)', () => {
+  test('without the settings digest (written by an older Write Etcd Config) it fails and calls nothing', () => {
+    write();
+    rmSync(join(root, 'etc/etcd-ha/etcd-settings.sha256'));
+    const out = start();
+    assert.equal(out.status, 1);
+    assert.match(out.stderr, /etcd-settings\.sha256 does not exist; write the configuration first/);
+    assert.deepEqual(systemctl.calls(), []);
+  });
+
+  test('first start: daemon-reload + enable + restart, then the stamp (the settings digest)', () => {
     write();
     const out = start();
     assert.equal(out.status, 0, out.stderr);
     assert.deepEqual(systemctl.calls(), ['daemon-reload', 'enable etcd', 'restart etcd']);
-    assert.equal(
-      readFileSync(stamp, 'utf8'),
-      `${sha256(envFile(root, '127.0.0.59'))}  /etc/etcd/etcd.conf\n${sha256(UNIT)}  /etc/systemd/system/etcd.service\n`,
-    );
+    assert.equal(readFileSync(stamp, 'utf8'), `${settingsDigest(envFile(root, '127.0.0.59'))}\n`);
     assert.equal(modeOf(stamp), '644');
   });
 
@@ -83,15 +92,33 @@ describe('start-etcd-systemd.sh with a stand-in systemctl', () => {
     assert.deepEqual(systemctl.calls(), ['is-active --quiet etcd']);
   });
 
-  test('a changed env file, or a changed unit alone, restarts etcd', () => {
+  test('a changed setting (an extra flag), or a changed unit alone (another binary), restarts etcd', () => {
     write();
     assert.equal(start().status, 0);
-    for (const change of [{ conf: envFile(root, '127.0.0.59', 'ETCD_SNAPSHOT_COUNT=5000') }, { unit: UNIT.replace('Restart=always', 'Restart=on-failure') }]) {
-      write(change);
+    for (const change of [{ conf: envFile(root, '127.0.0.59', 'ETCD_SNAPSHOT_COUNT=5000') }, { unit: UNIT.replace('/usr/local/bin/etcd', '/opt/etcd-v3.5.16/etcd') }]) {
+      assert.equal(write(change), 'restart-needed=true');
       systemctl.reset();
       const out = start();
       assert.equal(out.status, 0, out.stderr);
       assert.deepEqual(systemctl.calls(), ['daemon-reload', 'enable etcd', 'restart etcd']);
+    }
+  });
+
+  test('a running member re-rendered with only initial-cluster, its state and the token changed is not restarted', () => {
+    write();
+    assert.equal(start().status, 0);
+    const bootstraps: Bootstrap[] = [
+      { initialCluster: 'm1=http://127.0.0.59:2380,m2=http://127.0.0.60:2380,m3=http://127.0.0.61:2380' },
+      { state: 'existing' },
+      { token: 'demo-4f1c2a' },
+    ];
+    for (const bootstrap of bootstraps) {
+      assert.equal(write({ conf: envFile(root, '127.0.0.59', '', bootstrap), state: bootstrap.state ?? 'new', running: 'true' }), 'restart-needed=false');
+      systemctl.reset();
+      const out = start();
+      assert.equal(out.status, 0, out.stderr);
+      assert.deepEqual(systemctl.calls(), ['is-active --quiet etcd'], JSON.stringify(bootstrap));
+      assert.match(out.stdout, /already running .*nothing restarted/);
     }
   });
 

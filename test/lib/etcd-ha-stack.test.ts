@@ -98,8 +98,9 @@ describe('EtcdHaStack resources', () => {
     assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS])].sort());
     // Plus the health probe's function.
     template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length + 1);
-    // 10 ProvisionCluster steps, 17 of ReplaceMember's own (Look Again and Retire Replaced Host the latest), 2 of SetMaintenance's.
-    assert.equal(ALL_STEPS.length, 29);
+    // 15 ProvisionCluster steps (the lock steps among them), 15 of ReplaceMember's own (Look Again and Retire
+    // Replaced Host the latest), 2 of SetMaintenance's.
+    assert.equal(ALL_STEPS.length, 32);
     for (const step of ALL_STEPS) {
       const fn = template.findResources('AWS::Lambda::Function')[functionId(stack, step)];
       assert.ok(fn, `no function for ${step}`);
@@ -218,7 +219,10 @@ describe('EtcdHaStack resources', () => {
       'addMemberAsLearner',
       'checkHealth',
       'checkQuorum',
+      'checkRestartSafety',
+      'chooseNextMember',
       'lookAgain',
+      'planProvision',
       'promoteLearner',
       'readCluster',
       'removeFailedMember',
@@ -301,7 +305,8 @@ describe('EtcdHaStack IAM', () => {
     const renew = ['dynamodb:UpdateItem'];
     const expected: Record<EtcdHaStep, string[]> = {
       validateSpec: [],
-      resolveHosts: ['ec2:DescribeInstances'],
+      // Every provisioning step under the lock renews it (UpdateItem on lock items).
+      resolveHosts: ['ec2:DescribeInstances', ...renew],
       generatePki: [
         'secretsmanager:GetSecretValue',
         'secretsmanager:DescribeSecret',
@@ -312,15 +317,19 @@ describe('EtcdHaStack IAM', () => {
         'secretsmanager:UntagResource',
         'kms:Decrypt',
         'kms:GenerateDataKey',
+        ...renew,
       ],
-      configureKubelet: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation'],
-      pushCertificates: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation'],
-      writeEtcdConfig: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation'],
-      startEtcd: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation'],
-      checkHealth: ['secretsmanager:GetSecretValue', 'kms:Decrypt'],
-      collectMemberLogs: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation'],
+      configureKubelet: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew],
+      pushCertificates: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew],
+      writeEtcdConfig: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew],
+      startEtcd: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew],
+      checkHealth: [...talksToEtcd, ...renew],
+      collectMemberLogs: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew],
       // Reads the record first (a member that did not answer keeps its recorded ID), writes it under the lock.
-      recordCluster: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Scan'],
+      recordCluster: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Scan', ...renew],
+      planProvision: [...talksToEtcd, 'dynamodb:GetItem', 'dynamodb:Scan', ...renew],
+      chooseNextMember: [...talksToEtcd, ...renew],
+      checkRestartSafety: [...talksToEtcd, ...renew],
       validateRequest: ['dynamodb:GetItem', 'dynamodb:Scan'],
       acquireLock: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'states:DescribeExecution'],
       // Every step under the lock renews it (UpdateItem on lock items).
@@ -367,7 +376,7 @@ describe('EtcdHaStack IAM', () => {
     assert.deepEqual(statementsOfRole(vpcTemplate, roleId(vpcStack, 'completeLifecycleAction')).flatMap(actionsOf), [...logWrite, 'autoscaling:CompleteLifecycleAction']);
     // No role gets a managed policy, except the VPC access of the steps that talk to etcd in the VPC stack.
     template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
-    assert.deepEqual(PROVISION_STEP_ACCESS.checkHealth, ['readHealthcheckClient', 'etcdNetwork']);
+    assert.deepEqual(PROVISION_STEP_ACCESS.checkHealth, ['renewClusterLock', 'readHealthcheckClient', 'etcdNetwork']);
     assert.deepEqual(REPLACE_STEP_ACCESS.addMemberAsLearner, ['renewClusterLock', 'readRegistry', 'writeRegistry', 'readHealthcheckClient', 'etcdNetwork']);
   });
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import validator from 'asl-validator';
-import { EtcdHaStack, SNAPSHOT_KEY_PREFIX, type EtcdHaStackProps } from '../../lib/etcd-ha-stack';
+import { ALL_STEPS, EtcdHaStack, SNAPSHOT_KEY_PREFIX, type EtcdHaStackProps } from '../../lib/etcd-ha-stack';
 import { STOPPED_INSTANCE_STATES, TERMINATED_INSTANCE_STATES } from '../../lib/replace-member-trigger';
 import { DynamoDbClusterLock, LOCK_KEY_PREFIX } from '../../lambdas/adapters/aws/dynamodb-registry';
 import { ReplaceRequestSchema } from '../../lambdas/steps/replace/inputs';
@@ -385,21 +385,34 @@ describe('IAM of the steps only ReplaceMember runs', () => {
 
   it('every step under the lock may renew it (UpdateItem on lock items only), and no other step may', () => {
     const { template, stack } = defaults;
-    const notUnderLock = ['validateRequest', 'lookAgain', 'acquireLock', 'releaseLock', 'completeLifecycleAction'];
-    const renewing = REPLACE_ONLY_STEPS.filter((step) => !notUnderLock.includes(step));
+    // Set Maintenance is one quick write under the lock: it has no lock to keep alive after it.
+    const notUnderLock = ['validateSpec', 'validateRequest', 'lookAgain', 'validateMaintenanceRequest', 'setMaintenance', 'acquireLock', 'releaseLock', 'completeLifecycleAction'];
+    const renewing = ALL_STEPS.filter((step) => !notUnderLock.includes(step));
     assert.deepEqual([...renewing].sort(), [
       'addMemberAsLearner',
+      'checkHealth',
       'checkHostAgent',
       'checkQuorum',
+      'checkRestartSafety',
+      'chooseNextMember',
       'chooseReplacementHost',
+      'collectMemberLogs',
+      'configureKubelet',
+      'generatePki',
+      'planProvision',
       'promoteLearner',
+      'pushCertificates',
       'readCluster',
+      'recordCluster',
       'removeFailedMember',
       'removeLearners',
       'removeStrayLearners',
       'resetJoiningHost',
+      'resolveHosts',
       'retireReplacedHost',
       'snapshotBeforeChange',
+      'startEtcd',
+      'writeEtcdConfig',
     ]);
     for (const step of Object.keys(stack.steps) as Array<keyof EtcdHaStack['steps']>) {
       const renew = bySid(stack, template, step).RenewClusterLock;

@@ -18,6 +18,9 @@ describe('ProvisionCluster definition', () => {
     const names = allStates(render()).map(([name]) => name);
     for (const expected of [
       'Validate Spec',
+      'Acquire Lock',
+      'Read Cluster',
+      'Is Cluster Recorded?',
       'Resolve Hosts',
       'Generate PKI',
       'Configure Hosts',
@@ -32,18 +35,62 @@ describe('ProvisionCluster definition', () => {
       'Record Cluster',
       'Cluster Ready',
       'Collect Member Logs',
+      'Release Lock',
+      'Release Lock After Failure',
       'Provision Failed',
+      // Reconcile: one member at a time.
+      'Issue Member Certificates',
+      'Choose Next Member',
+      'Is Rolling Done?',
+      'Update Certificates',
+      'Update Etcd Config',
+      'Check Restart Is Safe',
+      'Apply Etcd Config',
+      'Check Member Health',
+      'Is Member Back?',
     ]) {
       assert.ok(names.includes(expected), `missing state "${expected}"`);
     }
     assert.equal(render().StartAt, 'Validate Spec', 'the spec is validated before anything else');
   });
 
-  it('runs the per-host steps for every host at once', () => {
-    const map = render().States['Configure Hosts']!;
+  it('bootstraps every host at once, with the token named after the CA', () => {
+    const definition = render();
+    const map = definition.States['Configure Hosts']!;
     assert.equal(map.Type, 'Map');
     assert.equal(map.MaxConcurrency ?? 0, 0);
     assert.equal(map.ItemsPath, '$.hosts');
+    assert.deepEqual((map.ItemSelector as Record<string, unknown>)['clusterState'], 'new');
+    assert.equal((map.ItemSelector as Record<string, unknown>)['clusterToken.$'], '$.token.value');
+    assert.deepEqual(definition.States['Name Cluster Token']!.Parameters, { 'value.$': "States.Format('{}-{}', $.spec.clusterName, $.pki.caId)" });
+  });
+
+  it('takes the lock before it reads the record, and decides by the record', () => {
+    const definition = render();
+    assert.equal(definition.States['Validate Spec']!.Next, 'Acquire Lock');
+    assert.equal(definition.States['Acquire Lock']!.Next, 'Read Cluster');
+    assert.equal(definition.States['Read Cluster']!.Next, 'Is Cluster Recorded?');
+    const choices = definition.States['Is Cluster Recorded?']!.Choices as Array<{ Variable: string; StringEquals: string; Next: string }>;
+    assert.deepEqual(choices.map((c) => [c.Variable, c.StringEquals, c.Next]), [['$.mode', 'reconcile', 'Issue Member Certificates']]);
+    assert.equal(definition.States['Is Cluster Recorded?']!.Default, 'Resolve Hosts');
+  });
+
+  it('rolls a recorded cluster one member at a time: each member is back before the next is chosen', () => {
+    const definition = render();
+    const states = definition.States;
+    assert.equal(states['Is Rolling Done?']!.Type, 'Choice');
+    // No Map on this path: the loop goes member by member.
+    const back = states['Is Member Back?']!.Choices as Array<{ Variable: string; Next: string }>;
+    assert.equal(back.find((c) => c.Variable === '$.memberHealth.healthy')!.Next, 'Choose Next Member');
+    assert.equal(states['Update Etcd Config']!.Next, 'Check Restart Is Safe');
+    assert.equal(states['Check Restart Is Safe']!.Next, 'Apply Etcd Config');
+    const update = states['Update Etcd Config']!.Parameters as Record<string, unknown>;
+    assert.equal(update['runningMember'], true);
+    assert.equal(update['clusterState'], 'existing');
+    const retry = states['Check Restart Is Safe']!.Retry as Array<{ ErrorEquals: string[] }>;
+    assert.ok(retry.some((r) => r.ErrorEquals.includes('RestartWouldLoseQuorumError')));
+    const check = states['Check Member Health']!.Parameters as Record<string, unknown>;
+    assert.equal(check['mustAnswer.$'], 'States.Array($.roll.host.name)');
   });
 
   it('retries only named errors, and no Lambda step retries on States.ALL', () => {
@@ -59,17 +106,22 @@ describe('ProvisionCluster definition', () => {
     assert.deepEqual(own, ['HostUnreachableError']);
   });
 
-  it('catches every failure into Provision Failed with the error and cause', () => {
+  it('catches every failure: before the lock into Provision Failed, under it through Release Lock After Failure', () => {
     const definition = render();
     const failed = definition.States['Provision Failed']!;
     assert.equal(failed.Type, 'Fail');
     assert.equal(failed.ErrorPath, '$.failure.Error');
     assert.equal(failed.CausePath, '$.failure.Cause');
+    const beforeLock = ['Validate Spec', 'Acquire Lock', 'Release Lock', 'Release Lock After Failure'];
     for (const [name, state] of Object.entries(definition.States)) {
       if (state.Type !== 'Task' && state.Type !== 'Map') continue;
       const catches = (state.Catch as Array<{ ErrorEquals: string[]; Next: string }> | undefined) ?? [];
-      assert.ok(catches.some((c) => c.ErrorEquals.includes('States.ALL') && c.Next === 'Provision Failed'), `${name} has no catch-all`);
+      const target = beforeLock.includes(name) ? 'Provision Failed' : 'Release Lock After Failure';
+      assert.ok(catches.some((c) => c.ErrorEquals.includes('States.ALL') && c.Next === target), `${name} has no catch-all into ${target}`);
     }
+    assert.equal(definition.States['Release Lock After Failure']!.Next, 'Provision Failed');
+    assert.equal(definition.States['Record Cluster']!.Next, 'Release Lock');
+    assert.equal(definition.States['Release Lock']!.Next, 'Cluster Ready');
   });
 
   it('uses the health check settings it is given', () => {

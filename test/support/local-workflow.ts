@@ -8,11 +8,11 @@ import { renderAsl } from '../../statemachines/render-asl';
 import { PROVISION_STEPS, provisionClusterDefinition } from '../../statemachines/provision-cluster';
 import { REPLACE_STEPS, replaceMemberDefinition } from '../../statemachines/replace-member';
 import { createReplaceSteps, type ReplaceDeps } from '../../lambdas/steps/replace';
-import { createProvisionSteps } from '../../lambdas/steps';
+import { createProvisionSteps, type ProvisionDeps } from '../../lambdas/steps';
 import { localDeps } from '../../lambdas/local-runner/local-deps';
 import { localHome, type LocalHome } from '../../lambdas/local-runner/local-home';
 import { runWorkflow, type WorkflowEvent, type WorkflowResult } from '../../lambdas/local-runner/run-workflow';
-import type { StepDeps, StepHandler } from '../../lambdas/steps/deps';
+import type { StepHandler } from '../../lambdas/steps/deps';
 import type { HostRunner } from '../../lambdas/ports';
 import { runningEtcdPid } from '../../lambdas/local-runner/member-process';
 import { waitUntilGone } from './processes';
@@ -39,7 +39,7 @@ export class LocalWorkflowSandbox {
   }
 
   /** Runs the workflow; counts how often each step handler was invoked. */
-  async provision(spec: unknown, options: { deps?: StepDeps; healthCheckAttempts?: number; onEvent?: (e: WorkflowEvent) => void } = {}): Promise<ProvisionRun> {
+  async provision(spec: unknown, options: { deps?: ProvisionDeps; healthCheckAttempts?: number; onEvent?: (e: WorkflowEvent) => void } = {}): Promise<ProvisionRun> {
     const calls: Record<string, number> = {};
     const counted = counting(createProvisionSteps(options.deps ?? this.deps()), calls);
     const definition = renderAsl(PROVISION_STEPS, (scope, functions) =>

@@ -1,11 +1,14 @@
 // HostRunner on one machine: runs the command text with `bash -c` once per host, in parallel, each with
 // the host's root dir as ETCD_HA_ROOT and service-ctl.sh standing in for systemctl. The environment is
 // built from scratch: nothing of this process's environment but PATH reaches a host script.
+// Like an image would, it ships etcd on each simulated host: <root>/usr/local/bin/etcd (the spec's default
+// binaryPath, which the unit's ExecStart names) is a symlink to this machine's etcd unless something is there.
 import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, lstatSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
 import { constants } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { HostCommandRejectedError, HostCommandTimeoutError, HostUnreachableError } from '../../core/errors';
+import { DEFAULT_ETCD_BINARY_PATH } from '../../core/spec';
 import type { Host, HostCommand, HostRunResult, HostRunner } from '../../ports';
 
 export interface LocalHostRunnerProps {
@@ -16,8 +19,11 @@ export interface LocalHostRunnerProps {
   /** Dir of the FileSecretStore that read-secret.sh reads (ETCD_HA_SECRET_DIR). */
   readonly secretDir: string;
   /**
-   * etcd binary service-ctl.sh starts (ETCD_BINARY).
-   * @default - etcd on PATH
+   * The etcd each simulated host gets at the spec's default binaryPath (/usr/local/bin/etcd below its root), as a
+   * symlink made before a command runs there; a file or link already there is never replaced. A spec naming
+   * another binaryPath runs whatever is found at that path below the host root (service-ctl.sh starts what the
+   * unit's ExecStart names).
+   * @default - the etcd on the PATH; none is shipped when there is none
    */
   readonly etcdBinary?: string;
   /**
@@ -68,6 +74,9 @@ export class LocalHostRunner implements HostRunner {
     for (const key of ['serviceCtl', 'secretFetch', 'secretDir'] as const) {
       if (!props[key]?.startsWith('/')) throw new RangeError(`${key} must be an absolute path, got "${props[key]}"`);
     }
+    if (props.etcdBinary !== undefined && !props.etcdBinary.startsWith('/')) {
+      throw new RangeError(`etcdBinary must be an absolute path, got "${props.etcdBinary}"`);
+    }
     this.props = props;
     this.tailBytes = props.tailBytes ?? 4096;
     if (!(Number.isInteger(this.tailBytes) && this.tailBytes > 0)) {
@@ -94,10 +103,27 @@ export class LocalHostRunner implements HostRunner {
         throw new HostUnreachableError(`${command.title}: the root dir ${host.root} of host ${host.name} (${host.address}) is missing`);
       }
     }
+    for (const host of hosts) this.shipEtcd(host, command.title);
     const settled = await Promise.allSettled(hosts.map((host) => this.runOne(host, host.root!, command)));
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failure) throw failure.reason;
     return settled.map((s) => (s as PromiseFulfilledResult<HostRunResult>).value);
+  }
+
+  /** Makes <root>/usr/local/bin/etcd a symlink to the machine's etcd, unless anything (even a dangling link) is there. */
+  private shipEtcd(host: Host, title: string): void {
+    const at = join(host.root!, DEFAULT_ETCD_BINARY_PATH);
+    if (lstatSync(at, { throwIfNoEntry: false }) !== undefined) return;
+    const target = this.props.etcdBinary ?? etcdOnPath();
+    if (target === undefined) return;
+    try {
+      mkdirSync(dirname(at), { recursive: true, mode: 0o755 });
+      symlinkSync(target, at);
+    } catch (error) {
+      // Another command on the same host may have shipped it meanwhile.
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+      throw new HostUnreachableError(`${title}: cannot install etcd on host ${host.name} (${host.address}) at ${at}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   private runOne(host: Host, root: string, command: HostCommand): Promise<HostRunResult> {
@@ -107,7 +133,6 @@ export class LocalHostRunner implements HostRunner {
       ETCD_HA_SERVICE_CTL: this.props.serviceCtl,
       ETCD_HA_SECRET_FETCH: this.props.secretFetch,
       ETCD_HA_SECRET_DIR: this.props.secretDir,
-      ...(this.props.etcdBinary !== undefined && { ETCD_BINARY: this.props.etcdBinary }),
     };
     return new Promise((resolvePromise, reject) => {
       const stdout = new Tail(this.tailBytes);
@@ -159,6 +184,21 @@ export class LocalHostRunner implements HostRunner {
       });
     });
   }
+}
+
+/** The first executable etcd on this process's PATH, or undefined. */
+function etcdOnPath(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir.startsWith('/')) continue;
+    const candidate = join(dir, 'etcd');
+    try {
+      accessSync(candidate, fsConstants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {

@@ -7,13 +7,16 @@
 #        service-ctl.sh is-active [--quiet] UNIT
 # Inputs (environment):
 #   ETCD_HA_ROOT  required: the simulated host's root dir
-#   ETCD_BINARY   etcd binary to start (default: etcd on PATH)
-# Only the unit etcd is supervised: start reads ${ETCD_HA_ROOT}/etc/etcd/etcd.conf (KEY=value lines),
-# starts etcd detached with exactly those variables (like systemd's EnvironmentFile=), appends its output
-# to ${ETCD_HA_ROOT}/var/log/etcd-ha/etcd.log and writes its PID to ${ETCD_HA_ROOT}/run/etcd-ha/etcd.pid.
+# Only the unit etcd is supervised: start runs the binary the unit's ExecStart= names
+# (${ETCD_HA_ROOT}/etc/systemd/system/etcd.service, the first word of its last ExecStart= line, without
+# arguments) as found on the simulated host, i.e. ${ETCD_HA_ROOT}<that path>: a simulated host has its own
+# /usr/local/bin, as a real one would. A missing unit, or a binary missing or not executable there, fails
+# naming the unit, the path and the host root. It reads ${ETCD_HA_ROOT}/etc/etcd/etcd.conf (KEY=value
+# lines), starts etcd detached with exactly those variables (like systemd's EnvironmentFile=), appends its
+# output to ${ETCD_HA_ROOT}/var/log/etcd-ha/etcd.log and writes its PID to ${ETCD_HA_ROOT}/run/etcd-ha/etcd.pid.
 # daemon-reload and enable are no-ops. Other units are never active and cannot be started.
 # It only ever signals the process it started: the PID must still have the recorded start time and
-# run the recorded binary.
+# run the recorded binary (${ETCD_HA_ROOT}<ExecStart path>, as started).
 set -euo pipefail
 
 die() {
@@ -32,6 +35,7 @@ ROOT="${ETCD_HA_ROOT%/}"
 [[ -n "$ROOT" ]] || die "ETCD_HA_ROOT must not be / (local mode runs on simulated hosts only)"
 
 ENV_FILE="$ROOT/etc/etcd/etcd.conf"
+UNIT_FILE="$ROOT/etc/systemd/system/etcd.service"
 RUN_DIR="$ROOT/run/etcd-ha"
 PID_FILE="$RUN_DIR/etcd.pid"
 # "<start time in clock ticks since boot> <binary>" of the process in PID_FILE: tells our etcd
@@ -79,6 +83,9 @@ is_ours() {
   # A zombie has no cmdline left; its start time is enough to know it is ours.
   [[ "$state" == Z ]] && return 0
   argv0="$(proc_argv0 "$pid")"
+  # Neither has a process that is exiting (its memory is released before it becomes a zombie): it is
+  # still ours until it is reaped, and its sockets may still be open.
+  [[ -z "$argv0" ]] && return 0
   [[ "$(basename -- "$argv0")" == "$(basename -- "$recorded_bin")" ]]
 }
 
@@ -145,18 +152,35 @@ stop_etcd() {
   echo "etcd stopped (pid $pid)"
 }
 
+# unit_binary: prints the binary the unit's ExecStart= names, below the host root; dies naming the unit, the
+# path and the host root when there is none to run.
+unit_binary() {
+  local line exec_start="" path extra
+  [[ -f "$UNIT_FILE" ]] || die "cannot start etcd: the unit $UNIT_FILE does not exist (host root $ROOT)"
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    line="${line#"${line%%[![:space:]]*}"}"
+    [[ "$line" == ExecStart=* ]] && exec_start="${line#ExecStart=}"
+  done <"$UNIT_FILE"
+  read -r path extra <<<"$exec_start" || true
+  [[ -n "${path:-}" ]] || die "cannot start etcd: the unit $UNIT_FILE has no ExecStart= (host root $ROOT)"
+  [[ -z "${extra:-}" ]] || die "cannot start etcd: ExecStart=$exec_start in $UNIT_FILE has arguments; local mode runs the binary alone, with the env file's settings"
+  [[ "$path" == /* && "/$path/" != */../* ]] ||
+    die "cannot start etcd: ExecStart= in $UNIT_FILE must name an absolute path without '..', got '$path'"
+  [[ -e "$ROOT$path" ]] ||
+    die "cannot start etcd: the unit $UNIT_FILE starts $path, which does not exist on this host ($ROOT$path, host root $ROOT)"
+  [[ -f "$ROOT$path" && -x "$ROOT$path" ]] ||
+    die "cannot start etcd: the unit $UNIT_FILE starts $path, which is not an executable file on this host ($ROOT$path, host root $ROOT)"
+  printf '%s' "$ROOT$path"
+}
+
 start_etcd() {
   local pid bin start i
   if pid="$(etcd_pid)"; then
     echo "etcd is already running (pid $pid)"
     return 0
   fi
+  bin="$(unit_binary)"
   [[ -f "$ENV_FILE" ]] || die "cannot start etcd: $ENV_FILE does not exist"
-  bin="${ETCD_BINARY:-etcd}"
-  if [[ "$bin" != */* ]]; then
-    bin="$(command -v -- "$bin")" || die "cannot start etcd: ${ETCD_BINARY:-etcd} not found on PATH"
-  fi
-  [[ -x "$bin" ]] || die "cannot start etcd: $bin is not executable"
   (umask 022 && mkdir -p -- "$RUN_DIR" "$LOG_DIR") || die "cannot create $RUN_DIR or $LOG_DIR"
   clear_pid_files
   printf -- '--- %s service-ctl: starting %s ---\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$bin" >>"$LOG_FILE"

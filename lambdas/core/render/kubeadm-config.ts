@@ -6,10 +6,14 @@ import { GUIDE_EXTRA_ARGS, KUBEADM_DEFAULT_METRICS_PORT, etcdFlags, type EtcdFla
 
 const KUBEADM_DEFAULT_DATA_DIR = '/var/lib/etcd';
 
-/** The extraArgs kubeadm needs: the guide's seven, a non-default metrics port, then the spec's own. */
+/**
+ * The extraArgs kubeadm needs: the guide's seven, the cluster token when there is one, a non-default metrics
+ * port, then the spec's own.
+ */
 export function kubeadmExtraArgs(request: EtcdFlagsRequest): Array<[string, string]> {
   const flags = etcdFlags({ ...request, root: '/' });
   const names: string[] = [...GUIDE_EXTRA_ARGS];
+  if (request.initialClusterToken !== undefined) names.push('initial-cluster-token');
   if (request.spec.etcd.metricsPort !== KUBEADM_DEFAULT_METRICS_PORT) names.push('listen-metrics-urls');
   for (const name of Object.keys(request.spec.etcd.extraArgs)) if (!names.includes(name)) names.push(name);
   return names.map((name) => [name, flags[name] as string]);

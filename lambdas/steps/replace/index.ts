@@ -12,7 +12,7 @@ import { makeChooseReplacementHost } from './choose-replacement-host';
 import { makeReadCluster } from './read-cluster';
 import { makeRemoveDeadMembers } from './remove-dead-members';
 import { makeResetJoiningHost } from './reset-joining-host';
-import { LockRefSchema } from './inputs';
+import { renewingLocks } from '../lock-renewal';
 import { makeCompleteLifecycleAction } from './complete-lifecycle-action';
 import { makeCheckHostAgent } from './check-host-agent';
 import { makeLookAgain } from './look-again';
@@ -38,21 +38,31 @@ export interface ReplaceDeps extends StepDeps {
 }
 
 export function createReplaceSteps(deps: ReplaceDeps): Record<ReplaceStep, StepHandler> {
+  // The shared ones renew the lock already (createProvisionSteps).
   const provision = createProvisionSteps(deps);
-  // Renewal is no state of its own: every step under the lock renews it first (renewingLock below).
-  const { acquireLock, releaseLock, renewLock } = makeLockSteps(deps);
-  const steps: Record<ReplaceStep, StepHandler> = {
-    validateRequest: makeValidateRequest(deps),
-    acquireLock,
-    releaseLock,
-    readCluster: makeReadCluster(deps),
-    checkQuorum: makeCheckQuorum(deps),
-    snapshotBeforeChange: makeSnapshotBeforeChange(deps),
-    removeFailedMember: makeRemoveDeadMembers(deps),
-    resetJoiningHost: makeResetJoiningHost(deps),
-    ...makeMembershipSteps(deps),
-    chooseReplacementHost: makeChooseReplacementHost(deps),
-    checkHostAgent: makeCheckHostAgent(deps),
+  // Renewal is no state of its own: every step under the lock renews it first (lock-renewal.ts).
+  const { renewLock } = makeLockSteps(deps);
+  const own = renewingLocks(
+    {
+      validateRequest: makeValidateRequest(deps),
+      readCluster: makeReadCluster(deps),
+      checkQuorum: makeCheckQuorum(deps),
+      snapshotBeforeChange: makeSnapshotBeforeChange(deps),
+      removeFailedMember: makeRemoveDeadMembers(deps),
+      resetJoiningHost: makeResetJoiningHost(deps),
+      ...makeMembershipSteps(deps),
+      chooseReplacementHost: makeChooseReplacementHost(deps),
+      checkHostAgent: makeCheckHostAgent(deps),
+      completeLifecycleAction: makeCompleteLifecycleAction(deps),
+      lookAgain: makeLookAgain(deps),
+      retireReplacedHost: makeRetireReplacedHost(deps),
+    },
+    renewLock,
+  );
+  return {
+    ...own,
+    acquireLock: provision.acquireLock,
+    releaseLock: provision.releaseLock,
     generatePki: provision.generatePki,
     configureKubelet: provision.configureKubelet,
     pushCertificates: provision.pushCertificates,
@@ -61,22 +71,5 @@ export function createReplaceSteps(deps: ReplaceDeps): Record<ReplaceStep, StepH
     checkHealth: provision.checkHealth,
     collectMemberLogs: provision.collectMemberLogs,
     recordCluster: provision.recordCluster,
-    completeLifecycleAction: makeCompleteLifecycleAction(deps),
-    lookAgain: makeLookAgain(deps),
-    retireReplacedHost: makeRetireReplacedHost(deps),
-  };
-  return Object.fromEntries(Object.entries(steps).map(([name, handler]) => [name, renewingLock(handler, renewLock)])) as Record<ReplaceStep, StepHandler>;
-}
-
-/**
- * A step whose input carries the execution's lock (every step the workflow runs under it) renews the lock
- * before it does anything: however long a replacement takes, its lock never expires while it runs, and a
- * step of an execution that lost its lock stops (ClusterLockLostError) instead of changing the cluster.
- */
-function renewingLock(handler: StepHandler, renewLock: StepHandler): StepHandler {
-  return async (input) => {
-    const held = LockRefSchema.safeParse((input as { lock?: unknown } | null)?.lock);
-    if (held.success) await renewLock(held.data);
-    return handler(input);
   };
 }

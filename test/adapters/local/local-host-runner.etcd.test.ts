@@ -16,7 +16,7 @@ import { encodeMemberBundle } from '../../../lambdas/core/pki/member-bundle';
 import type { Host } from '../../../lambdas/ports';
 import { NOW, sampleSpec } from '../../core/pki/support';
 import { stopPid, waitUntil } from '../../host-scripts/processes';
-import { envFile, UNIT } from '../../host-scripts/etcd-systemd-fixtures';
+import { envFile, settingsDigest, UNIT } from '../../host-scripts/etcd-systemd-fixtures';
 import { etcdUnderTest } from '../../support/etcd-under-test';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -84,6 +84,7 @@ describe(`LocalHostRunner for real: the member secret fetched by the host, etcd 
       buildHostCommand('write-etcd-config-systemd', {
         ETCD_ENV_B64: b64(envFile(h!.root!, h!.address)),
         ETCD_UNIT_B64: b64(UNIT),
+        SETTINGS_SHA256: settingsDigest(envFile(h!.root!, h!.address)),
         CLUSTER_STATE: 'new',
         DATA_DIR: '/var/lib/etcd',
       }),

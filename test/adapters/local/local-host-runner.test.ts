@@ -1,6 +1,6 @@
 // LocalHostRunner: bash per host in parallel with a clean environment, tails, timeouts, unreachable hosts.
 // The real part (the host fetching its member secret, etcd started) is local-host-runner.etcd.test.ts.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -57,10 +57,61 @@ describe('LocalHostRunner', () => {
     }
   });
 
-  test('passes ETCD_BINARY when given', async () => {
-    const withBinary = new LocalHostRunner({ serviceCtl: scripts.serviceCtl, secretFetch: scripts.readSecret, secretDir, etcdBinary: '/usr/bin/etcd' });
-    const [result] = await withBinary.run([host('bin')], command('printf %s "$ETCD_BINARY"'));
-    assert.equal(result?.stdoutTail, '/usr/bin/etcd');
+  describe('ships etcd on each host, as an image would', () => {
+    const fakeBin = join(work, 'fake-bin');
+    mkdirSync(fakeBin, { recursive: true });
+    const fakeEtcd = join(fakeBin, 'etcd');
+    writeFileSync(fakeEtcd, '#!/bin/sh\necho fake etcd\n', { mode: 0o755 });
+    const shipped = (h: Host) => join(h.root!, 'usr/local/bin/etcd');
+
+    test('etcdBinary becomes <root>/usr/local/bin/etcd (a symlink) before the command runs, on every host', async () => {
+      const withBinary = new LocalHostRunner({ serviceCtl: scripts.serviceCtl, secretFetch: scripts.readSecret, secretDir, etcdBinary: fakeEtcd });
+      const hosts = [host('ship0'), host('ship1')];
+      const results = await withBinary.run(hosts, command('readlink "$ETCD_HA_ROOT/usr/local/bin/etcd" && "$ETCD_HA_ROOT/usr/local/bin/etcd"'));
+      for (const [i, h] of hosts.entries()) {
+        assert.equal(results[i]?.exitCode, 0, results[i]?.stderrTail);
+        assert.equal(results[i]?.stdoutTail, `${fakeEtcd}\nfake etcd\n`);
+        assert.equal(readlinkSync(shipped(h)), fakeEtcd);
+        assert.equal((statSync(join(h.root!, 'usr/local/bin')).mode & 0o777).toString(8), '755');
+      }
+      assert.equal((await withBinary.run([hosts[0]!], command('true')))[0]?.exitCode, 0, 'a second command leaves it as it is');
+      assert.equal(readlinkSync(shipped(hosts[0]!)), fakeEtcd);
+    });
+
+    test('without etcdBinary, the etcd on the PATH', async () => {
+      const path = process.env.PATH;
+      process.env.PATH = `${fakeBin}:${path}`;
+      try {
+        const h = host('ship-path');
+        assert.equal((await runner.run([h], command('true')))[0]?.exitCode, 0);
+        assert.equal(readlinkSync(shipped(h)), fakeEtcd);
+      } finally {
+        process.env.PATH = path;
+      }
+    });
+
+    test('never replaces a file or a link already there, even a dangling one', async () => {
+      const withBinary = new LocalHostRunner({ serviceCtl: scripts.serviceCtl, secretFetch: scripts.readSecret, secretDir, etcdBinary: fakeEtcd });
+      const file = host('keep-file');
+      const link = host('keep-link');
+      const dangling = host('keep-dangling');
+      for (const h of [file, link, dangling]) mkdirSync(join(h.root!, 'usr/local/bin'), { recursive: true });
+      writeFileSync(shipped(file), '#!/bin/sh\necho installed etcd\n', { mode: 0o755 });
+      symlinkSync('/opt/etcd-v3.5.16/etcd', shipped(link));
+      symlinkSync(join(work, 'nothing-here'), shipped(dangling));
+      await withBinary.run([file, link, dangling], command('true'));
+      assert.equal(readFileSync(shipped(file), 'utf8'), '#!/bin/sh\necho installed etcd\n');
+      assert.equal(lstatSync(shipped(file)).isSymbolicLink(), false);
+      assert.equal(readlinkSync(shipped(link)), '/opt/etcd-v3.5.16/etcd');
+      assert.equal(readlinkSync(shipped(dangling)), join(work, 'nothing-here'));
+    });
+
+    test('refuses an etcdBinary that is not an absolute path', () => {
+      assert.throws(
+        () => new LocalHostRunner({ serviceCtl: scripts.serviceCtl, secretFetch: scripts.readSecret, secretDir, etcdBinary: 'etcd' }),
+        /etcdBinary must be an absolute path, got "etcd"/,
+      );
+    });
   });
 
   test('runs the hosts in parallel and returns one result per host, in order, non-zero exits included', async () => {

@@ -62,6 +62,15 @@ describe('kubeadm config renderer', () => {
     assert.equal(args['quota-backend-bytes'], '8589934592');
   });
 
+  it('puts the cluster token into extraArgs after the guide flags, and nothing without one', () => {
+    const args = kubeadmExtraArgs({ ...request(), initialClusterToken: 'demo-4f1c2a' });
+    assert.deepEqual(args[7], ['initial-cluster-token', 'demo-4f1c2a']);
+    assert.equal(args.filter(([name]) => name === 'initial-cluster-token').length, 1);
+    assert.equal(kubeadmExtraArgs(request()).some(([name]) => name === 'initial-cluster-token'), false);
+    const [, cluster] = docs(renderKubeadmConfig({ ...request(), initialClusterToken: 'demo-4f1c2a' }));
+    assert.ok(cluster.etcd.local.extraArgs.some((a: { name: string; value: string }) => a.name === 'initial-cluster-token' && a.value === 'demo-4f1c2a'));
+  });
+
   it('marks a joining member existing', () => {
     const args = Object.fromEntries(kubeadmExtraArgs({ ...request(), clusterState: 'existing' }));
     assert.equal(args['initial-cluster-state'], 'existing');

@@ -27,6 +27,11 @@ describe('systemd runtime renderer', () => {
     assert.equal(env.ETCD_PEER_CLIENT_CERT_AUTH, 'true');
   });
 
+  it('carries the cluster token as ETCD_INITIAL_CLUSTER_TOKEN, and none without one', () => {
+    assert.equal(parseEnvFile(renderEtcdEnvFile({ ...request(), initialClusterToken: 'prod-7d2e' })).ETCD_INITIAL_CLUSTER_TOKEN, 'prod-7d2e');
+    assert.equal(parseEnvFile(renderEtcdEnvFile(request())).ETCD_INITIAL_CLUSTER_TOKEN, undefined);
+  });
+
   it('quotes a value with spaces so that systemd and bash read one value', () => {
     const text = renderEtcdEnvFile(request({ etcd: { extraArgs: { 'cipher-suites': 'A B' } } }));
     assert.match(text, /^ETCD_CIPHER_SUITES="A B"$/m);

@@ -1,6 +1,10 @@
 // The small interfaces the Lambda steps need. Each has an AWS adapter (lambdas/adapters/aws) and a
 // local one (lambdas/adapters/local); the steps see only these, so the same step code runs in both.
 import type { Member } from './core/spec';
+import type { ClusterMember, ClusterView, MemberStatus } from './core/etcd-view';
+import type { HostPlacement, RecordedMember, RemovedMember } from './core/recorded-member';
+
+export type { ClusterMember, ClusterView, MemberStatus, HostPlacement, RecordedMember, RemovedMember };
 import type { MaintenanceState } from './core/maintenance';
 import type { ProbeState } from './core/health-probe';
 
@@ -14,20 +18,6 @@ export interface Host {
   readonly root?: string;
   /** Where the EC2 instance sits (AWS), recorded so that a terminated one can still be cloned. */
   readonly placement?: HostPlacement;
-}
-
-/**
- * An EC2 instance's subnet, availability zone, security groups and instance profile, as described while it runs.
- * EC2 stops describing some of them once the instance is terminated (and may drop the profile while it shuts
- * down), so the registry keeps them: a replacement clones a failed instance from them, and places the clone by
- * the AZs of the cluster's members.
- */
-export interface HostPlacement {
-  readonly subnetId?: string;
-  /** EC2 Placement.AvailabilityZone, e.g. "us-east-1a". */
-  readonly availabilityZone?: string;
-  readonly securityGroupIds?: readonly string[];
-  readonly instanceProfileArn?: string;
 }
 
 /** A member's host as the cluster's record keeps it (ClusterRecord.members without the etcd ID). */
@@ -102,40 +92,6 @@ export interface ResolveOptions {
   readonly addressesInUse?: readonly string[];
 }
 
-/** Per member, what etcd says about itself. */
-export interface MemberStatus {
-  readonly endpoint: string;
-  readonly ok: boolean;
-  readonly error?: string;
-  readonly memberId?: string;
-  readonly clusterId?: string;
-  readonly leaderId?: string;
-  readonly raftIndex?: number;
-  readonly raftAppliedIndex?: number;
-  readonly dbSize?: number;
-  readonly isLearner?: boolean;
-  readonly version?: string;
-  /** The member's KV revision when it answered (the status header's). */
-  readonly revision?: number;
-}
-
-export interface ClusterMember {
-  /** Decimal string, as the etcd API returns it. */
-  readonly id: string;
-  readonly name: string;
-  readonly peerURLs: readonly string[];
-  readonly clientURLs: readonly string[];
-  readonly isLearner: boolean;
-}
-
-export interface ClusterView {
-  readonly statuses: readonly MemberStatus[];
-  readonly members: readonly ClusterMember[];
-  readonly alarms: readonly string[];
-  /** Why the alarm list could not be read (it goes through raft: without quorum it fails while the member list may not). */
-  readonly alarmsUnknown?: string;
-}
-
 /**
  * etcd over mTLS with a client certificate. Membership calls go to the first of `endpoints` that answers
  * and are safe to repeat (kubeadm style): "already there", "already gone", "already a voter" are success.
@@ -173,26 +129,6 @@ export interface EtcdClientCredentials {
   readonly caCertPem: string;
   readonly certPem: string;
   readonly keyPem: string;
-}
-
-/** A member as the record keeps it. */
-export interface RecordedMember {
-  readonly name: string;
-  /** Member ID in hex, as etcdctl prints it ("" when not known yet). */
-  readonly id: string;
-  readonly address: string;
-  readonly instanceId?: string;
-  readonly placement?: HostPlacement;
-}
-
-/**
- * A dead member an execution removed from etcd (with every other dead voter, quorum permitting) before it
- * added its own replacement: its replacement is still to come (its own EC2 event, `local heal`, or by hand).
- */
-export interface RemovedMember extends RecordedMember {
-  readonly removedAt: string;
-  /** The execution that removed it. */
-  readonly removedBy: string;
 }
 
 /** What outlives an execution: the cluster's members and where its PKI lives. */

@@ -6,7 +6,8 @@
 import type { ClusterSpec } from './spec';
 import { quorumOf } from './quorum';
 import { peerUrl } from './etcd-flags';
-import type { ClusterMember, RecordedMember, RemovedMember } from '../ports';
+import type { ClusterMember } from './etcd-view';
+import type { RecordedMember, RemovedMember } from './recorded-member';
 
 export interface RecordedCluster {
   readonly members: readonly RecordedMember[];

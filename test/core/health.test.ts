@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { hexId, judgeClusterHealth, type ExpectedCluster } from '../../lambdas/core/health';
-import type { ClusterMember, ClusterView, MemberStatus } from '../../lambdas/ports';
+import type { ClusterMember, ClusterView, MemberStatus } from '../../lambdas/core/etcd-view';
 
 // IDs above 2^53 on purpose: converting them through Number would change their hex.
 const ID = {

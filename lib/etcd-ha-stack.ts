@@ -9,7 +9,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { REGISTRY_TABLE_KEY, REGISTRY_TABLE_TTL_ATTRIBUTE } from '../lambdas/adapters/aws/dynamodb-registry';
+import { DEFAULT_SECRET_PREFIX, ENV, REGISTRY_TABLE_KEY, REGISTRY_TABLE_TTL_ATTRIBUTE, SNAPSHOT_KEY_PREFIX } from '../lambdas/catalog/contracts';
 import { PROVISION_STEPS, type ProvisionStep } from '../statemachines/provision-cluster';
 import { REPLACE_ONLY_STEPS, REPLACE_STEPS, type ReplaceStep } from '../statemachines/replace-member';
 import { MAINTENANCE_ONLY_STEPS, MAINTENANCE_STEPS, type MaintenanceOnlyStep } from '../statemachines/set-maintenance';
@@ -175,8 +175,8 @@ export const ALL_STEPS: readonly EtcdHaStep[] = [...PROVISION_STEPS, ...REPLACE_
 /** Each step's access (lib/step-access.ts). */
 export const STEP_ACCESS: Readonly<Record<EtcdHaStep, readonly StepAccess[]>> = { ...PROVISION_STEP_ACCESS, ...REPLACE_STEP_ACCESS, ...MAINTENANCE_STEP_ACCESS };
 
-/** Start of every snapshot key in the snapshot bucket (`snapshots/<cluster>/<name>.db`). */
-export const SNAPSHOT_KEY_PREFIX = 'snapshots/';
+/** Start of every snapshot key in the snapshot bucket (`snapshots/<cluster>/<name>.db`): lambdas/catalog/contracts.ts. */
+export { SNAPSHOT_KEY_PREFIX };
 
 /**
  * Auto Scaling group names: within Auto Scaling's 255 characters, no ARN separator, no IAM wildcard, and no
@@ -329,7 +329,7 @@ export class EtcdHaStack extends Stack {
     validateProps(props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
-    const secretPrefix = props.secretPrefix ?? 'etcd-ha';
+    const secretPrefix = props.secretPrefix ?? DEFAULT_SECRET_PREFIX;
     const hostCommandTimeoutSeconds = props.hostCommandTimeoutSeconds ?? 600;
 
     this.secretsKey = new kms.Key(this, 'SecretsKey', {
@@ -378,16 +378,16 @@ export class EtcdHaStack extends Stack {
     const network = this.etcdNetwork(props);
     const launchReplacementInstances = props.launchReplacementInstances ?? true;
     const environment = {
-      SECRET_PREFIX: secretPrefix,
-      KMS_KEY_ID: this.secretsKey.keyArn,
-      REGISTRY_TABLE: this.registryTable.tableName,
-      HOST_COMMAND_TIMEOUT_SECONDS: String(hostCommandTimeoutSeconds),
-      SSM_DELIVERY_TIMEOUT_SECONDS: String(SSM_DELIVERY_TIMEOUT_SECONDS),
-      MAX_APPLIED_INDEX_LAG: String(MAX_APPLIED_INDEX_LAG),
-      ACCOUNT_ID: this.account,
-      SNAPSHOT_BUCKET: this.snapshotBucket.bucketName,
-      SNAPSHOT_PREFIX: SNAPSHOT_KEY_PREFIX,
-      LAUNCH_REPLACEMENT_INSTANCES: String(launchReplacementInstances),
+      [ENV.secretPrefix]: secretPrefix,
+      [ENV.kmsKeyId]: this.secretsKey.keyArn,
+      [ENV.registryTable]: this.registryTable.tableName,
+      [ENV.hostCommandTimeoutSeconds]: String(hostCommandTimeoutSeconds),
+      [ENV.ssmDeliveryTimeoutSeconds]: String(SSM_DELIVERY_TIMEOUT_SECONDS),
+      [ENV.maxAppliedIndexLag]: String(MAX_APPLIED_INDEX_LAG),
+      [ENV.accountId]: this.account,
+      [ENV.snapshotBucket]: this.snapshotBucket.bucketName,
+      [ENV.snapshotPrefix]: SNAPSHOT_KEY_PREFIX,
+      [ENV.launchReplacementInstances]: String(launchReplacementInstances),
     };
     const hostStepTimeout = Duration.seconds(
       SSM_DELIVERY_TIMEOUT_SECONDS + hostCommandTimeoutSeconds + SSM_DEADLINE_MARGIN_SECONDS + HOST_STEP_SLACK_SECONDS,

@@ -8,12 +8,10 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { LOCK_KEY_PREFIX } from '../lambdas/adapters/aws/dynamodb-registry';
+import { CLUSTER_TAG, LOCK_KEY_PREFIX, PROBE_KEY_PREFIX, REPLACED_BY_TAG, RUN_SHELL_SCRIPT_DOCUMENT } from '../lambdas/catalog/contracts';
 import type { ProvisionStep } from '../statemachines/provision-cluster';
 import type { ReplaceOnlyStep } from '../statemachines/replace-member';
 import type { MaintenanceOnlyStep } from '../statemachines/set-maintenance';
-import { PROBE_KEY_PREFIX } from '../lambdas/adapters/aws/dynamodb-probe-state-store';
-import { REPLACED_BY_TAG } from '../lambdas/adapters/aws/ec2-machine-power';
 import { acknowledge } from './nag';
 
 export type StepAccess =
@@ -121,11 +119,8 @@ export const MAINTENANCE_STEP_ACCESS: Readonly<Record<MaintenanceOnlyStep, reado
 
 /** The health probe (lib/health-probe.ts adds states:StartExecution on ReplaceMember). */
 export const HEALTH_PROBE_ACCESS: readonly StepAccess[] = ['readRegistry', 'writeProbeState', 'describeInstances', ...TALKS_TO_ETCD];
-/** The instance tag that marks an EC2 instance as an etcd member host that the steps may run commands on. */
-export const CLUSTER_TAG = 'etcd-ha:cluster';
-
-/** The only SSM document the steps run. */
-export const RUN_SHELL_SCRIPT_DOCUMENT = 'AWS-RunShellScript';
+/** The instance tag that marks an EC2 instance as an etcd member host that the steps may run commands on; the only SSM document the steps run. */
+export { CLUSTER_TAG, RUN_SHELL_SCRIPT_DOCUMENT };
 
 /**
  * `arn:<partition>:secretsmanager:<region>:<account>:secret:<prefix>/<pattern>`; the default pattern `*` is

@@ -33,39 +33,10 @@ import type { StepDeps, StepHandler } from '../steps/deps';
 import { createReplaceSteps, type ReplaceDeps } from '../steps/replace';
 import { createMaintenanceSteps } from '../steps/maintenance';
 import { makeHealthProbe } from '../steps/probe/health-probe';
+import { DEFAULT_SECRET_PREFIX, ENV, INSTANCE_ARN_TAG, INSTANCE_ID_TAG } from '../catalog/contracts';
 
-/** Environment variables the stack sets on every step function (lib/step-function.ts). */
-export const ENV = {
-  /** First segment of every secret name; the IAM policies grant on `<prefix>/*`. */
-  secretPrefix: 'SECRET_PREFIX',
-  /** ARN of the KMS key that encrypts the secrets. */
-  kmsKeyId: 'KMS_KEY_ID',
-  /** DynamoDB table of the cluster registry (and locks). */
-  registryTable: 'REGISTRY_TABLE',
-  /** How long one host script may run (AWS-RunShellScript executionTimeout). */
-  hostCommandTimeoutSeconds: 'HOST_COMMAND_TIMEOUT_SECONDS',
-  /** How long SSM keeps trying to deliver a command to a host whose agent is not connected. */
-  ssmDeliveryTimeoutSeconds: 'SSM_DELIVERY_TIMEOUT_SECONDS',
-  /** Largest raft applied-index lag of a healthy member. */
-  maxAppliedIndexLag: 'MAX_APPLIED_INDEX_LAG',
-  /** The account of the member instances (the stack's), for the `etcd-ha:instance-arn` secret tag. */
-  accountId: 'ACCOUNT_ID',
-  /** S3 bucket of the snapshots Snapshot Before Change takes (encrypted with KMS_KEY_ID). */
-  snapshotBucket: 'SNAPSHOT_BUCKET',
-  /** Start of every snapshot key (`<prefix><cluster>/<name>.db`); the IAM policy grants on `<prefix>*`. */
-  snapshotPrefix: 'SNAPSHOT_PREFIX',
-  /** "true": Choose Replacement Host launches a clone of the failed instance when a request names none. */
-  launchReplacementInstances: 'LAUNCH_REPLACEMENT_INSTANCES',
-  /** The health probe only: the ReplaceMember state machine it starts. */
-  replaceStateMachineArn: 'REPLACE_STATE_MACHINE_ARN',
-  /** The health probe only: seconds a member may stay silent before it is replaced. */
-  probeGraceSeconds: 'PROBE_GRACE_SECONDS',
-} as const;
-
-/** Tag a member secret carries so that the host policy lets only that instance read it (`ec2:SourceInstanceARN`). */
-export const INSTANCE_ARN_TAG = 'etcd-ha:instance-arn';
-/** Tag the steps put on a member secret with the member's instance ID (lambdas/steps/pki-secrets.ts). */
-export const INSTANCE_ID_TAG = 'etcd-ha:instance-id';
+// The environment the stack sets and the tags the host policy names: shared with lib/ (lambdas/catalog/contracts.ts).
+export { ENV, INSTANCE_ARN_TAG, INSTANCE_ID_TAG };
 
 /** The environment is not what the stack sets: a deployment problem, named as such. */
 export class EnvironmentConfigError extends Error {
@@ -142,7 +113,7 @@ export function awsDeps(env: Env, clients: AwsClients, log: Logger): StepDeps {
   const secretStore = new SecretsManagerSecretStore({
     client: clients.secrets,
     kmsKeyId: required(env, ENV.kmsKeyId),
-    prefix: env[ENV.secretPrefix] || 'etcd-ha',
+    prefix: env[ENV.secretPrefix] || DEFAULT_SECRET_PREFIX,
   });
   return {
     secrets: withInstanceArnTags(secretStore, region, required(env, ENV.accountId)),

@@ -12,43 +12,11 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { PROVISION_STEPS, type ProvisionStep } from './provision-cluster';
+import { REPLACE_ONLY_STEPS, REPLACE_STEPS, type ReplaceOnlyStep, type ReplaceStep } from '../lambdas/catalog/steps';
 import { stepState, type NamedRetry } from './steps';
 
-export const REPLACE_STEPS = [
-  'validateRequest',
-  'lookAgain',
-  'acquireLock',
-  'readCluster',
-  'checkQuorum',
-  'snapshotBeforeChange',
-  'removeFailedMember',
-  'chooseReplacementHost',
-  'checkHostAgent',
-  'resetJoiningHost',
-  'generatePki',
-  'configureKubelet',
-  'pushCertificates',
-  'removeStrayLearners',
-  'addMemberAsLearner',
-  'writeEtcdConfig',
-  'startEtcd',
-  'promoteLearner',
-  'removeLearners',
-  'checkHealth',
-  'collectMemberLogs',
-  'recordCluster',
-  'retireReplacedHost',
-  'releaseLock',
-  'completeLifecycleAction',
-] as const;
-export type ReplaceStep = (typeof REPLACE_STEPS)[number];
-
-/** The steps only ReplaceMember runs; the others are ProvisionCluster's (same handler, same function). */
-export type ReplaceOnlyStep = Exclude<ReplaceStep, ProvisionStep>;
-export const REPLACE_ONLY_STEPS: readonly ReplaceOnlyStep[] = REPLACE_STEPS.filter(
-  (step): step is ReplaceOnlyStep => !(PROVISION_STEPS as readonly string[]).includes(step),
-);
+/** The Lambda steps ReplaceMember invokes (lambdas/catalog/steps.ts); those only it runs, the others being ProvisionCluster's (same handler, same function). */
+export { REPLACE_ONLY_STEPS, REPLACE_STEPS, type ReplaceOnlyStep, type ReplaceStep };
 
 export interface ReplaceMemberProps {
   readonly functions: Readonly<Record<ReplaceStep, lambda.IFunction>>;

@@ -9,10 +9,19 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { REGISTRY_TABLE_KEY, REGISTRY_TABLE_TTL_ATTRIBUTE } from '../lambdas/adapters/aws/dynamodb-registry';
-import { PROVISION_STEPS, type ProvisionStep } from '../statemachines/provision-cluster';
-import { REPLACE_ONLY_STEPS, REPLACE_STEPS, type ReplaceStep } from '../statemachines/replace-member';
-import { MAINTENANCE_ONLY_STEPS, MAINTENANCE_STEPS, type MaintenanceOnlyStep } from '../statemachines/set-maintenance';
+import { DEFAULT_SECRET_PREFIX, ENV, REGISTRY_TABLE_KEY, REGISTRY_TABLE_TTL_ATTRIBUTE, SNAPSHOT_KEY_PREFIX } from '../lambdas/catalog/contracts';
+import {
+  ALL_STEPS,
+  MAINTENANCE_STEPS,
+  MAX_HOST_COMMAND_TIMEOUT_SECONDS,
+  PROVISION_STEPS,
+  REPLACE_STEPS,
+  SSM_DELIVERY_TIMEOUT_SECONDS,
+  STEP_SPECS,
+  stepDescription,
+  stepTimeoutSeconds,
+  type StepName,
+} from '../lambdas/catalog/steps';
 import { HealthProbe } from './health-probe';
 import { SetMaintenanceWorkflow } from './set-maintenance-workflow';
 import { MemberHostPolicy } from './member-host-policy';
@@ -20,7 +29,7 @@ import { acknowledge } from './nag';
 import { ProvisionClusterWorkflow } from './provision-cluster-workflow';
 import { ReplaceMemberTrigger } from './replace-member-trigger';
 import { ReplaceMemberWorkflow } from './replace-member-workflow';
-import { MAINTENANCE_STEP_ACCESS, PROVISION_STEP_ACCESS, REPLACE_STEP_ACCESS, grantStepAccess, withoutLaunches, type StepAccess } from './step-access';
+import { grantStepAccess, withoutLaunches, type StepAccess } from './step-access';
 import { StepFunction, type EtcdNetwork } from './step-function';
 
 export interface EtcdHaStackProps extends StackProps {
@@ -153,30 +162,22 @@ export interface EtcdHaStackProps extends StackProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
-/** SsmHostRunner's defaults: delivery timeout and the deadline margin after the execution timeout. */
-const SSM_DELIVERY_TIMEOUT_SECONDS = 120;
-const SSM_DEADLINE_MARGIN_SECONDS = 30;
-/** Room for the last polling round and the step's own work. */
-const HOST_STEP_SLACK_SECONDS = 30;
-export const MAX_HOST_COMMAND_TIMEOUT_SECONDS =
-  LAMBDA_MAX_TIMEOUT_SECONDS - SSM_DELIVERY_TIMEOUT_SECONDS - SSM_DEADLINE_MARGIN_SECONDS - HOST_STEP_SLACK_SECONDS;
+/** The largest hostCommandTimeoutSeconds (lambdas/catalog/steps.ts): host steps must fit in one Lambda invocation. */
+export { MAX_HOST_COMMAND_TIMEOUT_SECONDS };
 /** Largest raft applied-index lag of a healthy member (as the local runner uses). */
 const MAX_APPLIED_INDEX_LAG = 50;
-/** Collect Member Logs runs its script with at most this timeout (lambdas/steps/collect-member-logs.ts). */
-const COLLECT_LOGS_COMMAND_SECONDS = 60;
 
 const SECRET_PREFIX = /^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*$/;
 
-/** Every step a Lambda function runs in a workflow: ProvisionCluster's, and those only ReplaceMember or SetMaintenance runs. */
-export type EtcdHaStep = ProvisionStep | ReplaceStep | MaintenanceOnlyStep;
-export const ALL_STEPS: readonly EtcdHaStep[] = [...PROVISION_STEPS, ...REPLACE_ONLY_STEPS, ...MAINTENANCE_ONLY_STEPS];
+/** Every step a Lambda function runs in a workflow: the catalog's (lambdas/catalog/steps.ts). */
+export type EtcdHaStep = StepName;
+export { ALL_STEPS };
 
 /** Each step's access (lib/step-access.ts). */
-export const STEP_ACCESS: Readonly<Record<EtcdHaStep, readonly StepAccess[]>> = { ...PROVISION_STEP_ACCESS, ...REPLACE_STEP_ACCESS, ...MAINTENANCE_STEP_ACCESS };
+export const STEP_ACCESS: Readonly<Record<EtcdHaStep, readonly StepAccess[]>> = Object.fromEntries(ALL_STEPS.map((step) => [step, STEP_SPECS[step].access])) as Record<EtcdHaStep, readonly StepAccess[]>;
 
-/** Start of every snapshot key in the snapshot bucket (`snapshots/<cluster>/<name>.db`). */
-export const SNAPSHOT_KEY_PREFIX = 'snapshots/';
+/** Start of every snapshot key in the snapshot bucket (`snapshots/<cluster>/<name>.db`): lambdas/catalog/contracts.ts. */
+export { SNAPSHOT_KEY_PREFIX };
 
 /**
  * Auto Scaling group names: within Auto Scaling's 255 characters, no ARN separator, no IAM wildcard, and no
@@ -186,41 +187,6 @@ export const SNAPSHOT_KEY_PREFIX = 'snapshots/';
 const AUTO_SCALING_GROUP_NAME = /^[^:*?\s]{1,255}$/;
 
 const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
-
-const STEP_DESCRIPTIONS: Readonly<Record<EtcdHaStep, string>> = {
-  validateSpec: 'Validate Spec: checks the cluster spec before anything is written',
-  resolveHosts: 'Resolve Hosts: member instances to private IPs (EC2)',
-  generatePki: "Generate PKI: kubeadm's etcd certificates into Secrets Manager",
-  configureKubelet: 'Configure Kubelet: the kubelet drop-in for the etcd static pod (SSM Run Command)',
-  pushCertificates: 'Push Certificates: each host fetches and installs its own member secret (SSM Run Command)',
-  writeEtcdConfig: 'Write Etcd Config: per-host kubeadm config or etcd env file (SSM Run Command)',
-  startEtcd: 'Start Etcd: kubeadm init phase etcd local, or the etcd unit (SSM Run Command)',
-  checkHealth: "Check Health: every member's status over mTLS",
-  collectMemberLogs: "Collect Member Logs: the unhealthy members' etcd log tails (SSM Run Command)",
-  recordCluster: 'Record Cluster: members and secret names into the registry table',
-  planProvision: "Read Cluster: under the cluster's lock, the record and etcd's view: bootstrap, reconcile, or refuse",
-  chooseNextMember: 'Choose Next Member: the next member of a rolling change, followers first, the leader last',
-  checkRestartSafety: 'Check Restart Is Safe: restarts a member only while the other voters keep quorum',
-  validateRequest: 'Validate Request: which cluster and member an instance or request names (registry table)',
-  acquireLock: "Acquire Lock: the cluster's lock item in the registry table, one change at a time",
-  readCluster: "Read Cluster: under the cluster's lock, the record and etcd's member list: the failed member, who is down, the new member's name",
-  checkQuorum: 'Check Quorum: refuses a change the cluster cannot commit (etcd over mTLS)',
-  snapshotBeforeChange: 'Snapshot Before Change: a backend snapshot streamed into the snapshot bucket',
-  removeFailedMember: 'Remove Dead Members: etcd member remove of the failed member and every other dead voter, each recorded at once',
-  chooseReplacementHost: 'Choose Replacement Host: the joining instance (named, or a clone of the failed one) and its private IP (EC2)',
-  resetJoiningHost: 'Prepare / Reset Joining Host: no etcd runs on the joining host and its data dir is empty (SSM Run Command)',
-  checkHostAgent: 'Check Host Agent: whether a launched replacement instance runs, its SSM agent is online and its boot is over',
-  removeStrayLearners: 'Remove Stray Learners: learners an earlier execution left behind',
-  addMemberAsLearner: 'Add Member As Learner: etcd member add --learner',
-  promoteLearner: 'Promote Learner: etcd member promote once the learner is in sync',
-  removeLearners: 'Remove Unpromoted Learner: takes out a learner this change could not promote',
-  releaseLock: "Release Lock: deletes the cluster's lock item if this execution holds it",
-  completeLifecycleAction: 'Complete Lifecycle Action: lets the Auto Scaling group terminate the held instance (CONTINUE)',
-  lookAgain: 'Look Again: after the stop grace period, whether the instance is still stopped and its member still silent',
-  retireReplacedHost: "Retire Replaced Host: stops the replaced member's old instance and tags it replaced (never terminates)",
-  validateMaintenanceRequest: 'Validate Maintenance Request: a pause or resume of a recorded cluster',
-  setMaintenance: "Set Maintenance: pauses or resumes the cluster's automatic healing in its record, as the lock holder",
-};
 
 /** PascalCase construct IDs of the step functions (never renamed: they become logical IDs). */
 export function stepConstructId(step: EtcdHaStep): string {
@@ -329,7 +295,7 @@ export class EtcdHaStack extends Stack {
     validateProps(props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
-    const secretPrefix = props.secretPrefix ?? 'etcd-ha';
+    const secretPrefix = props.secretPrefix ?? DEFAULT_SECRET_PREFIX;
     const hostCommandTimeoutSeconds = props.hostCommandTimeoutSeconds ?? 600;
 
     this.secretsKey = new kms.Key(this, 'SecretsKey', {
@@ -378,65 +344,16 @@ export class EtcdHaStack extends Stack {
     const network = this.etcdNetwork(props);
     const launchReplacementInstances = props.launchReplacementInstances ?? true;
     const environment = {
-      SECRET_PREFIX: secretPrefix,
-      KMS_KEY_ID: this.secretsKey.keyArn,
-      REGISTRY_TABLE: this.registryTable.tableName,
-      HOST_COMMAND_TIMEOUT_SECONDS: String(hostCommandTimeoutSeconds),
-      SSM_DELIVERY_TIMEOUT_SECONDS: String(SSM_DELIVERY_TIMEOUT_SECONDS),
-      MAX_APPLIED_INDEX_LAG: String(MAX_APPLIED_INDEX_LAG),
-      ACCOUNT_ID: this.account,
-      SNAPSHOT_BUCKET: this.snapshotBucket.bucketName,
-      SNAPSHOT_PREFIX: SNAPSHOT_KEY_PREFIX,
-      LAUNCH_REPLACEMENT_INSTANCES: String(launchReplacementInstances),
-    };
-    const hostStepTimeout = Duration.seconds(
-      SSM_DELIVERY_TIMEOUT_SECONDS + hostCommandTimeoutSeconds + SSM_DEADLINE_MARGIN_SECONDS + HOST_STEP_SLACK_SECONDS,
-    );
-    const membershipChange = Duration.seconds(60);
-    const timeouts: Readonly<Record<EtcdHaStep, Duration>> = {
-      validateSpec: Duration.seconds(30),
-      resolveHosts: Duration.seconds(60),
-      generatePki: Duration.minutes(5),
-      configureKubelet: hostStepTimeout,
-      pushCertificates: hostStepTimeout,
-      writeEtcdConfig: hostStepTimeout,
-      startEtcd: hostStepTimeout,
-      checkHealth: Duration.seconds(60),
-      collectMemberLogs: Duration.seconds(
-        SSM_DELIVERY_TIMEOUT_SECONDS + COLLECT_LOGS_COMMAND_SECONDS + SSM_DEADLINE_MARGIN_SECONDS + HOST_STEP_SLACK_SECONDS,
-      ),
-      recordCluster: Duration.seconds(30),
-      planProvision: Duration.seconds(60),
-      chooseNextMember: Duration.seconds(60),
-      checkRestartSafety: Duration.seconds(60),
-      validateRequest: Duration.seconds(30),
-      acquireLock: Duration.seconds(30),
-      readCluster: Duration.seconds(60),
-      checkQuorum: Duration.seconds(60),
-      // A multi-GB snapshot streams from etcd to S3 within one invocation: Lambda's longest.
-      snapshotBeforeChange: Duration.seconds(LAMBDA_MAX_TIMEOUT_SECONDS),
-      removeFailedMember: membershipChange,
-      chooseReplacementHost: Duration.seconds(60),
-      resetJoiningHost: hostStepTimeout,
-      // One SSM command (boot-status.sh, 30 s at most) besides the describe calls.
-      checkHostAgent: Duration.seconds(SSM_DELIVERY_TIMEOUT_SECONDS + 30 + SSM_DEADLINE_MARGIN_SECONDS + HOST_STEP_SLACK_SECONDS),
-      removeStrayLearners: membershipChange,
-      addMemberAsLearner: membershipChange,
-      promoteLearner: membershipChange,
-      removeLearners: membershipChange,
-      releaseLock: Duration.seconds(30),
-      completeLifecycleAction: Duration.seconds(30),
-      lookAgain: Duration.seconds(60),
-      retireReplacedHost: Duration.seconds(60),
-      validateMaintenanceRequest: Duration.seconds(30),
-      setMaintenance: Duration.seconds(30),
-    };
-    /** Memory above the 512 MB default. */
-    const memory: Partial<Record<EtcdHaStep, number>> = {
-      // Generate PKI makes up to 17 RSA keys (7 members): a whole vCPU (1,769 MB) keeps RSA-4096 within minutes.
-      generatePki: 1769,
-      // Lambda's network bandwidth grows with memory; the upload buffers 5 parts of 16 MiB at most.
-      snapshotBeforeChange: 1024,
+      [ENV.secretPrefix]: secretPrefix,
+      [ENV.kmsKeyId]: this.secretsKey.keyArn,
+      [ENV.registryTable]: this.registryTable.tableName,
+      [ENV.hostCommandTimeoutSeconds]: String(hostCommandTimeoutSeconds),
+      [ENV.ssmDeliveryTimeoutSeconds]: String(SSM_DELIVERY_TIMEOUT_SECONDS),
+      [ENV.maxAppliedIndexLag]: String(MAX_APPLIED_INDEX_LAG),
+      [ENV.accountId]: this.account,
+      [ENV.snapshotBucket]: this.snapshotBucket.bucketName,
+      [ENV.snapshotPrefix]: SNAPSHOT_KEY_PREFIX,
+      [ENV.launchReplacementInstances]: String(launchReplacementInstances),
     };
     const accessResources = {
       secretPrefix,
@@ -451,11 +368,11 @@ export class EtcdHaStack extends Stack {
     const steps = {} as Record<EtcdHaStep, StepFunction>;
     for (const step of ALL_STEPS) {
       const access = launchReplacementInstances ? STEP_ACCESS[step] : withoutLaunches(STEP_ACCESS[step]);
-      const memorySize = memory[step];
+      const memorySize = STEP_SPECS[step].memoryMb;
       const fn = new StepFunction(this, stepConstructId(step), {
         step,
-        description: `etcd-ha ${STEP_DESCRIPTIONS[step]}`,
-        timeout: timeouts[step],
+        description: `etcd-ha ${stepDescription(step)}`,
+        timeout: Duration.seconds(stepTimeoutSeconds(STEP_SPECS[step].timeout, hostCommandTimeoutSeconds)),
         ...(memorySize !== undefined && { memorySize }),
         environment,
         logRetention,

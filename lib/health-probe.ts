@@ -10,6 +10,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ENV } from '../lambdas/catalog/contracts';
 import { acknowledge } from './nag';
 import { HEALTH_PROBE_ACCESS, grantStepAccess, type StepAccessResources } from './step-access';
 import { StepFunction, type EtcdNetwork } from './step-function';
@@ -45,8 +46,7 @@ export class HealthProbe extends Construct {
       description: "etcd-ha Health Probe: asks every recorded member over mTLS; starts ReplaceMember for one silent for the grace period",
       // Each member gets one status call (a few seconds at most); a minute leaves room for many clusters.
       timeout: Duration.seconds(Math.min(60 * minutes, 300)),
-      // lambdas/entry/aws.ts ENV.replaceStateMachineArn and ENV.probeGraceSeconds (that module creates SDK clients: not imported here).
-      environment: { ...props.environment, REPLACE_STATE_MACHINE_ARN: props.replaceMember.stateMachineArn, PROBE_GRACE_SECONDS: String(graceSeconds) },
+      environment: { ...props.environment, [ENV.replaceStateMachineArn]: props.replaceMember.stateMachineArn, [ENV.probeGraceSeconds]: String(graceSeconds) },
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       reservedConcurrentExecutions: 1,

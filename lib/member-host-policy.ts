@@ -7,10 +7,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag';
+import { INSTANCE_ARN_TAG } from '../lambdas/catalog/contracts';
 import { secretsArnPattern, viaSecretsManager } from './step-access';
 
 /** The secret tag the policy compares with the requesting instance's ARN (set by lambdas/entry/aws.ts). */
-export const INSTANCE_ARN_TAG = 'etcd-ha:instance-arn';
+export { INSTANCE_ARN_TAG };
 
 export interface MemberHostPolicyProps {
   /** First segment of the secret names (`<prefix>/<cluster>/member/<name>`). */

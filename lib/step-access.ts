@@ -8,124 +8,29 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { LOCK_KEY_PREFIX } from '../lambdas/adapters/aws/dynamodb-registry';
-import type { ProvisionStep } from '../statemachines/provision-cluster';
-import type { ReplaceOnlyStep } from '../statemachines/replace-member';
-import type { MaintenanceOnlyStep } from '../statemachines/set-maintenance';
-import { PROBE_KEY_PREFIX } from '../lambdas/adapters/aws/dynamodb-probe-state-store';
-import { REPLACED_BY_TAG } from '../lambdas/adapters/aws/ec2-machine-power';
+import { CLUSTER_TAG, LOCK_KEY_PREFIX, PROBE_KEY_PREFIX, REPLACED_BY_TAG, RUN_SHELL_SCRIPT_DOCUMENT } from '../lambdas/catalog/contracts';
+import { HEALTH_PROBE, MAINTENANCE_ONLY_STEPS, PROVISION_STEPS, REPLACE_ONLY_STEPS, STEP_SPECS, type StepAccess, type StepName } from '../lambdas/catalog/steps';
 import { acknowledge } from './nag';
 
-export type StepAccess =
-  /** Resolve Hosts: instance → private IP (EC2 DescribeInstances). */
-  | 'describeInstances'
-  /** Host steps: AWS-RunShellScript on instances tagged `etcd-ha:cluster`, and reading back the invocation. */
-  | 'runCommand'
-  /** Read the clusters' healthcheck client secrets (`<prefix>/<cluster>/healthcheck-client`) and nothing else. */
-  | 'readHealthcheckClient'
-  /** Read, create and update the clusters' secrets and their tags. */
-  | 'writeSecrets'
-  /** Write the cluster record; under the lock, in a transaction that checks the lock item's owner (lock items only). */
-  | 'writeRegistry'
-  /** Read the cluster records: by name (GetItem), and by instance ID (Scan). */
-  | 'readRegistry'
-  /**
-   * Take a cluster's lock (conditional UpdateItem and PutItem, GetItem of the holder): lock items only; and ask Step
-   * Functions whether an expired lock's holder still runs (DescribeExecution).
-   */
-  | 'acquireClusterLock'
-  /** Push a held lock's expiry out (a conditional UpdateItem): lock items only. */
-  | 'renewClusterLock'
-  /** Release a cluster's lock (a conditional DeleteItem): lock items only. */
-  | 'releaseClusterLock'
-  /** Upload snapshots (multipart, SSE-KMS) under the snapshot prefix of the snapshot bucket. */
-  | 'writeSnapshots'
-  /** Complete the lifecycle actions of the Auto Scaling groups the stack was given. */
-  | 'completeLifecycleActions'
-  /** Reach etcd's client port: the function runs in the members' VPC when the stack is given one. */
-  | 'etcdNetwork'
-  /** Launch a clone of a failed member's instance: read its description, volumes and user data; run a tagged instance. */
-  | 'launchReplacementInstances'
-  /** Whether a launched instance runs and its SSM agent is online (EC2 and SSM describe calls). */
-  | 'readHostAgents'
-  /**
-   * Retire a replaced member's instance: tag it `etcd-ha:replaced-by`, stop it, remove its `etcd-ha:cluster` tag; only
-   * instances that carry that tag, only those two tag keys, never terminate.
-   */
-  | 'retireMemberInstances'
-  /** The health probe's own items (`probe#<cluster>`): read and conditionally write them, nothing else. */
-  | 'writeProbeState';
+/** The access kinds and each step's list of them are data in the catalog (lambdas/catalog/steps.ts). */
+export type { StepAccess };
+
+/** A record of the catalog's access lists, for the given steps. */
+function accessOf<Step extends StepName>(steps: readonly Step[]): Readonly<Record<Step, readonly StepAccess[]>> {
+  return Object.fromEntries(steps.map((step) => [step, STEP_SPECS[step].access])) as Record<Step, readonly StepAccess[]>;
+}
 
 /** The access of each ProvisionCluster step. Nothing else is granted. */
-export const PROVISION_STEP_ACCESS: Readonly<Record<ProvisionStep, readonly StepAccess[]>> = {
-  validateSpec: [],
-  acquireLock: ['acquireClusterLock'],
-  // Every step below runs under the lock (in ProvisionCluster and, where shared, in ReplaceMember) and renews it
-  // first. Read Cluster: the record, then etcd at the recorded members (the secret names are computed, pkiRefs).
-  planProvision: ['renewClusterLock', 'readRegistry', 'readHealthcheckClient', 'etcdNetwork'],
-  chooseNextMember: ['renewClusterLock', 'readHealthcheckClient', 'etcdNetwork'],
-  checkRestartSafety: ['renewClusterLock', 'readHealthcheckClient', 'etcdNetwork'],
-  resolveHosts: ['renewClusterLock', 'describeInstances'],
-  generatePki: ['renewClusterLock', 'writeSecrets'],
-  configureKubelet: ['renewClusterLock', 'runCommand'],
-  pushCertificates: ['renewClusterLock', 'runCommand'],
-  writeEtcdConfig: ['renewClusterLock', 'runCommand'],
-  startEtcd: ['renewClusterLock', 'runCommand'],
-  checkHealth: ['renewClusterLock', 'readHealthcheckClient', 'etcdNetwork'],
-  collectMemberLogs: ['renewClusterLock', 'runCommand'],
-  // Reads the record first: a member that did not answer keeps its recorded ID, removed members stay listed.
-  // Writes it only as the lock holder (a transaction conditioned on the lock item).
-  recordCluster: ['renewClusterLock', 'readRegistry', 'writeRegistry'],
-  releaseLock: ['releaseClusterLock'],
-};
-
-/** The membership steps talk to etcd with the healthcheck client certificate. */
-const TALKS_TO_ETCD: readonly StepAccess[] = ['readHealthcheckClient', 'etcdNetwork'];
-
-/**
- * The access of each step only ReplaceMember runs (the steps it shares with ProvisionCluster run in
- * ProvisionCluster's functions, with PROVISION_STEP_ACCESS). Nothing else is granted.
- */
-export const REPLACE_STEP_ACCESS: Readonly<Record<ReplaceOnlyStep, readonly StepAccess[]>> = {
-  // Only which cluster a request names (the record by name, or by instance): nothing it reads is trusted later.
-  validateRequest: ['readRegistry'],
-  // Every step below runs under the lock and renews it first. Read Cluster reads the record under the lock and
-  // computes the secret names (pkiRefs), then asks etcd.
-  readCluster: ['renewClusterLock', 'readRegistry', ...TALKS_TO_ETCD],
-  checkQuorum: ['renewClusterLock', ...TALKS_TO_ETCD],
-  snapshotBeforeChange: ['renewClusterLock', ...TALKS_TO_ETCD, 'writeSnapshots'],
-  // Records each removal at once, as the lock holder.
-  removeFailedMember: ['renewClusterLock', 'readRegistry', 'writeRegistry', ...TALKS_TO_ETCD],
-  chooseReplacementHost: ['renewClusterLock', 'describeInstances', 'launchReplacementInstances'],
-  resetJoiningHost: ['renewClusterLock', 'runCommand'],
-  // Asks the launched instance whether its boot is over (boot-status.sh through SSM).
-  checkHostAgent: ['renewClusterLock', 'describeInstances', 'readHostAgents', 'runCommand'],
-  removeStrayLearners: ['renewClusterLock', ...TALKS_TO_ETCD],
-  // Removes (and records) a voter that died since Remove Dead Members when etcd refuses the add for it.
-  addMemberAsLearner: ['renewClusterLock', 'readRegistry', 'writeRegistry', ...TALKS_TO_ETCD],
-  // Records the promotion at once, as the lock holder.
-  promoteLearner: ['renewClusterLock', 'readRegistry', 'writeRegistry', ...TALKS_TO_ETCD],
-  removeLearners: ['renewClusterLock', ...TALKS_TO_ETCD],
-  completeLifecycleAction: ['completeLifecycleActions'],
-  // Before the lock, read-only: the record, the instance's state, the member's answer.
-  lookAgain: ['readRegistry', 'describeInstances', ...TALKS_TO_ETCD],
-  retireReplacedHost: ['renewClusterLock', 'describeInstances', 'retireMemberInstances'],
-};
-
-/** The access of the steps only SetMaintenance runs (its lock steps are ReplaceMember's functions). */
-export const MAINTENANCE_STEP_ACCESS: Readonly<Record<MaintenanceOnlyStep, readonly StepAccess[]>> = {
-  validateMaintenanceRequest: ['readRegistry'],
-  // Writes the record as the lock holder (a transaction that checks the lock item's owner).
-  setMaintenance: ['readRegistry', 'writeRegistry'],
-};
+export const PROVISION_STEP_ACCESS = accessOf(PROVISION_STEPS);
+/** The access of each step only ReplaceMember runs (the shared ones run in ProvisionCluster's functions). */
+export const REPLACE_STEP_ACCESS = accessOf(REPLACE_ONLY_STEPS);
+/** The access of the steps only SetMaintenance runs (its lock steps are the shared functions). */
+export const MAINTENANCE_STEP_ACCESS = accessOf(MAINTENANCE_ONLY_STEPS);
 
 /** The health probe (lib/health-probe.ts adds states:StartExecution on ReplaceMember). */
-export const HEALTH_PROBE_ACCESS: readonly StepAccess[] = ['readRegistry', 'writeProbeState', 'describeInstances', ...TALKS_TO_ETCD];
-/** The instance tag that marks an EC2 instance as an etcd member host that the steps may run commands on. */
-export const CLUSTER_TAG = 'etcd-ha:cluster';
-
-/** The only SSM document the steps run. */
-export const RUN_SHELL_SCRIPT_DOCUMENT = 'AWS-RunShellScript';
+export const HEALTH_PROBE_ACCESS: readonly StepAccess[] = HEALTH_PROBE.access;
+/** The instance tag that marks an EC2 instance as an etcd member host that the steps may run commands on; the only SSM document the steps run. */
+export { CLUSTER_TAG, RUN_SHELL_SCRIPT_DOCUMENT };
 
 /**
  * `arn:<partition>:secretsmanager:<region>:<account>:secret:<prefix>/<pattern>`; the default pattern `*` is

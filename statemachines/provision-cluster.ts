@@ -12,27 +12,11 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { PROVISION_STEPS, type ProvisionStep } from '../lambdas/catalog/steps';
 import { HOST_STEP_PAYLOAD, stepState, type NamedRetry } from './steps';
 
-/** The Lambda steps ProvisionCluster invokes, by step name. */
-export const PROVISION_STEPS = [
-  'validateSpec',
-  'acquireLock',
-  'planProvision',
-  'resolveHosts',
-  'generatePki',
-  'configureKubelet',
-  'pushCertificates',
-  'writeEtcdConfig',
-  'chooseNextMember',
-  'checkRestartSafety',
-  'startEtcd',
-  'checkHealth',
-  'collectMemberLogs',
-  'recordCluster',
-  'releaseLock',
-] as const;
-export type ProvisionStep = (typeof PROVISION_STEPS)[number];
+/** The Lambda steps ProvisionCluster invokes, by step name: those the catalog (lambdas/catalog/steps.ts) says it runs. */
+export { PROVISION_STEPS, type ProvisionStep };
 
 export interface ProvisionClusterProps {
   /** One function per step. */

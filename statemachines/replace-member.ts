@@ -12,43 +12,11 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { PROVISION_STEPS, type ProvisionStep } from './provision-cluster';
+import { REPLACE_ONLY_STEPS, REPLACE_STEPS, type ReplaceOnlyStep, type ReplaceStep } from '../lambdas/catalog/steps';
 import { stepState, type NamedRetry } from './steps';
 
-export const REPLACE_STEPS = [
-  'validateRequest',
-  'lookAgain',
-  'acquireLock',
-  'readCluster',
-  'checkQuorum',
-  'snapshotBeforeChange',
-  'removeFailedMember',
-  'chooseReplacementHost',
-  'checkHostAgent',
-  'resetJoiningHost',
-  'generatePki',
-  'configureKubelet',
-  'pushCertificates',
-  'removeStrayLearners',
-  'addMemberAsLearner',
-  'writeEtcdConfig',
-  'startEtcd',
-  'promoteLearner',
-  'removeLearners',
-  'checkHealth',
-  'collectMemberLogs',
-  'recordCluster',
-  'retireReplacedHost',
-  'releaseLock',
-  'completeLifecycleAction',
-] as const;
-export type ReplaceStep = (typeof REPLACE_STEPS)[number];
-
-/** The steps only ReplaceMember runs; the others are ProvisionCluster's (same handler, same function). */
-export type ReplaceOnlyStep = Exclude<ReplaceStep, ProvisionStep>;
-export const REPLACE_ONLY_STEPS: readonly ReplaceOnlyStep[] = REPLACE_STEPS.filter(
-  (step): step is ReplaceOnlyStep => !(PROVISION_STEPS as readonly string[]).includes(step),
-);
+/** The Lambda steps ReplaceMember invokes (lambdas/catalog/steps.ts); those only it runs, the others being ProvisionCluster's (same handler, same function). */
+export { REPLACE_ONLY_STEPS, REPLACE_STEPS, type ReplaceOnlyStep, type ReplaceStep };
 
 export interface ReplaceMemberProps {
   readonly functions: Readonly<Record<ReplaceStep, lambda.IFunction>>;
@@ -105,6 +73,53 @@ const NOT_READY: NamedRetry = { errors: ['EtcdNotReadyError'], intervalSeconds: 
 
 export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberProps): sfn.IChainable {
   validateReplaceMemberProps(props);
+  // Read from the end: each part leads into the one built before it.
+  const r = replaceParts(scope, props); // the endings, the lock, and the way out of a failure under it
+  const healthy = waitUntilHealthy(r); // Wait For Members / Check Health → Record Cluster → Retire Replaced Host → Release Lock
+  const learner = joinAsLearner(r, healthy); // Remove Stray Learners → Add Member As Learner → Start Etcd → Promote Learner
+  const prepared = prepareJoiningHost(r, learner); // Prepare Joining Host → Remove Dead Members → Issue Member Certificates → Push Certificates
+  const chosen = chooseJoiningHost(r, prepared); // Choose Replacement Host (a launched clone: until its host agent is online)
+  const change = lockAndCheckQuorum(r, chosen); // Acquire Lock → Read Cluster → Check Quorum → Snapshot Before Change
+  r.guardUnderLock(); // whatever fails under the lock: Remove Unpromoted Learner → Release Lock After Failure
+  return admitRequest(r, change); // Validate Request → member? paused? a stop: Wait Grace Period → Look Again
+}
+
+/** The states every part of ReplaceMember refers to, and the helper that builds a step under the lock. */
+interface ReplaceParts {
+  readonly scope: Construct;
+  readonly props: ReplaceMemberProps;
+  readonly fns: Readonly<Record<ReplaceStep, lambda.IFunction>>;
+  /** The lock is the execution's: its name owns it, its ARN tells whether it still runs. */
+  readonly lockRef: Record<string, string>;
+  readonly replaced: sfn.Pass;
+  readonly nothingToReplace: sfn.Pass;
+  readonly failed: sfn.Pass;
+  /** Remove Unpromoted Learner: the learner this execution added may not stay behind. */
+  readonly rollBack: sfn.TaskStateBase;
+  /**
+   * A step under the lock: it carries the lock and renews it first (its own steps and those it shares with
+   * ProvisionCluster alike), except the one that releases it; whatever fails in it goes through the rollback.
+   */
+  step(name: string, key: ReplaceStep, payload: Record<string, unknown>, resultPath: string | undefined, retries?: NamedRetry[], unreachable?: boolean): sfn.TaskStateBase;
+  /** Every state under the lock, once all exist: whatever fails goes through the rollback and releases the lock. */
+  guardUnderLock(): void;
+}
+
+/** The state before Remove Dead Members: the cluster as Read Cluster found it. */
+const CURRENT = {
+  'spec.$': '$.spec',
+  'hosts.$': '$.hosts',
+  'failed.$': '$.failed',
+  'pki.$': '$.pki',
+  'force.$': '$.force',
+  'down.$': '$.down',
+  'memberIds.$': '$.memberIds',
+};
+/** After Remove Dead Members: the membership the new member joins. */
+const JOINING = { 'spec.$': '$.spec', 'hosts.$': '$.removal.hosts', 'host.$': '$.joining.host', 'pki.$': '$.pki' };
+const HOST_STEP = { ...JOINING, clusterState: 'existing' };
+
+function replaceParts(scope: Construct, props: ReplaceMemberProps): ReplaceParts {
   const fns = props.functions;
   // Member Replaced, Nothing To Replace and Replace Failed lead to the lifecycle tail (see endings below).
   const { replaced, nothingToReplace, failed } = endings(scope, fns.completeLifecycleAction);
@@ -140,57 +155,109 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
     .when(sfn.Condition.isPresent('$.joining.host'), rollBack)
     .otherwise(releaseOnFailure);
 
-  const current = {
-    'spec.$': '$.spec',
-    'hosts.$': '$.hosts',
-    'failed.$': '$.failed',
-    'pki.$': '$.pki',
-    'force.$': '$.force',
-    'down.$': '$.down',
-    'memberIds.$': '$.memberIds',
+  const guarded: sfn.TaskStateBase[] = [];
+  return {
+    scope,
+    props,
+    fns,
+    lockRef,
+    replaced,
+    nothingToReplace,
+    failed,
+    rollBack,
+    step(name, key, payload, resultPath, retries = [], unreachable = false) {
+      const renews = key !== 'releaseLock';
+      const state = stepState(scope, name, fns[key], { payload: renews ? { ...payload, lock: lockRef } : payload, ...(resultPath !== undefined && { resultPath }), retries, retryUnreachableHost: unreachable });
+      guarded.push(state);
+      return state;
+    },
+    guardUnderLock() {
+      for (const state of guarded) state.addCatch(afterFailure, { resultPath: '$.failure' });
+    },
   };
-  // After Remove Dead Members: the membership the new member joins.
-  const joining = { 'spec.$': '$.spec', 'hosts.$': '$.removal.hosts', 'host.$': '$.joining.host', 'pki.$': '$.pki' };
-  const hostStep = { ...joining, clusterState: 'existing' };
+}
 
+/**
+ * Validate Request, then whether to go on: an instance that is no member, or an automatic request while the
+ * cluster's healing is paused, ends in Nothing To Replace. A stop is not a death: an instance that stops (to resize
+ * it, say) is looked at again after the grace period, and replaced only if it is still stopped (or gone) and its
+ * member still does not answer. Terminated and shutting-down instances, and requests by hand or from the health
+ * probe, go on at once.
+ */
+function admitRequest(r: ReplaceParts, change: sfn.IChainable): sfn.IChainable {
+  const { scope, props, fns, failed, nothingToReplace } = r;
   const validateRequest = stepState(scope, 'Validate Request', fns.validateRequest, { payload: { 'request.$': '$' } });
+  validateRequest.addCatch(failed, { resultPath: '$.failure' });
+  const graceSeconds = props.stopGracePeriodSeconds ?? DEFAULT_STOP_GRACE_SECONDS;
+  const lookAgain = stepState(scope, 'Look Again', fns.lookAgain, { payload: { 'state.$': '$', graceSeconds } });
+  lookAgain.addCatch(failed, { resultPath: '$.failure' });
+  const waitGrace = new sfn.Wait(scope, 'Wait Grace Period', { time: sfn.WaitTime.duration(Duration.seconds(graceSeconds)) });
+  const isStopped = new sfn.Choice(scope, 'Is Instance Stopped?')
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.isPresent('$.request.instanceState'),
+        sfn.Condition.or(...STOPPED_INSTANCE_STATES.map((state) => sfn.Condition.stringEquals('$.request.instanceState', state))),
+      ),
+      sfn.Chain.start(waitGrace)
+        .next(lookAgain)
+        .next(new sfn.Choice(scope, 'Is Member Still Down?').when(sfn.Condition.booleanEquals('$.stillDown', true), change).otherwise(nothingToReplace)),
+    )
+    .otherwise(change);
+  // An automatic request while the cluster's healing is paused ends quietly (Validate Request says why).
+  const isPaused = new sfn.Choice(scope, 'Is Healing Paused?').when(sfn.Condition.isPresent('$.healingPaused'), nothingToReplace).otherwise(isStopped);
+  return sfn.Chain.start(validateRequest).next(
+    new sfn.Choice(scope, 'Is Cluster Member?').when(sfn.Condition.booleanEquals('$.isMember', true), isPaused).otherwise(nothingToReplace),
+  );
+}
+
+/**
+ * Acquire Lock, then, under the lock and from the record (everything the change needs is read again here): Read
+ * Cluster → Is Replacement Still Needed? (no: Release Lock Unneeded → Nothing To Replace) → Check Quorum → Snapshot
+ * Before Change.
+ */
+function lockAndCheckQuorum(r: ReplaceParts, next: sfn.IChainable): sfn.IChainable {
+  const { scope, props, fns, lockRef } = r;
   const acquireLock = stepState(scope, 'Acquire Lock', fns.acquireLock, {
     payload: { ...lockRef, 'holder.$': '$$.Execution.Id' },
     resultPath: '$.lock',
     retries: props.lockWaitAttempts === 0 ? [] : [{ errors: ['ClusterLockedError'], intervalSeconds: 10, maxAttempts: props.lockWaitAttempts ?? 10, backoffRate: 1.5 }],
   });
-  const guarded: sfn.TaskStateBase[] = [];
-  // Every step under the lock carries it and renews it first (its own steps and those it shares with
-  // ProvisionCluster alike), except the one that releases it.
-  const step = (name: string, key: ReplaceStep, payload: Record<string, unknown>, resultPath: string | undefined, retries: NamedRetry[] = [], unreachable = false) => {
-    const renews = key !== 'releaseLock';
-    const state = stepState(scope, name, fns[key], { payload: renews ? { ...payload, lock: lockRef } : payload, ...(resultPath !== undefined && { resultPath }), retries, retryUnreachableHost: unreachable });
-    guarded.push(state);
-    return state;
-  };
-
-  // Under the lock, from the record: everything the change needs is read again here.
+  // Not holding the lock: fail without releasing someone else's.
+  acquireLock.addCatch(r.failed, { resultPath: '$.failure' });
   // Its result replaces the state: the state it was given, plus what it read.
-  const readCluster = step('Read Cluster', 'readCluster', { 'state.$': '$' }, undefined);
-  const checkQuorum = step('Check Quorum', 'checkQuorum', current, '$.quorum', [{ errors: ['MemberStillHealthyError'], intervalSeconds: 10, maxAttempts: 3 }]);
-  const snapshot = step('Snapshot Before Change', 'snapshotBeforeChange', current, '$.snapshot', [{ errors: ['EtcdUnavailableError'], intervalSeconds: 2, maxAttempts: 3 }]);
-  const removeDead = step('Remove Dead Members', 'removeFailedMember', { ...current, 'joining.$': '$.joining' }, '$.removal', [NOT_READY]);
-  const choose = step('Choose Replacement Host', 'chooseReplacementHost',
+  const readCluster = r.step('Read Cluster', 'readCluster', { 'state.$': '$' }, undefined);
+  const checkQuorum = r.step('Check Quorum', 'checkQuorum', CURRENT, '$.quorum', [{ errors: ['MemberStillHealthyError'], intervalSeconds: 10, maxAttempts: 3 }]);
+  const snapshot = r.step('Snapshot Before Change', 'snapshotBeforeChange', CURRENT, '$.snapshot', [{ errors: ['EtcdUnavailableError'], intervalSeconds: 2, maxAttempts: 3 }]);
+  const releaseUnneeded = r.step('Release Lock Unneeded', 'releaseLock', lockRef, '$.release').next(r.nothingToReplace);
+  return sfn.Chain.start(acquireLock)
+    .next(readCluster)
+    .next(
+      new sfn.Choice(scope, 'Is Replacement Still Needed?')
+        .when(sfn.Condition.booleanEquals('$.stillNeeded', true), sfn.Chain.start(checkQuorum).next(snapshot).next(next))
+        .otherwise(releaseUnneeded),
+    );
+}
+
+/**
+ * Choose Replacement Host, before anything is removed: without one, the cluster is left untouched. A launched
+ * clone takes host scripts only once its SSM agent is online and its boot (user data) is over: Wait For Host Agent
+ * / Check Host Agent until then; one whose agent never comes online (or whose instance died, or whose boot failed):
+ * Choose Another Zone, never one tried before; when none is left, the chooser refuses and the replacement fails
+ * with membership untouched.
+ */
+function chooseJoiningHost(r: ReplaceParts, next: sfn.IChainable): sfn.IChainable {
+  const { scope, props } = r;
+  const choose = r.step('Choose Replacement Host', 'chooseReplacementHost',
     { 'spec.$': '$.spec', 'hosts.$': '$.hosts', 'failed.$': '$.failed', 'replacement.$': '$.replacement', 'down.$': '$.down', 'execution.$': '$$.Execution.Name' },
     '$.joining',
   );
-  // A launched clone takes host scripts only once its SSM agent is online and its boot (user data) is over:
-  // wait for that before removing anything.
   const startAgentChecks = new sfn.Pass(scope, 'Start Host Agent Checks', { result: sfn.Result.fromObject({ attempt: 0 }), resultPath: '$.agent' });
   const waitForAgent = new sfn.Wait(scope, 'Wait For Host Agent', { time: sfn.WaitTime.duration(Duration.seconds(props.hostAgentCheckIntervalSeconds ?? 15)) });
-  const checkAgent = step('Check Host Agent', 'checkHostAgent',
+  const checkAgent = r.step('Check Host Agent', 'checkHostAgent',
     { 'host.$': '$.joining.host', 'attempt.$': '$.agent.attempt', maxAttempts: props.hostAgentCheckAttempts ?? 40 },
     '$.agent',
   );
-  // A clone whose host agent never comes online (or whose instance died, or whose boot failed): a clone in another
-  // AZ, never one tried before; when none is left, the chooser refuses and the replacement fails with membership
-  // untouched. (This catch comes before the rollback every state gets.)
-  const chooseAnotherZone = step(
+  const chooseAnotherZone = r.step(
     'Choose Another Zone',
     'chooseReplacementHost',
     {
@@ -205,26 +272,60 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
     },
     '$.joining',
   );
+  // This catch comes before the rollback every state under the lock gets.
   checkAgent.addCatch(chooseAnotherZone, { errors: ['HostAgentOfflineError'], resultPath: '$.agentFailure' });
   chooseAnotherZone.next(startAgentChecks);
-  const issue = step('Issue Member Certificates', 'generatePki', { 'spec.$': '$.spec', 'hosts.$': '$.removal.hosts' }, '$.pki');
-  // kubeadm runtime: the joining host's kubelet must manage etcd's static pod, as on every provisioned host.
-  const configureKubelet = step('Configure Kubelet', 'configureKubelet', hostStep, sfn.JsonPath.DISCARD, [], true);
-  const push = step('Push Certificates', 'pushCertificates', hostStep, sfn.JsonPath.DISCARD, [], true);
-  const strays = step('Remove Stray Learners', 'removeStrayLearners', joining, '$.strays', [NOT_READY]);
-  // With the recorded IDs: a voter that died since Remove Dead Members is removed before the add is tried again.
-  const addLearner = step('Add Member As Learner', 'addMemberAsLearner', { ...joining, 'memberIds.$': '$.memberIds' }, '$.learner', [NOT_READY]);
-  const write = step('Write Etcd Config', 'writeEtcdConfig', hostStep, sfn.JsonPath.DISCARD, [], true);
-  const start = step('Start Etcd', 'startEtcd', hostStep, sfn.JsonPath.DISCARD, [], true);
-  // Promotion waits by the learner's progress, within a budget of minutes: each look promotes it once etcd says it
-  // is in sync, or reports how far it got.
+  return sfn.Chain.start(choose).next(
+    new sfn.Choice(scope, 'Was Host Launched?')
+      .when(
+        sfn.Condition.isPresent('$.joining.launched'),
+        startAgentChecks
+          .next(waitForAgent)
+          .next(checkAgent)
+          .next(new sfn.Choice(scope, 'Is Host Agent Online?').when(sfn.Condition.booleanEquals('$.agent.ready', true), next).otherwise(waitForAgent)),
+      )
+      .otherwise(next),
+  );
+}
+
+/**
+ * The joining host made ready before the learner is added: Prepare Joining Host (no etcd on it, an empty data dir)
+ * → Remove Dead Members → Issue Member Certificates → Configure Kubelet (kubeadm runtime: its kubelet manages etcd's
+ * static pod, as on every provisioned host) → Push Certificates.
+ */
+function prepareJoiningHost(r: ReplaceParts, next: sfn.IChainable): sfn.IChainable {
+  const { scope } = r;
+  const prepare = r.step('Prepare Joining Host', 'resetJoiningHost', { 'spec.$': '$.spec', 'host.$': '$.joining.host', mode: 'prepare', 'wipeDataDir.$': '$.request.wipeDataDir' }, '$.prepared', [], true);
+  const removeDead = r.step('Remove Dead Members', 'removeFailedMember', { ...CURRENT, 'joining.$': '$.joining' }, '$.removal', [NOT_READY]);
+  const issue = r.step('Issue Member Certificates', 'generatePki', { 'spec.$': '$.spec', 'hosts.$': '$.removal.hosts' }, '$.pki');
+  const configureKubelet = r.step('Configure Kubelet', 'configureKubelet', HOST_STEP, sfn.JsonPath.DISCARD, [], true);
+  const push = r.step('Push Certificates', 'pushCertificates', HOST_STEP, sfn.JsonPath.DISCARD, [], true);
+  push.next(next);
+  const usesKubelet = new sfn.Choice(scope, 'Uses Kubelet?')
+    .when(sfn.Condition.stringEquals('$.spec.runtime', 'kubeadm'), configureKubelet.next(push))
+    .otherwise(push);
+  return sfn.Chain.start(prepare).next(removeDead).next(issue).next(usesKubelet);
+}
+
+/**
+ * Remove Stray Learners → Add Member As Learner (with the recorded IDs: a voter that died since Remove Dead Members
+ * is removed before the add is tried again) → Write Etcd Config → Start Etcd (existing) → promotion, which waits by
+ * the learner's progress within a budget of minutes: each look promotes it once etcd says it is in sync, or
+ * reports how far it got.
+ */
+function joinAsLearner(r: ReplaceParts, next: sfn.IChainable): sfn.IChainable {
+  const { scope, props } = r;
+  const strays = r.step('Remove Stray Learners', 'removeStrayLearners', JOINING, '$.strays', [NOT_READY]);
+  const addLearner = r.step('Add Member As Learner', 'addMemberAsLearner', { ...JOINING, 'memberIds.$': '$.memberIds' }, '$.learner', [NOT_READY]);
+  const write = r.step('Write Etcd Config', 'writeEtcdConfig', HOST_STEP, sfn.JsonPath.DISCARD, [], true);
+  const start = r.step('Start Etcd', 'startEtcd', HOST_STEP, sfn.JsonPath.DISCARD, [], true);
   const startPromotion = new sfn.Pass(scope, 'Start Promotion', { result: sfn.Result.fromObject({ attempt: 0 }), resultPath: '$.promotion' });
   const waitInSync = new sfn.Wait(scope, 'Wait Learner In Sync', { time: sfn.WaitTime.duration(Duration.seconds(PROMOTION_LOOK_SECONDS)) });
-  const promote = step(
+  const promote = r.step(
     'Promote Learner',
     'promoteLearner',
     {
-      ...joining,
+      ...JOINING,
       'attempt.$': '$.promotion.attempt',
       maxAttempts: Math.ceil(((props.promotionBudgetMinutes ?? 30) * 60) / PROMOTION_LOOK_SECONDS),
       // The promotion is recorded at once, as the lock holder.
@@ -233,12 +334,28 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
     '$.promotion',
     [NOT_READY],
   );
+  return sfn.Chain.start(strays)
+    .next(addLearner)
+    .next(write)
+    .next(start)
+    .next(startPromotion)
+    .next(waitInSync)
+    .next(promote)
+    .next(new sfn.Choice(scope, 'Is Learner Promoted?').when(sfn.Condition.booleanEquals('$.promotion.promoted', true), next).otherwise(waitInSync));
+}
 
+/**
+ * Wait For Members / Check Health until the cluster is healthy: quorum healthy, the expected member list, the new
+ * member promoted and answering (a member that went down meanwhile is reported: it has or gets its own
+ * replacement, not a reason to undo this one). Then Record Cluster (only the lock holder writes the record; the
+ * replaced member leaves the list of those awaiting a replacement) → Retire Replaced Host → Release Lock → Member
+ * Replaced. Out of attempts: Collect Member Logs → the rollback.
+ */
+function waitUntilHealthy(r: ReplaceParts): sfn.IChainable {
+  const { scope, props, fns, lockRef } = r;
   const startHealthChecks = new sfn.Pass(scope, 'Start Health Checks', { result: sfn.Result.fromObject({ attempt: 0 }), resultPath: '$.health' });
   const waitForMembers = new sfn.Wait(scope, 'Wait For Members', { time: sfn.WaitTime.duration(Duration.seconds(props.healthCheckIntervalSeconds ?? 5)) });
-  // Success: quorum healthy, the expected member list, the new member promoted and answering. A member that went
-  // down meanwhile is reported (it has or gets its own replacement), not a reason to undo this one.
-  const checkHealth = step(
+  const checkHealth = r.step(
     'Check Health',
     'checkHealth',
     {
@@ -252,13 +369,12 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
     },
     '$.health',
   );
-  const collectLogs = step('Collect Member Logs', 'collectMemberLogs', { 'spec.$': '$.spec', 'hosts.$': '$.learner.hosts', 'health.$': '$.health' }, '$.failure');
-  // Only the lock holder writes the record; the replaced member leaves the list of those awaiting a replacement.
-  const record = step('Record Cluster', 'recordCluster',
+  const collectLogs = r.step('Collect Member Logs', 'collectMemberLogs', { 'spec.$': '$.spec', 'hosts.$': '$.learner.hosts', 'health.$': '$.health' }, '$.failure');
+  const record = r.step('Record Cluster', 'recordCluster',
     { 'spec.$': '$.spec', 'hosts.$': '$.removal.hosts', 'pki.$': '$.pki', 'health.$': '$.health', 'lockOwner.$': '$$.Execution.Name', 'replaced.$': '$.failed.name' },
     '$.cluster',
   );
-  const release = step('Release Lock', 'releaseLock', lockRef, '$.release');
+  const release = r.step('Release Lock', 'releaseLock', lockRef, '$.release');
   // The replaced member's old machine, if it still exists, is stopped and marked replaced (under the lock, after
   // the record). Its failure leaves the replacement done: the error is reported in the output, and the lock released.
   const retire = stepState(scope, 'Retire Replaced Host', fns.retireReplacedHost, {
@@ -266,88 +382,11 @@ export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberPr
     resultPath: '$.cluster.retiredHost',
   });
   retire.addCatch(release, { resultPath: '$.cluster.retiredHost' });
-
-  const releaseUnneeded = step('Release Lock Unneeded', 'releaseLock', lockRef, '$.release').next(nothingToReplace);
-  validateRequest.addCatch(failed, { resultPath: '$.failure' });
-  // Not holding the lock: fail without releasing someone else's.
-  acquireLock.addCatch(failed, { resultPath: '$.failure' });
-
   const isHealthy = new sfn.Choice(scope, 'Is Cluster Healthy?')
-    .when(sfn.Condition.booleanEquals('$.health.healthy', true), record.next(retire).next(release).next(replaced))
-    .when(sfn.Condition.numberGreaterThanEquals('$.health.attempt', props.healthCheckAttempts ?? 60), collectLogs.next(rollBack))
+    .when(sfn.Condition.booleanEquals('$.health.healthy', true), record.next(retire).next(release).next(r.replaced))
+    .when(sfn.Condition.numberGreaterThanEquals('$.health.attempt', props.healthCheckAttempts ?? 60), collectLogs.next(r.rollBack))
     .otherwise(waitForMembers);
-
-  // The joining host is found before anything is removed: without one, the cluster is left untouched.
-  const prepareHost = new sfn.Choice(scope, 'Uses Kubelet?')
-    .when(sfn.Condition.stringEquals('$.spec.runtime', 'kubeadm'), configureKubelet.next(push))
-    .otherwise(push);
-  push.next(strays);
-  // Before any membership change: no etcd on the joining host and an empty data dir.
-  const prepareJoiningHost = step('Prepare Joining Host', 'resetJoiningHost', { 'spec.$': '$.spec', 'host.$': '$.joining.host', mode: 'prepare', 'wipeDataDir.$': '$.request.wipeDataDir' }, '$.prepared', [], true);
-  // Every state under the lock, once all exist: whatever fails goes through the rollback and releases the lock.
-  for (const state of guarded) state.addCatch(afterFailure, { resultPath: '$.failure' });
-  const changeMembership = sfn.Chain.start(prepareJoiningHost)
-    .next(removeDead)
-    .next(issue)
-    .next(prepareHost);
-  sfn.Chain.start(strays)
-    .next(addLearner)
-    .next(write)
-    .next(start)
-    .next(startPromotion)
-    .next(waitInSync)
-    .next(promote)
-    .next(new sfn.Choice(scope, 'Is Learner Promoted?').when(sfn.Condition.booleanEquals('$.promotion.promoted', true), startHealthChecks).otherwise(waitInSync));
-  sfn.Chain.start(startHealthChecks)
-    .next(waitForMembers)
-    .next(checkHealth)
-    .next(isHealthy);
-  const rest = sfn.Chain.start(snapshot)
-    .next(choose)
-    .next(
-      new sfn.Choice(scope, 'Was Host Launched?')
-        .when(
-          sfn.Condition.isPresent('$.joining.launched'),
-          startAgentChecks
-            .next(waitForAgent)
-            .next(checkAgent)
-            .next(new sfn.Choice(scope, 'Is Host Agent Online?').when(sfn.Condition.booleanEquals('$.agent.ready', true), changeMembership).otherwise(waitForAgent)),
-        )
-        .otherwise(changeMembership),
-    );
-  const change = sfn.Chain.start(acquireLock)
-    .next(readCluster)
-    .next(
-      new sfn.Choice(scope, 'Is Replacement Still Needed?')
-        .when(sfn.Condition.booleanEquals('$.stillNeeded', true), sfn.Chain.start(checkQuorum).next(rest))
-        .otherwise(releaseUnneeded),
-    );
-
-  // A stop is not a death: an instance that stops (to resize it, say) is looked at again after the grace period,
-  // and replaced only if it is still stopped (or gone) and its member still does not answer. Terminated and
-  // shutting-down instances, and requests by hand or from the health probe, go on at once.
-  const lookAgain = stepState(scope, 'Look Again', fns.lookAgain, {
-    payload: { 'state.$': '$', graceSeconds: props.stopGracePeriodSeconds ?? DEFAULT_STOP_GRACE_SECONDS },
-  });
-  lookAgain.addCatch(failed, { resultPath: '$.failure' });
-  const waitGrace = new sfn.Wait(scope, 'Wait Grace Period', { time: sfn.WaitTime.duration(Duration.seconds(props.stopGracePeriodSeconds ?? DEFAULT_STOP_GRACE_SECONDS)) });
-  const isStopped = new sfn.Choice(scope, 'Is Instance Stopped?')
-    .when(
-      sfn.Condition.and(
-        sfn.Condition.isPresent('$.request.instanceState'),
-        sfn.Condition.or(...STOPPED_INSTANCE_STATES.map((state) => sfn.Condition.stringEquals('$.request.instanceState', state))),
-      ),
-      sfn.Chain.start(waitGrace)
-        .next(lookAgain)
-        .next(new sfn.Choice(scope, 'Is Member Still Down?').when(sfn.Condition.booleanEquals('$.stillDown', true), change).otherwise(nothingToReplace)),
-    )
-    .otherwise(change);
-  // An automatic request while the cluster's healing is paused ends quietly (Validate Request says why).
-  const isPaused = new sfn.Choice(scope, 'Is Healing Paused?').when(sfn.Condition.isPresent('$.healingPaused'), nothingToReplace).otherwise(isStopped);
-
-  return sfn.Chain.start(validateRequest).next(
-    new sfn.Choice(scope, 'Is Cluster Member?').when(sfn.Condition.booleanEquals('$.isMember', true), isPaused).otherwise(nothingToReplace),
-  );
+  return sfn.Chain.start(startHealthChecks).next(waitForMembers).next(checkHealth).next(isHealthy);
 }
 
 /** How an execution ended, before the lifecycle tail: what the final state reports. */

@@ -4,13 +4,11 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { MAINTENANCE_ONLY_STEPS, MAINTENANCE_STEPS, type MaintenanceOnlyStep, type MaintenanceStep } from '../lambdas/catalog/steps';
 import { stepState } from './steps';
 
-export const MAINTENANCE_STEPS = ['validateMaintenanceRequest', 'acquireLock', 'setMaintenance', 'releaseLock'] as const;
-export type MaintenanceStep = (typeof MAINTENANCE_STEPS)[number];
-/** The steps only SetMaintenance runs (the lock steps are the functions ProvisionCluster and ReplaceMember share). */
-export const MAINTENANCE_ONLY_STEPS = ['validateMaintenanceRequest', 'setMaintenance'] as const;
-export type MaintenanceOnlyStep = (typeof MAINTENANCE_ONLY_STEPS)[number];
+/** The Lambda steps SetMaintenance invokes (lambdas/catalog/steps.ts), and those only it runs (its lock steps are the ones ProvisionCluster and ReplaceMember share). */
+export { MAINTENANCE_ONLY_STEPS, MAINTENANCE_STEPS, type MaintenanceOnlyStep, type MaintenanceStep };
 
 export interface SetMaintenanceProps {
   readonly functions: Readonly<Record<MaintenanceStep, lambda.IFunction>>;

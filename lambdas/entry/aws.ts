@@ -1,6 +1,6 @@
-// The AWS composition root: the ProvisionCluster and ReplaceMember steps over the AWS adapters, one exported
-// Lambda handler per step (`validateSpec`, `resolveHosts`, …, `acquireLock`, …; the stack points each function
-// at its own; the steps the two workflows share have one handler and one function). The SDK clients are
+// The AWS composition root: the workflows' steps over the AWS adapters, one exported Lambda handler per step of the
+// catalog (lambdas/catalog/steps.ts: `validateSpec`, `resolveHosts`, …, `acquireLock`, …; the stack points each
+// function at its own; the steps several workflows share have one handler and one function). The SDK clients are
 // created once per module; the adapters are built from the environment the stack sets, on the first
 // invocation. A handler rethrows whatever the step threw, unchanged: Step Functions matches Retry and
 // Catch on the error's name (see lambdas/core/errors.ts; the bundle keeps class names for that).
@@ -11,10 +11,6 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
-// Types only: a value import would pull aws-cdk-lib into the bundle.
-import type { ProvisionStep } from '../../statemachines/provision-cluster';
-import type { ReplaceOnlyStep, ReplaceStep } from '../../statemachines/replace-member';
-import type { MaintenanceOnlyStep } from '../../statemachines/set-maintenance';
 import { AutoScalingLifecycleActions } from '../adapters/aws/autoscaling-lifecycle-actions';
 import { DynamoDbClusterLock, DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry';
 import { Ec2HostDirectory, instanceArn } from '../adapters/aws/ec2-host-directory';
@@ -33,39 +29,11 @@ import type { StepDeps, StepHandler } from '../steps/deps';
 import { createReplaceSteps, type ReplaceDeps } from '../steps/replace';
 import { createMaintenanceSteps } from '../steps/maintenance';
 import { makeHealthProbe } from '../steps/probe/health-probe';
+import { DEFAULT_SECRET_PREFIX, ENV, INSTANCE_ARN_TAG, INSTANCE_ID_TAG } from '../catalog/contracts';
+import { ALL_STEPS, PROVISION_STEPS, REPLACE_STEPS, type MaintenanceOnlyStep, type ProvisionStep, type ReplaceOnlyStep, type ReplaceStep, type StepName } from '../catalog/steps';
 
-/** Environment variables the stack sets on every step function (lib/step-function.ts). */
-export const ENV = {
-  /** First segment of every secret name; the IAM policies grant on `<prefix>/*`. */
-  secretPrefix: 'SECRET_PREFIX',
-  /** ARN of the KMS key that encrypts the secrets. */
-  kmsKeyId: 'KMS_KEY_ID',
-  /** DynamoDB table of the cluster registry (and locks). */
-  registryTable: 'REGISTRY_TABLE',
-  /** How long one host script may run (AWS-RunShellScript executionTimeout). */
-  hostCommandTimeoutSeconds: 'HOST_COMMAND_TIMEOUT_SECONDS',
-  /** How long SSM keeps trying to deliver a command to a host whose agent is not connected. */
-  ssmDeliveryTimeoutSeconds: 'SSM_DELIVERY_TIMEOUT_SECONDS',
-  /** Largest raft applied-index lag of a healthy member. */
-  maxAppliedIndexLag: 'MAX_APPLIED_INDEX_LAG',
-  /** The account of the member instances (the stack's), for the `etcd-ha:instance-arn` secret tag. */
-  accountId: 'ACCOUNT_ID',
-  /** S3 bucket of the snapshots Snapshot Before Change takes (encrypted with KMS_KEY_ID). */
-  snapshotBucket: 'SNAPSHOT_BUCKET',
-  /** Start of every snapshot key (`<prefix><cluster>/<name>.db`); the IAM policy grants on `<prefix>*`. */
-  snapshotPrefix: 'SNAPSHOT_PREFIX',
-  /** "true": Choose Replacement Host launches a clone of the failed instance when a request names none. */
-  launchReplacementInstances: 'LAUNCH_REPLACEMENT_INSTANCES',
-  /** The health probe only: the ReplaceMember state machine it starts. */
-  replaceStateMachineArn: 'REPLACE_STATE_MACHINE_ARN',
-  /** The health probe only: seconds a member may stay silent before it is replaced. */
-  probeGraceSeconds: 'PROBE_GRACE_SECONDS',
-} as const;
-
-/** Tag a member secret carries so that the host policy lets only that instance read it (`ec2:SourceInstanceARN`). */
-export const INSTANCE_ARN_TAG = 'etcd-ha:instance-arn';
-/** Tag the steps put on a member secret with the member's instance ID (lambdas/steps/pki-secrets.ts). */
-export const INSTANCE_ID_TAG = 'etcd-ha:instance-id';
+// The environment the stack sets and the tags the host policy names: shared with lib/ (lambdas/catalog/contracts.ts).
+export { ENV, INSTANCE_ARN_TAG, INSTANCE_ID_TAG };
 
 /** The environment is not what the stack sets: a deployment problem, named as such. */
 export class EnvironmentConfigError extends Error {
@@ -142,7 +110,7 @@ export function awsDeps(env: Env, clients: AwsClients, log: Logger): StepDeps {
   const secretStore = new SecretsManagerSecretStore({
     client: clients.secrets,
     kmsKeyId: required(env, ENV.kmsKeyId),
-    prefix: env[ENV.secretPrefix] || 'etcd-ha',
+    prefix: env[ENV.secretPrefix] || DEFAULT_SECRET_PREFIX,
   });
   return {
     secrets: withInstanceArnTags(secretStore, region, required(env, ENV.accountId)),
@@ -213,8 +181,8 @@ const clients: AwsClients = {
   sfn: new SFNClient({}),
 };
 
-/** Every step a Lambda function runs: ProvisionCluster's, ReplaceMember's and SetMaintenance's (the shared ones once), and the health probe. */
-export type AwsStep = ProvisionStep | ReplaceStep | MaintenanceOnlyStep | 'healthProbe';
+/** Every step a Lambda function runs: the catalog's (lambdas/catalog/steps.ts), and the health probe. */
+export type AwsStep = StepName | 'healthProbe';
 
 /** What the current invocation is, for the log lines. */
 const current: { step?: AwsStep; requestId?: string } = {};
@@ -246,74 +214,36 @@ function handler(step: AwsStep, build: () => StepHandler): LambdaHandler {
   };
 }
 
-/** A step of ProvisionCluster (ReplaceMember runs some of them too: the same function, the same handler). */
-function handlerFor(step: ProvisionStep): LambdaHandler {
-  return handler(step, () => (provisionSteps ??= createProvisionSteps(awsProvisionDeps(process.env, clients, log)))[step]);
+/**
+ * A step's handler, from the step set of the first workflow the catalog says runs it: ProvisionCluster's for its
+ * steps (ReplaceMember and SetMaintenance run the shared ones in the same function, with the same handler), else
+ * ReplaceMember's, else SetMaintenance's (its lock steps are the shared ones). Each set is built on first use.
+ */
+function stepHandler(step: StepName): StepHandler {
+  if ((PROVISION_STEPS as readonly StepName[]).includes(step)) {
+    return (provisionSteps ??= createProvisionSteps(awsProvisionDeps(process.env, clients, log)))[step as ProvisionStep];
+  }
+  if ((REPLACE_STEPS as readonly StepName[]).includes(step)) {
+    return (replaceSteps ??= createReplaceSteps(awsReplaceDeps(process.env, clients, log)))[step as ReplaceOnlyStep];
+  }
+  return (maintenanceSteps ??= createMaintenanceSteps(awsReplaceDeps(process.env, clients, log)))[step as MaintenanceOnlyStep];
 }
 
-/** A step only ReplaceMember runs. */
-function replaceHandlerFor(step: ReplaceOnlyStep): LambdaHandler {
-  return handler(step, () => (replaceSteps ??= createReplaceSteps(awsReplaceDeps(process.env, clients, log)))[step]);
-}
-
-/** A step only SetMaintenance runs (its lock steps are ReplaceMember's). */
-function maintenanceHandlerFor(step: MaintenanceOnlyStep): LambdaHandler {
-  return handler(step, () => (maintenanceSteps ??= createMaintenanceSteps(awsReplaceDeps(process.env, clients, log)))[step]);
-}
-
-export const validateSpec = handlerFor('validateSpec');
-export const resolveHosts = handlerFor('resolveHosts');
-export const generatePki = handlerFor('generatePki');
-export const configureKubelet = handlerFor('configureKubelet');
-export const pushCertificates = handlerFor('pushCertificates');
-export const writeEtcdConfig = handlerFor('writeEtcdConfig');
-export const startEtcd = handlerFor('startEtcd');
-export const checkHealth = handlerFor('checkHealth');
-export const collectMemberLogs = handlerFor('collectMemberLogs');
-export const recordCluster = handlerFor('recordCluster');
-export const acquireLock = handlerFor('acquireLock');
-export const planProvision = handlerFor('planProvision');
-export const chooseNextMember = handlerFor('chooseNextMember');
-export const checkRestartSafety = handlerFor('checkRestartSafety');
-export const releaseLock = handlerFor('releaseLock');
-
-export const validateRequest = replaceHandlerFor('validateRequest');
-export const readCluster = replaceHandlerFor('readCluster');
-export const checkQuorum = replaceHandlerFor('checkQuorum');
-export const snapshotBeforeChange = replaceHandlerFor('snapshotBeforeChange');
-export const removeFailedMember = replaceHandlerFor('removeFailedMember');
-export const chooseReplacementHost = replaceHandlerFor('chooseReplacementHost');
-export const checkHostAgent = replaceHandlerFor('checkHostAgent');
-export const resetJoiningHost = replaceHandlerFor('resetJoiningHost');
-export const removeStrayLearners = replaceHandlerFor('removeStrayLearners');
-export const addMemberAsLearner = replaceHandlerFor('addMemberAsLearner');
-export const promoteLearner = replaceHandlerFor('promoteLearner');
-export const removeLearners = replaceHandlerFor('removeLearners');
-export const completeLifecycleAction = replaceHandlerFor('completeLifecycleAction');
-export const lookAgain = replaceHandlerFor('lookAgain');
-export const retireReplacedHost = replaceHandlerFor('retireReplacedHost');
-export const validateMaintenanceRequest = maintenanceHandlerFor('validateMaintenanceRequest');
-export const setMaintenance = maintenanceHandlerFor('setMaintenance');
-/** The scheduled health probe (EventBridge Scheduler → this function; no state machine). */
-export const healthProbe = handler('healthProbe', () => (healthProbeHandler ??= makeHealthProbe(awsHealthProbeDeps(process.env, clients, log))));
-
-/** Every handler by step: the type makes sure each of PROVISION_STEPS and REPLACE_STEPS has one. */
+/** Every handler by step: one per step of the catalog, and the scheduled health probe (EventBridge → its function; no state machine). */
 export const HANDLERS: Readonly<Record<AwsStep, LambdaHandler>> = {
+  ...(Object.fromEntries(ALL_STEPS.map((step) => [step, handler(step, () => stepHandler(step))])) as Record<StepName, LambdaHandler>),
+  healthProbe: handler('healthProbe', () => (healthProbeHandler ??= makeHealthProbe(awsHealthProbeDeps(process.env, clients, log)))),
+};
+
+// Lambda finds a function's handler by its export name (`app/index.<step>`, lib/step-function.ts): one export per
+// step. The bundle test (test/lib/etcd-ha-stack.test.ts) and test/catalog/steps.test.ts check that none is missing.
+export const {
   validateSpec,
-  resolveHosts,
-  generatePki,
-  configureKubelet,
-  pushCertificates,
-  writeEtcdConfig,
-  startEtcd,
-  checkHealth,
-  collectMemberLogs,
-  recordCluster,
-  planProvision,
-  chooseNextMember,
-  checkRestartSafety,
   validateRequest,
+  lookAgain,
+  validateMaintenanceRequest,
   acquireLock,
+  planProvision,
   readCluster,
   checkQuorum,
   snapshotBeforeChange,
@@ -321,15 +251,24 @@ export const HANDLERS: Readonly<Record<AwsStep, LambdaHandler>> = {
   chooseReplacementHost,
   checkHostAgent,
   resetJoiningHost,
+  resolveHosts,
+  generatePki,
+  configureKubelet,
+  pushCertificates,
   removeStrayLearners,
   addMemberAsLearner,
+  writeEtcdConfig,
+  chooseNextMember,
+  checkRestartSafety,
+  startEtcd,
   promoteLearner,
   removeLearners,
+  checkHealth,
+  collectMemberLogs,
+  recordCluster,
+  retireReplacedHost,
+  setMaintenance,
   releaseLock,
   completeLifecycleAction,
-  lookAgain,
-  retireReplacedHost,
-  validateMaintenanceRequest,
-  setMaintenance,
   healthProbe,
-};
+} = HANDLERS;

@@ -1,5 +1,5 @@
 // The steps of ProvisionCluster, built over whatever adapters a composition root chose.
-import type { ProvisionStep } from '../../statemachines/provision-cluster';
+import type { ProvisionStep } from '../catalog/steps';
 import type { ClusterLock } from '../ports';
 import type { StepDeps, StepHandler } from './deps';
 import { validateSpec } from './validate-spec';

@@ -7,6 +7,7 @@ import { decodeMemberBundle, encodeMemberBundle } from '../core/pki/member-bundl
 import type { Host, SecretStore } from '../ports';
 import type { PkiRefs } from './inputs';
 import { SecretMissingError } from '../core/errors';
+import { CLUSTER_TAG, INSTANCE_ID_TAG, MEMBER_TAG } from '../catalog/contracts';
 
 export const SECRET_ITEMS = {
   ca: 'ca',
@@ -63,7 +64,7 @@ export async function loadClusterPki(store: SecretStore, refs: PkiRefs): Promise
 
 /** Writes the PKI; the store writes a new version only where a value changed. Returns the names written anew. */
 export async function saveClusterPki(store: SecretStore, refs: PkiRefs, pki: ClusterPki, hosts: readonly Host[], clusterName: string): Promise<string[]> {
-  const clusterTags = { 'etcd-ha:cluster': clusterName };
+  const clusterTags = { [CLUSTER_TAG]: clusterName };
   const client = (pair: CertKeyPair): string => JSON.stringify({ ...pair, caCertPem: pki.ca.certPem } satisfies StoredClient);
   const writes = [
     store.put(refs.ca, JSON.stringify(pki.ca), { description: `etcd CA of ${clusterName} (never leaves the PKI step)`, tags: clusterTags }),
@@ -72,7 +73,7 @@ export async function saveClusterPki(store: SecretStore, refs: PkiRefs, pki: Clu
     ...hosts.map((host) =>
       store.put(refs.members[host.name]!, encodeMemberBundle(memberHostFiles(pki.ca.certPem, pki.members[host.name]!)), {
         description: `etcd member ${host.name} of ${clusterName}: CA certificate, server and peer pairs`,
-        tags: { ...clusterTags, 'etcd-ha:member': host.name, ...(host.instanceId && { 'etcd-ha:instance-id': host.instanceId }) },
+        tags: { ...clusterTags, [MEMBER_TAG]: host.name, ...(host.instanceId && { [INSTANCE_ID_TAG]: host.instanceId }) },
       }),
     ),
   ];

@@ -19,13 +19,11 @@ import type {
 import { HostNotFoundError } from '../../core/errors';
 import { securityGroupIdsOf } from './ec2-host-directory';
 import type { CloneRequest, HostPlacement } from '../../ports';
+import { CLUSTER_TAG, MEMBER_TAG, REPLACES_TAG } from '../../catalog/contracts';
 
-/** The cluster an instance serves (also what the launch permission requires on the new instance). */
-export const CLUSTER_TAG = 'etcd-ha:cluster';
-/** The member an instance hosts. */
-export const MEMBER_TAG = 'etcd-ha:member';
-/** On a clone: the failed instance it replaces. With the two tags above, how a retry finds an earlier clone. */
-export const REPLACES_TAG = 'etcd-ha:replaces';
+// The cluster an instance serves (also what the launch permission requires on the new instance), the member it
+// hosts, and on a clone the failed instance it replaces: tag keys shared with the stack (lambdas/catalog/contracts.ts).
+export { CLUSTER_TAG, MEMBER_TAG, REPLACES_TAG };
 /** Set by EC2 on an instance launched from a launch template (with the version number it used). */
 export const LAUNCH_TEMPLATE_ID_TAG = 'aws:ec2launchtemplate:id';
 export const LAUNCH_TEMPLATE_VERSION_TAG = 'aws:ec2launchtemplate:version';

@@ -4,10 +4,10 @@
 import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ProbeState } from '../../core/health-probe';
 import type { ProbeStateStore, StoredProbeState } from '../../ports';
-import { REGISTRY_TABLE_KEY } from './dynamodb-registry';
+import { PROBE_KEY_PREFIX, REGISTRY_TABLE_KEY } from '../../catalog/contracts';
 
-/** Start of the key of every probe item; the probe's IAM policy allows only such keys for its writes. */
-export const PROBE_KEY_PREFIX = 'probe#';
+/** Start of the key of every probe item; the probe's IAM policy allows only such keys for its writes (lambdas/catalog/contracts.ts). */
+export { PROBE_KEY_PREFIX };
 
 const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

@@ -24,14 +24,10 @@ import {
 import { ClusterLockLostError, EtcdHaError, SpecValidationError } from '../../core/errors';
 import type { ClusterLock, ClusterRecord, ClusterRegistry, ExecutionLiveness, LockHolder, LockOutcome, RegistryPutOptions } from '../../ports';
 
-/** The table's key schema, for the CDK stack: a partition key `pk` of type string, no sort key. */
-export const REGISTRY_TABLE_KEY = { partitionKey: 'pk' } as const;
+import { LOCK_KEY_PREFIX, REGISTRY_TABLE_KEY, REGISTRY_TABLE_TTL_ATTRIBUTE } from '../../catalog/contracts';
 
-/** Number attribute (epoch seconds) past which a lock is stale; the stack may make it the table's TTL attribute. */
-export const REGISTRY_TABLE_TTL_ATTRIBUTE = 'expiresAt';
-
-/** Start of the key of every lock item (`lock#<cluster>`); the lock steps' IAM policy allows only such keys. */
-export const LOCK_KEY_PREFIX = 'lock#';
+// The table's key schema, TTL attribute and lock key prefix are shared with the stack (lambdas/catalog/contracts.ts).
+export { LOCK_KEY_PREFIX, REGISTRY_TABLE_KEY, REGISTRY_TABLE_TTL_ATTRIBUTE };
 
 const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

@@ -6,10 +6,10 @@
 import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, StopInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { EtcdHaError } from '../../core/errors';
 import type { MachinePower, MachineRef, RetireOutcome } from '../../ports';
-import { CLUSTER_TAG } from './clone-launch-input';
+import { CLUSTER_TAG, REPLACED_BY_TAG } from '../../catalog/contracts';
 
-/** The tag a retired instance carries: the ReplaceMember execution that replaced its member. */
-export const REPLACED_BY_TAG = 'etcd-ha:replaced-by';
+/** The tag a retired instance carries: the ReplaceMember execution that replaced its member (lambdas/catalog/contracts.ts). */
+export { REPLACED_BY_TAG };
 
 /** States in which there is nothing left to stop or tag. */
 const GONE = new Set(['shutting-down', 'terminated', 'not found']);

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { EtcdHaError, SpecValidationError } from '../../core/errors';
 import type { SecretPutOptions, SecretRef, SecretStore } from '../../ports';
+import { DEFAULT_SECRET_PREFIX, MANAGED_TAG_PREFIX } from '../../catalog/contracts';
 
 export interface SecretsManagerSecretStoreProps {
   /** The Secrets Manager client, created once per module by the composition root. */
@@ -30,7 +31,7 @@ export interface SecretsManagerSecretStoreProps {
 }
 
 /** Tag keys this store owns: one of them on a secret but absent from a put is removed by that put. */
-export const MANAGED_TAG_PREFIX = 'etcd-ha:';
+export { MANAGED_TAG_PREFIX };
 
 /** Secrets Manager's limit on a secret value (SecretString), in bytes. */
 export const SECRET_VALUE_MAX_BYTES = 65_536;
@@ -59,7 +60,7 @@ export class SecretsManagerSecretStore implements SecretStore {
 
   constructor(props: SecretsManagerSecretStoreProps) {
     if (props.kmsKeyId.trim() === '') throw new RangeError('kmsKeyId must name a KMS key (ID, ARN or alias), got ""');
-    const prefix = props.prefix ?? 'etcd-ha';
+    const prefix = props.prefix ?? DEFAULT_SECRET_PREFIX;
     checkSegments(prefix, 'secret name prefix');
     this.client = props.client;
     this.kmsKeyId = props.kmsKeyId;

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import type { Host, HostCommand, HostRunResult, HostRunner } from '../../ports';
 import { HostCommandRejectedError, HostCommandTimeoutError, HostUnreachableError } from '../../core/errors';
+import { RUN_SHELL_SCRIPT_DOCUMENT } from '../../catalog/contracts';
 import {
   SSM_DELIVERY_TIMEOUT_RANGE,
   SSM_EXECUTION_TIMEOUT_RANGE,
@@ -26,7 +27,8 @@ import {
   type InvocationOutcome,
 } from './ssm-invocation';
 
-export const RUN_SHELL_SCRIPT_DOCUMENT = 'AWS-RunShellScript';
+/** The only SSM document the steps run (lambdas/catalog/contracts.ts). */
+export { RUN_SHELL_SCRIPT_DOCUMENT };
 
 export interface SsmHostRunnerProps {
   /** The SSM client, created once per module by the composition root. */

@@ -5,7 +5,7 @@ import { parseOrThrow } from '../../core/parse';
 import { SpecValidationError } from '../../core/errors';
 import { applyMaintenance, healingPausedReason, type MaintenanceState } from '../../core/maintenance';
 import type { ClusterLock } from '../../ports';
-import type { MaintenanceStep } from '../../../statemachines/set-maintenance';
+import type { MaintenanceStep } from '../../catalog/steps';
 import type { StepDeps, StepHandler } from '../deps';
 import { makeLockSteps } from '../replace/lock-steps';
 

@@ -1,5 +1,5 @@
 // The steps of ReplaceMember: its own, plus the provisioning steps it reuses for the joining host.
-import type { ReplaceStep } from '../../../statemachines/replace-member';
+import type { ReplaceStep } from '../../catalog/steps';
 import type { ClusterLock, LifecycleActions, MachinePower, ReplacementHosts, SnapshotStore } from '../../ports';
 import type { StepDeps, StepHandler } from '../deps';
 import { createProvisionSteps } from '..';

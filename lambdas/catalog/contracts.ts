@@ -1,0 +1,68 @@
+// The names the stack and the Lambda code must agree on: the environment the stack sets on every function, the
+// tags the steps put on secrets and instances (which the IAM policies name in their conditions), the registry
+// table's key schema and item prefixes, the snapshot key prefix, the secret prefix. Plain data: no AWS SDK, no
+// CDK, so that lib/ (the stack), lambdas/entry/ (the Lambda composition root) and the AWS adapters all import it.
+
+/** Environment variables the stack sets on every step function (lib/step-function.ts); lambdas/entry/aws.ts reads them. */
+export const ENV = {
+  /** First segment of every secret name; the IAM policies grant on `<prefix>/*`. */
+  secretPrefix: 'SECRET_PREFIX',
+  /** ARN of the KMS key that encrypts the secrets. */
+  kmsKeyId: 'KMS_KEY_ID',
+  /** DynamoDB table of the cluster registry (and locks). */
+  registryTable: 'REGISTRY_TABLE',
+  /** How long one host script may run (AWS-RunShellScript executionTimeout). */
+  hostCommandTimeoutSeconds: 'HOST_COMMAND_TIMEOUT_SECONDS',
+  /** How long SSM keeps trying to deliver a command to a host whose agent is not connected. */
+  ssmDeliveryTimeoutSeconds: 'SSM_DELIVERY_TIMEOUT_SECONDS',
+  /** Largest raft applied-index lag of a healthy member. */
+  maxAppliedIndexLag: 'MAX_APPLIED_INDEX_LAG',
+  /** The account of the member instances (the stack's), for the `etcd-ha:instance-arn` secret tag. */
+  accountId: 'ACCOUNT_ID',
+  /** S3 bucket of the snapshots Snapshot Before Change takes (encrypted with KMS_KEY_ID). */
+  snapshotBucket: 'SNAPSHOT_BUCKET',
+  /** Start of every snapshot key (`<prefix><cluster>/<name>.db`); the IAM policy grants on `<prefix>*`. */
+  snapshotPrefix: 'SNAPSHOT_PREFIX',
+  /** "true": Choose Replacement Host launches a clone of the failed instance when a request names none. */
+  launchReplacementInstances: 'LAUNCH_REPLACEMENT_INSTANCES',
+  /** The health probe only: the ReplaceMember state machine it starts. */
+  replaceStateMachineArn: 'REPLACE_STATE_MACHINE_ARN',
+  /** The health probe only: seconds a member may stay silent before it is replaced. */
+  probeGraceSeconds: 'PROBE_GRACE_SECONDS',
+} as const;
+
+/** First segment of every secret name (`<prefix>/<cluster>/<item>`) unless the stack is given another. */
+export const DEFAULT_SECRET_PREFIX = 'etcd-ha';
+
+/** Tag keys the steps and adapters own on secrets (a put removes those of them it does not set). */
+export const MANAGED_TAG_PREFIX = 'etcd-ha:';
+/**
+ * The cluster an instance serves. The host steps may run commands only on instances that carry it, a clone is
+ * launched only with it, and a member secret carries it too.
+ */
+export const CLUSTER_TAG = 'etcd-ha:cluster';
+/** The member an instance (or a member secret) serves. */
+export const MEMBER_TAG = 'etcd-ha:member';
+/** On a clone: the failed instance it replaces. With the two tags above, how a retry finds an earlier clone. */
+export const REPLACES_TAG = 'etcd-ha:replaces';
+/** The tag a retired instance carries: the ReplaceMember execution that replaced its member. */
+export const REPLACED_BY_TAG = 'etcd-ha:replaced-by';
+/** Tag a member secret carries so that the host policy lets only that instance read it (`ec2:SourceInstanceARN`). */
+export const INSTANCE_ARN_TAG = 'etcd-ha:instance-arn';
+/** Tag the steps put on a member secret with the member's instance ID (lambdas/steps/pki-secrets.ts). */
+export const INSTANCE_ID_TAG = 'etcd-ha:instance-id';
+
+/** The registry table's key schema: a partition key `pk` of type string, no sort key. */
+export const REGISTRY_TABLE_KEY = { partitionKey: 'pk' } as const;
+/** Number attribute (epoch seconds) past which a lock is stale; the stack makes it the table's TTL attribute. */
+export const REGISTRY_TABLE_TTL_ATTRIBUTE = 'expiresAt';
+/** Start of the key of every lock item (`lock#<cluster>`); the lock steps' IAM policy allows only such keys. */
+export const LOCK_KEY_PREFIX = 'lock#';
+/** Start of the key of every health probe item (`probe#<cluster>`); the probe's IAM policy allows only such keys for its writes. */
+export const PROBE_KEY_PREFIX = 'probe#';
+
+/** Start of every snapshot key in the snapshot bucket (`snapshots/<cluster>/<name>.db`). */
+export const SNAPSHOT_KEY_PREFIX = 'snapshots/';
+
+/** The only SSM document the steps run. */
+export const RUN_SHELL_SCRIPT_DOCUMENT = 'AWS-RunShellScript';

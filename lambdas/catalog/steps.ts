@@ -1,0 +1,431 @@
+// Every Lambda step of every workflow, as data (as kubeadm's certlist.go declares its certificates): the states that
+// invoke it, what it does (the function's description), its timeout and memory, the AWS access it is granted, and the
+// workflows that run it. The stack makes one function per step from it (lib/steps.ts), the grants come from its
+// access kinds (lib/step-access.ts), the Lambda entry has one handler per step (lambdas/entry/aws.ts), and each
+// workflow's step list is the steps that name it (statemachines/*). Plain data: no CDK, no AWS SDK.
+//
+// The order is the order the steps run in, across the workflows: each workflow's steps, filtered from it, are in
+// its own order. A step several workflows run has one function, one handler and one grant.
+
+export type WorkflowName = 'provisionCluster' | 'replaceMember' | 'setMaintenance';
+
+/** What a step may do on AWS: lib/step-access.ts turns each kind into a few IAM statements on the narrowest resources. */
+export type StepAccess =
+  /** Resolve Hosts: instance → private IP (EC2 DescribeInstances). */
+  | 'describeInstances'
+  /** Host steps: AWS-RunShellScript on instances tagged `etcd-ha:cluster`, and reading back the invocation. */
+  | 'runCommand'
+  /** Read the clusters' healthcheck client secrets (`<prefix>/<cluster>/healthcheck-client`) and nothing else. */
+  | 'readHealthcheckClient'
+  /** Read, create and update the clusters' secrets and their tags. */
+  | 'writeSecrets'
+  /** Write the cluster record; under the lock, in a transaction that checks the lock item's owner (lock items only). */
+  | 'writeRegistry'
+  /** Read the cluster records: by name (GetItem), and by instance ID (Scan). */
+  | 'readRegistry'
+  /**
+   * Take a cluster's lock (conditional UpdateItem and PutItem, GetItem of the holder): lock items only; and ask Step
+   * Functions whether an expired lock's holder still runs (DescribeExecution).
+   */
+  | 'acquireClusterLock'
+  /** Push a held lock's expiry out (a conditional UpdateItem): lock items only. */
+  | 'renewClusterLock'
+  /** Release a cluster's lock (a conditional DeleteItem): lock items only. */
+  | 'releaseClusterLock'
+  /** Upload snapshots (multipart, SSE-KMS) under the snapshot prefix of the snapshot bucket. */
+  | 'writeSnapshots'
+  /** Complete the lifecycle actions of the Auto Scaling groups the stack was given. */
+  | 'completeLifecycleActions'
+  /** Reach etcd's client port: the function runs in the members' VPC when the stack is given one. */
+  | 'etcdNetwork'
+  /** Launch a clone of a failed member's instance: read its description, volumes and user data; run a tagged instance. */
+  | 'launchReplacementInstances'
+  /** Whether a launched instance runs and its SSM agent is online (EC2 and SSM describe calls). */
+  | 'readHostAgents'
+  /**
+   * Retire a replaced member's instance: tag it `etcd-ha:replaced-by`, stop it, remove its `etcd-ha:cluster` tag; only
+   * instances that carry that tag, only those two tag keys, never terminate.
+   */
+  | 'retireMemberInstances'
+  /** The health probe's own items (`probe#<cluster>`): read and conditionally write them, nothing else. */
+  | 'writeProbeState';
+
+/** The Lambda service's longest invocation. */
+export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+/** SsmHostRunner's defaults: delivery timeout and the deadline margin after the execution timeout. */
+export const SSM_DELIVERY_TIMEOUT_SECONDS = 120;
+export const SSM_DEADLINE_MARGIN_SECONDS = 30;
+/** Room for the last polling round and the step's own work. */
+export const HOST_STEP_SLACK_SECONDS = 30;
+
+/**
+ * How long one invocation may run: a fixed number of seconds, or the envelope of one host script through SSM
+ * (delivery + the script's own limit + SSM's deadline margin + slack); `configured` is the stack's
+ * hostCommandTimeoutSeconds.
+ */
+export type StepTimeout = { readonly seconds: number } | { readonly hostScript: number | 'configured' };
+
+export interface StepSpec {
+  /** How the step reads in the console (its function's description starts with it). */
+  readonly title: string;
+  /** Every state that invokes the step, in any workflow. */
+  readonly states: readonly string[];
+  /** What it does, after the title in the function's description. */
+  readonly does: string;
+  readonly timeout: StepTimeout;
+  /**
+   * Memory in MB (Lambda's CPU and network bandwidth grow with it).
+   * @default 512
+   */
+  readonly memoryMb?: number;
+  /** What it may do on AWS; nothing else is granted. */
+  readonly access: readonly StepAccess[];
+  /** The workflows whose definitions invoke it. */
+  readonly workflows: readonly WorkflowName[];
+}
+
+// A step granted renewClusterLock runs under the cluster's lock and renews it first (lambdas/steps/lock-renewal.ts).
+/** The steps that talk to etcd do so with the healthcheck client certificate, from the members' network. */
+const TALKS_TO_ETCD = ['readHealthcheckClient', 'etcdNetwork'] as const;
+const HOST_SCRIPT = { hostScript: 'configured' } as const;
+const MEMBERSHIP_CHANGE = { seconds: 60 } as const;
+
+export const STEPS = {
+  validateSpec: {
+    title: 'Validate Spec',
+    states: ['Validate Spec'],
+    does: 'checks the cluster spec before anything is written',
+    timeout: { seconds: 30 },
+    access: [],
+    workflows: ['provisionCluster'],
+  },
+  validateRequest: {
+    title: 'Validate Request',
+    states: ['Validate Request'],
+    does: 'which cluster and member an instance or request names (registry table)',
+    timeout: { seconds: 30 },
+    // Only which cluster a request names (the record by name, or by instance): nothing it reads is trusted later.
+    access: ['readRegistry'],
+    workflows: ['replaceMember'],
+  },
+  lookAgain: {
+    title: 'Look Again',
+    states: ['Look Again'],
+    does: 'after the stop grace period, whether the instance is still stopped and its member still silent',
+    timeout: { seconds: 60 },
+    // Before the lock, read-only: the record, the instance's state, the member's answer.
+    access: ['readRegistry', 'describeInstances', ...TALKS_TO_ETCD],
+    workflows: ['replaceMember'],
+  },
+  validateMaintenanceRequest: {
+    title: 'Validate Maintenance Request',
+    states: ['Validate Maintenance Request'],
+    does: 'a pause or resume of a recorded cluster',
+    timeout: { seconds: 30 },
+    access: ['readRegistry'],
+    workflows: ['setMaintenance'],
+  },
+  acquireLock: {
+    title: 'Acquire Lock',
+    states: ['Acquire Lock'],
+    does: "the cluster's lock item in the registry table, one change at a time",
+    timeout: { seconds: 30 },
+    access: ['acquireClusterLock'],
+    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance'],
+  },
+  planProvision: {
+    title: 'Read Cluster',
+    states: ['Read Cluster'],
+    does: "under the cluster's lock, the record and etcd's view: bootstrap, reconcile, or refuse",
+    timeout: { seconds: 60 },
+    // The record, then etcd at the recorded members (the secret names are computed, pkiRefs).
+    access: ['renewClusterLock', 'readRegistry', ...TALKS_TO_ETCD],
+    workflows: ['provisionCluster'],
+  },
+  readCluster: {
+    title: 'Read Cluster',
+    states: ['Read Cluster'],
+    does: "under the cluster's lock, the record and etcd's member list: the failed member, who is down, the new member's name",
+    timeout: { seconds: 60 },
+    // The record under the lock, the secret names computed from it (pkiRefs), then etcd.
+    access: ['renewClusterLock', 'readRegistry', ...TALKS_TO_ETCD],
+    workflows: ['replaceMember'],
+  },
+  checkQuorum: {
+    title: 'Check Quorum',
+    states: ['Check Quorum'],
+    does: 'refuses a change the cluster cannot commit (etcd over mTLS)',
+    timeout: { seconds: 60 },
+    access: ['renewClusterLock', ...TALKS_TO_ETCD],
+    workflows: ['replaceMember'],
+  },
+  snapshotBeforeChange: {
+    title: 'Snapshot Before Change',
+    states: ['Snapshot Before Change'],
+    does: 'a backend snapshot streamed into the snapshot bucket',
+    // A multi-GB snapshot streams from etcd to S3 within one invocation: Lambda's longest.
+    timeout: { seconds: LAMBDA_MAX_TIMEOUT_SECONDS },
+    // Lambda's network bandwidth grows with memory; the upload buffers 5 parts of 16 MiB at most.
+    memoryMb: 1024,
+    access: ['renewClusterLock', ...TALKS_TO_ETCD, 'writeSnapshots'],
+    workflows: ['replaceMember'],
+  },
+  removeFailedMember: {
+    title: 'Remove Dead Members',
+    states: ['Remove Dead Members'],
+    does: 'etcd member remove of the failed member and every other dead voter, each recorded at once',
+    timeout: MEMBERSHIP_CHANGE,
+    // Records each removal at once, as the lock holder.
+    access: ['renewClusterLock', 'readRegistry', 'writeRegistry', ...TALKS_TO_ETCD],
+    workflows: ['replaceMember'],
+  },
+  chooseReplacementHost: {
+    title: 'Choose Replacement Host',
+    states: ['Choose Replacement Host', 'Choose Another Zone'],
+    does: 'the joining instance (named, or a clone of the failed one) and its private IP (EC2)',
+    timeout: { seconds: 60 },
+    access: ['renewClusterLock', 'describeInstances', 'launchReplacementInstances'],
+    workflows: ['replaceMember'],
+  },
+  checkHostAgent: {
+    title: 'Check Host Agent',
+    states: ['Check Host Agent'],
+    does: 'whether a launched replacement instance runs, its SSM agent is online and its boot is over',
+    // One SSM command (boot-status.sh, 30 s at most) besides the describe calls.
+    timeout: { hostScript: 30 },
+    // Asks the launched instance whether its boot is over (boot-status.sh through SSM).
+    access: ['renewClusterLock', 'describeInstances', 'readHostAgents', 'runCommand'],
+    workflows: ['replaceMember'],
+  },
+  resetJoiningHost: {
+    title: 'Prepare / Reset Joining Host',
+    states: ['Prepare Joining Host', 'Reset Joining Host'],
+    does: 'no etcd runs on the joining host and its data dir is empty (SSM Run Command)',
+    timeout: HOST_SCRIPT,
+    access: ['renewClusterLock', 'runCommand'],
+    workflows: ['replaceMember'],
+  },
+  resolveHosts: {
+    title: 'Resolve Hosts',
+    states: ['Resolve Hosts'],
+    does: 'member instances to private IPs (EC2)',
+    timeout: { seconds: 60 },
+    access: ['renewClusterLock', 'describeInstances'],
+    workflows: ['provisionCluster'],
+  },
+  generatePki: {
+    title: 'Generate PKI',
+    states: ['Generate PKI', 'Issue Member Certificates'],
+    does: "kubeadm's etcd certificates into Secrets Manager",
+    timeout: { seconds: 300 },
+    // Up to 17 RSA keys (7 members): a whole vCPU (1,769 MB) keeps RSA-4096 within minutes.
+    memoryMb: 1769,
+    access: ['renewClusterLock', 'writeSecrets'],
+    workflows: ['provisionCluster', 'replaceMember'],
+  },
+  configureKubelet: {
+    title: 'Configure Kubelet',
+    states: ['Configure Kubelet', 'Update Kubelet'],
+    does: 'the kubelet drop-in for the etcd static pod (SSM Run Command)',
+    timeout: HOST_SCRIPT,
+    access: ['renewClusterLock', 'runCommand'],
+    workflows: ['provisionCluster', 'replaceMember'],
+  },
+  pushCertificates: {
+    title: 'Push Certificates',
+    states: ['Push Certificates', 'Update Certificates'],
+    does: 'each host fetches and installs its own member secret (SSM Run Command)',
+    timeout: HOST_SCRIPT,
+    access: ['renewClusterLock', 'runCommand'],
+    workflows: ['provisionCluster', 'replaceMember'],
+  },
+  removeStrayLearners: {
+    title: 'Remove Stray Learners',
+    states: ['Remove Stray Learners'],
+    does: 'learners an earlier execution left behind',
+    timeout: MEMBERSHIP_CHANGE,
+    access: ['renewClusterLock', ...TALKS_TO_ETCD],
+    workflows: ['replaceMember'],
+  },
+  addMemberAsLearner: {
+    title: 'Add Member As Learner',
+    states: ['Add Member As Learner'],
+    does: 'etcd member add --learner',
+    timeout: MEMBERSHIP_CHANGE,
+    // Removes (and records) a voter that died since Remove Dead Members when etcd refuses the add for it.
+    access: ['renewClusterLock', 'readRegistry', 'writeRegistry', ...TALKS_TO_ETCD],
+    workflows: ['replaceMember'],
+  },
+  writeEtcdConfig: {
+    title: 'Write Etcd Config',
+    states: ['Write Etcd Config', 'Update Etcd Config'],
+    does: 'per-host kubeadm config or etcd env file (SSM Run Command)',
+    timeout: HOST_SCRIPT,
+    access: ['renewClusterLock', 'runCommand'],
+    workflows: ['provisionCluster', 'replaceMember'],
+  },
+  chooseNextMember: {
+    title: 'Choose Next Member',
+    states: ['Choose Next Member'],
+    does: 'the next member of a rolling change, followers first, the leader last',
+    timeout: { seconds: 60 },
+    access: ['renewClusterLock', ...TALKS_TO_ETCD],
+    workflows: ['provisionCluster'],
+  },
+  checkRestartSafety: {
+    title: 'Check Restart Is Safe',
+    states: ['Check Restart Is Safe'],
+    does: 'restarts a member only while the other voters keep quorum',
+    timeout: { seconds: 60 },
+    access: ['renewClusterLock', ...TALKS_TO_ETCD],
+    workflows: ['provisionCluster'],
+  },
+  startEtcd: {
+    title: 'Start Etcd',
+    states: ['Start Etcd', 'Apply Etcd Config'],
+    does: 'kubeadm init phase etcd local, or the etcd unit (SSM Run Command)',
+    timeout: HOST_SCRIPT,
+    access: ['renewClusterLock', 'runCommand'],
+    workflows: ['provisionCluster', 'replaceMember'],
+  },
+  promoteLearner: {
+    title: 'Promote Learner',
+    states: ['Promote Learner'],
+    does: 'etcd member promote once the learner is in sync',
+    timeout: MEMBERSHIP_CHANGE,
+    // Records the promotion at once, as the lock holder.
+    access: ['renewClusterLock', 'readRegistry', 'writeRegistry', ...TALKS_TO_ETCD],
+    workflows: ['replaceMember'],
+  },
+  removeLearners: {
+    title: 'Remove Unpromoted Learner',
+    states: ['Remove Unpromoted Learner'],
+    does: 'takes out a learner this change could not promote',
+    timeout: MEMBERSHIP_CHANGE,
+    access: ['renewClusterLock', ...TALKS_TO_ETCD],
+    workflows: ['replaceMember'],
+  },
+  checkHealth: {
+    title: 'Check Health',
+    states: ['Check Health', 'Check Member Health'],
+    does: "every member's status over mTLS",
+    timeout: { seconds: 60 },
+    access: ['renewClusterLock', ...TALKS_TO_ETCD],
+    workflows: ['provisionCluster', 'replaceMember'],
+  },
+  collectMemberLogs: {
+    title: 'Collect Member Logs',
+    states: ['Collect Member Logs', 'Collect Rolled Member Logs'],
+    does: "the unhealthy members' etcd log tails (SSM Run Command)",
+    // Its script runs with at most 60 s (lambdas/steps/collect-member-logs.ts).
+    timeout: { hostScript: 60 },
+    access: ['renewClusterLock', 'runCommand'],
+    workflows: ['provisionCluster', 'replaceMember'],
+  },
+  recordCluster: {
+    title: 'Record Cluster',
+    states: ['Record Cluster'],
+    does: 'members and secret names into the registry table',
+    timeout: { seconds: 30 },
+    // Reads the record first: a member that did not answer keeps its recorded ID, removed members stay listed.
+    // Writes it only as the lock holder (a transaction conditioned on the lock item).
+    access: ['renewClusterLock', 'readRegistry', 'writeRegistry'],
+    workflows: ['provisionCluster', 'replaceMember'],
+  },
+  retireReplacedHost: {
+    title: 'Retire Replaced Host',
+    states: ['Retire Replaced Host'],
+    does: "stops the replaced member's old instance and tags it replaced (never terminates)",
+    timeout: { seconds: 60 },
+    access: ['renewClusterLock', 'describeInstances', 'retireMemberInstances'],
+    workflows: ['replaceMember'],
+  },
+  setMaintenance: {
+    title: 'Set Maintenance',
+    states: ['Set Maintenance'],
+    does: "pauses or resumes the cluster's automatic healing in its record, as the lock holder",
+    timeout: { seconds: 30 },
+    // Under SetMaintenance's lock, which it does not renew: it writes the record as the lock holder (a transaction
+    // that checks the lock item's owner).
+    access: ['readRegistry', 'writeRegistry'],
+    workflows: ['setMaintenance'],
+  },
+  releaseLock: {
+    title: 'Release Lock',
+    states: ['Release Lock', 'Release Lock After Failure', 'Release Lock Unneeded'],
+    does: "deletes the cluster's lock item if this execution holds it",
+    timeout: { seconds: 30 },
+    access: ['releaseClusterLock'],
+    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance'],
+  },
+  completeLifecycleAction: {
+    title: 'Complete Lifecycle Action',
+    states: ['Complete Lifecycle Action'],
+    does: 'lets the Auto Scaling group terminate the held instance (CONTINUE)',
+    timeout: { seconds: 30 },
+    access: ['completeLifecycleActions'],
+    workflows: ['replaceMember'],
+  },
+} as const satisfies Record<string, StepSpec>;
+
+/** Every step a function runs in a workflow. */
+export type StepName = keyof typeof STEPS;
+
+/** The catalog as plain specs (the literal types of STEPS are for the step name types only). */
+export const STEP_SPECS: Readonly<Record<StepName, StepSpec>> = STEPS;
+
+/** The steps whose catalog entry names workflow W. */
+export type StepOf<W extends WorkflowName> = { [S in StepName]: W extends (typeof STEPS)[S]['workflows'][number] ? S : never }[StepName];
+
+/** Every step, in catalog order. */
+export const STEP_NAMES = Object.keys(STEPS) as StepName[];
+
+/** The steps workflow W invokes, in the order they run. */
+export function stepsOf<W extends WorkflowName>(workflow: W): readonly StepOf<W>[] {
+  return STEP_NAMES.filter((step): step is StepOf<W> => (STEPS[step].workflows as readonly WorkflowName[]).includes(workflow));
+}
+
+export type ProvisionStep = StepOf<'provisionCluster'>;
+export type ReplaceStep = StepOf<'replaceMember'>;
+export type MaintenanceStep = StepOf<'setMaintenance'>;
+/** The steps only ReplaceMember runs; the others are ProvisionCluster's (same handler, same function). */
+export type ReplaceOnlyStep = Exclude<ReplaceStep, ProvisionStep>;
+/** The steps only SetMaintenance runs (its lock steps are the ones ProvisionCluster and ReplaceMember share). */
+export type MaintenanceOnlyStep = Exclude<MaintenanceStep, ProvisionStep | ReplaceStep>;
+
+export const PROVISION_STEPS = stepsOf('provisionCluster');
+export const REPLACE_STEPS = stepsOf('replaceMember');
+export const MAINTENANCE_STEPS = stepsOf('setMaintenance');
+export const REPLACE_ONLY_STEPS = REPLACE_STEPS.filter((step): step is ReplaceOnlyStep => !(PROVISION_STEPS as readonly string[]).includes(step));
+export const MAINTENANCE_ONLY_STEPS = MAINTENANCE_STEPS.filter(
+  (step): step is MaintenanceOnlyStep => !(PROVISION_STEPS as readonly string[]).includes(step) && !(REPLACE_STEPS as readonly string[]).includes(step),
+);
+/**
+ * Every step, in the order the stack creates their functions: ProvisionCluster's, then those only ReplaceMember
+ * runs, then those only SetMaintenance runs.
+ */
+export const ALL_STEPS: readonly StepName[] = [...PROVISION_STEPS, ...REPLACE_ONLY_STEPS, ...MAINTENANCE_ONLY_STEPS];
+
+/** The step's function description: its title and what it does. */
+export function stepDescription(step: StepName): string {
+  return `${STEPS[step].title}: ${STEPS[step].does}`;
+}
+
+/** Seconds one invocation of the step may run, given the stack's hostCommandTimeoutSeconds. */
+export function stepTimeoutSeconds(timeout: StepTimeout, hostCommandTimeoutSeconds: number): number {
+  if ('seconds' in timeout) return timeout.seconds;
+  const script = timeout.hostScript === 'configured' ? hostCommandTimeoutSeconds : timeout.hostScript;
+  return SSM_DELIVERY_TIMEOUT_SECONDS + script + SSM_DEADLINE_MARGIN_SECONDS + HOST_STEP_SLACK_SECONDS;
+}
+
+/** The largest hostCommandTimeoutSeconds whose host steps still fit in one Lambda invocation. */
+export const MAX_HOST_COMMAND_TIMEOUT_SECONDS =
+  LAMBDA_MAX_TIMEOUT_SECONDS - SSM_DELIVERY_TIMEOUT_SECONDS - SSM_DEADLINE_MARGIN_SECONDS - HOST_STEP_SLACK_SECONDS;
+
+/** The scheduled health probe: a Lambda function of its own, in no workflow (lib/health-probe.ts). */
+export const HEALTH_PROBE = {
+  title: 'Health Probe',
+  does: 'asks every recorded member over mTLS; starts ReplaceMember for one silent for the grace period',
+  // Besides states:StartExecution on ReplaceMember (lib/health-probe.ts).
+  access: ['readRegistry', 'writeProbeState', 'describeInstances', ...TALKS_TO_ETCD],
+} as const satisfies Pick<StepSpec, 'title' | 'does' | 'access'>;

@@ -1,36 +1,28 @@
-// The etcd-ha stack: the ProvisionCluster and ReplaceMember state machines and their Lambda steps, the KMS
-// key that encrypts the clusters' secrets and snapshots, the registry table (cluster records and locks), the
-// snapshot bucket, the EventBridge rules that start ReplaceMember when an instance fails, the policy for the
-// member hosts, and alarms on failed executions.
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as kms from 'aws-cdk-lib/aws-kms';
+// The etcd-ha stack: its props (validated here) and a constructor of a few lines over the parts in lib/parts —
+// the store (KMS key, registry table, snapshot bucket), the step functions, the workflows (ProvisionCluster,
+// ReplaceMember, SetMaintenance, with their alarms), the triggers (EventBridge rules, the health probe), the
+// member hosts' policy and the outputs. Every part creates its resources in the stack's own scope, so their
+// construct IDs, and with them the logical IDs, are the same as before the split.
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { DEFAULT_SECRET_PREFIX, ENV, REGISTRY_TABLE_KEY, REGISTRY_TABLE_TTL_ATTRIBUTE, SNAPSHOT_KEY_PREFIX } from '../lambdas/catalog/contracts';
-import {
-  ALL_STEPS,
-  MAINTENANCE_STEPS,
-  MAX_HOST_COMMAND_TIMEOUT_SECONDS,
-  PROVISION_STEPS,
-  REPLACE_STEPS,
-  SSM_DELIVERY_TIMEOUT_SECONDS,
-  STEP_SPECS,
-  stepDescription,
-  stepTimeoutSeconds,
-  type StepName,
-} from '../lambdas/catalog/steps';
-import { HealthProbe } from './health-probe';
-import { SetMaintenanceWorkflow } from './set-maintenance-workflow';
+import { DEFAULT_SECRET_PREFIX, SNAPSHOT_KEY_PREFIX } from '../lambdas/catalog/contracts';
+import { ALL_STEPS, MAX_HOST_COMMAND_TIMEOUT_SECONDS, type StepName } from '../lambdas/catalog/steps';
+import type { HealthProbe } from './health-probe';
+import type { SetMaintenanceWorkflow } from './set-maintenance-workflow';
 import { MemberHostPolicy } from './member-host-policy';
-import { acknowledge } from './nag';
-import { ProvisionClusterWorkflow } from './provision-cluster-workflow';
-import { ReplaceMemberTrigger } from './replace-member-trigger';
-import { ReplaceMemberWorkflow } from './replace-member-workflow';
-import { grantStepAccess, withoutLaunches, type StepAccess } from './step-access';
-import { StepFunction, type EtcdNetwork } from './step-function';
+import type { ProvisionClusterWorkflow } from './provision-cluster-workflow';
+import type { ReplaceMemberTrigger } from './replace-member-trigger';
+import type { ReplaceMemberWorkflow } from './replace-member-workflow';
+import type { StepFunction } from './step-function';
+import { addOutputs } from './parts/outputs';
+import { addStepFunctions } from './parts/steps';
+import { addStore } from './parts/store';
+import { addTriggers } from './parts/triggers';
+import { addWorkflows } from './parts/workflows';
 
 export interface EtcdHaStackProps extends StackProps {
   /**
@@ -164,17 +156,13 @@ export interface EtcdHaStackProps extends StackProps {
 
 /** The largest hostCommandTimeoutSeconds (lambdas/catalog/steps.ts): host steps must fit in one Lambda invocation. */
 export { MAX_HOST_COMMAND_TIMEOUT_SECONDS };
-/** Largest raft applied-index lag of a healthy member (as the local runner uses). */
-const MAX_APPLIED_INDEX_LAG = 50;
-
 const SECRET_PREFIX = /^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*$/;
 
 /** Every step a Lambda function runs in a workflow: the catalog's (lambdas/catalog/steps.ts). */
 export type EtcdHaStep = StepName;
 export { ALL_STEPS };
 
-/** Each step's access (lib/step-access.ts). */
-export const STEP_ACCESS: Readonly<Record<EtcdHaStep, readonly StepAccess[]>> = Object.fromEntries(ALL_STEPS.map((step) => [step, STEP_SPECS[step].access])) as Record<EtcdHaStep, readonly StepAccess[]>;
+export { STEP_ACCESS, stepConstructId } from './parts/steps';
 
 /** Start of every snapshot key in the snapshot bucket (`snapshots/<cluster>/<name>.db`): lambdas/catalog/contracts.ts. */
 export { SNAPSHOT_KEY_PREFIX };
@@ -187,11 +175,6 @@ export { SNAPSHOT_KEY_PREFIX };
 const AUTO_SCALING_GROUP_NAME = /^[^:*?\s]{1,255}$/;
 
 const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
-
-/** PascalCase construct IDs of the step functions (never renamed: they become logical IDs). */
-export function stepConstructId(step: EtcdHaStep): string {
-  return `${step[0]!.toUpperCase()}${step.slice(1)}Step`;
-}
 
 function check(ok: boolean, prop: string, limit: string, value: unknown): void {
   if (!ok) throw new Error(`${prop} must be ${limit}, got ${JSON.stringify(value)}`);
@@ -279,7 +262,7 @@ export class EtcdHaStack extends Stack {
   readonly secretsKey: kms.Key;
   readonly registryTable: dynamodb.Table;
   readonly snapshotBucket: s3.Bucket;
-  /** Every step's function: ProvisionCluster's, and those only ReplaceMember runs. */
+  /** Every step's function: one per step of the catalog (a step several workflows run is one function). */
   readonly steps: Readonly<Record<EtcdHaStep, StepFunction>>;
   readonly provisionCluster: ProvisionClusterWorkflow;
   readonly replaceMember: ReplaceMemberWorkflow;
@@ -290,190 +273,44 @@ export class EtcdHaStack extends Stack {
   readonly replaceTrigger?: ReplaceMemberTrigger;
   readonly hostPolicy: MemberHostPolicy;
 
+  /** Store → step functions → workflows → triggers → the hosts' policy → outputs, each part in lib/parts. */
   constructor(scope: Construct, id: string, props: EtcdHaStackProps = {}) {
     super(scope, id, props);
     validateProps(props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     const secretPrefix = props.secretPrefix ?? DEFAULT_SECRET_PREFIX;
-    const hostCommandTimeoutSeconds = props.hostCommandTimeoutSeconds ?? 600;
+    const healingGracePeriodMinutes = props.healingGracePeriodMinutes ?? 10;
 
-    this.secretsKey = new kms.Key(this, 'SecretsKey', {
-      description: "etcd-ha: encrypts the etcd clusters' PKI secrets in Secrets Manager and their snapshots in S3",
-      enableKeyRotation: true,
-      removalPolicy,
-      ...(removalPolicy === RemovalPolicy.DESTROY && { pendingWindow: Duration.days(7) }),
-    });
-
-    this.registryTable = new dynamodb.Table(this, 'RegistryTable', {
-      partitionKey: { name: REGISTRY_TABLE_KEY.partitionKey, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: REGISTRY_TABLE_TTL_ATTRIBUTE,
-      deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
-      removalPolicy,
-    });
-
-    const retentionDays = props.snapshotRetentionDays ?? 30;
-    this.snapshotBucket = new s3.Bucket(this, 'SnapshotBucket', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.secretsKey,
-      bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
-      lifecycleRules: [
-        {
-          id: 'ExpireSnapshots',
-          expiration: Duration.days(retentionDays),
-          noncurrentVersionExpiration: Duration.days(retentionDays),
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
-        },
-      ],
-      removalPolicy,
-    });
-    acknowledge(
-      this.snapshotBucket,
-      'AwsSolutions-S1',
-      "Only Snapshot Before Change writes here (its role may put objects under the snapshot prefix, nothing else) and it logs each snapshot's location and size; server access logs would need a second bucket, itself without access logs. Use CloudTrail S3 data events for an object-level audit.",
-    );
-
-    const network = this.etcdNetwork(props);
-    const launchReplacementInstances = props.launchReplacementInstances ?? true;
-    const environment = {
-      [ENV.secretPrefix]: secretPrefix,
-      [ENV.kmsKeyId]: this.secretsKey.keyArn,
-      [ENV.registryTable]: this.registryTable.tableName,
-      [ENV.hostCommandTimeoutSeconds]: String(hostCommandTimeoutSeconds),
-      [ENV.ssmDeliveryTimeoutSeconds]: String(SSM_DELIVERY_TIMEOUT_SECONDS),
-      [ENV.maxAppliedIndexLag]: String(MAX_APPLIED_INDEX_LAG),
-      [ENV.accountId]: this.account,
-      [ENV.snapshotBucket]: this.snapshotBucket.bucketName,
-      [ENV.snapshotPrefix]: SNAPSHOT_KEY_PREFIX,
-      [ENV.launchReplacementInstances]: String(launchReplacementInstances),
-    };
-    const accessResources = {
+    const store = addStore(this, { removalPolicy, snapshotRetentionDays: props.snapshotRetentionDays ?? 30 });
+    const stepFunctions = addStepFunctions(this, {
+      ...props,
+      store,
       secretPrefix,
-      secretsKey: this.secretsKey,
-      registryTable: this.registryTable,
-      snapshotBucket: this.snapshotBucket,
-      snapshotPrefix: SNAPSHOT_KEY_PREFIX,
-      ...(props.autoScalingGroupNames !== undefined && { autoScalingGroupNames: props.autoScalingGroupNames }),
-      ...(props.memberInstanceRoleArns !== undefined && { memberInstanceRoleArns: props.memberInstanceRoleArns }),
-    };
-
-    const steps = {} as Record<EtcdHaStep, StepFunction>;
-    for (const step of ALL_STEPS) {
-      const access = launchReplacementInstances ? STEP_ACCESS[step] : withoutLaunches(STEP_ACCESS[step]);
-      const memorySize = STEP_SPECS[step].memoryMb;
-      const fn = new StepFunction(this, stepConstructId(step), {
-        step,
-        description: `etcd-ha ${stepDescription(step)}`,
-        timeout: Duration.seconds(stepTimeoutSeconds(STEP_SPECS[step].timeout, hostCommandTimeoutSeconds)),
-        ...(memorySize !== undefined && { memorySize }),
-        environment,
-        logRetention,
-        removalPolicy,
-        ...(access.includes('etcdNetwork') && network && { network }),
-      });
-      grantStepAccess(fn.role, access, accessResources);
-      if (access.includes('etcdNetwork') && network) {
-        acknowledge(
-          fn.role,
-          'AwsSolutions-IAM4',
-          'The AWS policy Lambda documents for functions in a VPC: it manages the function\'s network interfaces, whose ec2:Describe*/Create*/Delete* actions it needs on "*".',
-          ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'],
-        );
-      }
-      steps[step] = fn;
-    }
-    this.steps = steps;
-
-    const graceMinutes = props.healingGracePeriodMinutes ?? 10;
-    const workflowCommon = {
+      hostCommandTimeoutSeconds: props.hostCommandTimeoutSeconds ?? 600,
+      launchReplacementInstances: props.launchReplacementInstances ?? true,
       logRetention,
       removalPolicy,
-      alarmThreshold: props.alarmThreshold ?? 1,
-      alarmPeriod: Duration.minutes(props.alarmPeriodMinutes ?? 5),
-      ...(props.alarmTopicArn !== undefined && { alarmTopicArn: props.alarmTopicArn }),
-    };
-    const healthChecks = {
-      ...(props.healthCheckIntervalSeconds !== undefined && { healthCheckIntervalSeconds: props.healthCheckIntervalSeconds }),
-      ...(props.healthCheckAttempts !== undefined && { healthCheckAttempts: props.healthCheckAttempts }),
-    };
-    const functionsOf = <Step extends EtcdHaStep>(list: readonly Step[]) =>
-      Object.fromEntries(list.map((step) => [step, steps[step].function])) as Record<Step, StepFunction['function']>;
-    this.provisionCluster = new ProvisionClusterWorkflow(this, 'ProvisionCluster', {
-      functions: functionsOf(PROVISION_STEPS),
-      ...healthChecks,
-      ...workflowCommon,
     });
-    // The same definition the local runner renders (statemachines/replace-member.ts); the shared steps run in ProvisionCluster's functions.
-    this.replaceMember = new ReplaceMemberWorkflow(this, 'ReplaceMember', {
-      functions: functionsOf(REPLACE_STEPS),
-      ...healthChecks,
-      ...(props.promotionBudgetMinutes !== undefined && { promotionBudgetMinutes: props.promotionBudgetMinutes }),
-      stopGracePeriodSeconds: graceMinutes * 60,
-      ...workflowCommon,
+    const workflows = addWorkflows(this, { ...props, steps: stepFunctions.steps, logRetention, removalPolicy, healingGracePeriodMinutes });
+    const triggers = addTriggers(this, {
+      ...props,
+      replaceMember: workflows.replaceMember.stateMachine,
+      stepFunctions,
+      automaticReplacement: props.automaticReplacement ?? true,
+      healthProbe: props.healthProbe ?? true,
+      healthProbeIntervalMinutes: props.healthProbeIntervalMinutes ?? 1,
+      healingGracePeriodMinutes,
+      logRetention,
+      removalPolicy,
     });
-    // Pause/resume: the lock steps are ReplaceMember's functions (same handlers, same grants).
-    this.setMaintenance = new SetMaintenanceWorkflow(this, 'SetMaintenance', { functions: functionsOf(MAINTENANCE_STEPS), ...workflowCommon });
-    if (props.healthProbe ?? true) {
-      this.healthProbe = new HealthProbe(this, 'HealthProbe', {
-        replaceMember: this.replaceMember.stateMachine,
-        interval: Duration.minutes(props.healthProbeIntervalMinutes ?? 1),
-        grace: Duration.minutes(graceMinutes),
-        environment,
-        access: accessResources,
-        logRetention,
-        removalPolicy,
-        ...(network && { network }),
-      });
-    }
+    this.hostPolicy = new MemberHostPolicy(this, 'MemberHostPolicy', { secretPrefix, secretsKey: store.secretsKey });
+    addOutputs(this, { store, workflows, hostPolicy: this.hostPolicy });
 
-    const automatic = props.automaticReplacement ?? true;
-    if (automatic || props.autoScalingGroupNames !== undefined) {
-      this.replaceTrigger = new ReplaceMemberTrigger(this, 'ReplaceMemberTrigger', {
-        stateMachine: this.replaceMember.stateMachine,
-        instanceStateChange: automatic,
-        ...(props.autoScalingGroupNames !== undefined && { autoScalingGroupNames: props.autoScalingGroupNames }),
-        removalPolicy,
-        ...(props.alarmTopicArn !== undefined && { alarmTopicArn: props.alarmTopicArn }),
-      });
-    }
-
-    this.hostPolicy = new MemberHostPolicy(this, 'MemberHostPolicy', { secretPrefix, secretsKey: this.secretsKey });
-
-    new CfnOutput(this, 'ProvisionClusterStateMachineArn', {
-      description: 'Start an execution with a cluster spec as input',
-      value: this.provisionCluster.stateMachine.stateMachineArn,
-    });
-    new CfnOutput(this, 'ReplaceMemberStateMachineArn', {
-      description: 'Start an execution with {"clusterName", "failedMember"} (or {"failedInstanceId"}) as input; EventBridge starts it on instance failures',
-      value: this.replaceMember.stateMachine.stateMachineArn,
-    });
-    new CfnOutput(this, 'SetMaintenanceStateMachineArn', {
-      description: 'Pause or resume automatic healing: {"clusterName", "action": "pause"|"resume", "reason", "by"} (etcd-ha pause|resume)',
-      value: this.setMaintenance.stateMachine.stateMachineArn,
-    });
-    new CfnOutput(this, 'SnapshotBucketName', { description: 'Snapshots taken before each membership change (SSE-KMS)', value: this.snapshotBucket.bucketName });
-    new CfnOutput(this, 'MemberHostPolicyArn', {
-      description: "Attach to the member hosts' instance role (with AmazonSSMManagedInstanceCore)",
-      value: this.hostPolicy.policy.managedPolicyArn,
-    });
-    new CfnOutput(this, 'RegistryTableName', { description: 'Cluster records and locks', value: this.registryTable.tableName });
-    new CfnOutput(this, 'SecretsKeyArn', { description: "KMS key of the clusters' secrets", value: this.secretsKey.keyArn });
-  }
-
-  private etcdNetwork(props: EtcdHaStackProps): EtcdNetwork | undefined {
-    if (props.vpcId === undefined || props.subnetIds === undefined || props.securityGroupId === undefined) return undefined;
-    return {
-      vpc: ec2.Vpc.fromVpcAttributes(this, 'EtcdVpc', { vpcId: props.vpcId, availabilityZones: this.availabilityZones }),
-      subnets: props.subnetIds.map((id, i) => ec2.Subnet.fromSubnetId(this, `EtcdSubnet${i}`, id)),
-      securityGroup: ec2.SecurityGroup.fromSecurityGroupId(this, 'EtcdClientSecurityGroup', props.securityGroupId, { mutable: false }),
-    };
+    ({ secretsKey: this.secretsKey, registryTable: this.registryTable, snapshotBucket: this.snapshotBucket } = store);
+    this.steps = stepFunctions.steps;
+    ({ provisionCluster: this.provisionCluster, replaceMember: this.replaceMember, setMaintenance: this.setMaintenance } = workflows);
+    if (triggers.healthProbe) this.healthProbe = triggers.healthProbe;
+    if (triggers.replaceTrigger) this.replaceTrigger = triggers.replaceTrigger;
   }
 }

@@ -1,0 +1,28 @@
+// The stack's outputs: what an operator (and the etcd-ha command line) needs to find.
+import { CfnOutput, type Stack } from 'aws-cdk-lib';
+import type { MemberHostPolicy } from '../member-host-policy';
+import type { Store } from './store';
+import type { Workflows } from './workflows';
+
+export function addOutputs(stack: Stack, parts: { readonly store: Store; readonly workflows: Workflows; readonly hostPolicy: MemberHostPolicy }): void {
+  const { store, workflows, hostPolicy } = parts;
+  new CfnOutput(stack, 'ProvisionClusterStateMachineArn', {
+    description: 'Start an execution with a cluster spec as input',
+    value: workflows.provisionCluster.stateMachine.stateMachineArn,
+  });
+  new CfnOutput(stack, 'ReplaceMemberStateMachineArn', {
+    description: 'Start an execution with {"clusterName", "failedMember"} (or {"failedInstanceId"}) as input; EventBridge starts it on instance failures',
+    value: workflows.replaceMember.stateMachine.stateMachineArn,
+  });
+  new CfnOutput(stack, 'SetMaintenanceStateMachineArn', {
+    description: 'Pause or resume automatic healing: {"clusterName", "action": "pause"|"resume", "reason", "by"} (etcd-ha pause|resume)',
+    value: workflows.setMaintenance.stateMachine.stateMachineArn,
+  });
+  new CfnOutput(stack, 'SnapshotBucketName', { description: 'Snapshots taken before each membership change (SSE-KMS)', value: store.snapshotBucket.bucketName });
+  new CfnOutput(stack, 'MemberHostPolicyArn', {
+    description: "Attach to the member hosts' instance role (with AmazonSSMManagedInstanceCore)",
+    value: hostPolicy.policy.managedPolicyArn,
+  });
+  new CfnOutput(stack, 'RegistryTableName', { description: 'Cluster records and locks', value: store.registryTable.tableName });
+  new CfnOutput(stack, 'SecretsKeyArn', { description: "KMS key of the clusters' secrets", value: store.secretsKey.keyArn });
+}

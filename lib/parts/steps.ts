@@ -1,0 +1,107 @@
+// The stack's step functions: one Lambda function per step of the catalog (lambdas/catalog/steps.ts), each with
+// the catalog's description, timeout, memory and grants, the environment every step reads, and — for the steps
+// that talk to etcd — the members' VPC. Created in the stack's own scope (`<Step>Step`: never renamed).
+import { Duration, type RemovalPolicy, type Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { ENV, SNAPSHOT_KEY_PREFIX } from '../../lambdas/catalog/contracts';
+import { ALL_STEPS, SSM_DELIVERY_TIMEOUT_SECONDS, STEP_SPECS, stepDescription, stepTimeoutSeconds, type StepName } from '../../lambdas/catalog/steps';
+import { acknowledge } from '../nag';
+import { grantStepAccess, withoutLaunches, type StepAccess, type StepAccessResources } from '../step-access';
+import { StepFunction, type EtcdNetwork } from '../step-function';
+import type { Store } from './store';
+
+/** Largest raft applied-index lag of a healthy member (as the local runner uses). */
+const MAX_APPLIED_INDEX_LAG = 50;
+
+/** Each step's access (lib/step-access.ts). */
+export const STEP_ACCESS: Readonly<Record<StepName, readonly StepAccess[]>> = Object.fromEntries(ALL_STEPS.map((step) => [step, STEP_SPECS[step].access])) as Record<StepName, readonly StepAccess[]>;
+
+/** PascalCase construct IDs of the step functions (never renamed: they become logical IDs). */
+export function stepConstructId(step: StepName): string {
+  return `${step[0]!.toUpperCase()}${step.slice(1)}Step`;
+}
+
+export interface StepFunctionsProps {
+  readonly store: Store;
+  readonly secretPrefix: string;
+  readonly hostCommandTimeoutSeconds: number;
+  readonly launchReplacementInstances: boolean;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  /** All three or none: the members' VPC for the steps that talk to etcd. */
+  readonly vpcId?: string;
+  readonly subnetIds?: readonly string[];
+  readonly securityGroupId?: string;
+  readonly autoScalingGroupNames?: readonly string[];
+  readonly memberInstanceRoleArns?: readonly string[];
+}
+
+export interface StepFunctions {
+  readonly steps: Readonly<Record<StepName, StepFunction>>;
+  /** What every step function gets (and the health probe). */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly access: StepAccessResources;
+  readonly network?: EtcdNetwork;
+}
+
+export function addStepFunctions(stack: Stack, props: StepFunctionsProps): StepFunctions {
+  const { store } = props;
+  const network = etcdNetwork(stack, props);
+  const environment = {
+    [ENV.secretPrefix]: props.secretPrefix,
+    [ENV.kmsKeyId]: store.secretsKey.keyArn,
+    [ENV.registryTable]: store.registryTable.tableName,
+    [ENV.hostCommandTimeoutSeconds]: String(props.hostCommandTimeoutSeconds),
+    [ENV.ssmDeliveryTimeoutSeconds]: String(SSM_DELIVERY_TIMEOUT_SECONDS),
+    [ENV.maxAppliedIndexLag]: String(MAX_APPLIED_INDEX_LAG),
+    [ENV.accountId]: stack.account,
+    [ENV.snapshotBucket]: store.snapshotBucket.bucketName,
+    [ENV.snapshotPrefix]: SNAPSHOT_KEY_PREFIX,
+    [ENV.launchReplacementInstances]: String(props.launchReplacementInstances),
+  };
+  const access: StepAccessResources = {
+    secretPrefix: props.secretPrefix,
+    secretsKey: store.secretsKey,
+    registryTable: store.registryTable,
+    snapshotBucket: store.snapshotBucket,
+    snapshotPrefix: SNAPSHOT_KEY_PREFIX,
+    ...(props.autoScalingGroupNames !== undefined && { autoScalingGroupNames: props.autoScalingGroupNames }),
+    ...(props.memberInstanceRoleArns !== undefined && { memberInstanceRoleArns: props.memberInstanceRoleArns }),
+  };
+  const steps = {} as Record<StepName, StepFunction>;
+  for (const step of ALL_STEPS) {
+    const granted = props.launchReplacementInstances ? STEP_ACCESS[step] : withoutLaunches(STEP_ACCESS[step]);
+    const memorySize = STEP_SPECS[step].memoryMb;
+    const fn = new StepFunction(stack, stepConstructId(step), {
+      step,
+      description: `etcd-ha ${stepDescription(step)}`,
+      timeout: Duration.seconds(stepTimeoutSeconds(STEP_SPECS[step].timeout, props.hostCommandTimeoutSeconds)),
+      ...(memorySize !== undefined && { memorySize }),
+      environment,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+      ...(granted.includes('etcdNetwork') && network && { network }),
+    });
+    grantStepAccess(fn.role, granted, access);
+    if (granted.includes('etcdNetwork') && network) {
+      acknowledge(
+        fn.role,
+        'AwsSolutions-IAM4',
+        'The AWS policy Lambda documents for functions in a VPC: it manages the function\'s network interfaces, whose ec2:Describe*/Create*/Delete* actions it needs on "*".',
+        ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'],
+      );
+    }
+    steps[step] = fn;
+  }
+  return { steps, environment, access, ...(network && { network }) };
+}
+
+function etcdNetwork(stack: Stack, props: StepFunctionsProps): EtcdNetwork | undefined {
+  if (props.vpcId === undefined || props.subnetIds === undefined || props.securityGroupId === undefined) return undefined;
+  return {
+    vpc: ec2.Vpc.fromVpcAttributes(stack, 'EtcdVpc', { vpcId: props.vpcId, availabilityZones: stack.availabilityZones }),
+    subnets: props.subnetIds.map((id, i) => ec2.Subnet.fromSubnetId(stack, `EtcdSubnet${i}`, id)),
+    securityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'EtcdClientSecurityGroup', props.securityGroupId, { mutable: false }),
+  };
+}

@@ -1,0 +1,55 @@
+// The stack's workflows: ProvisionCluster, ReplaceMember and SetMaintenance over the step functions (a step
+// several workflows run is one function), each with its log group and failure alarm.
+import { Duration, type RemovalPolicy, type Stack } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { MAINTENANCE_STEPS, PROVISION_STEPS, REPLACE_STEPS, type StepName } from '../../lambdas/catalog/steps';
+import { ProvisionClusterWorkflow } from '../provision-cluster-workflow';
+import { ReplaceMemberWorkflow } from '../replace-member-workflow';
+import { SetMaintenanceWorkflow } from '../set-maintenance-workflow';
+import type { StepFunction } from '../step-function';
+
+export interface WorkflowsProps {
+  readonly steps: Readonly<Record<StepName, StepFunction>>;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  readonly alarmThreshold?: number;
+  readonly alarmPeriodMinutes?: number;
+  readonly alarmTopicArn?: string;
+  readonly healthCheckIntervalSeconds?: number;
+  readonly healthCheckAttempts?: number;
+  readonly promotionBudgetMinutes?: number;
+  readonly healingGracePeriodMinutes: number;
+}
+
+export interface Workflows {
+  readonly provisionCluster: ProvisionClusterWorkflow;
+  readonly replaceMember: ReplaceMemberWorkflow;
+  readonly setMaintenance: SetMaintenanceWorkflow;
+}
+
+export function addWorkflows(stack: Stack, props: WorkflowsProps): Workflows {
+  const common = {
+    logRetention: props.logRetention,
+    removalPolicy: props.removalPolicy,
+    alarmThreshold: props.alarmThreshold ?? 1,
+    alarmPeriod: Duration.minutes(props.alarmPeriodMinutes ?? 5),
+    ...(props.alarmTopicArn !== undefined && { alarmTopicArn: props.alarmTopicArn }),
+  };
+  const healthChecks = {
+    ...(props.healthCheckIntervalSeconds !== undefined && { healthCheckIntervalSeconds: props.healthCheckIntervalSeconds }),
+    ...(props.healthCheckAttempts !== undefined && { healthCheckAttempts: props.healthCheckAttempts }),
+  };
+  const functionsOf = <Step extends StepName>(list: readonly Step[]) =>
+    Object.fromEntries(list.map((step) => [step, props.steps[step].function])) as Record<Step, StepFunction['function']>;
+  // The same definitions the local runner renders (statemachines/*).
+  const provisionCluster = new ProvisionClusterWorkflow(stack, 'ProvisionCluster', { functions: functionsOf(PROVISION_STEPS), ...healthChecks, ...common });
+  const replaceMember = new ReplaceMemberWorkflow(stack, 'ReplaceMember', {
+    functions: functionsOf(REPLACE_STEPS),
+    ...healthChecks,
+    ...(props.promotionBudgetMinutes !== undefined && { promotionBudgetMinutes: props.promotionBudgetMinutes }),
+    stopGracePeriodSeconds: props.healingGracePeriodMinutes * 60,
+    ...common,
+  });
+  const setMaintenance = new SetMaintenanceWorkflow(stack, 'SetMaintenance', { functions: functionsOf(MAINTENANCE_STEPS), ...common });
+  return { provisionCluster, replaceMember, setMaintenance };
+}

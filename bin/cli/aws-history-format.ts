@@ -3,6 +3,7 @@
 // Pure: events in, lines out (no clock, no I/O), so it is tested with recorded history events.
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { firstLine } from './output';
+import { memberTableLines } from './members';
 
 /** A failed attempt as the history reports it; `cause` is often a Lambda error JSON. */
 export interface Failure {
@@ -356,7 +357,7 @@ export function formatOutcome(outcome: ExecutionOutcome): string[] {
     const summary = clusterSummaryOf(outcome.output);
     if (summary) {
       lines.push(`Cluster "${summary.clusterName}" is ready: ${summary.members.length} member${summary.members.length === 1 ? '' : 's'}.`);
-      for (const m of summary.members) lines.push(`  ${m.name.padEnd(10)} ${m.id.padEnd(17)} ${m.endpoint}${m.leader ? '  (leader)' : ''}`);
+      lines.push(...memberTableLines(summary.members));
     } else if (outcome.output !== undefined) {
       const raw = outcome.output.length > MAX_RAW_OUTPUT ? `${outcome.output.slice(0, MAX_RAW_OUTPUT)}…` : outcome.output;
       lines.push(`Output: ${raw}`);

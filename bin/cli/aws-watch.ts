@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { HistoryFormatter, formatOutcome, outcomeFromEndEvent, type ExecutionOutcome } from './aws-history-format';
 import { describeAwsError, isAwsError, parseStatesArn, sfnExecutionsApi, type ExecutionsApi } from './aws-sfn';
-import type { Output } from './output';
+import { EXIT, printJson, progressOutput, type Output, type OutputFormat } from './output';
 
 export const DEFAULT_POLL_INTERVAL_MS = 2000;
 
@@ -14,6 +14,8 @@ export interface WatchOptions {
   readonly pollIntervalMs?: number;
   /** Injected for tests. @default node:timers/promises setTimeout */
   readonly sleep?: (ms: number) => Promise<unknown>;
+  /** text: progress and outcome as lines; json: those on stderr, the outcome as one JSON document on stdout. @default 'text' */
+  readonly format?: OutputFormat;
 }
 
 /** Statuses of an execution that is still going (PENDING_REDRIVE: a redrive is about to run it again). */
@@ -21,21 +23,24 @@ const RUNNING = new Set(['RUNNING', 'PENDING_REDRIVE']);
 
 /** The `watch` command: checks the ARN, then follows the execution with the SDK. */
 export async function watch(executionArn: string, output: Output, options: WatchOptions = {}): Promise<number> {
+  const say = progressOutput(output, options.format ?? 'text');
   const { region } = parseStatesArn(executionArn, 'execution', 'EXECUTION_ARN');
   const api = sfnExecutionsApi(region);
   try {
     return await followExecution(api, executionArn, output, options);
   } catch (error) {
     if (!isAwsError(error)) throw error;
-    output.err(`etcd-ha: ${describeAwsError(error, 'watching the execution')}`);
-    return 1;
+    say.err(`etcd-ha: ${describeAwsError(error, 'watching the execution')}`);
+    return EXIT.failed;
   } finally {
     api.close();
   }
 }
 
 /** Polls the history (new events only) and the execution's status until it ends; prints as it goes. */
-export async function followExecution(api: ExecutionsApi, executionArn: string, output: Output, options: WatchOptions = {}): Promise<number> {
+export async function followExecution(api: ExecutionsApi, executionArn: string, given: Output, options: WatchOptions = {}): Promise<number> {
+  const format = options.format ?? 'text';
+  const output = progressOutput(given, format);
   const interval = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const wait = options.sleep ?? sleep;
   const formatter = new HistoryFormatter();
@@ -54,7 +59,8 @@ export async function followExecution(api: ExecutionsApi, executionArn: string, 
       const write = (line: string) => (outcome.status === 'SUCCEEDED' ? output.out(line) : output.err(line));
       write('');
       for (const line of lines) write(line);
-      return outcome.status === 'SUCCEEDED' ? 0 : 1;
+      if (format === 'json') printJson(given, { executionArn, ...outcome, output: parsedOutput(outcome.output) });
+      return outcome.status === 'SUCCEEDED' ? EXIT.done : EXIT.failed;
     }
     await wait(interval);
   }
@@ -97,4 +103,14 @@ function outcomeOf(described: { name?: string; status?: string; output?: string;
     ...(described.startDate && { startDate: described.startDate }),
     ...(stopDate && { stopDate }),
   };
+}
+
+/** The execution's output as JSON when it is JSON (it always is from our workflows), else the raw string. */
+function parsedOutput(output: string | undefined): unknown {
+  if (output === undefined) return undefined;
+  try {
+    return JSON.parse(output) as unknown;
+  } catch {
+    return output;
+  }
 }

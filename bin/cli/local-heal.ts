@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { clientUrl } from '../../lambdas/core/etcd-flags';
 import { recordedSpec } from '../../lambdas/steps/recorded-spec';
 import { readHealthcheckClient } from '../../lambdas/steps/pki-secrets';
-import { localContext, requireRecordedCluster } from './local-cluster';
+import { localRunner, requireRecordedCluster } from './local-cluster';
 import { reportReplace, runLocalReplace } from './local-replace';
 import { healingPausedReason } from '../../lambdas/core/maintenance';
 import type { Output } from './output';
@@ -25,7 +25,7 @@ export async function localHeal(output: Output, signal: AbortSignal): Promise<nu
   let failures = 0;
   let pausedSaid: string | undefined;
   while (!signal.aborted) {
-    const { home, deps } = localContext();
+    const { home, deps } = localRunner();
     const record = requireRecordedCluster(home);
     const paused = healingPausedReason(record.maintenance);
     if (paused !== undefined) {

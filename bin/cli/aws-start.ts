@@ -1,9 +1,12 @@
 // Starting one of the deployed workflows and following it: shared by `provision` and `replace`.
 import { describeAwsError, executionConsoleUrl, isAwsError, parseStatesArn, sfnExecutionsApi, type ExecutionsApi } from './aws-sfn';
+import { StepFunctionsWorkflowRunner } from '../../lambdas/workflow-runner/step-functions';
+import type { WorkflowName } from '../../lambdas/workflow-runner/port';
 import { followExecution, type WatchOptions } from './aws-watch';
 import { EXIT, UsageError, printJson, progressOutput, type Output, type OutputFormat } from './output';
 
 export interface DeployedWorkflow {
+  readonly workflow: WorkflowName;
   readonly title: string;
   /** Environment variable that names the state machine when no option does. */
   readonly arnEnv: string;
@@ -12,9 +15,9 @@ export interface DeployedWorkflow {
 }
 
 export const WORKFLOWS = {
-  provision: { title: 'ProvisionCluster', arnEnv: 'ETCD_HA_PROVISION_STATE_MACHINE_ARN', stackOutput: 'ProvisionClusterStateMachineArn' },
-  replace: { title: 'ReplaceMember', arnEnv: 'ETCD_HA_REPLACE_STATE_MACHINE_ARN', stackOutput: 'ReplaceMemberStateMachineArn' },
-  maintenance: { title: 'SetMaintenance', arnEnv: 'ETCD_HA_MAINTENANCE_STATE_MACHINE_ARN', stackOutput: 'SetMaintenanceStateMachineArn' },
+  provision: { workflow: 'provision-cluster', title: 'ProvisionCluster', arnEnv: 'ETCD_HA_PROVISION_STATE_MACHINE_ARN', stackOutput: 'ProvisionClusterStateMachineArn' },
+  replace: { workflow: 'replace-member', title: 'ReplaceMember', arnEnv: 'ETCD_HA_REPLACE_STATE_MACHINE_ARN', stackOutput: 'ReplaceMemberStateMachineArn' },
+  maintenance: { workflow: 'set-maintenance', title: 'SetMaintenance', arnEnv: 'ETCD_HA_MAINTENANCE_STATE_MACHINE_ARN', stackOutput: 'SetMaintenanceStateMachineArn' },
 } as const satisfies Record<string, DeployedWorkflow>;
 
 export interface StartDeps {
@@ -46,7 +49,8 @@ export async function startAndFollow(request: StartRequest, given: Output, deps:
   try {
     let executionArn: string;
     try {
-      ({ executionArn } = await api.startExecution({ stateMachineArn: arn, name: request.name, input: JSON.stringify(request.input) }));
+      const runner = new StepFunctionsWorkflowRunner(api, () => arn);
+      ({ executionArn } = await runner.start({ workflow: request.workflow.workflow, name: request.name, input: request.input }));
     } catch (error) {
       if (!isAwsError(error)) throw error;
       output.err(`etcd-ha: ${describeAwsError(error, 'StartExecution')}`);

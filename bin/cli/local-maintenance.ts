@@ -23,11 +23,8 @@ export async function localSetMaintenance(
     ...(options.by !== undefined && { by: options.by }),
   });
   const progress = new ProgressPrinter(say.out);
-  const result = await runner.run('set-maintenance', request, { onEvent: (event) => progress.onEvent(event) });
-  if (format === 'json') {
-    const { events: _events, ...reported } = result;
-    printJson(output, { workflow: 'SetMaintenance', ...reported });
-  }
+  const result = await runner.execute({ workflow: 'set-maintenance', input: request, onEvent: (event) => progress.onEvent(event) });
+  if (format === 'json') printJson(output, { workflow: 'SetMaintenance', ...result });
   if (result.status === 'FAILED') {
     say.err(`\nSetMaintenance failed: ${result.error}`);
     say.err(result.cause ?? '');

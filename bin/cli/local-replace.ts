@@ -1,7 +1,7 @@
 // `etcd-ha local kill|replace`: break a member the way a host dies (SIGKILL, data dir left behind),
 // and run the ReplaceMember workflow locally onto a new loopback address.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WorkflowResult } from '../../lambdas/local-runner/local-workflow-runner';
+import type { WorkflowOutcome } from '../../lambdas/workflow-runner/port';
 import type { ClusterSummary } from '../../lambdas/steps/record-cluster';
 import { runningEtcdPid } from '../../lambdas/local-runner/member-process';
 import { ProgressPrinter } from './progress';
@@ -36,21 +36,21 @@ export interface ReplaceOptions {
 }
 
 /** Runs ReplaceMember locally; resolves with the workflow result (the CLI and `heal` print it). */
-export async function runLocalReplace(options: ReplaceOptions, output: Output): Promise<WorkflowResult> {
+export async function runLocalReplace(options: ReplaceOptions, output: Output): Promise<WorkflowOutcome> {
   const runner = localRunner();
   const record = requireRecordedCluster(runner.home);
   const progress = new ProgressPrinter(output.out);
-  return runner.run(
-    'replace-member',
-    {
+  return runner.execute({
+    workflow: 'replace-member',
+    input: {
       clusterName: record.clusterName,
       failedMember: options.member,
       replacement: { address: runner.nextFreeAddress(record), ...(options.replacementName && { name: options.replacementName }) },
       force: options.force ?? false,
       trigger: options.trigger ?? 'manual',
     },
-    { onEvent: (event) => progress.onEvent(event) },
-  );
+    onEvent: (event) => progress.onEvent(event),
+  });
 }
 
 export async function localReplace(options: ReplaceOptions, output: Output): Promise<number> {
@@ -58,14 +58,11 @@ export async function localReplace(options: ReplaceOptions, output: Output): Pro
   const say = progressOutput(output, format);
   say.out(`etcd-ha: replacing ${options.member} with the ReplaceMember workflow`);
   const result = await runLocalReplace(options, say);
-  if (format === 'json') {
-    const { events: _events, ...reported } = result;
-    printJson(output, { workflow: 'ReplaceMember', ...reported });
-  }
+  if (format === 'json') printJson(output, { workflow: 'ReplaceMember', ...result });
   return reportReplace(result, say);
 }
 
-export function reportReplace(result: WorkflowResult, output: Output): number {
+export function reportReplace(result: WorkflowOutcome, output: Output): number {
   if (result.status === 'FAILED') {
     output.err(`\nReplaceMember failed: ${result.error}`);
     output.err(result.cause ?? '');
@@ -76,7 +73,7 @@ export function reportReplace(result: WorkflowResult, output: Output): number {
     output.out(`\nNothing to replace: ${summary.reason ?? 'another execution already replaced the member'}`);
     return EXIT.done;
   }
-  output.out(`\nCluster "${summary.clusterName ?? ''}" is healthy again: ${summary.members.length} members (${result.transitions} state transitions).`);
+  output.out(`\nCluster "${summary.clusterName ?? ''}" is healthy again: ${summary.members.length} members (${result.transitions ?? '?'} state transitions).`);
   printMemberTable(output, summary.members);
   return EXIT.done;
 }

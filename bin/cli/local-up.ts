@@ -37,7 +37,7 @@ export async function localUp(options: LocalUpOptions, output: Output): Promise<
   const verb = record ? 'reconciling the recorded' : 'provisioning';
   say.out(`etcd-ha: ${verb} local cluster "${spec.clusterName}" with the ProvisionCluster workflow on ${runner.describeEtcd()}`);
   const progress = new ProgressPrinter(say.out);
-  const result = await runner.run('provision-cluster', spec, { onEvent: (event) => progress.onEvent(event) });
+  const result = await runner.execute({ workflow: 'provision-cluster', input: spec, onEvent: (event) => progress.onEvent(event) });
   if (result.status === 'FAILED') {
     say.err(`\nProvisionCluster failed: ${result.error}`);
     say.err(result.cause ?? '');

@@ -17,6 +17,9 @@ import { localDeps } from './local-deps';
 import { localHome, type LocalHome } from './local-home';
 import { etcdVersionOf, localEtcdBinary } from './etcd-binaries';
 import { runWorkflow, type WorkflowEvent, type WorkflowResult } from './run-workflow';
+import { LocalRunEvents } from './run-events';
+import { localExecutionRef } from '../adapters/local/process-execution-liveness';
+import type { RunRequest, WorkflowOutcome, WorkflowRunner } from '../workflow-runner/port';
 
 export type { LocalWorkflowName } from './definitions';
 export type { WorkflowEvent, WorkflowResult } from './run-workflow';
@@ -41,7 +44,7 @@ export interface LocalRunnerOptions {
   readonly deps?: ReplaceDeps;
 }
 
-export class LocalWorkflowRunner {
+export class LocalWorkflowRunner implements WorkflowRunner {
   readonly home: LocalHome;
   readonly deps: ReplaceDeps;
   private readonly etcdBinary: string | undefined;
@@ -62,6 +65,28 @@ export class LocalWorkflowRunner {
   /** What the simulated hosts start, e.g. "etcd 3.5.16 (/path/to/etcd)" (asks the binary: only when shown). */
   describeEtcd(): string {
     return `etcd ${etcdVersionOf(this.etcdBinary) ?? '(version unknown)'} (${this.etcdBinary ?? 'on the PATH'})`;
+  }
+
+  /** The port (workflow-runner/port.ts): the run as the one event stream the command line prints, for local and AWS alike. */
+  async execute(request: RunRequest & Pick<LocalRunOptions, 'retryMs' | 'definition' | 'wrapSteps'>): Promise<WorkflowOutcome> {
+    const events = new LocalRunEvents();
+    const onEvent = request.onEvent;
+    const name = request.name ?? `local-${Date.now().toString(36)}`;
+    const result = await this.run(request.workflow, request.input, {
+      executionName: name,
+      ...(request.retryMs !== undefined && { retryMs: request.retryMs }),
+      ...(request.definition && { definition: request.definition }),
+      ...(request.wrapSteps && { wrapSteps: request.wrapSteps }),
+      ...(onEvent && {
+        onEvent: (raw: WorkflowEvent) => {
+          const event = events.event(raw);
+          if (event) onEvent(event);
+        },
+      }),
+    });
+    const failure = { ...(result.error !== undefined && { error: result.error }), ...(result.cause !== undefined && { cause: result.cause }) };
+    onEvent?.({ kind: 'ended', status: result.status, at: Date.now(), ...(result.output !== undefined && { output: result.output }), ...failure });
+    return { status: result.status, name, executionId: localExecutionRef(), transitions: result.transitions, ...(result.output !== undefined && { output: result.output }), ...failure };
   }
 
   run(workflow: LocalWorkflowName, input: unknown, options: LocalRunOptions = {}): Promise<WorkflowResult> {

@@ -1,7 +1,7 @@
 // `etcd-ha pause --cluster NAME --reason TEXT` / `etcd-ha resume --cluster NAME`: starts the deployed SetMaintenance
 // workflow (the flag is written under the cluster's lock) and follows it. While paused, the EC2 rule's executions,
 // the stop grace period's second look and the health probe end quietly; `etcd-ha replace` still works.
-import { MaintenanceRequestSchema } from '../../lambdas/steps/maintenance';
+import { MaintenanceRequestSchema } from '../../lambdas/workflow-runner/contracts';
 import { describeIssue } from '../../lambdas/core/parse';
 import { UsageError, type Output, type OutputFormat } from './output';
 import { WORKFLOWS, defaultExecutionName, startAndFollow, type StartDeps } from './aws-start';

@@ -2,7 +2,7 @@
 // `local stop|start --member NAME`: a simulated host stops (its etcd stopped, data dir kept, marked "stopped") and
 // starts again, as an instance stopped for a resize: the stop path waits its grace period for it.
 import { healingPausedReason } from '../../lambdas/core/maintenance';
-import type { MaintenanceOutcome } from '../../lambdas/steps/maintenance';
+import type { MaintenanceOutcome } from '../../lambdas/workflow-runner/contracts';
 import { maintenanceRequest } from './aws-maintenance';
 import { localRunner, requireRecordedCluster } from './local-cluster';
 import { ProgressPrinter } from './progress';

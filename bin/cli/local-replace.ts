@@ -2,7 +2,7 @@
 // and run the ReplaceMember workflow locally onto a new loopback address.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowOutcome } from '../../lambdas/workflow-runner/port';
-import type { ClusterSummary } from '../../lambdas/steps/record-cluster';
+import type { ClusterSummary } from '../../lambdas/workflow-runner/contracts';
 import { runningEtcdPid } from '../../lambdas/local-runner/member-process';
 import { ProgressPrinter } from './progress';
 import { localRunner, requireRecordedCluster } from './local-cluster';

@@ -1,8 +1,6 @@
 // `etcd-ha local status [-o json]`: what each member says about itself right now (exit 3 when not healthy).
 import { clientUrl } from '../../lambdas/core/etcd-flags';
 import { judgeClusterHealth } from '../../lambdas/core/health';
-import { recordedSpec } from '../../lambdas/steps/recorded-spec';
-import { readHealthcheckClient } from '../../lambdas/steps/pki-secrets';
 import { localRunner, requireRecordedCluster } from './local-cluster';
 import { EXIT, printJson, type Output, type OutputFormat } from './output';
 import { healingPausedReason } from '../../lambdas/core/maintenance';
@@ -18,15 +16,11 @@ export interface MemberStatusLine {
 }
 
 export async function localStatus(options: { format: OutputFormat }, output: Output): Promise<number> {
-  const { home, deps } = localRunner();
+  const runner = localRunner();
+  const { home, deps } = runner;
   const record = requireRecordedCluster(home);
-  const spec = recordedSpec(record);
-  const client = await readHealthcheckClient(deps.secrets, {
-    ca: record.secrets.ca!,
-    healthcheckClient: record.secrets.healthcheckClient!,
-    apiserverEtcdClient: record.secrets.apiserverEtcdClient!,
-    members: {},
-  });
+  const spec = runner.recordedSpec(record);
+  const client = await runner.healthcheckClient(record.secrets);
   const admin = deps.etcd.connect(client);
   try {
     const view = await admin.inspect(record.members.map((m) => clientUrl(m.address, spec)));

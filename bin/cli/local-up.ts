@@ -2,11 +2,9 @@
 // healthy mTLS cluster on loopback addresses. On a cluster that is already here (and with no --spec or
 // --members) it provisions the recorded spec again: the workflow reconciles it, and with nothing changed it
 // restarts nothing. A spec that changes the recorded membership is refused by the workflow, naming the difference.
-import { readHealthcheckClient } from '../../lambdas/steps/pki-secrets';
-import type { ClusterSummary } from '../../lambdas/steps/record-cluster';
+import type { ClusterSummary } from '../../lambdas/workflow-runner/contracts';
 import { parseClusterSpec, type ClusterSpec } from '../../lambdas/core/spec';
 import { localHome } from '../../lambdas/local-runner/local-home';
-import { recordedSpec } from '../../lambdas/steps/recorded-spec';
 import { membershipRefusal } from '../../lambdas/core/provision-plan';
 import { ProgressPrinter } from './progress';
 import { defaultLocalSpec, readLocalSpec } from './local-spec';
@@ -29,10 +27,10 @@ export async function localUp(options: LocalUpOptions, output: Output): Promise<
   // Validated before anything else looks at it: a malformed spec is a usage error naming the field, cluster or not.
   const given = options.specFile ? readLocalSpec(options.specFile) : options.members !== undefined ? parseClusterSpec(defaultLocalSpec(options.members)) : undefined;
   const record = recordedCluster(localHome());
-  const spec = given ?? (record ? recordedSpec(record) : parseClusterSpec(defaultLocalSpec(3)));
-  // Refused before the local runner is made: a refusal writes and starts nothing.
-  refuseAnotherCluster(spec, record);
+  // Refused before the local runner starts anything: a refusal writes and starts nothing.
   const runner = localRunner();
+  const spec = given ?? (record ? runner.recordedSpec(record) : parseClusterSpec(defaultLocalSpec(3)));
+  refuseAnotherCluster(spec, record);
 
   const verb = record ? 'reconciling the recorded' : 'provisioning';
   say.out(`etcd-ha: ${verb} local cluster "${spec.clusterName}" with the ProvisionCluster workflow on ${runner.describeEtcd()}`);
@@ -46,7 +44,7 @@ export async function localUp(options: LocalUpOptions, output: Output): Promise<
     return EXIT.failed;
   }
   const summary = result.output as ClusterSummary;
-  const client = await readHealthcheckClient(runner.deps.secrets, { ...summary.secrets });
+  const client = await runner.healthcheckClient(summary.secrets);
   writeClientFiles(runner.home.clientDir, client);
   if (format === 'json') {
     printJson(output, { workflow: 'ProvisionCluster', status: result.status, transitions: result.transitions, cluster: summary });

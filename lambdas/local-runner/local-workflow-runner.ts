@@ -9,6 +9,9 @@ import { createProvisionSteps } from '../steps';
 import { createReplaceSteps, type ReplaceDeps } from '../steps/replace';
 import { createMaintenanceSteps } from '../steps/maintenance';
 import type { StepHandler } from '../steps/deps';
+import { recordedSpec } from '../steps/recorded-spec';
+import { readHealthcheckClient } from '../steps/pki-secrets';
+import type { ClusterSpec } from '../core/spec';
 import { localScriptsPaths } from '../adapters/local/local-host-runner';
 import { LocalMachinePower } from '../adapters/local/local-machine-power';
 import type { AslDefinition } from './asl';
@@ -110,6 +113,16 @@ export class LocalWorkflowRunner implements WorkflowRunner {
       case 'set-maintenance':
         return createMaintenanceSteps(this.deps);
     }
+  }
+
+  /** The spec of the recorded cluster: its members and the removed ones awaiting their replacements. */
+  recordedSpec(record: ClusterRecord): ClusterSpec {
+    return recordedSpec(record);
+  }
+
+  /** The healthcheck-client certificate, key and CA of a recorded cluster (for etcdctl and `local status`). */
+  healthcheckClient(secrets: { readonly ca?: string; readonly healthcheckClient?: string; readonly apiserverEtcdClient?: string }): Promise<{ caCertPem: string; certPem: string; keyPem: string }> {
+    return readHealthcheckClient(this.deps.secrets, { ca: secrets.ca!, healthcheckClient: secrets.healthcheckClient!, apiserverEtcdClient: secrets.apiserverEtcdClient!, members: {} });
   }
 
   /** The next loopback address no local host has used (a replacement never reuses a dead member's). */

@@ -53,6 +53,11 @@ if (passes.length === 0) {
   process.exit(1);
 }
 
+// The workflow definitions local runs read (statemachines/rendered/), rendered from the CDK chains as `npm run build`
+// does; test/statemachines/rendered-definitions.test.ts checks them against the chains.
+const rendered = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/render-definitions.ts'], { stdio: 'inherit' });
+if (rendered.status !== 0) process.exit(rendered.status ?? 1);
+
 const versionOf = (binary) => spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout?.trim() || 'not runnable';
 const moto = motoVersion();
 console.log('# test tools');

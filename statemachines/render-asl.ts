@@ -4,23 +4,9 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { LOCAL_FUNCTION_ARN_PREFIX, type AslDefinition } from '../lambdas/local-runner/asl';
 
-export const LOCAL_FUNCTION_ARN_PREFIX = 'arn:aws:lambda:us-east-1:000000000000:function:etcd-ha-local-';
-
-export interface AslDefinition {
-  readonly StartAt: string;
-  readonly States: Record<string, AslState>;
-  readonly [key: string]: unknown;
-}
-
-export interface AslState {
-  readonly Type: string;
-  readonly Resource?: string;
-  readonly ItemProcessor?: AslDefinition;
-  readonly Iterator?: AslDefinition;
-  readonly Branches?: AslDefinition[];
-  readonly [key: string]: unknown;
-}
+export { LOCAL_FUNCTION_ARN_PREFIX, allStates, stepOfState, type AslDefinition, type AslState } from '../lambdas/local-runner/asl';
 
 export function renderAsl<Step extends string>(
   steps: readonly Step[],
@@ -46,19 +32,4 @@ function resolvePartition(value: unknown): unknown {
     return parts.map(resolvePartition).join(separator);
   }
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, resolvePartition(v)]));
-}
-
-/** The step a Task state invokes, from its placeholder ARN; undefined for other states. */
-export function stepOfState(state: AslState): string | undefined {
-  return typeof state.Resource === 'string' && state.Resource.startsWith(LOCAL_FUNCTION_ARN_PREFIX)
-    ? state.Resource.slice(LOCAL_FUNCTION_ARN_PREFIX.length)
-    : undefined;
-}
-
-/** Every state of a definition, nested Map/Parallel states included, by name. */
-export function allStates(definition: AslDefinition): Array<[string, AslState]> {
-  return Object.entries(definition.States).flatMap(([name, state]) => [
-    [name, state] as [string, AslState],
-    ...[state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])].filter((d): d is AslDefinition => d !== undefined).flatMap(allStates),
-  ]);
 }

@@ -1,9 +1,9 @@
 // `etcd-ha pause --cluster NAME --reason TEXT` / `etcd-ha resume --cluster NAME`: starts the deployed SetMaintenance
 // workflow (the flag is written under the cluster's lock) and follows it. While paused, the EC2 rule's executions,
 // the stop grace period's second look and the health probe end quietly; `etcd-ha replace` still works.
-import { MaintenanceRequestSchema } from '../../lambdas/steps/maintenance';
+import { MaintenanceRequestSchema } from '../../lambdas/workflow-runner/contracts';
 import { describeIssue } from '../../lambdas/core/parse';
-import { UsageError, type Output } from './output';
+import { UsageError, type Output, type OutputFormat } from './output';
 import { WORKFLOWS, defaultExecutionName, startAndFollow, type StartDeps } from './aws-start';
 import { defaultOperator } from './who';
 
@@ -16,6 +16,8 @@ export interface MaintenanceCommandOptions {
   readonly stateMachineArn?: string;
   readonly name?: string;
   readonly watch: boolean;
+  /** @default 'text' */
+  readonly format?: OutputFormat;
 }
 
 /** The SetMaintenance input, checked as the workflow checks it (a bad one starts nothing): errors name the option. */
@@ -44,6 +46,7 @@ export async function setMaintenance(options: MaintenanceCommandOptions, output:
       input,
       subject: `cluster "${options.cluster}" (${options.action === 'pause' ? 'pause automatic healing' : 'resume automatic healing'})`,
       watch: options.watch,
+      ...(options.format !== undefined && { format: options.format }),
     },
     output,
     deps,

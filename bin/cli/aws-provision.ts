@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseClusterSpec } from '../../lambdas/core/spec';
 import { SpecValidationError } from '../../lambdas/core/errors';
 import { WORKFLOWS, defaultExecutionName, startAndFollow, type StartDeps } from './aws-start';
-import { UsageError, type Output } from './output';
+import { UsageError, type Output, type OutputFormat } from './output';
 
 export const STATE_MACHINE_ARN_ENV = WORKFLOWS.provision.arnEnv;
 export const STATE_MACHINE_ARN_OUTPUT = WORKFLOWS.provision.stackOutput;
@@ -17,6 +17,8 @@ export interface ProvisionOptions {
   readonly name?: string;
   /** Follow the execution until it ends. */
   readonly watch: boolean;
+  /** @default 'text' */
+  readonly format?: OutputFormat;
 }
 
 export type ProvisionDeps = StartDeps;
@@ -38,6 +40,7 @@ export async function provision(options: ProvisionOptions, output: Output, deps:
       input: raw,
       subject: `cluster "${clusterName}"`,
       watch: options.watch,
+      ...(options.format !== undefined && { format: options.format }),
     },
     output,
     deps,

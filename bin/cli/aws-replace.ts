@@ -1,6 +1,6 @@
 // `etcd-ha replace --cluster NAME --member NAME [--instance ID]`: starts the deployed ReplaceMember
 // workflow by hand (EventBridge starts it on its own when a member's instance fails).
-import { UsageError, type Output } from './output';
+import { UsageError, type Output, type OutputFormat } from './output';
 import { WORKFLOWS, defaultExecutionName, startAndFollow, type StartDeps } from './aws-start';
 
 export interface ReplaceCommandOptions {
@@ -13,6 +13,8 @@ export interface ReplaceCommandOptions {
   readonly stateMachineArn?: string;
   readonly name?: string;
   readonly watch: boolean;
+  /** @default 'text' */
+  readonly format?: OutputFormat;
 }
 
 const INSTANCE_ID = /^i-([0-9a-f]{8}|[0-9a-f]{17})$/;
@@ -37,6 +39,7 @@ export async function replace(options: ReplaceCommandOptions, output: Output, de
       // Without --instance the workflow launches a clone (unless the stack was deployed with launchReplacementInstances=false).
       subject: `member ${options.member} of cluster "${options.cluster}" onto ${options.instance ?? 'a clone of its instance'}`,
       watch: options.watch,
+      ...(options.format !== undefined && { format: options.format }),
     },
     output,
     deps,

@@ -1,50 +1,8 @@
-// What the AWS commands need of Step Functions, behind a small interface so that the watch loop can be
-// tested without AWS; the SDK implementation takes its region from the ARN and everything else
-// (credentials, AWS_ENDPOINT_URL) from the usual AWS settings.
-import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  SFNClient,
-  StartExecutionCommand,
-  type DescribeExecutionOutput,
-  type HistoryEvent,
-} from '@aws-sdk/client-sfn';
+// Step Functions ARNs, console links and AWS errors as the command line says them. The API itself and the
+// runner over it are in lambdas/workflow-runner/step-functions.ts.
 import { UsageError } from './output';
 
-export interface HistoryPage {
-  readonly events: readonly HistoryEvent[];
-  readonly nextToken?: string;
-}
-
-export interface ExecutionsApi {
-  startExecution(input: { stateMachineArn: string; name: string; input: string }): Promise<{ executionArn: string }>;
-  describeExecution(executionArn: string): Promise<DescribeExecutionOutput>;
-  /** One page of GetExecutionHistory, newest events first. */
-  historyPage(executionArn: string, nextToken?: string): Promise<HistoryPage>;
-  close(): void;
-}
-
-/** GetExecutionHistory's largest page. */
-const HISTORY_PAGE_SIZE = 1000;
-
-export function sfnExecutionsApi(region: string): ExecutionsApi {
-  const client = new SFNClient({ region });
-  return {
-    async startExecution(input) {
-      const answer = await client.send(new StartExecutionCommand(input));
-      if (!answer.executionArn) throw new Error('StartExecution returned no executionArn');
-      return { executionArn: answer.executionArn };
-    },
-    describeExecution: (executionArn) => client.send(new DescribeExecutionCommand({ executionArn })),
-    async historyPage(executionArn, nextToken) {
-      const answer = await client.send(
-        new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: HISTORY_PAGE_SIZE, includeExecutionData: true, ...(nextToken && { nextToken }) }),
-      );
-      return { events: answer.events ?? [], ...(answer.nextToken && { nextToken: answer.nextToken }) };
-    },
-    close: () => client.destroy(),
-  };
-}
+export { sfnExecutionsApi, type ExecutionsApi, type HistoryPage } from '../../lambdas/workflow-runner/step-functions';
 
 export interface StatesArn {
   readonly partition: string;

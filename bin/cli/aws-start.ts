@@ -1,9 +1,12 @@
 // Starting one of the deployed workflows and following it: shared by `provision` and `replace`.
 import { describeAwsError, executionConsoleUrl, isAwsError, parseStatesArn, sfnExecutionsApi, type ExecutionsApi } from './aws-sfn';
+import { StepFunctionsWorkflowRunner } from '../../lambdas/workflow-runner/step-functions';
+import type { WorkflowName } from '../../lambdas/workflow-runner/port';
 import { followExecution, type WatchOptions } from './aws-watch';
-import { UsageError, type Output } from './output';
+import { EXIT, UsageError, printJson, progressOutput, type Output, type OutputFormat } from './output';
 
 export interface DeployedWorkflow {
+  readonly workflow: WorkflowName;
   readonly title: string;
   /** Environment variable that names the state machine when no option does. */
   readonly arnEnv: string;
@@ -12,9 +15,9 @@ export interface DeployedWorkflow {
 }
 
 export const WORKFLOWS = {
-  provision: { title: 'ProvisionCluster', arnEnv: 'ETCD_HA_PROVISION_STATE_MACHINE_ARN', stackOutput: 'ProvisionClusterStateMachineArn' },
-  replace: { title: 'ReplaceMember', arnEnv: 'ETCD_HA_REPLACE_STATE_MACHINE_ARN', stackOutput: 'ReplaceMemberStateMachineArn' },
-  maintenance: { title: 'SetMaintenance', arnEnv: 'ETCD_HA_MAINTENANCE_STATE_MACHINE_ARN', stackOutput: 'SetMaintenanceStateMachineArn' },
+  provision: { workflow: 'provision-cluster', title: 'ProvisionCluster', arnEnv: 'ETCD_HA_PROVISION_STATE_MACHINE_ARN', stackOutput: 'ProvisionClusterStateMachineArn' },
+  replace: { workflow: 'replace-member', title: 'ReplaceMember', arnEnv: 'ETCD_HA_REPLACE_STATE_MACHINE_ARN', stackOutput: 'ReplaceMemberStateMachineArn' },
+  maintenance: { workflow: 'set-maintenance', title: 'SetMaintenance', arnEnv: 'ETCD_HA_MAINTENANCE_STATE_MACHINE_ARN', stackOutput: 'SetMaintenanceStateMachineArn' },
 } as const satisfies Record<string, DeployedWorkflow>;
 
 export interface StartDeps {
@@ -32,9 +35,13 @@ export interface StartRequest {
   /** What the execution is about, for the first line ("cluster \"demo\""). */
   readonly subject: string;
   readonly watch: boolean;
+  /** @default 'text' */
+  readonly format?: OutputFormat;
 }
 
-export async function startAndFollow(request: StartRequest, output: Output, deps: StartDeps = {}): Promise<number> {
+export async function startAndFollow(request: StartRequest, given: Output, deps: StartDeps = {}): Promise<number> {
+  const format = request.format ?? 'text';
+  const output = progressOutput(given, format);
   const { arn, source } = stateMachineArn(request.workflow, request.stateMachineArn, deps.env ?? process.env);
   const { region } = parseStatesArn(arn, 'stateMachine', source);
   checkExecutionName(request.name);
@@ -42,27 +49,29 @@ export async function startAndFollow(request: StartRequest, output: Output, deps
   try {
     let executionArn: string;
     try {
-      ({ executionArn } = await api.startExecution({ stateMachineArn: arn, name: request.name, input: JSON.stringify(request.input) }));
+      const runner = new StepFunctionsWorkflowRunner(api, () => arn);
+      ({ executionArn } = await runner.start({ workflow: request.workflow.workflow, name: request.name, input: request.input }));
     } catch (error) {
       if (!isAwsError(error)) throw error;
       output.err(`etcd-ha: ${describeAwsError(error, 'StartExecution')}`);
-      return 1;
+      return EXIT.failed;
     }
     output.out(`Started ${request.workflow.title} for ${request.subject}: execution ${request.name}`);
     output.out(`  ARN:     ${executionArn}`);
     output.out(`  Console: ${executionConsoleUrl(executionArn)}`);
     if (!request.watch) {
       output.out(`Follow it with: npx etcd-ha watch ${executionArn}`);
-      return 0;
+      if (format === 'json') printJson(given, { workflow: request.workflow.title, executionArn, status: 'RUNNING' });
+      return EXIT.done;
     }
     output.out('Following it (Ctrl-C stops watching, not the execution):');
     try {
-      return await followExecution(api, executionArn, output, deps.watch);
+      return await followExecution(api, executionArn, given, { ...deps.watch, format });
     } catch (error) {
       if (!isAwsError(error)) throw error;
       output.err(`etcd-ha: ${describeAwsError(error, 'watching the execution')}`);
       output.err(`The execution may still be running: npx etcd-ha watch ${executionArn}`);
-      return 1;
+      return EXIT.failed;
     }
   } finally {
     api.close();

@@ -1,29 +1,14 @@
-// What local mode knows about its cluster between commands: the registry record and the step deps.
+// What local mode knows about its cluster between commands: the registry record, and the local workflow runner
+// (its home, its step deps, its host chores).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterRecord } from '../../lambdas/ports';
-import { localHome, type LocalHome } from '../../lambdas/local-runner/local-home';
-import { localDeps } from '../../lambdas/local-runner/local-deps';
-import { etcdVersionOf, localEtcdBinary } from '../../lambdas/local-runner/etcd-binaries';
-import type { ReplaceDeps } from '../../lambdas/steps/replace';
+import type { LocalHome } from '../../lambdas/local-runner/local-home';
+import { LocalWorkflowRunner } from '../../lambdas/local-runner/local-workflow-runner';
 import { UsageError } from './output';
 
-export interface LocalContext {
-  readonly home: LocalHome;
-  readonly deps: ReplaceDeps;
-  /** What the simulated hosts start, e.g. "etcd 3.5.16 (/path/to/etcd)" (asks the binary: only when shown). */
-  describeEtcd(): string;
-}
-
-export function localContext(env: NodeJS.ProcessEnv = process.env): LocalContext {
-  const home = localHome(env);
-  const etcdBinary = localEtcdBinary(env);
-  const deps = localDeps(home, {
-    // Tests move the simulated hosts off 127.0.0.11+ so that they never touch a cluster `npm start` left running.
-    ...(env.ETCD_HA_LOCAL_FIRST_ADDRESS && { firstAddress: env.ETCD_HA_LOCAL_FIRST_ADDRESS }),
-    ...(etcdBinary !== undefined && { etcdBinary }),
-  });
-  return { home, deps, describeEtcd: () => `etcd ${etcdVersionOf(etcdBinary) ?? '(version unknown)'} (${etcdBinary ?? 'on the PATH'})` };
+export function localRunner(env: NodeJS.ProcessEnv = process.env): LocalWorkflowRunner {
+  return new LocalWorkflowRunner({ env });
 }
 
 /** The recorded local cluster, if any (local mode runs one cluster at a time). */

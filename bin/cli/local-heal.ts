@@ -5,9 +5,7 @@
 // stayed stopped for LOCAL_STOP_GRACE_MS (the stop grace period, shortened locally).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clientUrl } from '../../lambdas/core/etcd-flags';
-import { recordedSpec } from '../../lambdas/steps/recorded-spec';
-import { readHealthcheckClient } from '../../lambdas/steps/pki-secrets';
-import { localContext, requireRecordedCluster } from './local-cluster';
+import { localRunner, requireRecordedCluster } from './local-cluster';
 import { reportReplace, runLocalReplace } from './local-replace';
 import { healingPausedReason } from '../../lambdas/core/maintenance';
 import type { Output } from './output';
@@ -25,7 +23,8 @@ export async function localHeal(output: Output, signal: AbortSignal): Promise<nu
   let failures = 0;
   let pausedSaid: string | undefined;
   while (!signal.aborted) {
-    const { home, deps } = localContext();
+    const runner = localRunner();
+    const { home, deps } = runner;
     const record = requireRecordedCluster(home);
     const paused = healingPausedReason(record.maintenance);
     if (paused !== undefined) {
@@ -37,11 +36,8 @@ export async function localHeal(output: Output, signal: AbortSignal): Promise<nu
     }
     if (pausedSaid !== undefined) output.out('healing resumed: watching again');
     pausedSaid = undefined;
-    const spec = recordedSpec(record);
-    const secrets = record.secrets;
-    const admin = deps.etcd.connect(
-      await readHealthcheckClient(deps.secrets, { ca: secrets.ca!, healthcheckClient: secrets.healthcheckClient!, apiserverEtcdClient: secrets.apiserverEtcdClient!, members: {} }),
-    );
+    const spec = runner.recordedSpec(record);
+    const admin = deps.etcd.connect(await runner.healthcheckClient(record.secrets));
     let dead: string | undefined;
     try {
       const view = await admin.inspect(record.members.map((m) => clientUrl(m.address, spec)));

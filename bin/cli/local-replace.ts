@@ -1,22 +1,16 @@
 // `etcd-ha local kill|replace`: break a member the way a host dies (SIGKILL, data dir left behind),
 // and run the ReplaceMember workflow locally onto a new loopback address.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { renderAsl } from '../../statemachines/render-asl';
-import { REPLACE_STEPS, replaceMemberDefinition } from '../../statemachines/replace-member';
-import { createReplaceSteps } from '../../lambdas/steps/replace';
-import { runWorkflow, type WorkflowResult } from '../../lambdas/local-runner/run-workflow';
-import type { LocalHome } from '../../lambdas/local-runner/local-home';
-import type { ClusterRecord } from '../../lambdas/ports';
-import type { ClusterSummary } from '../../lambdas/steps/record-cluster';
-import { ProgressPrinter } from './progress';
-import { localContext, requireRecordedCluster } from './local-cluster';
-import { UsageError, type Output } from './output';
+import type { WorkflowOutcome } from '../../lambdas/workflow-runner/port';
+import type { ClusterSummary } from '../../lambdas/workflow-runner/contracts';
 import { runningEtcdPid } from '../../lambdas/local-runner/member-process';
+import { ProgressPrinter } from './progress';
+import { localRunner, requireRecordedCluster } from './local-cluster';
+import { printMemberTable } from './members';
+import { EXIT, UsageError, printJson, progressOutput, type Output, type OutputFormat } from './output';
 
 export async function localKill(member: string, output: Output): Promise<number> {
-  const { home } = localContext();
+  const { home } = localRunner();
   const record = requireRecordedCluster(home);
   if (!record.members.some((m) => m.name === member)) {
     throw new UsageError(`--member: "${member}" is not a member of ${record.clusterName} (members: ${record.members.map((m) => m.name).join(', ')})`);
@@ -24,33 +18,12 @@ export async function localKill(member: string, output: Output): Promise<number>
   const pid = runningEtcdPid(home.hostsDir, member);
   if (pid === undefined) {
     output.out(`etcd of ${member} is not running`);
-    return 0;
+    return EXIT.done;
   }
   process.kill(pid, 'SIGKILL');
   for (let i = 0; i < 200 && runningEtcdPid(home.hostsDir, member) === pid; i++) await sleep(25);
   output.out(`killed etcd of ${member} (pid ${pid}); its data dir is left behind, as on a dead host`);
-  return 0;
-}
-
-/** Every loopback address a local host has used (a replacement never reuses a dead member's). */
-function usedAddresses(home: LocalHome, record: ClusterRecord): Set<string> {
-  const used = new Set(record.members.map((m) => m.address));
-  const hosts = existsSync(home.hostsDir) ? readdirSync(home.hostsDir) : [];
-  for (const host of hosts) {
-    const envFile = join(home.hostsDir, host, 'etc', 'etcd', 'etcd.conf');
-    if (!existsSync(envFile)) continue;
-    const match = /^ETCD_LISTEN_PEER_URLS=https:\/\/([0-9.]+):/m.exec(readFileSync(envFile, 'utf8'));
-    if (match) used.add(match[1] as string);
-  }
-  return used;
-}
-
-function nextFreeAddress(used: Set<string>): string {
-  const numbers = [...used].map((a) => a.split('.').reduce((n, octet) => n * 256 + Number(octet), 0));
-  let next = Math.max(...numbers) + 1;
-  const asAddress = (n: number) => [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join('.');
-  while (used.has(asAddress(next))) next += 1;
-  return asAddress(next);
+  return EXIT.done;
 }
 
 export interface ReplaceOptions {
@@ -58,21 +31,21 @@ export interface ReplaceOptions {
   readonly replacementName?: string;
   readonly force?: boolean;
   readonly trigger?: string;
+  /** @default 'text' */
+  readonly format?: OutputFormat;
 }
 
 /** Runs ReplaceMember locally; resolves with the workflow result (the CLI and `heal` print it). */
-export async function runLocalReplace(options: ReplaceOptions, output: Output): Promise<WorkflowResult> {
-  const { home, deps } = localContext();
-  const record = requireRecordedCluster(home);
-  const address = nextFreeAddress(usedAddresses(home, record));
+export async function runLocalReplace(options: ReplaceOptions, output: Output): Promise<WorkflowOutcome> {
+  const runner = localRunner();
+  const record = requireRecordedCluster(runner.home);
   const progress = new ProgressPrinter(output.out);
-  return runWorkflow({
-    definition: renderAsl(REPLACE_STEPS, (scope, functions) => replaceMemberDefinition(scope, { functions, lockWaitAttempts: 20, healthCheckAttempts: 60 })),
-    steps: createReplaceSteps(deps),
+  return runner.execute({
+    workflow: 'replace-member',
     input: {
       clusterName: record.clusterName,
       failedMember: options.member,
-      replacement: { address, ...(options.replacementName && { name: options.replacementName }) },
+      replacement: { address: runner.nextFreeAddress(record), ...(options.replacementName && { name: options.replacementName }) },
       force: options.force ?? false,
       trigger: options.trigger ?? 'manual',
     },
@@ -81,23 +54,26 @@ export async function runLocalReplace(options: ReplaceOptions, output: Output): 
 }
 
 export async function localReplace(options: ReplaceOptions, output: Output): Promise<number> {
-  output.out(`etcd-ha: replacing ${options.member} with the ReplaceMember workflow`);
-  const result = await runLocalReplace(options, output);
-  return reportReplace(result, output);
+  const format = options.format ?? 'text';
+  const say = progressOutput(output, format);
+  say.out(`etcd-ha: replacing ${options.member} with the ReplaceMember workflow`);
+  const result = await runLocalReplace(options, say);
+  if (format === 'json') printJson(output, { workflow: 'ReplaceMember', ...result });
+  return reportReplace(result, say);
 }
 
-export function reportReplace(result: WorkflowResult, output: Output): number {
+export function reportReplace(result: WorkflowOutcome, output: Output): number {
   if (result.status === 'FAILED') {
     output.err(`\nReplaceMember failed: ${result.error}`);
     output.err(result.cause ?? '');
-    return 1;
+    return EXIT.failed;
   }
   const summary = result.output as Partial<ClusterSummary> & { reason?: string };
   if (!Array.isArray(summary.members)) {
     output.out(`\nNothing to replace: ${summary.reason ?? 'another execution already replaced the member'}`);
-    return 0;
+    return EXIT.done;
   }
-  output.out(`\nCluster "${summary.clusterName ?? ''}" is healthy again: ${summary.members.length} members (${result.transitions} state transitions).`);
-  for (const m of summary.members) output.out(`  ${m.name.padEnd(10)} ${m.id.padEnd(17)} ${m.endpoint}${m.leader ? '  (leader)' : ''}`);
-  return 0;
+  output.out(`\nCluster "${summary.clusterName ?? ''}" is healthy again: ${summary.members.length} members (${result.transitions ?? '?'} state transitions).`);
+  printMemberTable(output, summary.members);
+  return EXIT.done;
 }

@@ -1,10 +1,8 @@
-// `etcd-ha local status [--json]`: what each member says about itself right now.
+// `etcd-ha local status [-o json]`: what each member says about itself right now (exit 3 when not healthy).
 import { clientUrl } from '../../lambdas/core/etcd-flags';
 import { judgeClusterHealth } from '../../lambdas/core/health';
-import { recordedSpec } from '../../lambdas/steps/recorded-spec';
-import { readHealthcheckClient } from '../../lambdas/steps/pki-secrets';
-import { localContext, requireRecordedCluster } from './local-cluster';
-import type { Output } from './output';
+import { localRunner, requireRecordedCluster } from './local-cluster';
+import { EXIT, printJson, type Output, type OutputFormat } from './output';
 import { healingPausedReason } from '../../lambdas/core/maintenance';
 
 export interface MemberStatusLine {
@@ -17,16 +15,12 @@ export interface MemberStatusLine {
   readonly dbSize?: number;
 }
 
-export async function localStatus(options: { json: boolean }, output: Output): Promise<number> {
-  const { home, deps } = localContext();
+export async function localStatus(options: { format: OutputFormat }, output: Output): Promise<number> {
+  const runner = localRunner();
+  const { home, deps } = runner;
   const record = requireRecordedCluster(home);
-  const spec = recordedSpec(record);
-  const client = await readHealthcheckClient(deps.secrets, {
-    ca: record.secrets.ca!,
-    healthcheckClient: record.secrets.healthcheckClient!,
-    apiserverEtcdClient: record.secrets.apiserverEtcdClient!,
-    members: {},
-  });
+  const spec = runner.recordedSpec(record);
+  const client = await runner.healthcheckClient(record.secrets);
   const admin = deps.etcd.connect(client);
   try {
     const view = await admin.inspect(record.members.map((m) => clientUrl(m.address, spec)));
@@ -40,8 +34,8 @@ export async function localStatus(options: { json: boolean }, output: Output): P
       learner: m.learner,
       ...(m.dbSize !== undefined && { dbSize: m.dbSize }),
     }));
-    if (options.json) {
-      output.out(JSON.stringify({ clusterName: record.clusterName, healthy: verdict.healthy, members, maintenance: record.maintenance ?? { paused: false, history: [] } }, null, 2));
+    if (options.format === 'json') {
+      printJson(output, { clusterName: record.clusterName, healthy: verdict.healthy, members, problems: verdict.problems, maintenance: record.maintenance ?? { paused: false, history: [] } });
     } else {
       output.out(`cluster ${record.clusterName}: ${verdict.healthy ? 'healthy' : 'NOT healthy'}`);
       output.out(healingPausedReason(record.maintenance) ?? 'automatic healing: on');
@@ -51,7 +45,7 @@ export async function localStatus(options: { json: boolean }, output: Output): P
       }
       for (const problem of verdict.problems) output.out(`! ${problem}`);
     }
-    return verdict.healthy ? 0 : 2;
+    return verdict.healthy ? EXIT.done : EXIT.notHealthy;
   } finally {
     await admin.close();
   }

@@ -2,67 +2,61 @@
 // healthy mTLS cluster on loopback addresses. On a cluster that is already here (and with no --spec or
 // --members) it provisions the recorded spec again: the workflow reconciles it, and with nothing changed it
 // restarts nothing. A spec that changes the recorded membership is refused by the workflow, naming the difference.
-import { renderAsl } from '../../statemachines/render-asl';
-import { PROVISION_STEPS, provisionClusterDefinition } from '../../statemachines/provision-cluster';
-import { createProvisionSteps } from '../../lambdas/steps';
-import { runWorkflow } from '../../lambdas/local-runner/run-workflow';
-import { readHealthcheckClient } from '../../lambdas/steps/pki-secrets';
-import type { ClusterSummary } from '../../lambdas/steps/record-cluster';
+import type { ClusterSummary } from '../../lambdas/workflow-runner/contracts';
 import { parseClusterSpec, type ClusterSpec } from '../../lambdas/core/spec';
 import { localHome } from '../../lambdas/local-runner/local-home';
-import { recordedSpec } from '../../lambdas/steps/recorded-spec';
 import { membershipRefusal } from '../../lambdas/core/provision-plan';
 import { ProgressPrinter } from './progress';
 import { defaultLocalSpec, readLocalSpec } from './local-spec';
-import { localContext, recordedCluster } from './local-cluster';
+import { localRunner, recordedCluster } from './local-cluster';
 import { writeClientFiles } from './local-files';
-import { UsageError, type Output } from './output';
+import { printMemberTable } from './members';
+import { EXIT, UsageError, printJson, progressOutput, type Output, type OutputFormat } from './output';
 
 export interface LocalUpOptions {
   readonly members?: number;
   readonly specFile?: string;
+  /** @default 'text' */
+  readonly format?: OutputFormat;
 }
 
 export async function localUp(options: LocalUpOptions, output: Output): Promise<number> {
   if (options.members !== undefined && options.specFile !== undefined) throw new UsageError('give --members or --spec, not both');
+  const format = options.format ?? 'text';
+  const say = progressOutput(output, format);
+  // Validated before anything else looks at it: a malformed spec is a usage error naming the field, cluster or not.
+  const given = options.specFile ? readLocalSpec(options.specFile) : options.members !== undefined ? parseClusterSpec(defaultLocalSpec(options.members)) : undefined;
   const record = recordedCluster(localHome());
-  // Validated before anything looks at it: a malformed spec is a usage error naming the field, cluster or not.
-  const spec = options.specFile
-    ? readLocalSpec(options.specFile)
-    : options.members === undefined && record
-      ? recordedSpec(record)
-      : parseClusterSpec(defaultLocalSpec(options.members ?? 3));
-  // Refused before the local context is made: a refusal writes and starts nothing.
+  // Refused before the local runner starts anything: a refusal writes and starts nothing.
+  const runner = localRunner();
+  const spec = given ?? (record ? runner.recordedSpec(record) : parseClusterSpec(defaultLocalSpec(3)));
   refuseAnotherCluster(spec, record);
-  const { home, deps, describeEtcd } = localContext();
 
   const verb = record ? 'reconciling the recorded' : 'provisioning';
-  output.out(`etcd-ha: ${verb} local cluster "${spec.clusterName}" with the ProvisionCluster workflow on ${describeEtcd()}`);
-  const progress = new ProgressPrinter(output.out);
-  const result = await runWorkflow({
-    definition: renderAsl(PROVISION_STEPS, (scope, functions) => provisionClusterDefinition(scope, { functions, healthCheckAttempts: 60 })),
-    steps: createProvisionSteps(deps),
-    input: spec,
-    onEvent: (event) => progress.onEvent(event),
-  });
+  say.out(`etcd-ha: ${verb} local cluster "${spec.clusterName}" with the ProvisionCluster workflow on ${runner.describeEtcd()}`);
+  const progress = new ProgressPrinter(say.out);
+  const result = await runner.execute({ workflow: 'provision-cluster', input: spec, onEvent: (event) => progress.onEvent(event) });
   if (result.status === 'FAILED') {
-    output.err(`\nProvisionCluster failed: ${result.error}`);
-    output.err(result.cause ?? '');
-    output.err(`Step log: ${home.stepLog}`);
-    return 1;
+    say.err(`\nProvisionCluster failed: ${result.error}`);
+    say.err(result.cause ?? '');
+    say.err(`Step log: ${runner.home.stepLog}`);
+    if (format === 'json') printJson(output, { workflow: 'ProvisionCluster', status: result.status, error: result.error, cause: result.cause, transitions: result.transitions });
+    return EXIT.failed;
   }
   const summary = result.output as ClusterSummary;
-  const client = await readHealthcheckClient(deps.secrets, { ...summary.secrets });
-  writeClientFiles(home.clientDir, client);
-  output.out(`\nCluster "${summary.clusterName}" is healthy: ${summary.members.length} members (${result.transitions} state transitions).`);
-  for (const member of summary.members) {
-    output.out(`  ${member.name.padEnd(10)} ${member.id.padEnd(17)} ${member.endpoint}${member.leader ? '  (leader)' : ''}`);
+  const client = await runner.healthcheckClient(summary.secrets);
+  writeClientFiles(runner.home.clientDir, client);
+  if (format === 'json') {
+    printJson(output, { workflow: 'ProvisionCluster', status: result.status, transitions: result.transitions, cluster: summary });
+    return EXIT.done;
   }
+  output.out(`\nCluster "${summary.clusterName}" is healthy: ${summary.members.length} members (${result.transitions} state transitions).`);
+  printMemberTable(output, summary.members);
   output.out('\nUse it with etcdctl:');
   output.out('  eval "$(npx etcd-ha local env)"');
   output.out('  etcdctl member list -w table');
   output.out('Status: npx etcd-ha local status    Stop and remove: npx etcd-ha local down');
-  return 0;
+  return EXIT.done;
 }
 
 /**

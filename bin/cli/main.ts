@@ -1,222 +1,330 @@
-// The `etcd-ha` command line: parses arguments and hands each command to its own module.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { localUp } from './local-up';
-import { localStatus } from './local-status';
-import { localEnv } from './local-env';
-import { localDown } from './local-down';
-import { provision } from './aws-provision';
-import { watch } from './aws-watch';
-import { replace } from './aws-replace';
-import { localKill, localReplace } from './local-replace';
-import { localHeal } from './local-heal';
-import { setMaintenance } from './aws-maintenance';
-import { localPower, localSetMaintenance } from './local-maintenance';
-import { consoleOutput, UsageError, type Output } from './output';
+// The `etcd-ha` command line (commander): parses arguments and hands each command to its own module. A command's
+// module is loaded only when that command runs, so `etcd-ha --help` loads commander and this file, nothing heavy
+// (no AWS SDK, no aws-cdk-lib, no etcd client). The loads are `require` calls, not `import()`: the CLI runs through
+// tsx's CommonJS hook, which a dynamic import() would bypass.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, EXIT_CODES_HELP, UsageError, consoleOutput, type Output, type OutputFormat } from './output';
 import { SpecValidationError } from '../../lambdas/core/errors';
 
-const USAGE = `usage: etcd-ha <command>
+type LocalUp = typeof import('./local-up');
+type LocalStatus = typeof import('./local-status');
+type LocalEnv = typeof import('./local-env');
+type LocalDown = typeof import('./local-down');
+type LocalReplace = typeof import('./local-replace');
+type LocalHeal = typeof import('./local-heal');
+type LocalMaintenance = typeof import('./local-maintenance');
+type AwsProvision = typeof import('./aws-provision');
+type AwsReplace = typeof import('./aws-replace');
+type AwsMaintenance = typeof import('./aws-maintenance');
+type AwsWatch = typeof import('./aws-watch');
 
-Local mode (one machine, loopback addresses 127.0.0.11+):
-  local up [--members N | --spec FILE]   provision a local mTLS etcd cluster (default 3 members: infra0..2)
-  local status [--json]                  per-member ID, endpoint, health, leader, learner, db size
-  local env                              etcdctl settings: eval "$(etcd-ha local env)"
-  local down                             stop every local member and remove the local state
-  local kill --member NAME               SIGKILL a member's etcd (its data dir stays), as when a host dies
-  local replace --member NAME [--name NEW] [--force]
-                                         run ReplaceMember locally onto a new loopback address
-  local heal                             replace members that die, like the EventBridge rule (Ctrl-C stops);
-                                         does nothing while healing is paused
-  local pause --reason TEXT [--by WHO]   pause automatic healing (local heal, the stop path); local replace still works
-  local resume [--by WHO]                resume it (every pause and resume is kept in the record; local status shows it)
-  local stop|start --member NAME         stop a member's simulated host (etcd stopped, data dir kept) or start it again
+/** Loads a command's module when the command runs. */
+function load<M>(path: string): M {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path) as M;
+}
 
-AWS (the deployed stack; credentials and region as for the aws CLI):
-  provision --spec FILE [--state-machine ARN] [--name NAME] [--no-watch]
-                                         check the spec, start ProvisionCluster with it and follow it
-                                         (ARN: stack output ProvisionClusterStateMachineArn, or set
-                                         ETCD_HA_PROVISION_STATE_MACHINE_ARN; NAME: <clusterName>-<UTC time>)
-  replace --cluster NAME --member NAME [--instance ID] [--replacement-name NEW] [--force]
-          [--state-machine ARN] [--name NAME] [--no-watch]
-                                         start ReplaceMember by hand and follow it; without --instance the
-                                         workflow launches a clone of the member's instance (ARN: stack output
-                                         ReplaceMemberStateMachineArn, or set ETCD_HA_REPLACE_STATE_MACHINE_ARN)
-  pause --cluster NAME --reason TEXT [--by WHO] [--state-machine ARN] [--name NAME] [--no-watch]
-  resume --cluster NAME [--by WHO] [--state-machine ARN] [--name NAME] [--no-watch]
-                                         pause or resume automatic healing (EC2 rule, stop grace period, health
-                                         probe) with the SetMaintenance workflow; \`replace\` still works while paused
-                                         (ARN: stack output SetMaintenanceStateMachineArn, or set
-                                         ETCD_HA_MAINTENANCE_STATE_MACHINE_ARN; WHO: default user@host)
-  watch EXECUTION_ARN                    follow an execution: a line per state, then its outcome
-                                         (exit 0 when it succeeded, 1 when it failed, timed out or was aborted)`;
+function version(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+const OUTPUT_OPTION_FLAGS = '-o, --output <format>';
+
+function outputOption(): Option {
+  return new Option(OUTPUT_OPTION_FLAGS, 'text, or json: one JSON document on stdout (progress goes to stderr)').choices(['text', 'json']).default('text');
+}
+
+function wholeNumber(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n)) throw new UsageError(`${flag} must be a whole number, got "${value}"`);
+    return n;
+  };
+}
+
+const STATE_MACHINE_HELP = {
+  provision: 'ProvisionCluster state machine (default: $ETCD_HA_PROVISION_STATE_MACHINE_ARN; stack output ProvisionClusterStateMachineArn)',
+  replace: 'ReplaceMember state machine (default: $ETCD_HA_REPLACE_STATE_MACHINE_ARN; stack output ReplaceMemberStateMachineArn)',
+  maintenance: 'SetMaintenance state machine (default: $ETCD_HA_MAINTENANCE_STATE_MACHINE_ARN; stack output SetMaintenanceStateMachineArn)',
+};
+
+/** The whole command tree; each action stores its exit code in `exit.code`. */
+export function buildProgram(output: Output, exit: { code: number }): Command {
+  const program = new Command('etcd-ha')
+    .description('Build and heal highly-available etcd clusters: on AWS (the deployed stack) or on this machine (local mode).')
+    .version(version(), '-V, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'print this help and exit')
+    .addHelpCommand('help [command]', 'print the help of a command')
+    .configureOutput({
+      writeOut: (text) => output.out(text.replace(/\n$/, '')),
+      writeErr: (text) => output.err(text.replace(/\n$/, '')),
+      outputError: (text, write) => write(text.replace(/^error: /, 'etcd-ha: ')),
+    })
+    .showHelpAfterError('(add --help for usage)')
+    .allowExcessArguments(false)
+    .exitOverride()
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`);
+
+  const run = (action: () => Promise<number> | number) => async () => {
+    exit.code = await action();
+  };
+
+  // ---- local mode ----
+  const local = program
+    .command('local')
+    .description('a real mTLS etcd cluster on this machine (loopback addresses 127.0.0.11+), run by the same workflows')
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`);
+
+  local
+    .command('up')
+    .description('provision a local cluster with the ProvisionCluster workflow (default: 3 members infra0..2); on a recorded cluster, reconcile it')
+    .option('--members <n>', 'how many members: 1, 3, 5 or 7', wholeNumber('--members'))
+    .option('--spec <file>', 'a cluster spec (JSON); its runtime must be systemd')
+    .addOption(outputOption())
+    .action(
+      (opts: { members?: number; spec?: string; output: OutputFormat }) =>
+        run(() =>
+          load<LocalUp>('./local-up').localUp(
+            { ...(opts.members !== undefined && { members: opts.members }), ...(opts.spec !== undefined && { specFile: opts.spec }), format: opts.output },
+            output,
+          ),
+        )(),
+    );
+
+  local
+    .command('status')
+    .description('per member: ID, endpoint, health, leader, learner, db size; exit 3 when not healthy')
+    .addOption(outputOption())
+    .addOption(new Option('--json', 'the same as -o json').hideHelp())
+    .action((opts: { output: OutputFormat; json?: boolean }) =>
+      run(() => load<LocalStatus>('./local-status').localStatus({ format: opts.json ? 'json' : opts.output }, output))(),
+    );
+
+  local
+    .command('env')
+    .description('etcdctl settings for the local cluster: eval "$(etcd-ha local env)"')
+    .action(() => run(() => load<LocalEnv>('./local-env').localEnv(output))());
+
+  local
+    .command('down')
+    .description('stop every local member (by PID) and remove the local state')
+    .action(() => run(() => load<LocalDown>('./local-down').localDown(output))());
+
+  local
+    .command('kill')
+    .description("SIGKILL a member's etcd (its data dir stays), as when a host dies")
+    .requiredOption('--member <name>', 'the member')
+    .action((opts: { member: string }) => run(() => load<LocalReplace>('./local-replace').localKill(opts.member, output))());
+
+  local
+    .command('replace')
+    .description('run ReplaceMember locally onto a new loopback address')
+    .requiredOption('--member <name>', 'the member to replace')
+    .option('--name <new>', 'the new member\'s name (default: the next free infraN)')
+    .option('--force', 'replace it even though it still answers', false)
+    .addOption(outputOption())
+    .action((opts: { member: string; name?: string; force: boolean; output: OutputFormat }) =>
+      run(() =>
+        load<LocalReplace>('./local-replace').localReplace(
+          { member: opts.member, ...(opts.name && { replacementName: opts.name }), force: opts.force, format: opts.output },
+          output,
+        ),
+      )(),
+    );
+
+  local
+    .command('heal')
+    .description('replace members that die, like the EventBridge rule (Ctrl-C stops); nothing while healing is paused')
+    .action(() =>
+      run(() => {
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        return load<LocalHeal>('./local-heal').localHeal(output, stop.signal);
+      })(),
+    );
+
+  local
+    .command('pause')
+    .description('pause automatic healing (local heal, the stop path); local replace still works')
+    .requiredOption('--reason <text>', 'what is being done, and until when')
+    .option('--by <who>', 'who pauses (default: user@host)')
+    .addOption(outputOption())
+    .action((opts: { reason: string; by?: string; output: OutputFormat }) =>
+      run(() =>
+        load<LocalMaintenance>('./local-maintenance').localSetMaintenance(
+          { action: 'pause', reason: opts.reason, ...(opts.by !== undefined && { by: opts.by }), format: opts.output },
+          output,
+        ),
+      )(),
+    );
+
+  local
+    .command('resume')
+    .description('resume automatic healing (every pause and resume is kept in the record; local status shows it)')
+    .option('--by <who>', 'who resumes (default: user@host)')
+    .addOption(outputOption())
+    .action((opts: { by?: string; output: OutputFormat }) =>
+      run(() =>
+        load<LocalMaintenance>('./local-maintenance').localSetMaintenance({ action: 'resume', ...(opts.by !== undefined && { by: opts.by }), format: opts.output }, output),
+      )(),
+    );
+
+  for (const action of ['stop', 'start'] as const) {
+    local
+      .command(action)
+      .description(
+        action === 'stop'
+          ? "stop a member's simulated host (etcd stopped, data dir kept), as an instance stopped for a resize"
+          : "start a member's simulated host again; its etcd starts from its data dir",
+      )
+      .requiredOption('--member <name>', 'the member')
+      .action((opts: { member: string }) => run(() => load<LocalMaintenance>('./local-maintenance').localPower(action, opts.member, output))());
+  }
+
+  // ---- AWS ----
+  program
+    .command('provision')
+    .description('check a cluster spec here (a bad one starts nothing), start ProvisionCluster with it and follow it')
+    .option('--spec <file>', 'the cluster spec (JSON), e.g. samples/guide-3-members.json')
+    .option('--state-machine <arn>', STATE_MACHINE_HELP.provision)
+    .option('--name <name>', 'the execution name (default: <clusterName>-<UTC time>)')
+    .option('--no-watch', 'start it and return (follow it later with `etcd-ha watch`)')
+    .addOption(outputOption())
+    .action((opts: { spec?: string; stateMachine?: string; name?: string; watch: boolean; output: OutputFormat }) =>
+      run(() => {
+        if (opts.spec === undefined) throw new UsageError('provision needs --spec FILE');
+        return load<AwsProvision>('./aws-provision').provision(
+          {
+            specFile: opts.spec,
+            watch: opts.watch,
+            format: opts.output,
+            ...(opts.stateMachine !== undefined && { stateMachineArn: opts.stateMachine }),
+            ...(opts.name !== undefined && { name: opts.name }),
+          },
+          output,
+        );
+      })(),
+    );
+
+  program
+    .command('replace')
+    .description('start ReplaceMember by hand and follow it; without --instance the workflow launches a clone of the member\'s instance')
+    .option('--cluster <name>', 'the cluster')
+    .option('--member <name>', 'the member to replace')
+    .option('--instance <id>', 'the EC2 instance that takes its place')
+    .option('--replacement-name <new>', 'the new member\'s name')
+    .option('--force', 'replace it even though it still answers', false)
+    .option('--state-machine <arn>', STATE_MACHINE_HELP.replace)
+    .option('--name <name>', 'the execution name (default: <cluster>-<member>-<UTC time>)')
+    .option('--no-watch', 'start it and return')
+    .addOption(outputOption())
+    .action(
+      (opts: {
+        cluster?: string;
+        member?: string;
+        instance?: string;
+        replacementName?: string;
+        force: boolean;
+        stateMachine?: string;
+        name?: string;
+        watch: boolean;
+        output: OutputFormat;
+      }) =>
+        run(() => {
+          if (opts.cluster === undefined || opts.member === undefined) throw new UsageError('replace needs --cluster NAME and --member NAME');
+          return load<AwsReplace>('./aws-replace').replace(
+            {
+              cluster: opts.cluster,
+              member: opts.member,
+              force: opts.force,
+              watch: opts.watch,
+              format: opts.output,
+              ...(opts.instance !== undefined && { instance: opts.instance }),
+              ...(opts.replacementName !== undefined && { replacementName: opts.replacementName }),
+              ...(opts.stateMachine !== undefined && { stateMachineArn: opts.stateMachine }),
+              ...(opts.name !== undefined && { name: opts.name }),
+            },
+            output,
+          );
+        })(),
+    );
+
+  for (const action of ['pause', 'resume'] as const) {
+    const command = program
+      .command(action)
+      .description(
+        action === 'pause'
+          ? 'pause automatic healing (EC2 rule, stop grace period, health probe) with the SetMaintenance workflow; `replace` still works'
+          : 'resume automatic healing with the SetMaintenance workflow',
+      )
+      .option('--cluster <name>', 'the cluster');
+    if (action === 'pause') command.option('--reason <text>', 'what is being done, and until when');
+    else command.addOption(new Option('--reason <text>').hideHelp());
+    command
+      .option('--by <who>', 'who (default: user@host)')
+      .option('--state-machine <arn>', STATE_MACHINE_HELP.maintenance)
+      .option('--name <name>', 'the execution name (default: <cluster>-<action>-<UTC time>)')
+      .option('--no-watch', 'start it and return')
+      .addOption(outputOption())
+      .action((opts: { cluster?: string; reason?: string; by?: string; stateMachine?: string; name?: string; watch: boolean; output: OutputFormat }) =>
+        run(() => {
+          if (opts.cluster === undefined) throw new UsageError(`${action} needs --cluster NAME`);
+          if (action === 'pause' && opts.reason === undefined) throw new UsageError('pause needs --reason TEXT (what is being done, and until when)');
+          if (action === 'resume' && opts.reason !== undefined) throw new UsageError('resume takes no --reason');
+          return load<AwsMaintenance>('./aws-maintenance').setMaintenance(
+            {
+              cluster: opts.cluster,
+              action,
+              watch: opts.watch,
+              format: opts.output,
+              ...(opts.reason !== undefined && { reason: opts.reason }),
+              ...(opts.by !== undefined && { by: opts.by }),
+              ...(opts.stateMachine !== undefined && { stateMachineArn: opts.stateMachine }),
+              ...(opts.name !== undefined && { name: opts.name }),
+            },
+            output,
+          );
+        })(),
+      );
+  }
+
+  program
+    .command('watch')
+    .description('follow an execution: a line per state, then its outcome (exit 0 when it succeeded, 1 when it failed, timed out or was aborted)')
+    .argument('<EXECUTION_ARN>', 'the execution')
+    .addOption(outputOption())
+    .action((executionArn: string, opts: { output: OutputFormat }) =>
+      run(() => load<AwsWatch>('./aws-watch').watch(executionArn, output, { format: opts.output }))(),
+    );
+
+  return program;
+}
 
 export async function main(argv: string[], output: Output = consoleOutput): Promise<number> {
+  const exit = { code: EXIT.done as number };
+  const program = buildProgram(output, exit);
   try {
-    return await dispatch(argv, output);
+    if (argv.length === 0) {
+      program.outputHelp({ error: true });
+      return EXIT.usage;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return exit.code;
   } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help, `help` and --version end with exit code 0; a group without its command (`etcd-ha local`) prints its
+      // help as an error, and commander's own refusals (unknown option, missing argument) are usage errors.
+      return error.exitCode === 0 ? EXIT.done : EXIT.usage;
+    }
     if (error instanceof UsageError || error instanceof SpecValidationError) {
       output.err(`etcd-ha: ${error.message}`);
-      return 2;
+      return EXIT.usage;
     }
     output.err(`etcd-ha: ${(error as Error).stack ?? String(error)}`);
-    return 1;
+    return EXIT.failed;
   }
-}
-
-async function dispatch(argv: string[], output: Output): Promise<number> {
-  const [group, command, ...rest] = argv;
-  if (group === undefined || group === 'help' || group === '--help' || group === '-h') {
-    output.out(USAGE);
-    return group === undefined ? 2 : 0;
-  }
-  if (group === 'provision') return provisionCommand(argv.slice(1), output);
-  if (group === 'watch') return watchCommand(argv.slice(1), output);
-  if (group === 'replace') return replaceCommand(argv.slice(1), output);
-  if (group === 'pause' || group === 'resume') return maintenanceCommand(group, argv.slice(1), output);
-  if (group !== 'local') throw new UsageError(`unknown command "${group}"\n${USAGE}`);
-  switch (command) {
-    case 'up': {
-      const { values } = parseArgs({ args: rest, options: { members: { type: 'string' }, spec: { type: 'string' } }, strict: true });
-      const members = values.members === undefined ? undefined : Number(values.members);
-      if (members !== undefined && !Number.isInteger(members)) throw new UsageError(`--members must be a whole number, got "${values.members}"`);
-      return localUp({ ...(members !== undefined && { members }), ...(values.spec !== undefined && { specFile: values.spec }) }, output);
-    }
-    case 'status': {
-      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } }, strict: true });
-      return localStatus({ json: values.json ?? false }, output);
-    }
-    case 'env':
-      parseArgs({ args: rest, options: {}, strict: true });
-      return localEnv(output);
-    case 'kill': {
-      const { values } = parseArgs({ args: rest, options: { member: { type: 'string' } }, strict: true });
-      if (!values.member) throw new UsageError('local kill needs --member NAME');
-      return localKill(values.member, output);
-    }
-    case 'replace': {
-      const { values } = parseArgs({ args: rest, options: { member: { type: 'string' }, name: { type: 'string' }, force: { type: 'boolean', default: false } }, strict: true });
-      if (!values.member) throw new UsageError('local replace needs --member NAME');
-      return localReplace({ member: values.member, ...(values.name && { replacementName: values.name }), force: values.force ?? false }, output);
-    }
-    case 'heal': {
-      parseArgs({ args: rest, options: {}, strict: true });
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      return localHeal(output, stop.signal);
-    }
-    case 'down':
-      parseArgs({ args: rest, options: {}, strict: true });
-      return localDown(output);
-    case 'pause':
-    case 'resume': {
-      const { values: given } = parseCommandArgs({ args: rest, options: { reason: { type: 'string' }, by: { type: 'string' } }, strict: true });
-      if (command === 'resume' && given.reason !== undefined) throw new UsageError('local resume takes no --reason');
-      if (command === 'pause' && given.reason === undefined) throw new UsageError('local pause needs --reason TEXT (what is being done, and until when)');
-      return localSetMaintenance({ action: command, ...(given.reason !== undefined && { reason: given.reason }), ...(given.by !== undefined && { by: given.by }) }, output);
-    }
-    case 'stop':
-    case 'start': {
-      const { values } = parseCommandArgs({ args: rest, options: { member: { type: 'string' } }, strict: true });
-      if (!values.member) throw new UsageError(`local ${command} needs --member NAME`);
-      return localPower(command, values.member, output);
-    }
-    default:
-      throw new UsageError(`unknown command "local ${command ?? ''}"\n${USAGE}`);
-  }
-}
-
-/** parseArgs with its complaints (unknown option, missing value) as usage errors: exit 2, no stack trace. */
-function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
-  try {
-    return parseArgs(config);
-  } catch (error) {
-    if (String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) throw new UsageError(`${(error as Error).message}\n${USAGE}`);
-    throw error;
-  }
-}
-
-function provisionCommand(args: string[], output: Output): Promise<number> {
-  const { values } = parseCommandArgs({
-    args,
-    options: { spec: { type: 'string' }, 'state-machine': { type: 'string' }, name: { type: 'string' }, 'no-watch': { type: 'boolean', default: false } },
-    strict: true,
-  });
-  if (values.spec === undefined) throw new UsageError(`provision needs --spec FILE\n${USAGE}`);
-  return provision(
-    {
-      specFile: values.spec,
-      watch: !values['no-watch'],
-      ...(values['state-machine'] !== undefined && { stateMachineArn: values['state-machine'] }),
-      ...(values.name !== undefined && { name: values.name }),
-    },
-    output,
-  );
-}
-
-function replaceCommand(args: string[], output: Output): Promise<number> {
-  const { values } = parseCommandArgs({
-    args,
-    options: {
-      cluster: { type: 'string' },
-      member: { type: 'string' },
-      instance: { type: 'string' },
-      'replacement-name': { type: 'string' },
-      force: { type: 'boolean', default: false },
-      'state-machine': { type: 'string' },
-      name: { type: 'string' },
-      'no-watch': { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.cluster === undefined || values.member === undefined) throw new UsageError(`replace needs --cluster NAME and --member NAME\n${USAGE}`);
-  return replace(
-    {
-      cluster: values.cluster,
-      member: values.member,
-      force: values.force ?? false,
-      watch: !values['no-watch'],
-      ...(values.instance !== undefined && { instance: values.instance }),
-      ...(values['replacement-name'] !== undefined && { replacementName: values['replacement-name'] }),
-      ...(values['state-machine'] !== undefined && { stateMachineArn: values['state-machine'] }),
-      ...(values.name !== undefined && { name: values.name }),
-    },
-    output,
-  );
-}
-
-function maintenanceCommand(action: 'pause' | 'resume', args: string[], output: Output): Promise<number> {
-  const { values } = parseCommandArgs({
-    args,
-    options: {
-      cluster: { type: 'string' },
-      reason: { type: 'string' },
-      by: { type: 'string' },
-      'state-machine': { type: 'string' },
-      name: { type: 'string' },
-      'no-watch': { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.cluster === undefined) throw new UsageError(`${action} needs --cluster NAME\n${USAGE}`);
-  if (action === 'pause' && values.reason === undefined) throw new UsageError(`pause needs --reason TEXT (what is being done, and until when)\n${USAGE}`);
-  if (action === 'resume' && values.reason !== undefined) throw new UsageError('resume takes no --reason');
-  return setMaintenance(
-    {
-      cluster: values.cluster,
-      action,
-      watch: !values['no-watch'],
-      ...(values.reason !== undefined && { reason: values.reason }),
-      ...(values.by !== undefined && { by: values.by }),
-      ...(values['state-machine'] !== undefined && { stateMachineArn: values['state-machine'] }),
-      ...(values.name !== undefined && { name: values.name }),
-    },
-    output,
-  );
-}
-
-function watchCommand(args: string[], output: Output): Promise<number> {
-  const { positionals } = parseCommandArgs({ args, options: {}, allowPositionals: true, strict: true });
-  if (positionals.length !== 1) throw new UsageError(`watch needs one EXECUTION_ARN\n${USAGE}`);
-  return watch(positionals[0]!, output);
 }

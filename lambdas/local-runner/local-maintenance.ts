@@ -1,14 +1,13 @@
 // SetMaintenance on one machine: the same definition `cdk deploy` installs, run by the local interpreter over the
 // local adapters (the cluster's file lock, its record file). `etcd-ha local pause|resume` and the drills use it.
-import { renderAsl } from '../../statemachines/render-asl';
-import { MAINTENANCE_STEPS, setMaintenanceDefinition } from '../../statemachines/set-maintenance';
 import { createMaintenanceSteps, type MaintenanceRequest } from '../steps/maintenance';
 import type { ReplaceDeps } from '../steps/replace';
+import { loadDefinition } from './definitions';
 import { runWorkflow, type WorkflowEvent, type WorkflowResult } from './run-workflow';
 
 export function setMaintenanceLocally(deps: ReplaceDeps, request: MaintenanceRequest, options: { readonly onEvent?: (event: WorkflowEvent) => void } = {}): Promise<WorkflowResult> {
   return runWorkflow({
-    definition: renderAsl(MAINTENANCE_STEPS, (scope, functions) => setMaintenanceDefinition(scope, { functions, lockWaitAttempts: 20 })),
+    definition: loadDefinition('set-maintenance'),
     steps: createMaintenanceSteps(deps),
     input: request,
     ...(options.onEvent && { onEvent: options.onEvent }),

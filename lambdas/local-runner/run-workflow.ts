@@ -3,7 +3,7 @@
 import './polyfill';
 import { randomBytes } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { allStates, stepOfState, type AslDefinition } from '../../statemachines/render-asl';
+import { allStates, stepOfState, type AslDefinition } from './asl';
 import { localExecutionRef } from '../adapters/local/process-execution-liveness';
 import type { StepHandler } from '../steps/deps';
 

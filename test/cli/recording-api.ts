@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { ExecutionsApi } from '../../bin/cli/aws-sfn';
 
 export function recordingApi() {
-  const started: Array<{ region: string; stateMachineArn: string; name: string; input: string }> = [];
+  const started: Array<{ region: string; stateMachineArn: string; name?: string; input: string }> = [];
   let closed = 0;
   const factory = (region: string): ExecutionsApi => ({
     async startExecution(input) {

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { renderAsl } from '../../statemachines/render-asl';
 import { PROVISION_STEPS, provisionClusterDefinition } from '../../statemachines/provision-cluster';
 import { REPLACE_STEPS, replaceMemberDefinition } from '../../statemachines/replace-member';
-import { createReplaceSteps, type ReplaceDeps } from '../../lambdas/steps/replace';
-import { createProvisionSteps, type ProvisionDeps } from '../../lambdas/steps';
+import type { ReplaceDeps } from '../../lambdas/steps/replace';
+import type { ProvisionDeps } from '../../lambdas/steps';
 import { localDeps } from '../../lambdas/local-runner/local-deps';
 import { localHome, type LocalHome } from '../../lambdas/local-runner/local-home';
-import { runWorkflow, type WorkflowEvent, type WorkflowResult } from '../../lambdas/local-runner/run-workflow';
+import { LocalWorkflowRunner, type WorkflowEvent, type WorkflowResult } from '../../lambdas/local-runner/local-workflow-runner';
 import type { StepHandler } from '../../lambdas/steps/deps';
 import type { HostRunner } from '../../lambdas/ports';
 import { runningEtcdPid } from '../../lambdas/local-runner/member-process';
@@ -41,11 +41,14 @@ export class LocalWorkflowSandbox {
   /** Runs the workflow; counts how often each step handler was invoked. */
   async provision(spec: unknown, options: { deps?: ProvisionDeps; healthCheckAttempts?: number; onEvent?: (e: WorkflowEvent) => void } = {}): Promise<ProvisionRun> {
     const calls: Record<string, number> = {};
-    const counted = counting(createProvisionSteps(options.deps ?? this.deps()), calls);
     const definition = renderAsl(PROVISION_STEPS, (scope, functions) =>
       provisionClusterDefinition(scope, { functions, healthCheckAttempts: options.healthCheckAttempts ?? 30 }),
     );
-    const result = await runWorkflow({ definition, steps: counted, input: spec, ...(options.onEvent && { onEvent: options.onEvent }) });
+    const result = await this.runner(options.deps ?? this.deps()).run('provision-cluster', spec, {
+      definition,
+      wrapSteps: (steps) => counting(steps, calls),
+      ...(options.onEvent && { onEvent: options.onEvent }),
+    });
     return { result, calls };
   }
 
@@ -64,20 +67,22 @@ export class LocalWorkflowSandbox {
     } = {},
   ): Promise<ProvisionRun> {
     const calls: Record<string, number> = {};
-    const created = createReplaceSteps(options.deps ?? this.deps());
-    const steps = counting(options.wrapSteps ? options.wrapSteps(created) : created, calls);
     const definition = renderAsl(REPLACE_STEPS, (scope, functions) =>
       replaceMemberDefinition(scope, { functions, lockWaitAttempts: options.lockWaitAttempts ?? 10, healthCheckAttempts: options.healthCheckAttempts ?? 30 }),
     );
-    const result = await runWorkflow({
+    const result = await this.runner(options.deps ?? this.deps()).run('replace-member', input, {
       definition,
-      steps,
-      input,
+      wrapSteps: (steps) => counting(options.wrapSteps ? options.wrapSteps(steps) : steps, calls),
       ...(options.executionName && { executionName: options.executionName }),
       ...(options.retryMs !== undefined && { retryMs: options.retryMs }),
       ...(options.onEvent && { onEvent: options.onEvent }),
     });
     return { result, calls };
+  }
+
+  /** The local runner over this sandbox's home, with these deps (the tests render variants of the definitions). */
+  private runner(deps: ProvisionDeps | ReplaceDeps): LocalWorkflowRunner {
+    return new LocalWorkflowRunner({ home: this.home, deps: deps as ReplaceDeps });
   }
 
   pidOf(host: string): number | undefined {

@@ -5,6 +5,7 @@
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { REPLACE_STEPS, replaceMemberDefinition, type ReplaceStep } from '../statemachines/replace-member';
+import { WORKFLOW_TAG_VALUES } from '../lambdas/catalog/contracts';
 import { Workflow, workflowCommonProps, type WorkflowCommonProps } from './workflow';
 
 export interface ReplaceMemberWorkflowProps extends WorkflowCommonProps {
@@ -26,6 +27,7 @@ export class ReplaceMemberWorkflow extends Workflow {
   constructor(scope: Construct, id: string, props: ReplaceMemberWorkflowProps) {
     super(scope, id, {
       ...workflowCommonProps(props),
+      workflowTag: WORKFLOW_TAG_VALUES.replaceMember,
       comment: "etcd-ha ReplaceMember: etcd's runtime reconfiguration runbook (remove, add as learner, promote) as a workflow",
       alarmDescription:
         'A ReplaceMember execution failed: its Report Failure state carries the error; Remove Unpromoted Learner and Release Lock After Failure ran before it.',

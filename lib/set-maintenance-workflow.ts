@@ -3,6 +3,7 @@
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { MAINTENANCE_STEPS, setMaintenanceDefinition, type MaintenanceStep } from '../statemachines/set-maintenance';
+import { WORKFLOW_TAG_VALUES } from '../lambdas/catalog/contracts';
 import { Workflow, workflowCommonProps, type WorkflowCommonProps } from './workflow';
 
 export interface SetMaintenanceWorkflowProps extends WorkflowCommonProps {
@@ -14,6 +15,7 @@ export class SetMaintenanceWorkflow extends Workflow {
   constructor(scope: Construct, id: string, props: SetMaintenanceWorkflowProps) {
     super(scope, id, {
       ...workflowCommonProps(props),
+      workflowTag: WORKFLOW_TAG_VALUES.setMaintenance,
       comment: "etcd-ha SetMaintenance: pauses or resumes a cluster's automatic healing, under the cluster's lock",
       alarmDescription: 'A SetMaintenance execution failed: its Set Maintenance Failed state carries the error (an unknown cluster, a pause without a reason, or the lock held too long by a replacement).',
       functions: MAINTENANCE_STEPS.map((step) => props.functions[step]),

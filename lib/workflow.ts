@@ -3,7 +3,7 @@
 // data (payloads name secrets, never carry them, but stay out of the logs all the same), traced with X-Ray,
 // and watched by an alarm on failed executions. ProvisionClusterWorkflow and ReplaceMemberWorkflow are this
 // with their definitions.
-import { type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type CfnElement, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,6 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { WORKFLOW_TAG } from '../lambdas/catalog/contracts';
 import { acknowledge } from './nag';
 
 /** What every workflow of the stack shares: where its logs go, and when its alarm fires. */
@@ -45,6 +46,11 @@ export interface WorkflowProps extends WorkflowCommonProps {
   readonly definition: (scope: Construct) => sfn.IChainable;
   /** The functions the definition invokes (their versions and aliases are acknowledged for cdk-nag). */
   readonly functions: readonly lambda.IFunction[];
+  /**
+   * The value of the state machine's `etcd-ha:workflow` tag (WORKFLOW_TAG_VALUES), by which the command line finds it.
+   * A tag changes no logical ID.
+   */
+  readonly workflowTag: string;
 }
 
 export class Workflow extends Construct {
@@ -66,6 +72,8 @@ export class Workflow extends Construct {
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
+    // On the state machine only (not its role or log group): the command line lists state machines and reads their tags.
+    Tags.of(this.stateMachine).add(WORKFLOW_TAG, props.workflowTag, { includeResourceTypes: ['AWS::StepFunctions::StateMachine'] });
     // LambdaInvoke grants lambda:InvokeFunction on each function and on "<function ARN>:*" (its versions and aliases).
     const stack = Stack.of(this);
     const functionVersions = [...new Set(props.functions)].map((fn) => {

@@ -1,6 +1,8 @@
 // Starting one of the deployed workflows and following it: shared by `provision` and `replace`.
 import { describeAwsError, executionConsoleUrl, isAwsError, parseStatesArn, sfnExecutionsApi, type ExecutionsApi } from './aws-sfn';
 import { StepFunctionsWorkflowRunner } from '../../lambdas/workflow-runner/step-functions';
+import { sfnStateMachinesApi, stateMachinesTagged, type StateMachinesApi } from '../../lambdas/workflow-runner/find-state-machine';
+import { WORKFLOW_TAG, WORKFLOW_TAG_VALUES } from '../../lambdas/catalog/contracts';
 import type { WorkflowName } from '../../lambdas/workflow-runner/port';
 import { followExecution, type WatchOptions } from './aws-watch';
 import { EXIT, UsageError, printJson, progressOutput, type Output, type OutputFormat } from './output';
@@ -12,18 +14,40 @@ export interface DeployedWorkflow {
   readonly arnEnv: string;
   /** The stack output that holds its ARN. */
   readonly stackOutput: string;
+  /** The value of its state machine's `etcd-ha:workflow` tag, by which it is found when nothing names it. */
+  readonly tag: string;
 }
 
 export const WORKFLOWS = {
-  provision: { workflow: 'provision-cluster', title: 'ProvisionCluster', arnEnv: 'ETCD_HA_PROVISION_STATE_MACHINE_ARN', stackOutput: 'ProvisionClusterStateMachineArn' },
-  replace: { workflow: 'replace-member', title: 'ReplaceMember', arnEnv: 'ETCD_HA_REPLACE_STATE_MACHINE_ARN', stackOutput: 'ReplaceMemberStateMachineArn' },
-  maintenance: { workflow: 'set-maintenance', title: 'SetMaintenance', arnEnv: 'ETCD_HA_MAINTENANCE_STATE_MACHINE_ARN', stackOutput: 'SetMaintenanceStateMachineArn' },
+  provision: {
+    workflow: 'provision-cluster',
+    title: 'ProvisionCluster',
+    arnEnv: 'ETCD_HA_PROVISION_STATE_MACHINE_ARN',
+    stackOutput: 'ProvisionClusterStateMachineArn',
+    tag: WORKFLOW_TAG_VALUES.provisionCluster,
+  },
+  replace: {
+    workflow: 'replace-member',
+    title: 'ReplaceMember',
+    arnEnv: 'ETCD_HA_REPLACE_STATE_MACHINE_ARN',
+    stackOutput: 'ReplaceMemberStateMachineArn',
+    tag: WORKFLOW_TAG_VALUES.replaceMember,
+  },
+  maintenance: {
+    workflow: 'set-maintenance',
+    title: 'SetMaintenance',
+    arnEnv: 'ETCD_HA_MAINTENANCE_STATE_MACHINE_ARN',
+    stackOutput: 'SetMaintenanceStateMachineArn',
+    tag: WORKFLOW_TAG_VALUES.setMaintenance,
+  },
 } as const satisfies Record<string, DeployedWorkflow>;
 
 export interface StartDeps {
   readonly env?: NodeJS.ProcessEnv;
   readonly now?: () => Date;
   readonly api?: (region: string) => ExecutionsApi;
+  /** Lists the state machines and their tags when nothing names the state machine. @default Step Functions */
+  readonly stateMachines?: (region: string | undefined) => StateMachinesApi;
   readonly watch?: WatchOptions;
 }
 
@@ -42,9 +66,10 @@ export interface StartRequest {
 export async function startAndFollow(request: StartRequest, given: Output, deps: StartDeps = {}): Promise<number> {
   const format = request.format ?? 'text';
   const output = progressOutput(given, format);
-  const { arn, source } = stateMachineArn(request.workflow, request.stateMachineArn, deps.env ?? process.env);
-  const { region } = parseStatesArn(arn, 'stateMachine', source);
   checkExecutionName(request.name);
+  const found = await findStateMachine(request.workflow, request.stateMachineArn, deps, output);
+  if (typeof found === 'number') return found;
+  const { arn, region } = found;
   const api = (deps.api ?? sfnExecutionsApi)(region);
   try {
     let executionArn: string;
@@ -78,14 +103,52 @@ export async function startAndFollow(request: StartRequest, given: Output, deps:
   }
 }
 
-function stateMachineArn(workflow: DeployedWorkflow, option: string | undefined, env: NodeJS.ProcessEnv): { arn: string; source: string } {
-  if (option) return { arn: option, source: '--state-machine' };
-  const fromEnv = env[workflow.arnEnv];
-  if (fromEnv) return { arn: fromEnv, source: workflow.arnEnv };
+/**
+ * The workflow's state machine: the one `--state-machine` names, else the one its environment variable names, else
+ * the only one in the account and region tagged `etcd-ha:workflow=<workflow>`. None or several so tagged is a usage
+ * error that names the tag and the matches; an AWS call that fails says so and returns exit code 1.
+ */
+export async function findStateMachine(
+  workflow: DeployedWorkflow,
+  option: string | undefined,
+  deps: Pick<StartDeps, 'env' | 'stateMachines'>,
+  output: Output,
+): Promise<{ arn: string; region: string } | number> {
+  const env = deps.env ?? process.env;
+  const named = option ? { arn: option, source: '--state-machine' } : env[workflow.arnEnv] ? { arn: env[workflow.arnEnv]!, source: workflow.arnEnv } : undefined;
+  if (named) return { arn: named.arn, region: parseStatesArn(named.arn, 'stateMachine', named.source).region };
+
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
+  const api = (deps.stateMachines ?? sfnStateMachinesApi)(region);
+  let matching: string[];
+  try {
+    matching = await stateMachinesTagged(api, WORKFLOW_TAG, workflow.tag);
+  } catch (error) {
+    if (/region is missing/i.test((error as Error)?.message ?? '')) {
+      throw new UsageError(`no AWS region to look for the ${workflow.title} state machine in: set AWS_REGION, or pass --state-machine ARN`);
+    }
+    if (!isAwsError(error)) throw error;
+    output.err(`etcd-ha: ${describeAwsError(error, `looking for the ${workflow.title} state machine (ListStateMachines, ListTagsForResource)`)}`);
+    output.err(`  Or name it: --state-machine ARN, or ${workflow.arnEnv}`);
+    return EXIT.failed;
+  } finally {
+    api.close();
+  }
+  const tag = `${WORKFLOW_TAG}=${workflow.tag}`;
+  const where = region ? ` in ${region}` : '';
+  if (matching.length === 1) return { arn: matching[0]!, region: parseStatesArn(matching[0]!, 'stateMachine', `the state machine tagged ${tag}`).region };
+  if (matching.length === 0) {
+    throw new UsageError(
+      `which ${workflow.title} state machine? None${where} carries the tag ${tag}.\n` +
+        `  Pass --state-machine ARN or set ${workflow.arnEnv}.\n` +
+        `  The deployed stack has it as the output ${workflow.stackOutput}:\n` +
+        `  aws cloudformation describe-stacks --stack-name EtcdHa --query "Stacks[0].Outputs[?OutputKey=='${workflow.stackOutput}'].OutputValue" --output text`,
+    );
+  }
   throw new UsageError(
-    `which ${workflow.title} state machine? Pass --state-machine ARN or set ${workflow.arnEnv}.\n` +
-      `  The deployed stack has it as the output ${workflow.stackOutput}:\n` +
-      `  aws cloudformation describe-stacks --stack-name EtcdHa --query "Stacks[0].Outputs[?OutputKey=='${workflow.stackOutput}'].OutputValue" --output text`,
+    `which ${workflow.title} state machine? ${matching.length} state machines${where} carry the tag ${tag}:\n` +
+      matching.map((arn) => `  ${arn}\n`).join('') +
+      `  Pass --state-machine ARN or set ${workflow.arnEnv} to say which.`,
   );
 }
 

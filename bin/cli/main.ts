@@ -45,9 +45,9 @@ function wholeNumber(flag: string) {
 }
 
 const STATE_MACHINE_HELP = {
-  provision: 'ProvisionCluster state machine (default: $ETCD_HA_PROVISION_STATE_MACHINE_ARN; stack output ProvisionClusterStateMachineArn)',
-  replace: 'ReplaceMember state machine (default: $ETCD_HA_REPLACE_STATE_MACHINE_ARN; stack output ReplaceMemberStateMachineArn)',
-  maintenance: 'SetMaintenance state machine (default: $ETCD_HA_MAINTENANCE_STATE_MACHINE_ARN; stack output SetMaintenanceStateMachineArn)',
+  provision: 'ProvisionCluster state machine (default: $ETCD_HA_PROVISION_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=ProvisionCluster; stack output ProvisionClusterStateMachineArn)',
+  replace: 'ReplaceMember state machine (default: $ETCD_HA_REPLACE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=ReplaceMember; stack output ReplaceMemberStateMachineArn)',
+  maintenance: 'SetMaintenance state machine (default: $ETCD_HA_MAINTENANCE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=SetMaintenance; stack output SetMaintenanceStateMachineArn)',
 };
 
 /** The whole command tree; each action stores its exit code in `exit.code`. */

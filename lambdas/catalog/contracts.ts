@@ -66,3 +66,17 @@ export const SNAPSHOT_KEY_PREFIX = 'snapshots/';
 
 /** The only SSM document the steps run. */
 export const RUN_SHELL_SCRIPT_DOCUMENT = 'AWS-RunShellScript';
+
+/**
+ * The tag on each state machine the stack creates; its value names the workflow (WORKFLOW_TAG_VALUES). The command
+ * line finds the state machines by it when no `--state-machine` or environment variable names one, whether etcd-ha
+ * is a stack of its own or part of a bigger one.
+ */
+export const WORKFLOW_TAG = 'etcd-ha:workflow';
+/** The value of WORKFLOW_TAG on each workflow's state machine (the workflow's construct ID). */
+export const WORKFLOW_TAG_VALUES = {
+  provisionCluster: 'ProvisionCluster',
+  replaceMember: 'ReplaceMember',
+  setMaintenance: 'SetMaintenance',
+  checkClusterHealth: 'CheckClusterHealth',
+} as const;

@@ -4,6 +4,7 @@ import { setMaintenance } from '../../bin/cli/aws-maintenance';
 import { main } from '../../bin/cli/main';
 import { UsageError, type Output } from '../../bin/cli/output';
 import { recordingApi } from './recording-api';
+import { stateMachinesWithTags } from './state-machines-fake';
 
 const MAINTENANCE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:SetMaintenance-9f3KqLw2Xc1d';
 const silent: Output = { out: () => undefined, err: () => undefined };
@@ -38,7 +39,7 @@ describe('pause / resume (no AWS)', () => {
       assert.match(e.message, /^--reason: /);
       return true;
     });
-    await assert.rejects(setMaintenance({ cluster: 'demo', action: 'resume', watch: false }, silent, { api: noApi, env: {} }), /ETCD_HA_MAINTENANCE_STATE_MACHINE_ARN[\s\S]*SetMaintenanceStateMachineArn/);
+    await assert.rejects(setMaintenance({ cluster: 'demo', action: 'resume', watch: false }, silent, { api: noApi, env: {}, stateMachines: stateMachinesWithTags({}).factory }), /ETCD_HA_MAINTENANCE_STATE_MACHINE_ARN[\s\S]*SetMaintenanceStateMachineArn/);
   });
 
   it('the command line asks for --cluster and --reason (exit 2)', async () => {

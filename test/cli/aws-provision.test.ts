@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { checkExecutionName, defaultExecutionName, provision } from '../../bin/cli/aws-provision';
 import { executionConsoleUrl, parseStatesArn, type ExecutionsApi } from '../../bin/cli/aws-sfn';
 import { recordingApi } from './recording-api';
+import { stateMachinesWithTags } from './state-machines-fake';
 import { UsageError, type Output } from '../../bin/cli/output';
 import { SpecValidationError } from '../../lambdas/core/errors';
 
@@ -47,7 +48,7 @@ describe('provision (no AWS)', () => {
       assert.match(e.message, /clusterName: must be a DNS-1123 label/);
       return true;
     });
-    await assert.rejects(provision({ specFile, watch: false }, silent, { api: noApi, env: {} }), /ProvisionClusterStateMachineArn/);
+    await assert.rejects(provision({ specFile, watch: false }, silent, { api: noApi, env: {}, stateMachines: stateMachinesWithTags({}).factory }), /ProvisionClusterStateMachineArn/);
     await assert.rejects(provision({ specFile, stateMachineArn: 'ProvisionCluster', watch: false }, silent, { api: noApi }), /--state-machine must be a Step Functions stateMachine ARN/);
     await assert.rejects(provision({ specFile, stateMachineArn: STATE_MACHINE, name: 'demo run', watch: false }, silent, { api: noApi }), UsageError);
     await assert.rejects(provision({ specFile: join(dir, 'missing.json'), stateMachineArn: STATE_MACHINE, watch: false }, silent, { api: noApi }), /cannot read the spec file/);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { replace } from '../../bin/cli/aws-replace';
 import { UsageError, type Output } from '../../bin/cli/output';
 import { recordingApi } from './recording-api';
+import { stateMachinesWithTags } from './state-machines-fake';
 
 const REPLACE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:ReplaceMember-9f3KqLw2Xc1d';
 const silent: Output = { out: () => undefined, err: () => undefined };
@@ -44,7 +45,7 @@ describe('replace (no AWS)', () => {
   it('refuses a malformed instance ID and a missing state machine before any AWS client exists', async () => {
     const noApi = () => assert.fail('no AWS client may be created');
     await assert.rejects(replace({ cluster: 'demo', member: 'infra1', instance: 'i-xyz', force: false, watch: false }, silent, { api: noApi, env: { ETCD_HA_REPLACE_STATE_MACHINE_ARN: REPLACE } }), /--instance must be an EC2 instance ID/);
-    await assert.rejects(replace({ cluster: 'demo', member: 'infra1', force: false, watch: false }, silent, { api: noApi, env: {} }), (e: unknown) => {
+    await assert.rejects(replace({ cluster: 'demo', member: 'infra1', force: false, watch: false }, silent, { api: noApi, env: {}, stateMachines: stateMachinesWithTags({}).factory }), (e: unknown) => {
       assert.ok(e instanceof UsageError);
       assert.match(e.message, /ETCD_HA_REPLACE_STATE_MACHINE_ARN/);
       assert.match(e.message, /ReplaceMemberStateMachineArn/);

@@ -20,6 +20,7 @@ describe('etcd-ha provision / watch usage', () => {
     assert.equal(provisionHelp.code, 0);
     assert.match(provisionHelp.out, /--spec <file>/);
     assert.match(provisionHelp.out, /ProvisionClusterStateMachineArn/);
+    assert.match(provisionHelp.out, /etcd-ha:workflow=ProvisionCluster/);
   });
 
   const mistakes: Array<[string[], RegExp]> = [

@@ -93,6 +93,24 @@ describe('EtcdHaStack resources', () => {
     assert.match(logicalId(stack.setMaintenance.stateMachine), /^SetMaintenanceStateMachine[0-9A-F]{8}$/);
   });
 
+  it('tags each state machine, and nothing else, etcd-ha:workflow = its workflow (the command line finds them by it)', () => {
+    const { template, stack } = synth;
+    const machines = template.findResources('AWS::StepFunctions::StateMachine');
+    const tagged = Object.fromEntries(
+      Object.entries(machines).map(([id, machine]) => [id, (machine.Properties.Tags as Array<{ Key: string; Value: string }>).filter((t) => t.Key === 'etcd-ha:workflow')]),
+    );
+    assert.deepEqual(tagged, {
+      [logicalId(stack.provisionCluster.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'ProvisionCluster' }],
+      [logicalId(stack.replaceMember.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'ReplaceMember' }],
+      [logicalId(stack.setMaintenance.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'SetMaintenance' }],
+    });
+    // Only the state machines carry it: not their roles, log groups or the functions.
+    const elsewhere = Object.entries(template.toJSON().Resources as Record<string, { Type: string; Properties?: { Tags?: unknown } }>).filter(
+      ([, r]) => r.Type !== 'AWS::StepFunctions::StateMachine' && JSON.stringify(r.Properties?.Tags ?? []).includes('etcd-ha:workflow'),
+    );
+    assert.deepEqual(elsewhere.map(([id]) => id), []);
+  });
+
   it('has one function per step (the steps ReplaceMember shares with ProvisionCluster once), Node.js 24 on arm64, running the step\'s export of the bundle, each with its own log group', () => {
     const { template, stack } = synth;
     assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS])].sort());

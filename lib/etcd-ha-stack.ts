@@ -1,7 +1,7 @@
 // The etcd-ha stack: its props (validated here) and a constructor of a few lines over the parts in lib/parts —
 // the store (KMS key, registry table, snapshot bucket), the step functions, the workflows (ProvisionCluster,
-// ReplaceMember, SetMaintenance, with their alarms), the triggers (EventBridge rules, the health probe), the
-// member hosts' policy and the outputs. Every part creates its resources in the stack's own scope, so their
+// ReplaceMember, SetMaintenance, CheckClusterHealth, with their alarms), the triggers (EventBridge rules, the health
+// probe), the member hosts' policy and the outputs. Every part creates its resources in the stack's own scope, so their
 // construct IDs, and with them the logical IDs, are the same as before the split.
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -13,6 +13,7 @@ import { DEFAULT_SECRET_PREFIX, SNAPSHOT_KEY_PREFIX } from '../lambdas/catalog/c
 import { ALL_STEPS, MAX_HOST_COMMAND_TIMEOUT_SECONDS, type StepName } from '../lambdas/catalog/steps';
 import type { HealthProbe } from './health-probe';
 import type { SetMaintenanceWorkflow } from './set-maintenance-workflow';
+import type { CheckClusterHealthWorkflow } from './check-cluster-health-workflow';
 import { MemberHostPolicy } from './member-host-policy';
 import type { ProvisionClusterWorkflow } from './provision-cluster-workflow';
 import type { ReplaceMemberTrigger } from './replace-member-trigger';
@@ -267,6 +268,8 @@ export class EtcdHaStack extends Stack {
   readonly provisionCluster: ProvisionClusterWorkflow;
   readonly replaceMember: ReplaceMemberWorkflow;
   readonly setMaintenance: SetMaintenanceWorkflow;
+  /** `etcd-ha status`: a cluster's record and live health, read-only. */
+  readonly checkClusterHealth: CheckClusterHealthWorkflow;
   /** The scheduled health probe (none with healthProbe false). */
   readonly healthProbe?: HealthProbe;
   /** The EventBridge rules that start ReplaceMember (none without automaticReplacement and autoScalingGroupNames). */
@@ -309,7 +312,7 @@ export class EtcdHaStack extends Stack {
 
     ({ secretsKey: this.secretsKey, registryTable: this.registryTable, snapshotBucket: this.snapshotBucket } = store);
     this.steps = stepFunctions.steps;
-    ({ provisionCluster: this.provisionCluster, replaceMember: this.replaceMember, setMaintenance: this.setMaintenance } = workflows);
+    ({ provisionCluster: this.provisionCluster, replaceMember: this.replaceMember, setMaintenance: this.setMaintenance, checkClusterHealth: this.checkClusterHealth } = workflows);
     if (triggers.healthProbe) this.healthProbe = triggers.healthProbe;
     if (triggers.replaceTrigger) this.replaceTrigger = triggers.replaceTrigger;
   }

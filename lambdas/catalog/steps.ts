@@ -7,7 +7,7 @@
 // The order is the order the steps run in, across the workflows: each workflow's steps, filtered from it, are in
 // its own order. A step several workflows run has one function, one handler and one grant.
 
-export type WorkflowName = 'provisionCluster' | 'replaceMember' | 'setMaintenance';
+export type WorkflowName = 'provisionCluster' | 'replaceMember' | 'setMaintenance' | 'checkClusterHealth';
 
 /** What a step may do on AWS: lib/step-access.ts turns each kind into a few IAM statements on the narrowest resources. */
 export type StepAccess =
@@ -366,6 +366,23 @@ export const STEPS = {
     access: ['completeLifecycleActions'],
     workflows: ['replaceMember'],
   },
+  validateHealthCheckRequest: {
+    title: 'Validate Request',
+    states: ['Validate Request'],
+    does: 'which recorded cluster a health check names (registry table)',
+    timeout: { seconds: 30 },
+    access: ['readRegistry'],
+    workflows: ['checkClusterHealth'],
+  },
+  readClusterHealth: {
+    title: 'Read Cluster Health',
+    states: ['Read Cluster Health'],
+    does: "the cluster's record and every recorded member's status over mTLS, judged by the health rules; no lock, writes nothing",
+    timeout: { seconds: 60 },
+    // Read-only: the record, the healthcheck client, etcd.
+    access: ['readRegistry', ...TALKS_TO_ETCD],
+    workflows: ['checkClusterHealth'],
+  },
 } as const satisfies Record<string, StepSpec>;
 
 /** Every step a function runs in a workflow. */
@@ -392,19 +409,22 @@ export type MaintenanceStep = StepOf<'setMaintenance'>;
 export type ReplaceOnlyStep = Exclude<ReplaceStep, ProvisionStep>;
 /** The steps only SetMaintenance runs (its lock steps are the ones ProvisionCluster and ReplaceMember share). */
 export type MaintenanceOnlyStep = Exclude<MaintenanceStep, ProvisionStep | ReplaceStep>;
+export type HealthCheckStep = StepOf<'checkClusterHealth'>;
 
 export const PROVISION_STEPS = stepsOf('provisionCluster');
 export const REPLACE_STEPS = stepsOf('replaceMember');
 export const MAINTENANCE_STEPS = stepsOf('setMaintenance');
+/** CheckClusterHealth's steps: read-only, its own (no lock, nothing shared). */
+export const HEALTH_CHECK_STEPS = stepsOf('checkClusterHealth');
 export const REPLACE_ONLY_STEPS = REPLACE_STEPS.filter((step): step is ReplaceOnlyStep => !(PROVISION_STEPS as readonly string[]).includes(step));
 export const MAINTENANCE_ONLY_STEPS = MAINTENANCE_STEPS.filter(
   (step): step is MaintenanceOnlyStep => !(PROVISION_STEPS as readonly string[]).includes(step) && !(REPLACE_STEPS as readonly string[]).includes(step),
 );
 /**
  * Every step, in the order the stack creates their functions: ProvisionCluster's, then those only ReplaceMember
- * runs, then those only SetMaintenance runs.
+ * runs, then those only SetMaintenance runs, then CheckClusterHealth's.
  */
-export const ALL_STEPS: readonly StepName[] = [...PROVISION_STEPS, ...REPLACE_ONLY_STEPS, ...MAINTENANCE_ONLY_STEPS];
+export const ALL_STEPS: readonly StepName[] = [...PROVISION_STEPS, ...REPLACE_ONLY_STEPS, ...MAINTENANCE_ONLY_STEPS, ...HEALTH_CHECK_STEPS];
 
 /** The step's function description: its title and what it does. */
 export function stepDescription(step: StepName): string {

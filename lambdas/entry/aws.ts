@@ -28,9 +28,10 @@ import { createProvisionSteps, type ProvisionDeps } from '../steps';
 import type { StepDeps, StepHandler } from '../steps/deps';
 import { createReplaceSteps, type ReplaceDeps } from '../steps/replace';
 import { createMaintenanceSteps } from '../steps/maintenance';
+import { createHealthCheckSteps } from '../steps/health-check';
 import { makeHealthProbe } from '../steps/probe/health-probe';
 import { DEFAULT_SECRET_PREFIX, ENV, INSTANCE_ARN_TAG, INSTANCE_ID_TAG } from '../catalog/contracts';
-import { ALL_STEPS, PROVISION_STEPS, REPLACE_STEPS, type MaintenanceOnlyStep, type ProvisionStep, type ReplaceOnlyStep, type ReplaceStep, type StepName } from '../catalog/steps';
+import { ALL_STEPS, HEALTH_CHECK_STEPS, PROVISION_STEPS, REPLACE_STEPS, type HealthCheckStep, type MaintenanceOnlyStep, type ProvisionStep, type ReplaceOnlyStep, type ReplaceStep, type StepName } from '../catalog/steps';
 
 // The environment the stack sets and the tags the host policy names: shared with lib/ (lambdas/catalog/contracts.ts).
 export { ENV, INSTANCE_ARN_TAG, INSTANCE_ID_TAG };
@@ -191,6 +192,7 @@ const log = jsonLogger(() => ({ ...(current.step && { step: current.step }), ...
 let provisionSteps: Record<ProvisionStep, StepHandler> | undefined;
 let replaceSteps: Record<ReplaceStep, StepHandler> | undefined;
 let maintenanceSteps: ReturnType<typeof createMaintenanceSteps> | undefined;
+let healthCheckSteps: ReturnType<typeof createHealthCheckSteps> | undefined;
 let healthProbeHandler: StepHandler | undefined;
 
 /** The subset of the Lambda context the handlers read. */
@@ -217,7 +219,8 @@ function handler(step: AwsStep, build: () => StepHandler): LambdaHandler {
 /**
  * A step's handler, from the step set of the first workflow the catalog says runs it: ProvisionCluster's for its
  * steps (ReplaceMember and SetMaintenance run the shared ones in the same function, with the same handler), else
- * ReplaceMember's, else SetMaintenance's (its lock steps are the shared ones). Each set is built on first use.
+ * ReplaceMember's, else CheckClusterHealth's (its own), else SetMaintenance's (its lock steps are the shared ones).
+ * Each set is built on first use.
  */
 function stepHandler(step: StepName): StepHandler {
   if ((PROVISION_STEPS as readonly StepName[]).includes(step)) {
@@ -225,6 +228,10 @@ function stepHandler(step: StepName): StepHandler {
   }
   if ((REPLACE_STEPS as readonly StepName[]).includes(step)) {
     return (replaceSteps ??= createReplaceSteps(awsReplaceDeps(process.env, clients, log)))[step as ReplaceOnlyStep];
+  }
+  if ((HEALTH_CHECK_STEPS as readonly StepName[]).includes(step)) {
+    // Read-only: the registry, the healthcheck client secret and etcd; no lock.
+    return (healthCheckSteps ??= createHealthCheckSteps(awsDeps(process.env, clients, log)))[step as HealthCheckStep];
   }
   return (maintenanceSteps ??= createMaintenanceSteps(awsReplaceDeps(process.env, clients, log)))[step as MaintenanceOnlyStep];
 }
@@ -270,5 +277,7 @@ export const {
   setMaintenance,
   releaseLock,
   completeLifecycleAction,
+  validateHealthCheckRequest,
+  readClusterHealth,
   healthProbe,
 } = HANDLERS;

@@ -8,6 +8,7 @@ import type { ClusterRecord } from '../ports';
 import { createProvisionSteps } from '../steps';
 import { createReplaceSteps, type ReplaceDeps } from '../steps/replace';
 import { createMaintenanceSteps } from '../steps/maintenance';
+import { createHealthCheckSteps } from '../steps/health-check';
 import type { StepHandler } from '../steps/deps';
 import { recordedSpec } from '../steps/recorded-spec';
 import { readHealthcheckClient } from '../steps/pki-secrets';
@@ -112,6 +113,8 @@ export class LocalWorkflowRunner implements WorkflowRunner {
         return createReplaceSteps(this.deps);
       case 'set-maintenance':
         return createMaintenanceSteps(this.deps);
+      case 'check-cluster-health':
+        return createHealthCheckSteps(this.deps);
     }
   }
 

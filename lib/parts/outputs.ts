@@ -18,6 +18,10 @@ export function addOutputs(stack: Stack, parts: { readonly store: Store; readonl
     description: 'Pause or resume automatic healing: {"clusterName", "action": "pause"|"resume", "reason", "by"} (etcd-ha pause|resume)',
     value: workflows.setMaintenance.stateMachine.stateMachineArn,
   });
+  new CfnOutput(stack, 'CheckClusterHealthStateMachineArn', {
+    description: 'A cluster\'s record and live health, read-only: {"clusterName"} (etcd-ha status)',
+    value: workflows.checkClusterHealth.stateMachine.stateMachineArn,
+  });
   new CfnOutput(stack, 'SnapshotBucketName', { description: 'Snapshots taken before each membership change (SSE-KMS)', value: store.snapshotBucket.bucketName });
   new CfnOutput(stack, 'MemberHostPolicyArn', {
     description: "Attach to the member hosts' instance role (with AmazonSSMManagedInstanceCore)",

@@ -1,8 +1,9 @@
-// The stack's workflows: ProvisionCluster, ReplaceMember and SetMaintenance over the step functions (a step
+// The stack's workflows: ProvisionCluster, ReplaceMember, SetMaintenance and CheckClusterHealth over the step functions (a step
 // several workflows run is one function), each with its log group and failure alarm.
 import { Duration, type RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import { MAINTENANCE_STEPS, PROVISION_STEPS, REPLACE_STEPS, type StepName } from '../../lambdas/catalog/steps';
+import { HEALTH_CHECK_STEPS, MAINTENANCE_STEPS, PROVISION_STEPS, REPLACE_STEPS, type StepName } from '../../lambdas/catalog/steps';
+import { CheckClusterHealthWorkflow } from '../check-cluster-health-workflow';
 import { ProvisionClusterWorkflow } from '../provision-cluster-workflow';
 import { ReplaceMemberWorkflow } from '../replace-member-workflow';
 import { SetMaintenanceWorkflow } from '../set-maintenance-workflow';
@@ -25,6 +26,7 @@ export interface Workflows {
   readonly provisionCluster: ProvisionClusterWorkflow;
   readonly replaceMember: ReplaceMemberWorkflow;
   readonly setMaintenance: SetMaintenanceWorkflow;
+  readonly checkClusterHealth: CheckClusterHealthWorkflow;
 }
 
 export function addWorkflows(stack: Stack, props: WorkflowsProps): Workflows {
@@ -51,5 +53,6 @@ export function addWorkflows(stack: Stack, props: WorkflowsProps): Workflows {
     ...common,
   });
   const setMaintenance = new SetMaintenanceWorkflow(stack, 'SetMaintenance', { functions: functionsOf(MAINTENANCE_STEPS), ...common });
-  return { provisionCluster, replaceMember, setMaintenance };
+  const checkClusterHealth = new CheckClusterHealthWorkflow(stack, 'CheckClusterHealth', { functions: functionsOf(HEALTH_CHECK_STEPS), ...common });
+  return { provisionCluster, replaceMember, setMaintenance, checkClusterHealth };
 }

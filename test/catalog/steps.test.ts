@@ -4,12 +4,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { ALL_STEPS, MAINTENANCE_STEPS, PROVISION_STEPS, REPLACE_STEPS, STEP_NAMES, STEP_SPECS, stepsOf, type WorkflowName } from '../../lambdas/catalog/steps';
+import { ALL_STEPS, HEALTH_CHECK_STEPS, MAINTENANCE_STEPS, PROVISION_STEPS, REPLACE_STEPS, STEP_NAMES, STEP_SPECS, stepsOf, type WorkflowName } from '../../lambdas/catalog/steps';
 import * as entry from '../../lambdas/entry/aws';
 import { allStates, renderAsl, stepOfState, type AslDefinition } from '../../statemachines/render-asl';
 import { provisionClusterDefinition } from '../../statemachines/provision-cluster';
 import { replaceMemberDefinition } from '../../statemachines/replace-member';
 import { setMaintenanceDefinition } from '../../statemachines/set-maintenance';
+import { checkClusterHealthDefinition } from '../../statemachines/check-cluster-health';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -73,6 +74,7 @@ const DEFINITIONS: Record<WorkflowName, AslDefinition> = {
   provisionCluster: renderAsl(PROVISION_STEPS, (scope, functions) => provisionClusterDefinition(scope, { functions })),
   replaceMember: renderAsl(REPLACE_STEPS, (scope, functions) => replaceMemberDefinition(scope, { functions })),
   setMaintenance: renderAsl(MAINTENANCE_STEPS, (scope, functions) => setMaintenanceDefinition(scope, { functions })),
+  checkClusterHealth: renderAsl(HEALTH_CHECK_STEPS, (scope, functions) => checkClusterHealthDefinition(scope, { functions })),
 };
 
 describe('step catalog', () => {
@@ -107,6 +109,12 @@ describe('step catalog', () => {
       if (spec.memoryMb !== undefined) assert.ok(Number.isInteger(spec.memoryMb) && spec.memoryMb >= 128 && spec.memoryMb <= 10_240, step);
       assert.equal(new Set(spec.access).size, spec.access.length, `${step}: an access kind listed twice`);
     }
+  });
+
+  it('CheckClusterHealth is read-only: no lock, no write, no host command', () => {
+    assert.deepEqual([...HEALTH_CHECK_STEPS], ['validateHealthCheckRequest', 'readClusterHealth']);
+    assert.deepEqual(STEP_SPECS.validateHealthCheckRequest.access, ['readRegistry']);
+    assert.deepEqual(STEP_SPECS.readClusterHealth.access, ['readRegistry', 'readHealthcheckClient', 'etcdNetwork']);
   });
 
   it('the Lambda entry exports one handler per step (Lambda finds it by name), and the health probe', () => {

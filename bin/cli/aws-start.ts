@@ -40,6 +40,13 @@ export const WORKFLOWS = {
     stackOutput: 'SetMaintenanceStateMachineArn',
     tag: WORKFLOW_TAG_VALUES.setMaintenance,
   },
+  health: {
+    workflow: 'check-cluster-health',
+    title: 'CheckClusterHealth',
+    arnEnv: 'ETCD_HA_HEALTH_STATE_MACHINE_ARN',
+    stackOutput: 'CheckClusterHealthStateMachineArn',
+    tag: WORKFLOW_TAG_VALUES.checkClusterHealth,
+  },
 } as const satisfies Record<string, DeployedWorkflow>;
 
 export interface StartDeps {

@@ -3,17 +3,7 @@ import { clientUrl } from '../../lambdas/core/etcd-flags';
 import { judgeClusterHealth } from '../../lambdas/core/health';
 import { localRunner, requireRecordedCluster } from './local-cluster';
 import { EXIT, printJson, type Output, type OutputFormat } from './output';
-import { healingPausedReason } from '../../lambdas/core/maintenance';
-
-export interface MemberStatusLine {
-  readonly name: string;
-  readonly id: string;
-  readonly endpoint: string;
-  readonly healthy: boolean;
-  readonly leader: boolean;
-  readonly learner: boolean;
-  readonly dbSize?: number;
-}
+import { clusterHealthLines, type MemberStatusLine } from './members';
 
 export async function localStatus(options: { format: OutputFormat }, output: Output): Promise<number> {
   const runner = localRunner();
@@ -37,13 +27,8 @@ export async function localStatus(options: { format: OutputFormat }, output: Out
     if (options.format === 'json') {
       printJson(output, { clusterName: record.clusterName, healthy: verdict.healthy, members, problems: verdict.problems, maintenance: record.maintenance ?? { paused: false, history: [] } });
     } else {
-      output.out(`cluster ${record.clusterName}: ${verdict.healthy ? 'healthy' : 'NOT healthy'}`);
-      output.out(healingPausedReason(record.maintenance) ?? 'automatic healing: on');
-      output.out(['NAME', 'ID', 'ENDPOINT', 'HEALTHY', 'LEADER', 'LEARNER', 'DB SIZE'].join('\t'));
-      for (const m of members) {
-        output.out([m.name, m.id, m.endpoint, m.healthy, m.leader, m.learner, m.dbSize ?? '-'].join('\t'));
-      }
-      for (const problem of verdict.problems) output.out(`! ${problem}`);
+      const lines = clusterHealthLines({ clusterName: record.clusterName, healthy: verdict.healthy, members, problems: verdict.problems, ...(record.maintenance && { maintenance: record.maintenance }) });
+      for (const line of lines) output.out(line);
     }
     return verdict.healthy ? EXIT.done : EXIT.notHealthy;
   } finally {

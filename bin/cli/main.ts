@@ -19,6 +19,7 @@ type AwsProvision = typeof import('./aws-provision');
 type AwsReplace = typeof import('./aws-replace');
 type AwsMaintenance = typeof import('./aws-maintenance');
 type AwsWatch = typeof import('./aws-watch');
+type AwsStatus = typeof import('./aws-status');
 
 /** Loads a command's module when the command runs. */
 function load<M>(path: string): M {
@@ -48,6 +49,8 @@ const STATE_MACHINE_HELP = {
   provision: 'ProvisionCluster state machine (default: $ETCD_HA_PROVISION_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=ProvisionCluster; stack output ProvisionClusterStateMachineArn)',
   replace: 'ReplaceMember state machine (default: $ETCD_HA_REPLACE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=ReplaceMember; stack output ReplaceMemberStateMachineArn)',
   maintenance: 'SetMaintenance state machine (default: $ETCD_HA_MAINTENANCE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=SetMaintenance; stack output SetMaintenanceStateMachineArn)',
+  health:
+    'CheckClusterHealth state machine (default: $ETCD_HA_HEALTH_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=CheckClusterHealth; stack output CheckClusterHealthStateMachineArn)',
 };
 
 /** The whole command tree; each action stores its exit code in `exit.code`. */
@@ -291,6 +294,22 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
         })(),
       );
   }
+
+  program
+    .command('status')
+    .description("a cluster's record and each member's health, asked by a CheckClusterHealth execution; exit 3 when not healthy")
+    .option('--cluster <name>', 'the cluster')
+    .option('--state-machine <arn>', STATE_MACHINE_HELP.health)
+    .addOption(outputOption())
+    .action((opts: { cluster?: string; stateMachine?: string; output: OutputFormat }) =>
+      run(() => {
+        if (opts.cluster === undefined) throw new UsageError('status needs --cluster NAME');
+        return load<AwsStatus>('./aws-status').status(
+          { cluster: opts.cluster, format: opts.output, ...(opts.stateMachine !== undefined && { stateMachineArn: opts.stateMachine }) },
+          output,
+        );
+      })(),
+    );
 
   program
     .command('watch')

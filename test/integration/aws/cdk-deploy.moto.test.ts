@@ -33,11 +33,13 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-s
 import { GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { GetKeyRotationStatusCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeStateMachineCommand, ListStateMachinesCommand, ListTagsForResourceCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { stateMachinesTagged } from '../../../lambdas/workflow-runner/find-state-machine';
 import { ALL_STEPS } from '../../../lib/etcd-ha-stack';
 import { PROVISION_STEPS, provisionClusterDefinition } from '../../../statemachines/provision-cluster';
 import { MAINTENANCE_STEPS, setMaintenanceDefinition } from '../../../statemachines/set-maintenance';
 import { REPLACE_STEPS, replaceMemberDefinition } from '../../../statemachines/replace-member';
+import { HEALTH_CHECK_STEPS, checkClusterHealthDefinition } from '../../../statemachines/check-cluster-health';
 import { allStates, renderAsl, type AslDefinition } from '../../../statemachines/render-asl';
 import { startMoto, type Moto } from '../../support/moto';
 
@@ -230,9 +232,10 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
       ProvisionClusterStateMachine: renderAsl(PROVISION_STEPS, (scope, functions) => provisionClusterDefinition(scope, { functions })),
       ReplaceMemberStateMachine: renderAsl(REPLACE_STEPS, (scope, functions) => replaceMemberDefinition(scope, { functions })),
       SetMaintenanceStateMachine: renderAsl(MAINTENANCE_STEPS, (scope, functions) => setMaintenanceDefinition(scope, { functions })),
+      CheckClusterHealthStateMachine: renderAsl(HEALTH_CHECK_STEPS, (scope, functions) => checkClusterHealthDefinition(scope, { functions })),
     };
     const machines = Object.entries(template().Resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
-    assert.equal(machines.length, 3);
+    assert.equal(machines.length, 4);
     for (const [prefix, local] of Object.entries(locals)) {
       const machine = machines.find(([id]) => id.startsWith(prefix))!;
       const answer = await clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: physicalOf(prefix) }));
@@ -252,6 +255,21 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
       assert.deepEqual(definition, JSON.parse(expected), prefix);
       assert.equal(definition.StartAt, local.StartAt, prefix);
       assert.deepEqual(allStates(definition).map(([name]) => name).sort(), allStates(local).map(([name]) => name).sort(), prefix);
+    }
+  });
+
+  it('tags each deployed state machine etcd-ha:workflow=<workflow>: the command line finds each by it', async () => {
+    const api = {
+      listPage: async (nextToken?: string) => {
+        const page = await clients.sfn.send(new ListStateMachinesCommand({ ...(nextToken && { nextToken }) }));
+        return { arns: (page.stateMachines ?? []).map((m) => m.stateMachineArn!), ...(page.nextToken && { nextToken: page.nextToken }) };
+      },
+      tagsOf: async (arn: string) =>
+        Object.fromEntries(((await clients.sfn.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags ?? []).map((t) => [t.key!, t.value ?? ''])),
+      close: () => undefined,
+    };
+    for (const workflow of ['ProvisionCluster', 'ReplaceMember', 'SetMaintenance', 'CheckClusterHealth']) {
+      assert.deepEqual(await stateMachinesTagged(api, 'etcd-ha:workflow', workflow), [physicalOf(`${workflow}StateMachine`)], workflow);
     }
   });
 

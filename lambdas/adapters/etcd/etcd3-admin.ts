@@ -107,6 +107,12 @@ export class Etcd3Admin implements EtcdAdmin {
       const added = await this.change(endpoints, `add ${peerUrl}`, (c, options) => c.cluster.memberAdd({ peerURLs: [peerUrl], isLearner }, options));
       return { member: toClusterMember(added.member), members: added.members.map(toClusterMember), added: true };
     } catch (error) {
+      // An add is never about an existing member, yet etcd 3.5 answered one "member not found" right after the same
+      // peer URL's learner had been removed (seen once in replace-converge): "not now", retried; a retry that finds
+      // the member added after all returns it (ALREADY_ADDED).
+      if (error instanceof EtcdAnswer && MEMBER_NOT_FOUND.test(error.message)) {
+        throw new EtcdNotReadyError(`member add ${peerUrl}: ${error.message}`, { cause: error });
+      }
       if (!(error instanceof EtcdAnswer && ALREADY_ADDED.test(error.message))) throw classify(`member add ${peerUrl}`, error);
       const members = await this.memberList(endpoints);
       const member = members.find((m) => m.peerURLs.includes(peerUrl));

@@ -97,51 +97,45 @@ export class DynamoDbClusterRegistry implements ClusterRegistry {
    * table holds two small items per cluster, and an EC2 event names only the instance.
    */
   async findByInstanceId(instanceId: string): Promise<ClusterRecord | undefined> {
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const answer = await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          ConsistentRead: true,
-          FilterExpression: 'begins_with(#pk, :cluster) AND contains(#instanceIds, :instanceId)',
-          ExpressionAttributeNames: { '#pk': REGISTRY_TABLE_KEY.partitionKey, '#instanceIds': 'instanceIds' },
-          ExpressionAttributeValues: { ':cluster': { S: 'cluster#' }, ':instanceId': { S: instanceId } },
-          ...(startKey && { ExclusiveStartKey: startKey }),
-        }),
-      );
-      for (const item of answer.Items ?? []) {
-        const pk = item[REGISTRY_TABLE_KEY.partitionKey]?.S ?? '';
-        const record = this.parse(pk, item, pk.slice('cluster#'.length));
-        // A removed member awaiting its replacement still names its cluster (its own EC2 event may come later).
-        if ([...record.members, ...(record.removed ?? [])].some((m) => m.instanceId === instanceId)) return record;
-      }
-      startKey = answer.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const filter = { expression: 'contains(#instanceIds, :instanceId)', names: { '#instanceIds': 'instanceIds' }, values: { ':instanceId': { S: instanceId } } };
+    for await (const record of this.scanClusters(filter)) {
+      // A removed member awaiting its replacement still names its cluster (its own EC2 event may come later).
+      if ([...record.members, ...(record.removed ?? [])].some((m) => m.instanceId === instanceId)) return record;
+    }
     return undefined;
   }
 
   /** Every cluster record (a consistent Scan of the `cluster#` items). */
   async list(): Promise<ClusterRecord[]> {
     const records: ClusterRecord[] = [];
+    for await (const record of this.scanClusters()) records.push(record);
+    return records.sort((a, b) => a.clusterName.localeCompare(b.clusterName));
+  }
+
+  /** The `cluster#` items a consistent Scan finds, page by page, narrowed by `filter` when given. */
+  private async *scanClusters(filter?: {
+    readonly expression: string;
+    readonly names: Record<string, string>;
+    readonly values: Record<string, AttributeValue>;
+  }): AsyncGenerator<ClusterRecord> {
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const answer = await this.client.send(
         new ScanCommand({
           TableName: this.tableName,
           ConsistentRead: true,
-          FilterExpression: 'begins_with(#pk, :cluster)',
-          ExpressionAttributeNames: { '#pk': REGISTRY_TABLE_KEY.partitionKey },
-          ExpressionAttributeValues: { ':cluster': { S: 'cluster#' } },
+          FilterExpression: `begins_with(#pk, :cluster)${filter ? ` AND ${filter.expression}` : ''}`,
+          ExpressionAttributeNames: { '#pk': REGISTRY_TABLE_KEY.partitionKey, ...filter?.names },
+          ExpressionAttributeValues: { ':cluster': { S: 'cluster#' }, ...filter?.values },
           ...(startKey && { ExclusiveStartKey: startKey }),
         }),
       );
       for (const item of answer.Items ?? []) {
         const pk = item[REGISTRY_TABLE_KEY.partitionKey]?.S ?? '';
-        records.push(this.parse(pk, item, pk.slice('cluster#'.length)));
+        yield this.parse(pk, item, pk.slice('cluster#'.length));
       }
       startKey = answer.LastEvaluatedKey;
     } while (startKey !== undefined);
-    return records.sort((a, b) => a.clusterName.localeCompare(b.clusterName));
   }
 
   private parse(pk: string, item: Record<string, AttributeValue>, clusterName: string): ClusterRecord {

@@ -3,13 +3,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Etcd3 } from 'etcd3';
 import { localExecutionRef } from '../../lambdas/adapters/local/process-execution-liveness';
 import { HostScriptFailedError, HostUnreachableError } from '../../lambdas/core/errors';
 import { hexId } from '../../lambdas/core/health';
 import type { ClusterLock, HostRunner } from '../../lambdas/ports';
 import { sandboxesOfSuite, threeMembers } from '../support/local-workflow';
 import { within } from '../support/etcd-client';
+import { startWriter } from '../support/cluster-under-load';
 import { clientSecret, etcdctl, killMember, memberList, readRecord, serializableMemberList } from '../support/local-cluster-oracle';
 import { etcdUnderTest } from '../support/etcd-under-test';
 
@@ -67,26 +67,8 @@ describe(`ReplaceMember drills (real etcd, local runner) on ${ETCD.label}`, () =
     const before = await readRecord(s, cluster);
     const endpoints = before.members.map((m) => `https://${m.address}:2379`);
 
-    const writerCert = await clientSecret(s, cluster, 'apiserver-etcd-client');
-    const writer = new Etcd3({
-      hosts: endpoints,
-      credentials: { rootCertificate: Buffer.from(writerCert.caCertPem), certChain: Buffer.from(writerCert.certPem), privateKey: Buffer.from(writerCert.keyPem) },
-    });
-    const acknowledged: string[] = [];
-    let writing = true;
-    let attempts = 0;
-    const writes = (async () => {
-      for (let i = 0; writing && i < 100_000; i++) {
-        attempts += 1;
-        const key = `/drill/${String(i).padStart(6, '0')}`;
-        try {
-          await Promise.race([writer.put(key).value(String(i)).exec(), sleep(2000).then(() => Promise.reject(new Error('timeout')))]);
-          acknowledged.push(key);
-        } catch {
-          // Not acknowledged: the writer may not count it, whether or not it landed.
-        }
-      }
-    })();
+    const writer = startWriter(endpoints, await clientSecret(s, cluster, 'apiserver-etcd-client'), '/drill/');
+    let writes: Awaited<ReturnType<typeof writer.stop>> | undefined;
     try {
       await sleep(500);
       const leader = (
@@ -99,13 +81,13 @@ describe(`ReplaceMember drills (real etcd, local runner) on ${ETCD.label}`, () =
       })!.name;
       const killedId = before.members.find((m) => m.name === leader)!.id;
       await killMember(s, leader);
-      const ackedAtKill = acknowledged.length;
+      const ackedAtKill = writer.acknowledgedSoFar();
 
       const { result } = await s.replace({ clusterName: cluster, failedMember: leader, replacement: { address: '127.0.0.185' } });
       assert.equal(result.status, 'SUCCEEDED', result.cause);
       await sleep(300);
-      writing = false;
-      await writes;
+      writes = await writer.stop();
+      const { acknowledged, attempts } = writes;
       assert.ok(acknowledged.length > ackedAtKill, `writes went on during the replacement (${ackedAtKill} → ${acknowledged.length})`);
 
       const after = await readRecord(s, cluster);
@@ -131,9 +113,8 @@ describe(`ReplaceMember drills (real etcd, local runner) on ${ETCD.label}`, () =
       const lost = acknowledged.filter((key) => !present.has(key));
       assert.deepEqual(lost, [], `${lost.length} of ${acknowledged.length} acknowledged writes lost (${attempts} attempted)`);
     } finally {
-      writing = false;
-      await writes;
-      writer.close();
+      // Stopped on every way out (stop is called once: on failure before the replacement finished, here).
+      if (writes === undefined) await writer.stop();
     }
   });
 

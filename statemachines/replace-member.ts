@@ -118,6 +118,9 @@ const CURRENT = {
 /** After Remove Dead Members: the membership the new member joins. */
 const JOINING = { 'spec.$': '$.spec', 'hosts.$': '$.removal.hosts', 'host.$': '$.joining.host', 'pki.$': '$.pki' };
 const HOST_STEP = { ...JOINING, clusterState: 'existing' };
+/** After Add Member As Learner: the members as etcd listed them after the add (the joining host's initial-cluster). */
+const JOINED = { ...JOINING, 'hosts.$': '$.learner.hosts' };
+const JOINED_HOST_STEP = { ...JOINED, clusterState: 'existing' };
 
 function replaceParts(scope: Construct, props: ReplaceMemberProps): ReplaceParts {
   const fns = props.functions;
@@ -317,15 +320,15 @@ function joinAsLearner(r: ReplaceParts, next: sfn.IChainable): sfn.IChainable {
   const { scope, props } = r;
   const strays = r.step('Remove Stray Learners', 'removeStrayLearners', JOINING, '$.strays', [NOT_READY]);
   const addLearner = r.step('Add Member As Learner', 'addMemberAsLearner', { ...JOINING, 'memberIds.$': '$.memberIds' }, '$.learner', [NOT_READY]);
-  const write = r.step('Write Etcd Config', 'writeEtcdConfig', HOST_STEP, sfn.JsonPath.DISCARD, [], true);
-  const start = r.step('Start Etcd', 'startEtcd', HOST_STEP, sfn.JsonPath.DISCARD, [], true);
+  const write = r.step('Write Etcd Config', 'writeEtcdConfig', JOINED_HOST_STEP, sfn.JsonPath.DISCARD, [], true);
+  const start = r.step('Start Etcd', 'startEtcd', JOINED_HOST_STEP, sfn.JsonPath.DISCARD, [], true);
   const startPromotion = new sfn.Pass(scope, 'Start Promotion', { result: sfn.Result.fromObject({ attempt: 0 }), resultPath: '$.promotion' });
   const waitInSync = new sfn.Wait(scope, 'Wait Learner In Sync', { time: sfn.WaitTime.duration(Duration.seconds(PROMOTION_LOOK_SECONDS)) });
   const promote = r.step(
     'Promote Learner',
     'promoteLearner',
     {
-      ...JOINING,
+      ...JOINED,
       'attempt.$': '$.promotion.attempt',
       maxAttempts: Math.ceil(((props.promotionBudgetMinutes ?? 30) * 60) / PROMOTION_LOOK_SECONDS),
       // The promotion is recorded at once, as the lock holder.

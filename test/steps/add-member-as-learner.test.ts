@@ -78,14 +78,15 @@ function registryHolding(record: ClusterRecord) {
  * An etcd whose memberAdd answers `adds` in turn (a function throws its error) and whose inspect answers `looks`
  * in turn; `calls` records every call.
  */
-function etcdScripted(adds: Array<() => Error | undefined>, looks: ClusterView[]) {
+function etcdScripted(adds: Array<() => Error | undefined>, looks: ClusterView[], listed: ClusterMember[] = [...LISTED]) {
   const calls = { added: [] as Array<[string[], string, boolean]>, inspected: [] as string[][], removed: [] as Array<[string[], string]>, closed: 0 };
+  let members = listed;
   const admin: EtcdAdmin = {
     memberAdd: async (endpoints, peerUrl, isLearner) => {
       calls.added.push([[...endpoints], peerUrl, isLearner]);
       const error = adds[calls.added.length - 1]?.();
       if (error) throw error;
-      return { member: LEARNER, members: [...LISTED, LEARNER], added: true };
+      return { member: LEARNER, members: [...members, LEARNER], added: true };
     },
     inspect: async (endpoints) => {
       calls.inspected.push([...endpoints]);
@@ -94,7 +95,8 @@ function etcdScripted(adds: Array<() => Error | undefined>, looks: ClusterView[]
     },
     memberRemove: async (endpoints, id) => {
       calls.removed.push([[...endpoints], id]);
-      return { members: LISTED.filter((m) => m.id !== id), removed: true };
+      members = members.filter((m) => m.id !== id);
+      return { members, removed: true };
     },
     memberPromote: async () => assert.fail('Add Member As Learner promotes nobody'),
     snapshot: async () => assert.fail('Add Member As Learner takes no snapshot'),
@@ -160,6 +162,15 @@ describe('Add Member As Learner', () => {
     ]);
     assert.equal(after.updatedAt, NOW.toISOString());
     assert.equal(etcd.calls.closed, 1);
+  });
+
+  it('a retry after an earlier attempt removed a dead voter: the hosts it returns are etcd\'s members after the add, without that voter (the joining member\'s initial-cluster must match etcd\'s list)', async () => {
+    const etcd = etcdScripted([], [], LISTED.filter((m) => m.name !== 'infra2'));
+    const store = registryHolding(recordBefore());
+    const result = await addMemberAsLearnerOver(etcd, store.registry)(input());
+    assert.deepEqual(result, { id: '69', added: true, learner: true, hosts: input().hosts.filter((h) => h.name !== 'infra2') });
+    assert.deepEqual(etcd.calls.removed, [], 'nothing left to remove');
+    assert.deepEqual(store.puts, [], 'the earlier attempt recorded the removal');
   });
 
   it('refused as "unhealthy cluster" while the silent voter answers the second look: removes nobody, records nothing, rethrows the refusal', async () => {

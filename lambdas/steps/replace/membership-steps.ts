@@ -108,10 +108,13 @@ export function makeMembershipSteps(deps: Deps) {
           if (removedDead.length === 0) throw error;
           outcome = await add();
         }
-        const { member, added } = outcome;
+        const { member, members: listed, added } = outcome;
         deps.log.info(added ? 'member added as learner' : 'member was already added', { cluster: spec.clusterName, member: host.name });
-        // The membership the health check expects: without a voter this step removed.
-        const members = hosts.filter((h) => !removedDead.includes(h.name));
+        // The membership from here on is etcd's, as the add left it: the joining member's initial-cluster must list
+        // exactly etcd's members or etcd refuses to start ("member count is unequal"), and a voter removed by this
+        // step, or by an earlier attempt of it, is in the hosts this step was given.
+        const inEtcd = (h: Host) => h.name === host.name || listed.some((m) => m.peerURLs.includes(peerUrl(h.address, spec)));
+        const members = hosts.filter((h) => inEtcd(h) && !removedDead.includes(h.name));
         return { id: hexId(member.id), added, learner: member.isLearner, hosts: members, ...(removedDead.length > 0 && { removedDead }) };
       });
     },

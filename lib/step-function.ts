@@ -10,6 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ENV } from '../lambdas/catalog/contracts';
 
 /** The project root: the bundle's input dir (package-lock.json, lambdas/, node_modules/). */
 export const PROJECT_ROOT = join(__dirname, '..');
@@ -81,7 +82,7 @@ export class StepFunction extends Construct {
   constructor(scope: Construct, id: string, props: StepFunctionProps) {
     super(scope, id);
     if (!/^[a-z][A-Za-z0-9]*$/.test(props.step)) {
-      throw new Error(`step must be the name of an export of lambdas/entry/aws.ts (camelCase), got "${props.step}"`);
+      throw new Error(`step must be the name of a step of lambdas/catalog/steps.ts or healthProbe (camelCase), got "${props.step}"`);
     }
     const memorySize = props.memorySize ?? 512;
     if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240) {
@@ -103,7 +104,8 @@ export class StepFunction extends Construct {
     const scripts = join(PROJECT_ROOT, 'lambdas', 'host-scripts');
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: ENTRY,
-      handler: `${BUNDLE_DIR}/index.${props.step}`,
+      // One handler for every step: ETCD_HA_STEP tells it which (lambdas/entry/aws.ts).
+      handler: `${BUNDLE_DIR}/index.handler`,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       runtime: STEP_RUNTIME,
@@ -114,7 +116,7 @@ export class StepFunction extends Construct {
       ...(props.reservedConcurrentExecutions !== undefined && { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       role: this.role,
       logGroup: this.logGroup,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      environment: { ...props.environment, [ENV.step]: props.step, NODE_OPTIONS: '--enable-source-maps' },
       ...(props.network && {
         vpc: props.network.vpc,
         vpcSubnets: { subnets: [...props.network.subnets] },

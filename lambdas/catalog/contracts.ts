@@ -5,6 +5,8 @@
 
 /** Environment variables the stack sets on every step function (lib/step-function.ts); lambdas/entry/aws.ts reads them. */
 export const ENV = {
+  /** Which step (or `healthProbe`) the function runs: the Lambda entry's one handler dispatches on it. */
+  step: 'ETCD_HA_STEP',
   /** First segment of every secret name; the IAM policies grant on `<prefix>/*`. */
   secretPrefix: 'SECRET_PREFIX',
   /** ARN of the KMS key that encrypts the secrets. */

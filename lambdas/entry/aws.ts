@@ -1,6 +1,7 @@
-// The AWS composition root: the workflows' steps over the AWS adapters, one exported Lambda handler per step of the
-// catalog (lambdas/catalog/steps.ts: `validateSpec`, `resolveHosts`, …, `acquireLock`, …; the stack points each
-// function at its own; the steps several workflows share have one handler and one function). The SDK clients are
+// The AWS composition root: the workflows' steps over the AWS adapters, one Lambda handler per step of the catalog
+// (lambdas/catalog/steps.ts: `validateSpec`, `resolveHosts`, …, `acquireLock`, …), reached through the one export
+// `handler` by the step name the stack sets on each function (the steps several workflows share have one handler
+// and one function). The SDK clients are
 // created once per module; the adapters are built from the environment the stack sets, on the first
 // invocation. A handler rethrows whatever the step threw, unchanged: Step Functions matches Retry and
 // Catch on the error's name (see lambdas/core/errors.ts; the bundle keeps class names for that).
@@ -202,7 +203,7 @@ export interface InvocationContext {
 
 export type LambdaHandler = (event: unknown, context?: InvocationContext) => Promise<unknown>;
 
-function handler(step: AwsStep, build: () => StepHandler): LambdaHandler {
+function loggingHandler(step: AwsStep, build: () => StepHandler): LambdaHandler {
   return async (event, context) => {
     current.step = step;
     current.requestId = context?.awsRequestId;
@@ -238,46 +239,22 @@ function stepHandler(step: StepName): StepHandler {
 
 /** Every handler by step: one per step of the catalog, and the scheduled health probe (EventBridge → its function; no state machine). */
 export const HANDLERS: Readonly<Record<AwsStep, LambdaHandler>> = {
-  ...(Object.fromEntries(ALL_STEPS.map((step) => [step, handler(step, () => stepHandler(step))])) as Record<StepName, LambdaHandler>),
-  healthProbe: handler('healthProbe', () => (healthProbeHandler ??= makeHealthProbe(awsHealthProbeDeps(process.env, clients, log)))),
+  ...(Object.fromEntries(ALL_STEPS.map((step) => [step, loggingHandler(step, () => stepHandler(step))])) as Record<StepName, LambdaHandler>),
+  healthProbe: loggingHandler('healthProbe', () => (healthProbeHandler ??= makeHealthProbe(awsHealthProbeDeps(process.env, clients, log)))),
 };
 
-// Lambda finds a function's handler by its export name (`app/index.<step>`, lib/step-function.ts): one export per
-// step. The bundle test (test/lib/etcd-ha-stack.test.ts) and test/catalog/steps.test.ts check that none is missing.
-export const {
-  validateSpec,
-  validateRequest,
-  lookAgain,
-  validateMaintenanceRequest,
-  acquireLock,
-  planProvision,
-  readCluster,
-  checkQuorum,
-  snapshotBeforeChange,
-  removeFailedMember,
-  chooseReplacementHost,
-  checkHostAgent,
-  resetJoiningHost,
-  resolveHosts,
-  generatePki,
-  configureKubelet,
-  pushCertificates,
-  removeStrayLearners,
-  addMemberAsLearner,
-  writeEtcdConfig,
-  chooseNextMember,
-  checkRestartSafety,
-  startEtcd,
-  promoteLearner,
-  removeLearners,
-  checkHealth,
-  collectMemberLogs,
-  recordCluster,
-  retireReplacedHost,
-  setMaintenance,
-  releaseLock,
-  completeLifecycleAction,
-  validateHealthCheckRequest,
-  readClusterHealth,
-  healthProbe,
-} = HANDLERS;
+/**
+ * The one handler every function points at (`app/index.handler`): it runs the step its function was made for,
+ * named by ETCD_HA_STEP (lib/step-function.ts sets it from the catalog). A new step in the catalog needs no new
+ * export here.
+ */
+export const handler: LambdaHandler = (event, context) => handlerFor(process.env)(event, context);
+
+/** The step named by the environment; a name that is no step is a deployment problem, named as such. */
+export function handlerFor(env: Env): LambdaHandler {
+  const step = required(env, ENV.step);
+  if (!Object.hasOwn(HANDLERS, step)) {
+    throw new EnvironmentConfigError(`environment variable ${ENV.step} must name a step of the catalog (lambdas/catalog/steps.ts) or healthProbe, got "${step}"`);
+  }
+  return HANDLERS[step as AwsStep];
+}

@@ -18,7 +18,7 @@ import {
   awsReplaceDeps,
   awsHealthProbeDeps,
   jsonLogger,
-  validateSpec,
+  handlerFor,
   withInstanceArnTags,
   type AwsClients,
 } from '../../lambdas/entry/aws';
@@ -52,6 +52,13 @@ const env = { AWS_REGION: 'eu-west-1', KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456
 describe('AWS composition root', () => {
   it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance and CheckClusterHealth (the shared steps once), and the health probe', () => {
     assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, 'healthProbe'])].sort());
+  });
+
+  it('the one exported handler runs the step ETCD_HA_STEP names; a missing or unknown name is an EnvironmentConfigError naming the variable', async () => {
+    assert.equal(handlerFor({ ETCD_HA_STEP: 'validateSpec' }), HANDLERS.validateSpec);
+    assert.equal(handlerFor({ ETCD_HA_STEP: 'healthProbe' }), HANDLERS.healthProbe);
+    assert.throws(() => handlerFor({}), (e: Error) => e instanceof EnvironmentConfigError && /ETCD_HA_STEP is not set/.test(e.message));
+    assert.throws(() => handlerFor({ ETCD_HA_STEP: 'toString' }), (e: Error) => e instanceof EnvironmentConfigError && /ETCD_HA_STEP must name a step of the catalog .* got "toString"/.test(e.message));
   });
 
   it('builds the health probe\'s dependencies: its own probe items, EC2, ReplaceMember by ARN, the grace period', () => {
@@ -152,8 +159,8 @@ describe('AWS composition root', () => {
     const saved = { ...process.env };
     Object.assign(process.env, env);
     try {
-      await assert.rejects(validateSpec({ spec: { clusterName: 'UPPER' } }), (error: Error) => error.name === 'SpecValidationError');
-      await assert.rejects(validateSpec('not an object'), (error: Error) => error.name === 'SpecValidationError');
+      await assert.rejects(HANDLERS.validateSpec({ spec: { clusterName: 'UPPER' } }), (error: Error) => error.name === 'SpecValidationError');
+      await assert.rejects(HANDLERS.validateSpec('not an object'), (error: Error) => error.name === 'SpecValidationError');
     } finally {
       process.stdout.write = write;
       for (const name of Object.keys(env)) if (!(name in saved)) delete process.env[name];

@@ -127,7 +127,8 @@ describe('EtcdHaStack resources', () => {
       assert.ok(fn, `no function for ${step}`);
       // PascalCase construct IDs, pinned: they are the logical IDs CloudFormation knows the functions by.
       assert.match(functionId(stack, step), new RegExp(`^${stepConstructId(step)}Function[0-9A-F]{8}$`));
-      assert.equal(fn.Properties.Handler, `${BUNDLE_DIR}/index.${step}`);
+      assert.equal(fn.Properties.Handler, `${BUNDLE_DIR}/index.handler`);
+      assert.equal(fn.Properties.Environment.Variables.ETCD_HA_STEP, step, 'the one handler runs the step its function names');
       assert.equal(fn.Properties.Runtime, 'nodejs24.x');
       assert.deepEqual(fn.Properties.Architectures, ['arm64']);
       assert.deepEqual(fn.Properties.LoggingConfig, { LogGroup: { Ref: logicalId(stack.steps[step].logGroup) } });
@@ -601,15 +602,17 @@ describe('the Lambda bundle', () => {
       const steps = JSON.parse(process.argv[2]);
       const spec = { clusterName: 'demo', members: [0, 1, 2].map((i) => ({ name: 'infra' + i, instanceId: 'i-0a1b2c3d4e5f6000' + i, address: '10.0.0.' + (6 + i) })) };
       (async () => {
-        const out = { missing: steps.filter((s) => typeof m[s] !== 'function') };
-        out.valid = (await m.validateSpec({ spec })).spec.clusterName;
-        out.invalid = await m.validateSpec({ spec: { clusterName: 'UPPER' } }).then(() => 'resolved', (e) => e.name);
+        // The one export, as Lambda calls it: the step comes from ETCD_HA_STEP, set per function by the stack.
+        const as = (step) => (event, context) => { process.env.ETCD_HA_STEP = step; return m.handler(event, context); };
+        const out = { missing: steps.filter((s) => { try { return typeof m.handlerFor({ ETCD_HA_STEP: s }) !== 'function'; } catch { return true; } }) };
+        out.valid = (await as('validateSpec')({ spec })).spec.clusterName;
+        out.invalid = await as('validateSpec')({ spec: { clusterName: 'UPPER' } }).then(() => 'resolved', (e) => e.name);
         // A ReplaceMember step: built over the lock, the S3 store and Auto Scaling, and parsing before any call.
-        out.invalidRequest = await m.validateRequest({ request: { failedInstanceId: 'not-an-instance' } }).then(() => 'resolved', (e) => e.name);
+        out.invalidRequest = await as('validateRequest')({ request: { failedInstanceId: 'not-an-instance' } }).then(() => 'resolved', (e) => e.name);
         const host = { name: 'infra0', address: '10.0.0.6', instanceId: 'i-0a1b2c3d4e5f60000' };
         const pki = { ca: 'etcd-ha/demo/ca', healthcheckClient: 'etcd-ha/demo/healthcheck-client', apiserverEtcdClient: 'etcd-ha/demo/apiserver-etcd-client', members: { infra0: 'etcd-ha/demo/member/infra0' } };
         // The command text is built from the .sh files first; then SSM is called, at an endpoint nobody listens on.
-        out.hostStep = await m.configureKubelet({ spec: (await m.validateSpec({ spec })).spec, hosts: [host], host, pki, clusterState: 'new' }, { awsRequestId: 'req-1' })
+        out.hostStep = await as('configureKubelet')({ spec: (await as('validateSpec')({ spec })).spec, hosts: [host], host, pki, clusterState: 'new' }, { awsRequestId: 'req-1' })
           .then(() => 'resolved', (e) => e.code || e.name + ': ' + e.message);
         process.stderr.write(JSON.stringify(out));
       })();`;

@@ -64,7 +64,8 @@ describe('the health probe', () => {
     assert.equal(fn.Properties.ReservedConcurrentExecutions, 1);
     // A throttled round is dropped after a minute, never queued behind the running one.
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: logicalId(probe.function.function) }, MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 });
-    assert.equal(fn.Properties.Handler, 'app/index.healthProbe');
+    assert.equal(fn.Properties.Handler, 'app/index.handler');
+    assert.equal(fn.Properties.Environment.Variables.ETCD_HA_STEP, 'healthProbe');
     assert.deepEqual(fn.Properties.Environment.Variables.REPLACE_STATE_MACHINE_ARN, { Ref: logicalId(stack.replaceMember.stateMachine) });
     assert.equal(fn.Properties.Environment.Variables.PROBE_GRACE_SECONDS, '600');
   });

@@ -63,7 +63,7 @@ describe('EtcdHaStack props validation', () => {
     assert.match(definition, /\\"Seconds\\":3/);
     assert.match(definition, /\\"NumericGreaterThanEquals\\":7/);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
-    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'app/index.startEtcd', Timeout: 120 + 300 + 30 + 30 });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ETCD_HA_STEP: 'startEtcd' }) }, Timeout: 120 + 300 + 30 + 30 });
     template.allResourcesProperties('AWS::Lambda::Function', { Environment: { Variables: { SECRET_PREFIX: 'k8s/etcd', HOST_COMMAND_TIMEOUT_SECONDS: '300' } } });
     // The four workflows' alarms, and the dead-letter queue's, tell the topic.
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));

@@ -221,10 +221,12 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
       assert.equal(config?.Environment?.Variables?.ACCOUNT_ID, ACCOUNT, id);
       assert.equal(config?.Environment?.Variables?.SNAPSHOT_BUCKET, physicalOf('SnapshotBucket'), id);
       assert.equal(config?.Environment?.Variables?.SNAPSHOT_PREFIX, 'snapshots/', id);
-      handlers.push(config!.Handler!);
+      assert.equal(config?.Handler, 'app/index.handler', id);
+      handlers.push(config!.Environment!.Variables!.ETCD_HA_STEP!);
       functionArns.set(id, config!.FunctionArn!);
     }
-    assert.deepEqual(handlers.sort(), [...ALL_STEPS, 'healthProbe'].map((step) => `app/index.${step}`).sort());
+    // One function per step, each running its own (the one handler dispatches on ETCD_HA_STEP).
+    assert.deepEqual(handlers.sort(), [...ALL_STEPS, 'healthProbe'].sort());
   });
 
   it('runs the state machine definitions of the template, which are the ones the local runner renders', async () => {

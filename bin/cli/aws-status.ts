@@ -2,13 +2,12 @@
 // execution (its step runs where etcd is reachable, with the healthcheck client this machine never holds). Starts
 // it, waits for it through the Step Functions runner, prints the one member table. Exit 0 healthy, 3 not healthy,
 // 1 when the execution or an AWS call failed or no such cluster is recorded.
-import type { ClusterHealthReport, ValidatedHealthCheck } from '../../lambdas/workflow-runner/contracts';
 import { StepFunctionsWorkflowRunner, type FollowedExecution } from '../../lambdas/workflow-runner/step-functions';
 import { describeAwsError, executionConsoleUrl, isAwsError, sfnExecutionsApi } from './aws-sfn';
 import { WORKFLOWS, checkExecutionName, defaultExecutionName, findStateMachine, type StartDeps } from './aws-start';
-import { clusterHealthLines } from './members';
+import { healthCheckAnswerOf, printHealthReport } from './health-report';
 import { formatOutcome } from './outcome';
-import { EXIT, printJson, type Output, type OutputFormat } from './output';
+import { EXIT, type Output, type OutputFormat } from './output';
 
 export interface StatusCommandOptions {
   readonly cluster: string;
@@ -41,7 +40,7 @@ export async function status(options: StatusCommandOptions, output: Output, deps
     api.close();
   }
 
-  const report = outcome.status === 'SUCCEEDED' ? reportOf(outcome.output) : undefined;
+  const report = outcome.status === 'SUCCEEDED' ? healthCheckAnswerOf(outcome.output) : undefined;
   if (!report) {
     output.err(`etcd-ha: the health check of cluster "${options.cluster}" did not answer:`);
     for (const line of formatOutcome(outcome)) output.err(`  ${line}`);
@@ -52,20 +51,5 @@ export async function status(options: StatusCommandOptions, output: Output, deps
     output.err(`etcd-ha: ${report.reason} (asked ${found.arn})`);
     return EXIT.failed;
   }
-  if (format === 'json') {
-    printJson(output, { ...report, executionArn: outcome.executionId });
-  } else {
-    for (const line of clusterHealthLines(report)) output.out(line);
-  }
-  return report.healthy ? EXIT.done : EXIT.notHealthy;
-}
-
-/** The execution's output when it is one CheckClusterHealth gives (a report, or Nothing To Check's answer). */
-function reportOf(output: unknown): ClusterHealthReport | Extract<ValidatedHealthCheck, { isRecorded: false }> | undefined {
-  if (output === null || typeof output !== 'object') return undefined;
-  const o = output as { clusterName?: unknown; isRecorded?: unknown; reason?: unknown; healthy?: unknown; members?: unknown; problems?: unknown };
-  if (typeof o.clusterName !== 'string') return undefined;
-  if (o.isRecorded === false && typeof o.reason === 'string') return output as Extract<ValidatedHealthCheck, { isRecorded: false }>;
-  if (o.isRecorded === true && typeof o.healthy === 'boolean' && Array.isArray(o.members) && Array.isArray(o.problems)) return output as ClusterHealthReport;
-  return undefined;
+  return printHealthReport(report, format, output, { executionArn: outcome.executionId });
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { parseOrThrow } from '../core/parse';
 import { ClusterSpecSchema } from '../core/spec';
 import type { ClusterRecord } from '../ports';
+import type { ClusterSummary } from '../core/workflow-io';
 import type { StepDeps } from './deps';
 import { HealthSchema, HostSchema, PkiRefsSchema } from './inputs';
 
@@ -21,11 +22,6 @@ const RecordInputSchema = z.object({
   replaced: z.string().optional(),
 });
 
-export interface ClusterSummary {
-  readonly clusterName: string;
-  readonly members: Array<{ name: string; id: string; endpoint: string; leader: boolean }>;
-  readonly secrets: { ca: string; healthcheckClient: string; apiserverEtcdClient: string; members: Record<string, string> };
-}
 
 export function makeRecordCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'log'>) {
   return async function recordCluster(raw: unknown): Promise<ClusterSummary> {

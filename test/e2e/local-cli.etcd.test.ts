@@ -25,7 +25,7 @@ describe(`etcd-ha local: up, status, etcdctl, up again, down on ${ETCD.label}`, 
   const status = () => {
     const run = sandbox.run(['local', 'status', '--json']);
     assert.equal(run.status, 0, run.stderr);
-    return JSON.parse(run.stdout) as { clusterName: string; members: Array<{ name: string; id: string; endpoint: string; healthy: boolean; leader: boolean; learner: boolean }> };
+    return JSON.parse(run.stdout) as { clusterName: string; isRecorded: boolean; healthy: boolean; clusterId?: string; leader?: string; runtime: string; awaitingReplacement: unknown[]; members: Array<{ name: string; id: string; endpoint: string; healthy: boolean; leader: boolean; learner: boolean }> };
   };
 
   it('local up provisions 3 members with the workflow and shows each state per host', () => {
@@ -46,6 +46,13 @@ describe(`etcd-ha local: up, status, etcdctl, up again, down on ${ETCD.label}`, 
   it('local status --json: every member healthy, one leader, IDs as etcdctl prints them', () => {
     const s = status();
     assert.equal(s.clusterName, 'local');
+    // CheckClusterHealth's report, as `etcd-ha status` prints it on AWS: the record's summary and the verdict.
+    assert.equal(s.isRecorded, true);
+    assert.equal(s.healthy, true);
+    assert.equal(s.runtime, 'systemd');
+    assert.match(s.clusterId ?? '', /^[0-9a-f]{1,16}$/);
+    assert.equal(s.leader, s.members.find((m) => m.leader)?.name);
+    assert.deepEqual(s.awaitingReplacement, []);
     assert.deepEqual(s.members.map((m) => m.name).sort(), ['infra0', 'infra1', 'infra2']);
     assert.deepEqual(s.members.map((m) => m.endpoint).sort(), ['https://127.0.0.61:2379', 'https://127.0.0.62:2379', 'https://127.0.0.63:2379']);
     assert.equal(s.members.filter((m) => m.leader).length, 1);

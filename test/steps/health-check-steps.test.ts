@@ -5,7 +5,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterMember, ClusterRecord, ClusterRegistry, MemberStatus } from '../../lambdas/ports';
-import { createHealthCheckSteps, type ClusterHealthReport } from '../../lambdas/steps/health-check';
+import { createHealthCheckSteps } from '../../lambdas/steps/health-check';
+import type { ClusterHealthReport } from '../../lambdas/core/workflow-io';
 import { SpecValidationError } from '../../lambdas/core/errors';
 import { HEALTHCHECK_CLIENT, etcdAnswering, secretsWithHealthcheckClient } from './etcd-stand-in';
 

@@ -6,7 +6,7 @@ import { parseOrThrow } from '../../core/parse';
 import { SpecValidationError } from '../../core/errors';
 import { clientUrl } from '../../core/etcd-flags';
 import { judgeClusterHealth } from '../../core/health';
-import type { MaintenanceState } from '../../core/maintenance';
+import { HealthCheckRequestSchema, type ClusterHealthReport, type ValidatedHealthCheck } from '../../core/workflow-io';
 import type { ClusterRecord } from '../../ports';
 import type { HealthCheckStep } from '../../catalog/steps';
 import type { StepDeps, StepHandler } from '../deps';
@@ -14,46 +14,6 @@ import { pkiRefs } from '../pki-secrets';
 import { recordedSpec } from '../recorded-spec';
 import { withAdmin } from '../replace/membership';
 
-/** The execution input (the CLI's `status --cluster NAME`, or StartExecution by hand). */
-export const HealthCheckRequestSchema = z.strictObject({ clusterName: z.string().min(1) });
-export type HealthCheckRequest = z.output<typeof HealthCheckRequestSchema>;
-
-/** Validate Request's answer: an unknown cluster ends the execution quietly (Nothing To Check), no failure alarm. */
-export type ValidatedHealthCheck =
-  | { readonly clusterName: string; readonly isRecorded: true }
-  | { readonly clusterName: string; readonly isRecorded: false; readonly reason: string };
-
-/** One recorded member as etcd answered for it just now. */
-export interface MemberHealthReport {
-  readonly name: string;
-  /** Hex member ID: etcd's answer, else the record's ("" when neither knows it). */
-  readonly id: string;
-  readonly endpoint: string;
-  readonly instanceId?: string;
-  readonly healthy: boolean;
-  readonly leader: boolean;
-  readonly learner: boolean;
-  readonly dbSize?: number;
-}
-
-/** Read Cluster Health's answer, the execution's output: the verdict and the record's summary. */
-export interface ClusterHealthReport {
-  readonly clusterName: string;
-  readonly isRecorded: true;
-  readonly healthy: boolean;
-  /** Short sentences, each naming its member; empty when healthy. */
-  readonly problems: readonly string[];
-  readonly leader?: string;
-  readonly clusterId?: string;
-  /** The recorded members (and any member etcd lists that the record lacks), with their answers. */
-  readonly members: readonly MemberHealthReport[];
-  /** Dead members removed from etcd whose replacements have not joined yet. */
-  readonly awaitingReplacement: ReadonlyArray<{ readonly name: string; readonly removedAt: string; readonly removedBy: string }>;
-  readonly runtime: string;
-  /** When the record was last written. */
-  readonly updatedAt: string;
-  readonly maintenance: MaintenanceState;
-}
 
 const ReadClusterHealthInputSchema = z.object({ clusterName: z.string().min(1) });
 

@@ -3,36 +3,16 @@
 import { z } from 'zod';
 import { parseOrThrow } from '../../core/parse';
 import { SpecValidationError } from '../../core/errors';
-import { applyMaintenance, healingPausedReason, type MaintenanceState } from '../../core/maintenance';
+import { applyMaintenance, healingPausedReason } from '../../core/maintenance';
+import { MaintenanceRequestSchema, type MaintenanceOutcome, type MaintenanceRequest } from '../../core/workflow-io';
 import type { ClusterLock } from '../../ports';
 import type { MaintenanceStep } from '../../catalog/steps';
 import type { StepDeps, StepHandler } from '../deps';
 import { makeLockSteps } from '../replace/lock-steps';
 
 
-/** The execution input (the CLI's `pause` / `resume`, or StartExecution by hand). */
-export const MaintenanceRequestSchema = z
-  .strictObject({
-    clusterName: z.string().min(1),
-    action: z.enum(['pause', 'resume'], { error: 'must be "pause" or "resume"' }),
-    /** Why (required to pause): shown in every execution that ends quietly meanwhile. */
-    reason: z.string().trim().min(1).max(500).optional(),
-    /** Who asks: an operator's name or user@host (Step Functions does not tell who started an execution). */
-    by: z.string().trim().min(1).max(200),
-  })
-  .refine((r) => r.action !== 'pause' || r.reason !== undefined, { message: 'a pause needs a reason (what is being done, and until when)', path: ['reason'] });
-
-export type MaintenanceRequest = z.output<typeof MaintenanceRequestSchema>;
-
 const SetMaintenanceInputSchema = z.object({ request: MaintenanceRequestSchema, execution: z.string().min(1) });
 
-export interface MaintenanceOutcome {
-  readonly clusterName: string;
-  readonly paused: boolean;
-  /** "healing paused by … since …: …" or "healing resumed by …". */
-  readonly message: string;
-  readonly maintenance: MaintenanceState;
-}
 
 export function createMaintenanceSteps(deps: Pick<StepDeps, 'registry' | 'clock' | 'log'> & { readonly lock: ClusterLock }): Record<MaintenanceStep, StepHandler> {
   const { acquireLock, releaseLock } = makeLockSteps(deps);

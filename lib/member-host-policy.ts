@@ -32,7 +32,7 @@ export class MemberHostPolicy extends Construct {
           sid: 'ReadOwnMemberSecret',
           actions: ['secretsmanager:GetSecretValue'],
           resources: [secretsArnPattern(this, props.secretPrefix)],
-          conditions: { StringEquals: { [`secretsmanager:ResourceTag/${INSTANCE_ARN_TAG}`]: '${ec2:SourceInstanceARN}' } },
+          conditions: { StringEquals: { [`aws:ResourceTag/${INSTANCE_ARN_TAG}`]: '${ec2:SourceInstanceARN}' } },
         }),
         new iam.PolicyStatement({
           sid: 'DecryptViaSecretsManager',

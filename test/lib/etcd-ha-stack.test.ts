@@ -286,7 +286,7 @@ describe('EtcdHaStack IAM', () => {
         Effect: 'Allow',
         Action: 'secretsmanager:GetSecretValue',
         Resource: secretArn('etcd-ha/*'),
-        Condition: { StringEquals: { 'secretsmanager:ResourceTag/etcd-ha:instance-arn': '${ec2:SourceInstanceARN}' } },
+        Condition: { StringEquals: { 'aws:ResourceTag/etcd-ha:instance-arn': '${ec2:SourceInstanceARN}' } },
       },
       {
         Sid: 'DecryptViaSecretsManager',

@@ -345,7 +345,7 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
     const version = await clients.iam.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: policy!.DefaultVersionId! }));
     const document = JSON.parse(decodeURIComponent(version.PolicyVersion!.Document!)) as { Statement: Array<{ Condition?: unknown }> };
     assert.deepEqual(document.Statement[0]!.Condition, {
-      StringEquals: { 'secretsmanager:ResourceTag/etcd-ha:instance-arn': '${ec2:SourceInstanceARN}' },
+      StringEquals: { 'aws:ResourceTag/etcd-ha:instance-arn': '${ec2:SourceInstanceARN}' },
     });
     assert.equal(document.Statement.length, 2);
   });

@@ -141,3 +141,20 @@ export class ProvisionRefusedError extends EtcdHaError {}
 
 /** Restarting this member now would leave too few voters answering (retried: the member before it may still be coming back). */
 export class RestartWouldLoseQuorumError extends EtcdHaError {}
+
+/**
+ * A secret of the cluster's name exists but is not one etcd-ha made: encrypted with another KMS key, carrying a
+ * resource policy, or without the cluster's tag (locally: a file not owned by this user, or others may read it).
+ * Someone else may have planted it, or may read what would be written into it: nothing is written or reused. Not
+ * retried; the message names the secret and each reason, never its value.
+ */
+export class ForeignSecretError extends EtcdHaError {
+  constructor(
+    /** The secret's name (its file locally). */
+    readonly secretName: string,
+    /** Why it is not ours, one reason a line. */
+    readonly reasons: readonly string[],
+  ) {
+    super(`secret ${secretName} is not one etcd-ha created, so it is neither written nor reused: ${reasons.join('; ')}. Delete it (or move it aside) if it is not needed, then re-run.`);
+  }
+}

@@ -2,11 +2,15 @@
 // stack's KMS key. A put writes a new version only when the value differs (the hosts and the steps read
 // AWSCURRENT), and keeps the etcd-ha tags in step with what the caller passes: the host policy matches
 // them against the instance's tags, so a stale one would let the wrong host read a member secret.
+// An existing secret is read or written only when it is ours (lambdas/core/secret-ownership.ts): anyone with
+// CreateSecret can take a name first, and would otherwise plant a CA or read the keys written into it.
 // Values never reach a log or an error message.
 import {
   CreateSecretCommand,
   DescribeSecretCommand,
+  GetResourcePolicyCommand,
   GetSecretValueCommand,
+  type DescribeSecretCommandOutput,
   PutSecretValueCommand,
   TagResourceCommand,
   UntagResourceCommand,
@@ -14,7 +18,8 @@ import {
   type SecretsManagerClient,
   type Tag,
 } from '@aws-sdk/client-secrets-manager';
-import { EtcdHaError, SpecValidationError } from '../../core/errors';
+import { EtcdHaError, ForeignSecretError, SpecValidationError } from '../../core/errors';
+import { foreignSecretReasons } from '../../core/secret-ownership';
 import type { SecretPutOptions, SecretRef, SecretStore } from '../../ports';
 import { DEFAULT_SECRET_PREFIX, MANAGED_TAG_PREFIX } from '../../catalog/contracts';
 
@@ -77,10 +82,16 @@ export class SecretsManagerSecretStore implements SecretStore {
     return name;
   }
 
-  /** The current (AWSCURRENT) value, or undefined when there is no such secret. */
+  /** The current (AWSCURRENT) value, or undefined when there is no such secret; ForeignSecretError when it is not ours. */
   async get(name: string): Promise<string | undefined> {
+    const described = await this.describeOwned(name);
+    if (described === undefined) return undefined;
+    return this.currentValue(described.ARN!);
+  }
+
+  private async currentValue(secretId: string): Promise<string | undefined> {
     try {
-      const answer = await this.client.send(new GetSecretValueCommand({ SecretId: name }));
+      const answer = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
       if (answer.SecretString !== undefined) return answer.SecretString;
       if (answer.SecretBinary !== undefined) return Buffer.from(answer.SecretBinary).toString('utf8');
       return undefined;
@@ -90,10 +101,47 @@ export class SecretsManagerSecretStore implements SecretStore {
     }
   }
 
+  /** The cluster a name is under: the segment after the prefix (cluster names have no "/"). */
+  private clusterOf(name: string): string | undefined {
+    if (!name.startsWith(`${this.prefix}/`)) return undefined;
+    const cluster = name.slice(this.prefix.length + 1).split('/')[0];
+    return cluster === '' ? undefined : cluster;
+  }
+
+  /**
+   * DescribeSecret of `name`, once its KMS key, resource policy and cluster tag show that it is ours; undefined
+   * when there is no such secret.
+   * @throws ForeignSecretError naming the secret and every reason it is not ours
+   */
+  private async describeOwned(name: string): Promise<DescribeSecretCommandOutput | undefined> {
+    const clusterName = this.clusterOf(name);
+    if (clusterName === undefined) throw new ForeignSecretError(name, [`its name is not under the store's prefix "${this.prefix}/<cluster>/"`]);
+    let described: DescribeSecretCommandOutput;
+    try {
+      described = await this.client.send(new DescribeSecretCommand({ SecretId: name }));
+    } catch (error) {
+      if (errorName(error) === 'ResourceNotFoundException') return undefined;
+      throw error;
+    }
+    const policy = await this.client.send(new GetResourcePolicyCommand({ SecretId: described.ARN! }));
+    const reasons = foreignSecretReasons(
+      {
+        kmsKeyId: described.KmsKeyId,
+        hasResourcePolicy: (policy.ResourcePolicy ?? '').trim() !== '',
+        tags: Object.fromEntries((described.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+      },
+      { kmsKeyId: this.kmsKeyId, clusterName },
+    );
+    if (reasons.length > 0) throw new ForeignSecretError(name, reasons);
+    return described;
+  }
+
   /**
    * Creates the secret (KMS key, description, tags), or else updates it: a new version only when the value
-   * differs, the description when it differs, the given tags set and other `etcd-ha:` tags removed.
+   * differs, the description when it differs, the given tags set and other `etcd-ha:` tags removed. An existing
+   * secret that is not ours is left as it is.
    * @returns the name, the secret's ARN, and whether a version was written.
+   * @throws ForeignSecretError when a secret of that name exists but is not ours
    */
   async put(name: string, value: string, options: SecretPutOptions): Promise<SecretRef> {
     const bytes = Buffer.byteLength(value, 'utf8');
@@ -115,15 +163,15 @@ export class SecretsManagerSecretStore implements SecretStore {
     } catch (error) {
       if (errorName(error) !== 'ResourceExistsException') throw error;
     }
-    return this.update(name, value, options, tags);
+    // Taken: ours (checked before anything is written), or refused. Deleted in between: a retry creates it.
+    const described = await this.describeOwned(name);
+    if (described === undefined) throw new EtcdHaError(`secret ${name} existed at CreateSecret but not at DescribeSecret: retry`);
+    return this.update(name, value, options, tags, described);
   }
 
-  private async update(name: string, value: string, options: SecretPutOptions, tags: readonly Tag[]): Promise<SecretRef> {
-    const [described, current] = await Promise.all([
-      this.client.send(new DescribeSecretCommand({ SecretId: name })),
-      this.get(name),
-    ]);
+  private async update(name: string, value: string, options: SecretPutOptions, tags: readonly Tag[], described: DescribeSecretCommandOutput): Promise<SecretRef> {
     const arn = described.ARN!;
+    const current = await this.currentValue(arn);
 
     let changed = false;
     if (current !== value) {

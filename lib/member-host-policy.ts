@@ -1,6 +1,7 @@
 // The policy to attach to the instance role of the etcd member hosts ("host policy"). During Push
 // Certificates a host fetches its own member secret with its own credentials (fetch-member-pki.sh): this
-// lets it read a secret only when the secret's `etcd-ha:instance-arn` tag names the very instance that
+// lets it read only member secrets (`<prefix>/<cluster>/member/<name>`, never the CA or a client secret,
+// whatever their tags say), and of those only one whose `etcd-ha:instance-arn` tag names the very instance that
 // asks (`ec2:SourceInstanceARN`), and use the secrets' KMS key only through Secrets Manager. Nothing else:
 // the SSM agent's own permissions (e.g. AmazonSSMManagedInstanceCore) are the instance role's business.
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,6 +13,9 @@ import { secretsArnPattern, viaSecretsManager } from './step-access';
 
 /** The secret tag the policy compares with the requesting instance's ARN (set by lambdas/entry/aws.ts). */
 export { INSTANCE_ARN_TAG };
+
+/** Every cluster's member secrets (lambdas/steps/pki-secrets.ts SECRET_ITEMS.member), below the prefix. */
+export const MEMBER_SECRETS_PATTERN = '*/member/*';
 
 export interface MemberHostPolicyProps {
   /** First segment of the secret names (`<prefix>/<cluster>/member/<name>`). */
@@ -26,12 +30,12 @@ export class MemberHostPolicy extends Construct {
   constructor(scope: Construct, id: string, props: MemberHostPolicyProps) {
     super(scope, id);
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
-      description: 'etcd-ha member hosts: read only the member secret tagged with this instance ARN',
+      description: 'etcd-ha member hosts: read only a member secret tagged with this instance ARN',
       statements: [
         new iam.PolicyStatement({
           sid: 'ReadOwnMemberSecret',
           actions: ['secretsmanager:GetSecretValue'],
-          resources: [secretsArnPattern(this, props.secretPrefix)],
+          resources: [secretsArnPattern(this, props.secretPrefix, MEMBER_SECRETS_PATTERN)],
           conditions: { StringEquals: { [`aws:ResourceTag/${INSTANCE_ARN_TAG}`]: '${ec2:SourceInstanceARN}' } },
         }),
         new iam.PolicyStatement({
@@ -45,8 +49,8 @@ export class MemberHostPolicy extends Construct {
     acknowledge(
       this.policy,
       'AwsSolutions-IAM5',
-      `A host may read only a secret whose ${INSTANCE_ARN_TAG} tag equals its own ec2:SourceInstanceARN (condition); the prefix bounds it to etcd-ha's secrets, which are created per cluster at run time.`,
-      [`Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${props.secretPrefix}/*`],
+      `A host may read only member secrets ("${props.secretPrefix}/<cluster>/member/<name>", created per cluster at run time), and of those only one whose ${INSTANCE_ARN_TAG} tag equals its own ec2:SourceInstanceARN (condition); the CA and client secrets are outside the pattern.`,
+      [`Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${props.secretPrefix}/${MEMBER_SECRETS_PATTERN}`],
     );
   }
 }

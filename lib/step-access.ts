@@ -136,18 +136,35 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
     );
   }
   if (access.includes('writeSecrets')) {
+    // Only secrets in our own shape (lambdas/core/secret-ownership.ts checks existing ones before use): created
+    // with the stack's key and the cluster tag, never given a resource policy (PutResourcePolicy is not granted).
+    add({
+      sid: 'CreateClusterSecrets',
+      actions: ['secretsmanager:CreateSecret'],
+      resources: [secretsArnPattern(role, resources.secretPrefix)],
+      conditions: {
+        StringEquals: { 'secretsmanager:KmsKeyArn': resources.secretsKey.keyArn },
+        StringLike: { [`aws:RequestTag/${CLUSTER_TAG}`]: '?*' },
+      },
+    });
     add({
       sid: 'ReadWriteClusterSecrets',
       actions: [
         'secretsmanager:GetSecretValue',
         'secretsmanager:DescribeSecret',
-        'secretsmanager:CreateSecret',
+        'secretsmanager:GetResourcePolicy',
         'secretsmanager:PutSecretValue',
-        'secretsmanager:UpdateSecret',
         'secretsmanager:TagResource',
         'secretsmanager:UntagResource',
       ],
       resources: [secretsArnPattern(role, resources.secretPrefix)],
+    });
+    // The store updates only the description; a request that names a key may name only the stack's.
+    add({
+      sid: 'UpdateClusterSecrets',
+      actions: ['secretsmanager:UpdateSecret'],
+      resources: [secretsArnPattern(role, resources.secretPrefix)],
+      conditions: { StringEqualsIfExists: { 'secretsmanager:KmsKeyArn': resources.secretsKey.keyArn } },
     });
     // CreateSecret/PutSecretValue need GenerateDataKey, GetSecretValue needs Decrypt; only through Secrets Manager.
     add({
@@ -158,13 +175,16 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
     });
     reasons.push({
       appliesTo: `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${resources.secretPrefix}/*`,
-      reason: `Generate PKI creates each cluster's secrets at run time under "${resources.secretPrefix}/<cluster>/..." (Secrets Manager appends a random suffix to each ARN): the prefix is the narrowest fixed resource.`,
+      reason:
+        `Generate PKI creates each cluster's secrets at run time under "${resources.secretPrefix}/<cluster>/..." (Secrets Manager appends a random suffix to each ARN): the prefix is the narrowest fixed resource. ` +
+        `CreateSecret is allowed only with the stack's KMS key (secretsmanager:KmsKeyArn) and an ${CLUSTER_TAG} tag (aws:RequestTag), UpdateSecret may not switch the key, and no resource policy may be put.`,
     });
   }
   if (access.includes('readHealthcheckClient')) {
+    // DescribeSecret and GetResourcePolicy: the store checks that the secret is ours before it reads it.
     add({
       sid: 'ReadHealthcheckClientSecrets',
-      actions: ['secretsmanager:GetSecretValue'],
+      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:GetResourcePolicy'],
       resources: [secretsArnPattern(role, resources.secretPrefix, HEALTHCHECK_CLIENT_PATTERN)],
     });
     add({
@@ -175,7 +195,7 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
     });
     reasons.push({
       appliesTo: `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${resources.secretPrefix}/${HEALTHCHECK_CLIENT_PATTERN}`,
-      reason: `Only the healthcheck client secret of each cluster ("${resources.secretPrefix}/<cluster>/${HEALTHCHECK_CLIENT_ITEM}" plus the random suffix Secrets Manager appends); the cluster comes from the execution.`,
+      reason: `Only the healthcheck client secret of each cluster ("${resources.secretPrefix}/<cluster>/${HEALTHCHECK_CLIENT_ITEM}" plus the random suffix Secrets Manager appends), read and described; the cluster comes from the execution.`,
     });
   }
   if (access.includes('writeRegistry')) {

@@ -276,7 +276,7 @@ describe('EtcdHaStack IAM', () => {
   });
   const viaSecretsManager = { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } };
 
-  it('host policy: GetSecretValue on <prefix>/* only for the secret tagged with the caller\'s instance ARN, kms:Decrypt via Secrets Manager, nothing else', () => {
+  it('host policy: GetSecretValue on <prefix>/*/member/* only for the secret tagged with the caller\'s instance ARN, kms:Decrypt via Secrets Manager, nothing else', () => {
     const { template, stack } = synth;
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
     const policy = template.findResources('AWS::IAM::ManagedPolicy')[logicalId(stack.hostPolicy.policy)]!;
@@ -285,7 +285,7 @@ describe('EtcdHaStack IAM', () => {
         Sid: 'ReadOwnMemberSecret',
         Effect: 'Allow',
         Action: 'secretsmanager:GetSecretValue',
-        Resource: secretArn('etcd-ha/*'),
+        Resource: secretArn('etcd-ha/*/member/*'),
         Condition: { StringEquals: { 'aws:ResourceTag/etcd-ha:instance-arn': '${ec2:SourceInstanceARN}' } },
       },
       {
@@ -325,20 +325,21 @@ describe('EtcdHaStack IAM', () => {
   it('grants each step exactly the actions of its access kinds', () => {
     const { template, stack, vpcTemplate, vpcStack } = synth;
     const logWrite = ['logs:CreateLogStream', 'logs:PutLogEvents'];
-    const talksToEtcd = ['secretsmanager:GetSecretValue', 'kms:Decrypt'];
+    const talksToEtcd = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:GetResourcePolicy', 'kms:Decrypt'];
     const renew = ['dynamodb:UpdateItem'];
     const expected: Record<EtcdHaStep, string[]> = {
       validateSpec: [],
       // Every provisioning step under the lock renews it (UpdateItem on lock items).
       resolveHosts: ['ec2:DescribeInstances', ...renew],
       generatePki: [
+        'secretsmanager:CreateSecret',
         'secretsmanager:GetSecretValue',
         'secretsmanager:DescribeSecret',
-        'secretsmanager:CreateSecret',
+        'secretsmanager:GetResourcePolicy',
         'secretsmanager:PutSecretValue',
-        'secretsmanager:UpdateSecret',
         'secretsmanager:TagResource',
         'secretsmanager:UntagResource',
+        'secretsmanager:UpdateSecret',
         'kms:Decrypt',
         'kms:GenerateDataKey',
         ...renew,
@@ -540,6 +541,8 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*/healthcheck-client-??????]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*]',
+      // The member hosts: member secrets only.
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*/member/*]',
       // Acquire Lock asking whether an expired lock's holder (a ReplaceMember execution) still runs.
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:*]',
       'AwsSolutions-S1',

@@ -1,10 +1,17 @@
 // SecretStore on one machine: each secret is a 0600 file under a 0700 directory tree, at
 // <dir>/<name> (e.g. <dir>/etcd-ha/demo/member/infra0). The local hosts read their member secret through
 // read-secret.sh, the stand-in for the aws CLI call a real host makes.
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+//
+// Only files in our own shape are read or written, as on AWS (lambdas/core/secret-ownership.ts): what stands in
+// for "the stack's KMS key" is the owner (this user, who alone can create files in the 0700 tree), for "no
+// resource policy" the mode (no group or other bits: nobody else may read it or swap it), and a plain file, not
+// a symlink to elsewhere. The same holds for each directory on the way (owner, not writable by others). A file
+// that fails is refused with ForeignSecretError, never adopted nor re-chmodded: who else read it cannot be known.
+// Tags have no local meaning: the path already names the cluster.
+import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { SpecValidationError } from '../../core/errors';
+import { ForeignSecretError, SpecValidationError } from '../../core/errors';
 import type { SecretPutOptions, SecretRef, SecretStore } from '../../ports';
 
 export interface FileSecretStoreProps {
@@ -30,6 +37,33 @@ function isNotFound(error: unknown): boolean {
   return (error as NodeJS.ErrnoException)?.code === 'ENOENT';
 }
 
+/** lstat, or undefined when there is nothing at `path`. */
+function lstatIfAny(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
+
+/** Why the file or dir at `path` (its lstat `stats`) is not ours: another owner, a symlink or other type, or bits for others in its mode. */
+function ownershipProblems(path: string, stats: Stats, kind: 'file' | 'dir', othersMask: number): string[] {
+  const problems: string[] = [];
+  const isKind = kind === 'file' ? stats.isFile() : stats.isDirectory();
+  if (stats.isSymbolicLink() || !isKind) problems.push(`${path} is not a plain ${kind === 'file' ? 'file' : 'directory'} (a symlink or another kind of file)`);
+  const uid = process.getuid?.();
+  if (uid !== undefined && stats.uid !== uid) problems.push(`${path} is owned by uid ${stats.uid}, not by this user (uid ${uid})`);
+  if ((stats.mode & othersMask) !== 0) {
+    problems.push(kind === 'file'
+      ? `${path} has mode ${octal(stats.mode)}: group or others may read or change it (expected 0600)`
+      : `directory ${path} has mode ${octal(stats.mode)}: group or others may add or swap files in it`);
+  }
+  return problems;
+}
+
 export class FileSecretStore implements SecretStore {
   private readonly dir: string;
 
@@ -50,7 +84,9 @@ export class FileSecretStore implements SecretStore {
     return join(this.dir, name);
   }
 
+  /** The value, or undefined when there is no such secret; ForeignSecretError when its file is not ours. */
   async get(name: string): Promise<string | undefined> {
+    if (!this.checkOwned(name)) return undefined;
     try {
       return readFileSync(this.pathOf(name), 'utf8');
     } catch (error) {
@@ -59,14 +95,14 @@ export class FileSecretStore implements SecretStore {
     }
   }
 
-  /** Writes (atomically, 0600) only when the value differs; description and tags have no local meaning. */
+  /**
+   * Writes (atomically, 0600) only when the value differs; description and tags have no local meaning.
+   * @throws ForeignSecretError when the file (or a directory on its way) is not ours: nothing is written
+   */
   async put(name: string, value: string, _options: SecretPutOptions): Promise<SecretRef> {
     const path = this.pathOf(name);
     const current = await this.get(name);
-    if (current === value) {
-      if ((statSync(path).mode & 0o777) !== FILE_MODE) chmodSync(path, FILE_MODE);
-      return { name, id: path, changed: false };
-    }
+    if (current === value) return { name, id: path, changed: false };
     this.ensureDirs(name.split('/').slice(0, -1));
     const tmp = join(dirname(path), `.${name.split('/').pop()}.${randomBytes(6).toString('hex')}.tmp`);
     try {
@@ -79,6 +115,30 @@ export class FileSecretStore implements SecretStore {
       throw error;
     }
     return { name, id: path, changed: true };
+  }
+
+  /**
+   * Whether secret `name` exists, once its file and each existing directory from the store dir down to it are
+   * ours: owned by this user, plain, and closed to group and others (file) or not writable by them (dirs).
+   * @throws ForeignSecretError naming the secret and every problem
+   */
+  private checkOwned(name: string): boolean {
+    const segments = this.pathOf(name).slice(this.dir.length + 1).split('/');
+    const problems: string[] = [];
+    let path = this.dir;
+    let exists = true;
+    for (const [i, segment] of [undefined, ...segments].entries()) {
+      if (segment !== undefined) path = join(path, segment);
+      const stats = lstatIfAny(path);
+      if (stats === undefined) {
+        exists = false;
+        break;
+      }
+      const isFile = i === segments.length;
+      problems.push(...ownershipProblems(path, stats, isFile ? 'file' : 'dir', isFile ? 0o077 : 0o022));
+    }
+    if (problems.length > 0) throw new ForeignSecretError(name, problems);
+    return exists;
   }
 
   /** Creates the store dir and the dirs of `segments` below it, each 0700. */

@@ -1,11 +1,13 @@
-// FileSecretStore: names, 0700 dirs / 0600 files, writes only on change, atomic replacement.
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+// FileSecretStore: names, 0700 dirs / 0600 files, writes only on change, atomic replacement; a file not in our own
+// shape (another owner, readable by others, a symlink, in a dir others may write) neither written nor reused.
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FileSecretStore } from '../../../lambdas/adapters/local/file-secret-store';
-import { SpecValidationError } from '../../../lambdas/core/errors';
+import { ForeignSecretError, SpecValidationError } from '../../../lambdas/core/errors';
+import { errorOf } from '../../support/rejection';
 
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
@@ -60,13 +62,62 @@ describe('FileSecretStore', () => {
     assert.deepEqual(readdirSync(join(dir, 'etcd-ha/demo/member')), ['infra0'], 'no temp file is left behind');
   });
 
-  test('an equal value on a file with a wrong mode puts back 0600 without counting as a change', async () => {
-    const name = store.nameFor('demo', 'ca');
-    await store.put(name, '{"x":1}', { description: 'test' });
-    chmodSync(join(dir, name), 0o644);
-    const again = await store.put(name, '{"x":1}', { description: 'test' });
-    assert.equal(again.changed, false);
-    assert.equal(mode(join(dir, name)), '600');
+  describe('a file not in our own shape is refused by get and put, and left as it is', () => {
+    const PLANTED = '{"certPem":"attacker CA","keyPem":"attacker key"}';
+
+    /** A secret file put in place by someone else, then shaped by `shape`. */
+    const plant = (cluster: string, shape: (path: string) => void): string => {
+      const name = store.nameFor(cluster, 'ca');
+      const path = join(dir, name);
+      mkdirSync(join(dir, 'etcd-ha', cluster), { recursive: true, mode: 0o700 });
+      writeFileSync(path, PLANTED, { mode: 0o600 });
+      shape(path);
+      return name;
+    };
+
+    const assertRefused = async (name: string, problem: RegExp) => {
+      const path = join(dir, name);
+      const before = statSync(path);
+      for (const attempt of [store.get(name), store.put(name, '{"certPem":"real CA","keyPem":"real key"}', { description: 'test' })]) {
+        const error = await errorOf(attempt);
+        assert.ok(error instanceof ForeignSecretError, `${error.name}: ${error.message}`);
+        assert.ok(error.message.includes(name), error.message);
+        assert.match(error.message, problem);
+        assert.ok(!/attacker key|real key/.test(error.message), 'no value in the message');
+      }
+      assert.equal(readFileSync(path, 'utf8'), PLANTED, 'nothing written');
+      assert.equal(statSync(path).mode, before.mode, 'the mode is left as it was');
+    };
+
+    test('readable by others (0644): refused, not chmodded back to 0600', async () => {
+      const name = plant('mode', (path) => chmodSync(path, 0o644));
+      await assertRefused(name, /has mode 0644: group or others may read or change it \(expected 0600\)/);
+    });
+
+    test('a symlink to a file elsewhere: refused', async () => {
+      const elsewhere = join(work, 'elsewhere.json');
+      writeFileSync(elsewhere, PLANTED, { mode: 0o600 });
+      const name = plant('symlink', (path) => {
+        rmSync(path);
+        symlinkSync(elsewhere, path);
+      });
+      await assertRefused(name, /is not a plain file/);
+    });
+
+    test('in a directory others may write to: refused', async () => {
+      const name = plant('open-dir', (path) => chmodSync(join(path, '..'), 0o777));
+      await assertRefused(name, /directory .*open-dir has mode 0777: group or others may add or swap files in it/);
+    });
+
+    test('owned by another user: refused', { skip: process.getuid?.() !== 0 && 'needs root to chown' }, async () => {
+      const name = plant('owner', (path) => chownSync(path, 12345, 12345));
+      await assertRefused(name, /is owned by uid 12345, not by this user/);
+    });
+
+    test('a 0400 file of ours is fine (no bits for others)', async () => {
+      const name = plant('read-only', (path) => chmodSync(path, 0o400));
+      assert.equal(await store.get(name), PLANTED);
+    });
   });
 
   test('concurrent puts of different secrets of one cluster all land', async () => {

@@ -26,7 +26,7 @@ const REGISTRY_PATH = /^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/;
 
 const directory = z.string().superRefine((dir, ctx) => {
   const problem = unplainPathProblem(dir);
-  if (problem) ctx.addIssue({ code: 'custom', message: `${problem}, got "${dir}"` });
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
   else if (dir === '/') ctx.addIssue({ code: 'custom', message: 'must not be "/" (that would allow every binary on the host)' });
 });
 
@@ -35,7 +35,9 @@ export const SpecPolicySchema = z.strictObject({
   imageRepositories: z.array(z.string().regex(REGISTRY_PATH, 'must be a registry path such as registry.k8s.io')).default([...DEFAULT_SPEC_POLICY.imageRepositories]),
   // binaryPath always has a value (its default): with no directory, every spec would be refused.
   binaryDirectories: z.array(directory).min(1, 'must name at least one directory (etcd.binaryPath always has a value)').default([...DEFAULT_SPEC_POLICY.binaryDirectories]),
-  etcdSecurityFlags: z.array(z.enum(ETCD_SECURITY_FLAGS as [string, ...string[]])).default([]),
+  etcdSecurityFlags: z
+    .array(z.enum(ETCD_SECURITY_FLAGS as [string, ...string[]], { error: 'must name a security-sensitive etcd flag (ETCD_SECURITY_FLAGS, lambdas/core/spec-security-flags.ts)' }))
+    .default([]),
 });
 
 export interface PolicyProblem {

@@ -100,7 +100,7 @@ describe('SpecPolicySchema (the SPEC_POLICY the stack writes)', () => {
     ['a binary directory with ".."', { binaryDirectories: ['/opt/etcd/../../tmp'] }, /"\.\."/],
     ['no binary directory', { binaryDirectories: [] }, /at least one directory/],
     ['a registry with a scheme', { imageRepositories: ['https://evil.example.com'] }, /registry path/],
-    ['a flag that is no security flag', { etcdSecurityFlags: ['quota-backend-bytes'] }, /Invalid option/],
+    ['a flag that is no security flag', { etcdSecurityFlags: ['quota-backend-bytes'] }, /must name a security-sensitive etcd flag/],
     ['an unknown field', { binaries: [] }, /Unrecognized key/],
   ];
   for (const [what, input, message] of refused) {

@@ -4,6 +4,7 @@
 import { DefaultStackSynthesizer, RemovalPolicy } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
 import type { EtcdHaStackProps } from './etcd-ha-stack';
+import type { SpecPolicyProps } from './spec-policy-props';
 
 /** The context keys the app reads, with what each becomes. */
 export const CONTEXT_KEYS = {
@@ -28,6 +29,10 @@ export const CONTEXT_KEYS = {
   alarmPeriodMinutes: 'EtcdHaStackProps.alarmPeriodMinutes',
   alarmTopicArn: 'EtcdHaStackProps.alarmTopicArn',
   removalPolicy: 'EtcdHaStackProps.removalPolicy: "retain" (default) or "destroy"',
+  // What a spec may run on the hosts (lib/spec-policy-props.ts); each list replaces its default.
+  allowedImageRepositories: 'EtcdHaStackProps.allowedImageRepositories (a JSON list, or registries separated by commas; default registry.k8s.io)',
+  allowedBinaryDirectories: 'EtcdHaStackProps.allowedBinaryDirectories (a JSON list, or directories separated by commas; default /usr/local/bin, /usr/bin, /opt/etcd)',
+  allowedEtcdSecurityFlags: 'EtcdHaStackProps.allowedEtcdSecurityFlags (a JSON list, or flag names separated by commas; default none)',
   deployForTests: 'true: no BootstrapVersion rule (moto_server keeps no bootstrap parameter); for tests only',
 } as const;
 
@@ -100,6 +105,18 @@ function removalPolicy(node: Node): RemovalPolicy | undefined {
   return fail('removalPolicy', '"retain" or "destroy"', value);
 }
 
+/** The spec policy props from context: only the keys given (the stack keeps each default otherwise). */
+function specPolicyFromContext(node: Node): SpecPolicyProps {
+  const allowedImageRepositories = list(node, 'allowedImageRepositories');
+  const allowedBinaryDirectories = list(node, 'allowedBinaryDirectories');
+  const allowedEtcdSecurityFlags = list(node, 'allowedEtcdSecurityFlags');
+  return {
+    ...(allowedImageRepositories !== undefined && { allowedImageRepositories }),
+    ...(allowedBinaryDirectories !== undefined && { allowedBinaryDirectories }),
+    ...(allowedEtcdSecurityFlags !== undefined && { allowedEtcdSecurityFlags }),
+  };
+}
+
 /** The stack's props from the app's context (unset keys leave the props' defaults). */
 export function stackPropsFromContext(node: Node): EtcdHaStackProps {
   const subnetIds = list(node, 'subnetIds');
@@ -123,7 +140,9 @@ export function stackPropsFromContext(node: Node): EtcdHaStackProps {
   const alarmPeriodMinutes = integer(node, 'alarmPeriodMinutes');
   const alarmTopicArn = text(node, 'alarmTopicArn');
   const removal = removalPolicy(node);
+  const specPolicy = specPolicyFromContext(node);
   return {
+    ...specPolicy,
     ...(vpcId !== undefined && { vpcId }),
     ...(subnetIds !== undefined && { subnetIds }),
     ...(securityGroupId !== undefined && { securityGroupId }),

@@ -24,8 +24,10 @@ import { addStepFunctions } from './parts/steps';
 import { addStore } from './parts/store';
 import { addTriggers } from './parts/triggers';
 import { addWorkflows } from './parts/workflows';
+import { specPolicyFromProps, type SpecPolicyProps } from './spec-policy-props';
 
-export interface EtcdHaStackProps extends StackProps {
+/** The spec policy props (allowedImageRepositories, allowedBinaryDirectories, allowedEtcdSecurityFlags): lib/spec-policy-props.ts. */
+export interface EtcdHaStackProps extends StackProps, SpecPolicyProps {
   /**
    * VPC of the etcd members. With `subnetIds` and `securityGroupId`, the functions that talk to etcd (Check
    * Health, and ReplaceMember's Check Quorum, Snapshot Before Change and membership steps) run in it. All
@@ -256,6 +258,7 @@ function validateProps(props: EtcdHaStackProps): void {
   if (props.alarmTopicArn !== undefined) {
     check(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+(\.fifo)?$/.test(props.alarmTopicArn), 'alarmTopicArn', 'an SNS topic ARN', props.alarmTopicArn);
   }
+  specPolicyFromProps(props);
   // healthCheckIntervalSeconds / healthCheckAttempts: validated by the definition (statemachines/provision-cluster.ts).
 }
 

@@ -31,6 +31,11 @@ export const ENV = {
   replaceStateMachineArn: 'REPLACE_STATE_MACHINE_ARN',
   /** The health probe only: seconds a member may stay silent before it is replaced. */
   probeGraceSeconds: 'PROBE_GRACE_SECONDS',
+  /**
+   * Validate Spec only: what a spec may run on the hosts, as JSON `{ imageRepositories, binaryDirectories,
+   * etcdSecurityFlags }` (lambdas/core/spec-policy.ts); unset: DEFAULT_SPEC_POLICY.
+   */
+  specPolicy: 'SPEC_POLICY',
 } as const;
 
 /** First segment of every secret name (`<prefix>/<cluster>/<item>`) unless the stack is given another. */

@@ -3,6 +3,8 @@
 import { z } from 'zod';
 import { OWNED_ETCD_FLAGS } from './owned-flags';
 import { parseOrThrow } from './parse';
+import { dedicatedDirectoryProblem } from './spec-host-paths';
+import { specPolicyProblems, type SpecPolicy } from './spec-policy';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -54,9 +56,18 @@ function wrongTypeShowing(expected: string, example: string) {
     issue.code === 'invalid_type' ? `expected ${expected}, received ${jsonTypeOf(issue.input)}: ${example}` : undefined;
 }
 
+/** A member's name wherever one enters (a spec's members, ReplaceMember's replacement.name). */
+export const MemberNameSchema = dns1123Subdomain;
+
+/** The data dir is made 0700 and may be moved aside, as root: it must be etcd's own directory. */
+const dataDir = absolutePath.superRefine((path, ctx) => {
+  const problem = dedicatedDirectoryProblem(path);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 export const MemberSchema = z.strictObject({
   /** Node name: etcd member name, certificate CN and SAN, kubeadm nodeRegistration.name. */
-  name: dns1123Subdomain,
+  name: MemberNameSchema,
   /** EC2 instance that hosts the member (AWS); its private IP becomes the address when none is given. */
   instanceId: z.string().regex(INSTANCE_ID, 'must be an EC2 instance ID such as i-0123456789abcdef0').optional(),
   /** Address the member advertises to peers and clients. */
@@ -76,7 +87,7 @@ export const EtcdSchema = z.strictObject({
   clientPort: port.default(2379),
   peerPort: port.default(2380),
   metricsPort: port.default(2381),
-  dataDir: absolutePath.default('/var/lib/etcd'),
+  dataDir: dataDir.default('/var/lib/etcd'),
   /** Extra etcd flags, names without leading dashes, e.g. { "quota-backend-bytes": "8589934592" }. */
   extraArgs: z
     .record(
@@ -192,7 +203,18 @@ function checkClusterRules(spec: z.output<typeof ClusterSpecFields>, ctx: z.Refi
   }
 }
 
-/** Validates a cluster spec and fills its defaults; throws SpecValidationError naming each bad field. */
-export function parseClusterSpec(input: unknown): ClusterSpec {
-  return parseOrThrow(ClusterSpecSchema, input, 'cluster spec');
+/** The spec schema with a deployment's policy (spec-policy.ts) on top: every problem, of both, in one answer. */
+function clusterSpecSchemaUnder(policy: SpecPolicy) {
+  return ClusterSpecFields.superRefine((spec, ctx) => {
+    checkClusterRules(spec, ctx);
+    for (const { path, message } of specPolicyProblems(spec.etcd, policy)) ctx.addIssue({ code: 'custom', path: [...path], message });
+  });
+}
+
+/**
+ * Validates a cluster spec and fills its defaults; throws SpecValidationError naming each bad field. With a
+ * policy (where a spec enters a workflow: Validate Spec), also what the deployment lets a spec run on its hosts.
+ */
+export function parseClusterSpec(input: unknown, policy?: SpecPolicy): ClusterSpec {
+  return parseOrThrow(policy ? clusterSpecSchemaUnder(policy) : ClusterSpecSchema, input, 'cluster spec');
 }

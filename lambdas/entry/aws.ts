@@ -25,6 +25,7 @@ import { SfnExecutionLiveness } from '../adapters/aws/sfn-execution-liveness';
 import { SsmHostRunner } from '../adapters/aws/ssm-host-runner';
 import { Etcd3AdminFactory } from '../adapters/etcd/etcd3-admin';
 import type { Logger, SecretStore } from '../ports';
+import { DEFAULT_SPEC_POLICY, SpecPolicySchema, type SpecPolicy } from '../core/spec-policy';
 import { createProvisionSteps, type ProvisionDeps } from '../steps';
 import type { StepDeps, StepHandler } from '../steps/deps';
 import { createReplaceSteps, type ReplaceDeps } from '../steps/replace';
@@ -69,6 +70,24 @@ function flag(env: Env, name: string): boolean {
   if (text === undefined || text === '' || text === 'false') return false;
   if (text === 'true') return true;
   throw new EnvironmentConfigError(`environment variable ${name} must be "true" or "false", got "${text}"`);
+}
+
+/** The deployment's spec policy (SPEC_POLICY, JSON); unset: the default. A malformed one is a deployment problem. */
+export function specPolicyFrom(env: Env): SpecPolicy {
+  const text = env[ENV.specPolicy];
+  if (text === undefined || text === '') return DEFAULT_SPEC_POLICY;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new EnvironmentConfigError(`environment variable ${ENV.specPolicy} must be JSON, got "${text}"`);
+  }
+  const result = SpecPolicySchema.safeParse(parsed);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new EnvironmentConfigError(`environment variable ${ENV.specPolicy} is not a spec policy: ${problems}`);
+  }
+  return result.data;
 }
 
 /** One JSON object per line on stdout (CloudWatch Logs keeps each as an event); `base` keys go on every line. */
@@ -137,6 +156,8 @@ export function awsProvisionDeps(env: Env, clients: AwsClients, log: Logger): Pr
   return {
     ...awsDeps(env, clients, log),
     lock: new DynamoDbClusterLock({ client: clients.dynamodb, tableName, liveness: new SfnExecutionLiveness({ client: clients.sfn }) }),
+    // Set on the Validate Spec function only (lib/parts/steps.ts); the other steps never read it.
+    specPolicy: specPolicyFrom(env),
   };
 }
 

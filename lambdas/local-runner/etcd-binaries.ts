@@ -6,7 +6,9 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EtcdHaError } from '../core/errors';
 
-export const PROJECT_ETCD_BIN_DIR = join(__dirname, '..', '..', '.etcd', '3.5', 'usr', 'bin');
+/** The project's own etcd versions (gitignored), fetched by scripts/ensure-etcd.mjs. */
+export const PROJECT_ETCD_DIR = join(__dirname, '..', '..', '.etcd');
+export const PROJECT_ETCD_BIN_DIR = join(PROJECT_ETCD_DIR, '3.5', 'usr', 'bin');
 
 /** The etcd binary to start, or undefined for the one on the PATH. */
 export function localEtcdBinary(env: NodeJS.ProcessEnv = process.env, projectBinDir = PROJECT_ETCD_BIN_DIR): string | undefined {

@@ -15,6 +15,7 @@ import { LocalMachinePower } from '../adapters/local/local-machine-power';
 import { Etcd3AdminFactory } from '../adapters/etcd/etcd3-admin';
 import type { LocalHome } from './local-home';
 import { localEtcdBinary } from './etcd-binaries';
+import { localSpecPolicy } from './local-spec-policy';
 
 export interface LocalDepsOptions {
   readonly firstAddress?: string;
@@ -58,5 +59,7 @@ export function localDeps(home: LocalHome, options: LocalDepsOptions = {}): Repl
     log: fileLogger(home.stepLog),
     hostCommandTimeoutSeconds: options.hostCommandTimeoutSeconds ?? 60,
     maxAppliedIndexLag: 50,
+    // Validate Spec: the defaults plus the project's own etcd binaries (.etcd).
+    specPolicy: localSpecPolicy(),
   };
 }

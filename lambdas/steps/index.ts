@@ -2,7 +2,8 @@
 import type { ProvisionStep } from '../catalog/steps';
 import type { ClusterLock } from '../ports';
 import type { StepDeps, StepHandler } from './deps';
-import { validateSpec } from './validate-spec';
+import { makeValidateSpec } from './validate-spec';
+import type { SpecPolicy } from '../core/spec-policy';
 import { makeResolveHosts } from './resolve-hosts';
 import { makeGeneratePki } from './generate-pki';
 import { makeHostSteps } from './host-steps';
@@ -17,6 +18,8 @@ import { renewingLocks } from './lock-renewal';
 /** Provisioning changes a cluster: it takes the cluster's lock like every other workflow that does. */
 export interface ProvisionDeps extends StepDeps {
   readonly lock: ClusterLock;
+  /** What a spec may run on the hosts (Validate Spec). @default DEFAULT_SPEC_POLICY */
+  readonly specPolicy?: SpecPolicy;
 }
 
 export function createProvisionSteps(deps: ProvisionDeps): Record<ProvisionStep, StepHandler> {
@@ -35,5 +38,5 @@ export function createProvisionSteps(deps: ProvisionDeps): Record<ProvisionStep,
     },
     renewLock,
   );
-  return { validateSpec, acquireLock, ...underLock, releaseLock };
+  return { validateSpec: makeValidateSpec(deps), acquireLock, ...underLock, releaseLock };
 }

@@ -9,6 +9,7 @@ import { ALL_STEPS, SSM_DELIVERY_TIMEOUT_SECONDS, STEP_SPECS, stepDescription, s
 import { acknowledge } from '../nag';
 import { grantStepAccess, withoutLaunches, type StepAccess, type StepAccessResources } from '../step-access';
 import { StepFunction, type EtcdNetwork } from '../step-function';
+import { specPolicyFromProps, type SpecPolicyProps } from '../spec-policy-props';
 import type { Store } from './store';
 
 /** Largest raft applied-index lag of a healthy member (as the local runner uses). */
@@ -22,7 +23,7 @@ export function stepConstructId(step: StepName): string {
   return `${step[0]!.toUpperCase()}${step.slice(1)}Step`;
 }
 
-export interface StepFunctionsProps {
+export interface StepFunctionsProps extends SpecPolicyProps {
   readonly store: Store;
   readonly secretPrefix: string;
   readonly hostCommandTimeoutSeconds: number;
@@ -69,6 +70,8 @@ export function addStepFunctions(stack: Stack, props: StepFunctionsProps): StepF
     ...(props.autoScalingGroupNames !== undefined && { autoScalingGroupNames: props.autoScalingGroupNames }),
     ...(props.memberInstanceRoleArns !== undefined && { memberInstanceRoleArns: props.memberInstanceRoleArns }),
   };
+  // Only Validate Spec reads what a spec may run on the hosts: the policy goes to its function alone.
+  const specPolicy = { [ENV.specPolicy]: JSON.stringify(specPolicyFromProps(props)) };
   const steps = {} as Record<StepName, StepFunction>;
   for (const step of ALL_STEPS) {
     const granted = props.launchReplacementInstances ? STEP_ACCESS[step] : withoutLaunches(STEP_ACCESS[step]);
@@ -78,7 +81,7 @@ export function addStepFunctions(stack: Stack, props: StepFunctionsProps): StepF
       description: `etcd-ha ${stepDescription(step)}`,
       timeout: Duration.seconds(stepTimeoutSeconds(STEP_SPECS[step].timeout, props.hostCommandTimeoutSeconds)),
       ...(memorySize !== undefined && { memorySize }),
-      environment,
+      environment: step === 'validateSpec' ? { ...environment, ...specPolicy } : environment,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       ...(granted.includes('etcdNetwork') && network && { network }),

@@ -198,11 +198,11 @@ describe(`ProvisionCluster on a recorded cluster (real etcd, local runner) on ${
     assert.ok((await versionsOf(s, cluster, before)).every((v) => v.startsWith('3.4.')), 'every member starts on 3.4');
     // As an operator would: the new version is installed on every host first, then named in the spec.
     for (const m of before.members) {
-      const dir = join(s.home.hostsDir, m.name, 'opt', 'etcd-v3.5');
+      const dir = join(s.home.hostsDir, m.name, 'opt', 'etcd', 'v3.5');
       mkdirSync(dir, { recursive: true });
       symlinkSync(ETCD_35, join(dir, 'etcd'));
     }
-    await provisionUnderLoad(s, cluster, { ...threeMembers(cluster), etcd: { binaryPath: '/opt/etcd-v3.5/etcd' } }, deps);
+    await provisionUnderLoad(s, cluster, { ...threeMembers(cluster), etcd: { binaryPath: '/opt/etcd/v3.5/etcd' } }, deps);
     const after = await readRecord(s, cluster);
     assert.deepEqual(after.members, before.members, 'membership and IDs unchanged');
     assert.deepEqual(await versionsOf(s, cluster, after), after.members.map(() => versionOf(ETCD_35)), 'every member reports 3.5');

@@ -169,11 +169,13 @@ describe('EtcdHaStack resources', () => {
     });
   });
 
-  it('sets exactly the variables lambdas/entry/aws.ts reads (ENV), and NODE_OPTIONS for the source maps; the probe\'s two only on the probe', () => {
+  it('sets exactly the variables lambdas/entry/aws.ts reads (ENV), and NODE_OPTIONS for the source maps; the probe\'s two only on the probe, the spec policy only on Validate Spec', () => {
     const probeOnly: string[] = [ENV.replaceStateMachineArn, ENV.probeGraceSeconds];
     const probe = logicalId(synth.stack.healthProbe!.function.function);
+    const validateSpec = logicalId(synth.stack.steps.validateSpec.function);
     for (const [id, fn] of Object.entries(synth.template.findResources('AWS::Lambda::Function'))) {
-      const expected = [...Object.values(ENV).filter((name) => id === probe || !probeOnly.includes(name)), 'NODE_OPTIONS'];
+      const onlyElsewhere = (name: string) => (id !== probe && probeOnly.includes(name)) || (id !== validateSpec && name === ENV.specPolicy);
+      const expected = [...Object.values(ENV).filter((name) => !onlyElsewhere(name)), 'NODE_OPTIONS'];
       assert.deepEqual(Object.keys(fn.Properties.Environment.Variables).sort(), expected.sort(), id);
     }
   });

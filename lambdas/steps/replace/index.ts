@@ -1,8 +1,8 @@
 // The steps of ReplaceMember: its own, plus the provisioning steps it reuses for the joining host.
 import type { ReplaceStep } from '../../catalog/steps';
 import type { ClusterLock, LifecycleActions, MachinePower, ReplacementHosts, SnapshotStore } from '../../ports';
-import type { StepDeps, StepHandler } from '../deps';
-import { createProvisionSteps } from '..';
+import type { StepHandler } from '../deps';
+import { createProvisionSteps, type ProvisionDeps } from '..';
 import { makeValidateRequest } from './validate-request';
 import { makeLockSteps } from './lock-steps';
 import { makeCheckQuorum } from './check-quorum';
@@ -18,7 +18,8 @@ import { makeCheckHostAgent } from './check-host-agent';
 import { makeLookAgain } from './look-again';
 import { makeRetireReplacedHost } from './retire-replaced-host';
 
-export interface ReplaceDeps extends StepDeps {
+// ProvisionDeps: the lock, and the spec policy of the Validate Spec this composition root also serves.
+export interface ReplaceDeps extends ProvisionDeps {
   readonly lock: ClusterLock;
   readonly snapshots: SnapshotStore;
   /** Whether a member's machine runs (Look Again), and retiring a replaced one (EC2 instances, or simulated hosts). */

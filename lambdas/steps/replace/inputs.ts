@@ -1,6 +1,6 @@
 // What ReplaceMember's states hand to its steps.
 import { z } from 'zod';
-import { ClusterSpecSchema } from '../../core/spec';
+import { ClusterSpecSchema, MemberNameSchema } from '../../core/spec';
 import { HostPlacementSchema, HostSchema, PkiRefsSchema } from '../inputs';
 
 const INSTANCE_ID = /^i-([0-9a-f]{8}|[0-9a-f]{17})$/;
@@ -25,7 +25,8 @@ export const ReplaceRequestSchema = z
     failedInstanceId: z.string().regex(INSTANCE_ID, 'must be an EC2 instance ID such as i-0123456789abcdef0').optional(),
     replacement: z
       .strictObject({
-        name: z.string().min(1).optional(),
+        /** The joining member's name: a spec member name (node name, certificate CN), checked before anything changes. */
+        name: MemberNameSchema.optional(),
         address: z.ipv4({ error: 'must be an IPv4 address' }).optional(),
         instanceId: z.string().regex(INSTANCE_ID, 'must be an EC2 instance ID').optional(),
       })

@@ -4,6 +4,8 @@
 // the request is carried through, whatever the answer: the workflow completes it at its end. An automatic request
 // (EC2 rule, Auto Scaling hook, health probe) for a cluster whose healing is paused says so (`healingPaused`), and the
 // workflow ends quietly; one by hand goes on.
+// A replacement name must pass the spec's member-name schema here (ReplaceRequestSchema), before anything changes:
+// a name no spec could hold would be recorded, then break every later run that re-reads the spec.
 import { parseOrThrow } from '../../core/parse';
 import { SpecValidationError } from '../../core/errors';
 import { healingPausedReason, isAutomaticTrigger } from '../../core/maintenance';

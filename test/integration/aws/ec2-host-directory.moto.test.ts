@@ -17,9 +17,9 @@ describe('Ec2HostDirectory against moto_server', () => {
   let ec2: EC2Client;
   let describeCalls = 0;
 
-  /** `count` instances of `cluster` (tagged etcd-ha:cluster; untagged with `cluster` undefined) in one RunInstances call. */
-  const launch = async (count: number, cluster: string | undefined = 'demo'): Promise<Instance[]> => {
-    const tags = cluster === undefined ? [] : [{ ResourceType: 'instance' as const, Tags: [{ Key: CLUSTER_TAG, Value: cluster }] }];
+  /** `count` instances of `cluster` (tagged etcd-ha:cluster; untagged with `cluster` null) in one RunInstances call. */
+  const launch = async (count: number, cluster: string | null = 'demo'): Promise<Instance[]> => {
+    const tags = cluster === null ? [] : [{ ResourceType: 'instance' as const, Tags: [{ Key: CLUSTER_TAG, Value: cluster }] }];
     const answer = await ec2.send(
       new RunInstancesCommand({ ImageId: 'ami-12c6146b', InstanceType: 't3.micro', MinCount: count, MaxCount: count, ...(tags.length > 0 && { TagSpecifications: tags }) }),
     );
@@ -182,7 +182,7 @@ describe('Ec2HostDirectory against moto_server', () => {
   });
 
   it('refuses an instance without the etcd-ha:cluster tag, and one whose tag merely starts with the cluster name', async () => {
-    const [untagged] = await launch(1, undefined);
+    const [untagged] = await launch(1, null);
     const [similar] = await launch(1, 'prod-old');
     const error = await errorOf(
       directory().resolve('prod', [

@@ -7,6 +7,7 @@ import type { HostPlacement, RecordedMember, RemovedMember } from './core/record
 export type { ClusterMember, ClusterView, MemberStatus, HostPlacement, RecordedMember, RemovedMember };
 import type { MaintenanceState } from './core/maintenance';
 import type { ProbeState } from './core/health-probe';
+import type { ClusterStatus } from './core/cluster-status';
 
 /** A member's host as the workflow sees it once resolved. Carried in Step Functions payloads: no secrets. */
 export interface Host {
@@ -134,6 +135,12 @@ export interface EtcdClientCredentials {
 /** What outlives an execution: the cluster's members and where its PKI lives. */
 export interface ClusterRecord {
   readonly clusterName: string;
+  /**
+   * "bootstrapping" from the first provisioning's Generate PKI (written under the lock before the CA exists) until
+   * its Record Cluster; then "running". A bootstrapping cluster binds its members and CA, and is nothing to heal.
+   * @default 'running' (records written before the field, always by a completed provisioning)
+   */
+  readonly status?: ClusterStatus;
   readonly runtime: string;
   readonly members: readonly RecordedMember[];
   /** Removed dead members whose replacements have not joined yet. @default - none */

@@ -220,7 +220,8 @@ export const STEPS = {
     timeout: { seconds: 300 },
     // Up to 17 RSA keys (7 members): a whole vCPU (1,769 MB) keeps RSA-4096 within minutes.
     memoryMb: 1769,
-    access: ['renewClusterLock', 'writeSecrets'],
+    // A first provisioning records the cluster as bootstrapping (as the lock holder) before its CA is made.
+    access: ['renewClusterLock', 'writeSecrets', 'readRegistry', 'writeRegistry'],
     workflows: ['provisionCluster', 'replaceMember'],
   },
   configureKubelet: {

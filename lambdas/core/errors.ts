@@ -52,6 +52,13 @@ export class HostCommandTimeoutError extends EtcdHaError {}
 /** A member's host cannot be found or is not running (EC2: unknown, stopped or terminated instance). */
 export class HostNotFoundError extends EtcdHaError {}
 
+/**
+ * An instance (locally: a simulated host) that does not serve the cluster the execution names: its
+ * `etcd-ha:cluster` tag is another cluster's, or missing. An instance serves only the cluster its tag names, so
+ * that no execution can make another cluster's host (or an untagged one) a member. Not retried: nothing was changed.
+ */
+export class HostNotInClusterError extends EtcdHaError {}
+
 /** A launched replacement host never came online in SSM (no instance profile, no route to SSM, no agent). */
 export class HostAgentOfflineError extends EtcdHaError {}
 
@@ -138,6 +145,13 @@ export class LifecycleActionUnsupportedError extends EtcdHaError {}
  * ports). Nothing was changed. Not retried.
  */
 export class ProvisionRefusedError extends EtcdHaError {}
+
+/**
+ * The cluster's CA secret exists but no record (bootstrapping or running) says the cluster does: a CA nobody
+ * recorded is never adopted (someone else may know its key) nor replaced (something may trust it). The message
+ * names the secret. Not retried.
+ */
+export class UnrecordedCaError extends EtcdHaError {}
 
 /** Restarting this member now would leave too few voters answering (retried: the member before it may still be coming back). */
 export class RestartWouldLoseQuorumError extends EtcdHaError {}

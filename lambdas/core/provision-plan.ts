@@ -1,5 +1,6 @@
 // What a provisioning run may do to a cluster, judged from the record and etcd's own view (read under the lock).
-// No record: bootstrap. A record: reconcile — the recorded membership, the spec's settings, one member at a
+// No record: bootstrap. A bootstrapping record (a first run that did not complete): bootstrap again, but only the
+// members it recorded (names and instances), so that its CA signs for nobody else. A running record: reconcile — the recorded membership, the spec's settings, one member at a
 // time — but only when the spec names the recorded members, changes nothing that a running member cannot take
 // (runtime, data dir, ports), and etcd still has quorum. Anything else is refused with what differs and which
 // workflow does that change. Pure: the step does the reading.
@@ -8,8 +9,11 @@ import { quorumOf } from './quorum';
 import { peerUrl } from './etcd-flags';
 import type { ClusterMember } from './etcd-view';
 import type { RecordedMember, RemovedMember } from './recorded-member';
+import { isBootstrapping, type ClusterStatus } from './cluster-status';
 
 export interface RecordedCluster {
+  /** @default 'running' */
+  readonly status?: ClusterStatus;
   readonly members: readonly RecordedMember[];
   readonly removed?: readonly RemovedMember[];
   /** The spec the cluster was last provisioned with (members as recorded). */
@@ -25,7 +29,8 @@ export interface EtcdFacts {
 }
 
 export type ProvisionPlan =
-  | { readonly mode: 'bootstrap' }
+  /** `resumed`: a first run that did not complete is run again (its bootstrapping record, its CA). */
+  | { readonly mode: 'bootstrap'; readonly resumed?: true }
   | { readonly mode: 'reconcile'; readonly members: readonly RecordedMember[]; readonly down: readonly string[] };
 
 export type ProvisionRefusal = { readonly refused: 'membership' | 'settings' | 'quorum'; readonly message: string };
@@ -53,8 +58,9 @@ export function membershipDifferences(spec: ClusterSpec, record: Pick<RecordedCl
     if (member.address !== undefined && member.address !== known.address) {
       differences.push(`${member.name}: the spec says address ${member.address}, the record ${known.address}`);
     }
-    if (member.instanceId !== undefined && member.instanceId !== known.instanceId) {
-      differences.push(`${member.name}: the spec says instance ${member.instanceId}, the record ${known.instanceId ?? 'none'}`);
+    // Also when the spec names no instance: a member is bound to its recorded instance, never to "any".
+    if (member.instanceId !== known.instanceId) {
+      differences.push(`${member.name}: the spec says instance ${member.instanceId ?? 'none'}, the record ${known.instanceId ?? 'none'}`);
     }
   }
   for (const member of record.members) {
@@ -103,6 +109,14 @@ export function membershipRefusal(spec: ClusterSpec, record: Pick<RecordedCluste
 export function planProvision(spec: ClusterSpec, record: RecordedCluster | undefined, etcd: EtcdFacts | undefined): ProvisionPlan | ProvisionRefusal {
   if (!record) return { mode: 'bootstrap' };
   const name = spec.clusterName;
+  if (isBootstrapping(record)) {
+    const differences = membershipDifferences(spec, record);
+    if (differences.length === 0) return { mode: 'bootstrap', resumed: true };
+    return {
+      refused: 'membership',
+      message: `cluster ${name}'s first provisioning did not complete and recorded other members: ${differences.join('; ')}. Re-run it with the recorded members (its CA signs for them only), or delete the cluster to start over`,
+    };
+  }
   const members = membershipRefusal(spec, record);
   if (members !== undefined) return { refused: 'membership', message: members };
   const settings = fixedSettingChanges(spec, record.spec);

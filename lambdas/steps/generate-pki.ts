@@ -1,18 +1,23 @@
-// Generate PKI: kubeadm's etcd certificates into the secret store. Re-runs reuse the CA and
-// reissue a leaf only when needed; the output names secrets, never their values.
+// Generate PKI: kubeadm's etcd certificates into the secret store. A first provisioning records the cluster as
+// bootstrapping first (bootstrapping-record.ts): a CA is made or reused only for a recorded cluster. Re-runs reuse
+// the CA and reissue a leaf only when needed; the output names secrets, never their values.
 import { parseOrThrow } from '../core/parse';
 import { ensureClusterPkiConcurrently } from '../core/pki/bundle';
 import { caIdOf } from '../core/pki/ca-id';
 import type { StepDeps } from './deps';
 import { SpecAndHostsSchema, type PkiRefs } from './inputs';
 import { loadClusterPki, pkiRefs, saveClusterPki } from './pki-secrets';
+import { recordClusterBeforeCa } from './bootstrapping-record';
+import { LockRefSchema } from './replace/inputs';
 
-export function makeGeneratePki(deps: Pick<StepDeps, 'secrets' | 'clock' | 'log'>) {
+export function makeGeneratePki(deps: Pick<StepDeps, 'secrets' | 'registry' | 'clock' | 'log'>) {
   return async function generatePki(input: unknown): Promise<PkiRefs> {
     const { spec, hosts } = parseOrThrow(SpecAndHostsSchema, input, 'Generate PKI input');
     const refs = pkiRefs(deps.secrets, spec.clusterName, hosts.map((h) => h.name));
     // Certificates carry the resolved addresses: the spec may have named only instances.
     const addressed = { ...spec, members: hosts.map((h) => ({ name: h.name, address: h.address, instanceId: h.instanceId })) };
+    const lockOwner = LockRefSchema.safeParse((input as { lock?: unknown } | null)?.lock).data?.owner;
+    await recordClusterBeforeCa(deps, { spec, hosts, refs, lockOwner });
     const existing = await loadClusterPki(deps.secrets, refs);
     const { pki, actions } = await ensureClusterPkiConcurrently(existing, addressed, deps.clock.now());
     const written = await saveClusterPki(deps.secrets, refs, pki, hosts, spec.clusterName);

@@ -1,5 +1,6 @@
 // Read Cluster (ProvisionCluster): the first step under the cluster's lock. With no record, the run bootstraps
-// the spec's members. With one, it reads etcd at the recorded members and either reconciles — the recorded
+// the spec's members. With a bootstrapping record (a first run that did not complete), it bootstraps them again,
+// if they are the recorded ones (names and instances). With a running one, it reads etcd at the recorded members and either reconciles — the recorded
 // membership (hosts as recorded, never re-resolved) with the spec's settings, rolled one member at a time — or
 // refuses, naming what differs (core/provision-plan.ts). Nothing is changed before this answer.
 import { z } from 'zod';
@@ -13,6 +14,7 @@ import type { StepDeps } from './deps';
 import { recordedSpec } from './recorded-spec';
 import { pkiRefs } from './pki-secrets';
 import { withAdmin } from './replace/membership';
+import { isBootstrapping } from '../core/cluster-status';
 
 /** The whole state (the validated spec plus the lock), as { state }: this step adds to it. */
 const PlanInputSchema = z.object({ state: z.object({ spec: z.unknown() }).loose() });
@@ -28,6 +30,7 @@ export function makePlanProvision(deps: Pick<StepDeps, 'registry' | 'secrets' | 
       deps.log.info('no record: bootstrapping a new cluster', { cluster: spec.clusterName, members: spec.members.map((m) => m.name) });
       return { ...state, spec, mode: 'bootstrap' satisfies ProvisionMode };
     }
+    if (isBootstrapping(record)) return resumeBootstrap(deps, state, spec, record);
     const recorded = recordedSpec(record);
     const hosts = deps.directory.recorded(spec.clusterName, record.members);
     const answered = await askRecordedMembers(deps, record, hosts, recorded);
@@ -51,6 +54,17 @@ export function makePlanProvision(deps: Pick<StepDeps, 'registry' | 'secrets' | 
       token: { value: record.initialClusterToken ?? null },
     };
   };
+}
+
+/** A first run that did not complete: bootstrapping again, with the members it recorded and (Generate PKI) its CA. */
+function resumeBootstrap(deps: Pick<StepDeps, 'log'>, state: Record<string, unknown>, spec: ClusterSpec, record: ClusterRecord): Record<string, unknown> {
+  const plan = planProvision(spec, { status: 'bootstrapping', members: record.members, spec: recordedSpec(record) }, undefined);
+  if ('refused' in plan) {
+    deps.log.warn('provisioning refused', { cluster: spec.clusterName, refused: plan.refused });
+    throw new ProvisionRefusedError(plan.message);
+  }
+  deps.log.info('bootstrapping record: bootstrapping again with the recorded members', { cluster: spec.clusterName, members: record.members.map((m) => m.name) });
+  return { ...state, spec, mode: 'bootstrap' satisfies ProvisionMode };
 }
 
 async function askRecordedMembers(deps: Pick<StepDeps, 'secrets' | 'etcd'>, record: ClusterRecord, hosts: readonly Host[], spec: ClusterSpec) {

@@ -1,6 +1,7 @@
 // Record Cluster: what outlives the execution — members with their etcd IDs, the secrets' names and
-// the spec — goes into the cluster registry. Returns the summary the execution ends with. A workflow that holds
-// the cluster's lock passes its owner (`lockOwner`): the record is then written only while it holds the lock.
+// the spec — goes into the cluster registry, as a running cluster. Returns the summary the execution ends with.
+// Only the lock holder writes the record: the workflow passes its owner (`lockOwner`), and the write happens only
+// while that owner holds the cluster's lock.
 import { z } from 'zod';
 import { parseOrThrow } from '../core/parse';
 import { ClusterSpecSchema } from '../core/spec';
@@ -15,7 +16,7 @@ const RecordInputSchema = z.object({
   pki: PkiRefsSchema,
   health: HealthSchema,
   /** The lock owner (`$$.Execution.Name`) of the workflow, which holds the cluster's lock. */
-  lockOwner: z.string().min(1).optional(),
+  lockOwner: z.string().min(1),
   /** The cluster's initial-cluster-token (provisioning); null: bootstrapped without one. @default - the record's */
   clusterToken: z.string().min(1).nullable().optional(),
   /** The member this change replaced: it leaves the record's list of removed members awaiting a replacement. */
@@ -41,6 +42,8 @@ export function makeRecordCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'l
     const record: ClusterRecord = {
       ...kept,
       clusterName: spec.clusterName,
+      // Healthy and recorded: a bootstrapping cluster (its first run) is now running.
+      status: 'running',
       runtime: spec.runtime,
       members: members.map((h) => ({
         name: h.name,
@@ -58,8 +61,8 @@ export function makeRecordCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'l
       // A pause outlives provisioning and replacements: only Set Maintenance changes it.
       ...(before?.maintenance && { maintenance: before.maintenance }),
     };
-    await deps.registry.put(record, lockOwner === undefined ? {} : { lockOwner });
-    deps.log.info('cluster recorded', { cluster: spec.clusterName, ...(lockOwner && { lockOwner }) });
+    await deps.registry.put(record, { lockOwner });
+    deps.log.info('cluster recorded', { cluster: spec.clusterName, lockOwner });
     return {
       clusterName: spec.clusterName,
       members: health.members.map((m) => ({ name: m.name, id: m.id, endpoint: m.endpoint, leader: m.leader })),

@@ -344,6 +344,11 @@ describe('EtcdHaStack IAM', () => {
         'secretsmanager:UpdateSecret',
         'kms:Decrypt',
         'kms:GenerateDataKey',
+        // The bootstrapping record, written as the lock holder before the CA is made.
+        'dynamodb:PutItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:GetItem',
+        'dynamodb:Scan',
         ...renew,
       ],
       configureKubelet: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew],

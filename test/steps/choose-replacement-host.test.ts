@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { LoopbackHostDirectory } from '../../lambdas/adapters/local/loopback-host-directory';
-import { HostNotFoundError, SpecValidationError, CloneLaunchFailedError } from '../../lambdas/core/errors';
+import { HostNotFoundError, HostNotInClusterError, SpecValidationError, CloneLaunchFailedError } from '../../lambdas/core/errors';
 import type { CloneRequest, Host, HostDirectory, Logger, RecordedHost, ReplacementHosts } from '../../lambdas/ports';
 import type { Member } from '../../lambdas/core/spec';
 import { makeChooseReplacementHost } from '../../lambdas/steps/replace/choose-replacement-host';
@@ -263,6 +263,21 @@ describe('Choose Replacement Host', () => {
           `${failed} failed`,
         );
       }
+    });
+
+    it("refuses a replacement named like another cluster's host (it would take that host over), naming it, its tag and the cluster", async () => {
+      const hostsDir = join(work, 'hosts-of-two');
+      const loopback = new LoopbackHostDirectory({ hostsDir, firstAddress: '127.0.0.11' });
+      await loopback.resolve('dev', [{ name: 'dev0', address: '127.0.0.31' }]);
+      const recorded = [0, 1, 2].map((i) => ({ name: `infra${i}`, address: `127.0.0.${11 + i}` }));
+      const error = await makeChooseReplacementHost({ directory: loopback, log: quiet })({
+        spec: { clusterName: 'prod', runtime: 'systemd', members: recorded },
+        hosts: recorded,
+        failed: { name: 'infra1', id: '1', address: '127.0.0.12' },
+        replacement: { name: 'dev0' },
+      }).then(() => undefined, (e: unknown) => e);
+      assert.ok(error instanceof HostNotInClusterError, String(error));
+      assert.match(error.message, /member "dev0": host .*dev0 is tagged etcd-ha:cluster="dev", not "prod"/);
     });
   });
 });

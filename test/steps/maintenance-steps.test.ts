@@ -35,10 +35,16 @@ describe('the maintenance flag in the steps', () => {
   const clock = { now: () => new Date('2026-02-01T08:00:00.000Z') };
   const steps = createMaintenanceSteps({ registry, lock, clock, log: quiet });
   const pause = { clusterName: 'demo', action: 'pause', reason: 'resizing', by: 'alice' } as const;
+  /** A provisioning's Record Cluster, as the lock holder it always is. */
+  const recordAsProvisioning = async () => {
+    await lock.acquire('demo', { owner: 'exec-p', ref: 'ref-p' }, 60);
+    await makeRecordCluster({ registry, clock, log: quiet })({ ...recordInput, lockOwner: 'exec-p' });
+    await lock.release('demo', 'exec-p');
+  };
 
   it('refuses an unknown cluster and a pause without a reason, naming the field', async () => {
     await assert.rejects(steps.validateMaintenanceRequest({ request: pause }), (e: unknown) => e instanceof SpecValidationError && /clusterName: no cluster "demo" is recorded/.test(e.message));
-    await makeRecordCluster({ registry, clock, log: quiet })(recordInput);
+    await recordAsProvisioning();
     await assert.rejects(steps.validateMaintenanceRequest({ request: { clusterName: 'demo', action: 'pause', by: 'alice' } }), /reason: a pause needs a reason/);
     await assert.rejects(steps.validateMaintenanceRequest({ request: { ...pause, action: 'halt' } }), /action: must be "pause" or "resume"/);
     assert.deepEqual(await steps.validateMaintenanceRequest({ request: pause }), { ...pause, request: pause });
@@ -54,7 +60,7 @@ describe('the maintenance flag in the steps', () => {
     const record = await registry.get('demo');
     assert.deepEqual(record?.maintenance, { paused: true, reason: 'resizing', by: 'alice', since: '2026-02-01T08:00:00.000Z', history: [{ action: 'pause', by: 'alice', at: '2026-02-01T08:00:00.000Z', reason: 'resizing', execution: 'exec-m' }] });
     assert.equal(record?.members.length, 3, 'the rest of the record as it was');
-    await makeRecordCluster({ registry, clock, log: quiet })(recordInput);
+    await recordAsProvisioning();
     assert.equal((await registry.get('demo'))?.maintenance?.paused, true, 'a provisioning run keeps the pause');
   });
 

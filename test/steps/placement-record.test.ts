@@ -12,6 +12,8 @@ import { FileClusterRegistry } from '../../lambdas/adapters/local/file-cluster-r
 import { parseClusterSpec } from '../../lambdas/core/spec';
 import type { Logger } from '../../lambdas/ports';
 import { makeRecordCluster } from '../../lambdas/steps/record-cluster';
+import { FileClusterLock } from '../../lambdas/adapters/local/file-cluster-lock';
+import { FakeLiveness } from '../support/cluster-lock-cases';
 import { makeReadCluster } from '../../lambdas/steps/replace/read-cluster';
 import { makeValidateRequest } from '../../lambdas/steps/replace/validate-request';
 import { etcdAnswering, secretsWithHealthcheckClient, viewOf } from './etcd-stand-in';
@@ -28,16 +30,20 @@ const placement = (i: number) => ({
 describe('placement of member hosts in the registry', () => {
   const dir = mkdtempSync(join(tmpdir(), 'etcd-ha-placement-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const registry = new FileClusterRegistry({ dir });
+  const lock = new FileClusterLock({ dir: join(dir, 'locks'), liveness: new FakeLiveness() });
+  const registry = new FileClusterRegistry({ dir: join(dir, 'registry'), lock });
   const hosts = spec.members.map((m, i) => ({ name: m.name, address: m.address!, instanceId: m.instanceId!, placement: placement(i) }));
 
   it('Record Cluster keeps each host\'s placement, and Read Cluster hands it back with the failed member and the hosts', async () => {
+    await lock.acquire('demo', { owner: 'exec-p', ref: 'ref-p' }, 60);
     await makeRecordCluster({ registry, clock: { now: () => new Date('2026-11-22T00:00:00Z') }, log: quiet })({
       spec,
       hosts,
       pki: { ca: 'etcd-ha/demo/ca', healthcheckClient: 'etcd-ha/demo/healthcheck-client', apiserverEtcdClient: 'etcd-ha/demo/apiserver-etcd-client', members: {} },
       health: { healthy: true, attempt: 1, members: hosts.map((h, i) => ({ name: h.name, id: String(100 + i), endpoint: `https://${h.address}:2379`, healthy: true, leader: i === 0, learner: false })) },
+      lockOwner: 'exec-p',
     });
+    await lock.release('demo', 'exec-p');
     const record = await registry.get('demo');
     assert.deepEqual(record?.members.map((m) => m.placement), [0, 1, 2].map(placement));
     assert.ok(

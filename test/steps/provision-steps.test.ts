@@ -1,5 +1,5 @@
 // The step handlers on their own, over the local adapters (no interpreter, no etcd needed).
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,9 @@ import { makeGeneratePki } from '../../lambdas/steps/generate-pki';
 import { makeCheckHealth } from '../../lambdas/steps/check-health';
 import { FileSecretStore } from '../../lambdas/adapters/local/file-secret-store';
 import { LoopbackHostDirectory } from '../../lambdas/adapters/local/loopback-host-directory';
+import { FileClusterLock } from '../../lambdas/adapters/local/file-cluster-lock';
+import { FileClusterRegistry } from '../../lambdas/adapters/local/file-cluster-registry';
+import { FakeLiveness } from '../support/cluster-lock-cases';
 import { Etcd3AdminFactory } from '../../lambdas/adapters/etcd/etcd3-admin';
 import { SecretMissingError, SpecValidationError } from '../../lambdas/core/errors';
 import { describeCertificate } from '../../lambdas/core/pki/reconcile';
@@ -53,7 +56,13 @@ describe('Resolve Hosts (loopback directory)', () => {
 describe('Generate PKI (file secret store)', () => {
   const secretsDir = join(work, 'secrets');
   let now = new Date('2026-11-21T12:00:00Z');
-  const generate = makeGeneratePki({ secrets: new FileSecretStore({ dir: secretsDir }), clock: { now: () => now }, log: quiet });
+  const lock = new FileClusterLock({ dir: join(work, 'locks'), liveness: new FakeLiveness() });
+  const registry = new FileClusterRegistry({ dir: join(work, 'registry'), lock });
+  // As in the workflow: under the cluster's lock, which the input carries.
+  const held = { clusterName: 'steps', owner: 'exec-pki' };
+  before(async () => assert.deepEqual(await lock.acquire('steps', { owner: held.owner, ref: 'ref-pki' }, 3600), { acquired: true }));
+  const generatePki = makeGeneratePki({ secrets: new FileSecretStore({ dir: secretsDir }), registry, clock: { now: () => now }, log: quiet });
+  const generate = (input: { spec: unknown; hosts: Host[] }) => generatePki({ ...input, lock: held });
   const store = new FileSecretStore({ dir: secretsDir });
   let hosts: Host[];
   const serverSerial = async (member: string) => {

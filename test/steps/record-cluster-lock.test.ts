@@ -1,6 +1,6 @@
-// Record Cluster under the cluster's lock: with `lockOwner` (a workflow that holds the lock) the record is written
-// only while that execution holds it, else ClusterLockLostError and the record stays as it was; without
-// (provisioning) it is written unconditionally. Real file lock and registry; a fake ExecutionLiveness.
+// Record Cluster under the cluster's lock: the record is written only while `lockOwner` (the workflow's execution)
+// holds it, else ClusterLockLostError and the record stays as it was; an input without `lockOwner` is refused (only
+// the lock holder writes the record). Real file lock and registry; a fake ExecutionLiveness.
 // Also the record's removed members (dead members removed, awaiting their replacements): after a replacement
 // (`replaced`) the replaced one leaves them, the others stay there and out of the members even when the hosts
 // still list them (a voter removed after the hosts were chosen); provisioning (no `replaced`) as before.
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileClusterLock } from '../../lambdas/adapters/local/file-cluster-lock';
 import { FileClusterRegistry } from '../../lambdas/adapters/local/file-cluster-registry';
-import { ClusterLockLostError } from '../../lambdas/core/errors';
+import { ClusterLockLostError, SpecValidationError } from '../../lambdas/core/errors';
 import { parseClusterSpec } from '../../lambdas/core/spec';
 import type { Logger } from '../../lambdas/ports';
 import { makeRecordCluster } from '../../lambdas/steps/record-cluster';
@@ -35,25 +35,26 @@ describe('Record Cluster under the lock', () => {
   const registry = new FileClusterRegistry({ dir: join(dir, 'registry'), lock });
   const at = (time: string) => makeRecordCluster({ registry, clock: { now: () => new Date(time) }, log: quiet });
 
-  it('without lockOwner (provisioning) writes whoever holds the lock; with it, only while that execution holds the lock', async () => {
-    await at('2026-01-01T00:00:00.000Z')(input());
-    assert.equal((await registry.get('demo'))?.updatedAt, '2026-01-01T00:00:00.000Z');
+  it('writes only while lockOwner holds the lock, as a running cluster; without lockOwner nothing is written', async () => {
+    await assert.rejects(
+      () => at('2026-01-01T00:00:00.000Z')(input()),
+      (error: Error) => error instanceof SpecValidationError && /lockOwner/.test(error.message),
+    );
+    assert.equal(await registry.get('demo'), undefined, 'nothing written');
 
     await assert.rejects(() => at('2026-01-02T00:00:00.000Z')(input({ lockOwner: 'exec-a' })), ClusterLockLostError);
-    assert.equal((await registry.get('demo'))?.updatedAt, '2026-01-01T00:00:00.000Z', 'unchanged');
+    assert.equal(await registry.get('demo'), undefined, 'nothing written');
 
     assert.deepEqual(await lock.acquire('demo', { owner: 'exec-a', ref: 'ref-a' }, 60), { acquired: true });
     await at('2026-01-03T00:00:00.000Z')(input({ lockOwner: 'exec-a' }));
     assert.equal((await registry.get('demo'))?.updatedAt, '2026-01-03T00:00:00.000Z');
+    assert.equal((await registry.get('demo'))?.status, 'running');
 
     await assert.rejects(
       () => at('2026-01-04T00:00:00.000Z')(input({ lockOwner: 'exec-b' })),
       (error: Error) => error instanceof ClusterLockLostError && /execution exec-b does not hold the lock of cluster demo \(execution exec-a holds it since .*\): the record was not written/.test(error.message),
     );
     assert.equal((await registry.get('demo'))?.updatedAt, '2026-01-03T00:00:00.000Z', 'unchanged');
-
-    await at('2026-01-05T00:00:00.000Z')(input());
-    assert.equal((await registry.get('demo'))?.updatedAt, '2026-01-05T00:00:00.000Z', 'provisioning writes while exec-a holds the lock');
   });
 });
 
@@ -117,9 +118,11 @@ describe('Record Cluster and the removed members awaiting their replacements', (
 
   it('without replaced (provisioning): the hosts are the members, and a removed one they list leaves removed', async () => {
     await registry.put(before());
-    await record(input({ hosts: [infra0, infra1, infra2], health: healthOf([infra0, infra1, infra2], { infra0: '64', infra1: '65', infra2: '66' }) }));
+    assert.deepEqual(await lock.acquire('demo', { owner: 'exec-p', ref: 'ref-p' }, 60), { acquired: true });
+    await record(input({ hosts: [infra0, infra1, infra2], health: healthOf([infra0, infra1, infra2], { infra0: '64', infra1: '65', infra2: '66' }), lockOwner: 'exec-p' }));
     const written = (await registry.get('demo'))!;
     assert.deepEqual(written.members.map((m) => m.name), ['infra0', 'infra1', 'infra2']);
     assert.equal(written.removed, undefined);
+    await lock.release('demo', 'exec-p');
   });
 });

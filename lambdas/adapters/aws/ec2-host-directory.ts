@@ -1,9 +1,12 @@
 // HostDirectory on AWS: every member names its EC2 instance; one DescribeInstances call (per 1,000
 // instances) turns them into hosts with the instance's private IP. The workflow reaches a host through SSM
-// by instance ID, so a member without one, an unknown instance or one that is not running stops here.
+// by instance ID, so a member without one, an unknown instance or one that is not running stops here; so does an
+// instance whose etcd-ha:cluster tag is not the cluster's: an instance serves only the cluster its tag names (IAM
+// cannot compare a tag with an execution's input, so this is where a spec naming another cluster's host stops).
 // Recorded members (`recorded`) are taken as the cluster's record keeps them: EC2 is not asked.
 import { DescribeInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
-import { HostNotFoundError, SpecValidationError } from '../../core/errors';
+import { HostNotFoundError, HostNotInClusterError, SpecValidationError } from '../../core/errors';
+import { CLUSTER_TAG } from '../../catalog/contracts';
 import type { Member } from '../../core/spec';
 import type { Host, HostDirectory, HostPlacement, RecordedHost } from '../../ports';
 
@@ -33,6 +36,11 @@ export function partitionOf(region: string): string {
 /** ARN of an EC2 instance, e.g. arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0. */
 export function instanceArn(region: string, account: string, instanceId: string): string {
   return `arn:${partitionOf(region)}:ec2:${region}:${account}:instance/${instanceId}`;
+}
+
+/** The instance's etcd-ha:cluster tag: the cluster it serves, if any. */
+export function clusterTagOf(instance: Instance): string | undefined {
+  return instance.Tags?.find((t) => t.Key === CLUSTER_TAG)?.Value;
 }
 
 /** Every private IPv4 address of the instance: the primary one first, then the secondary ones of each interface. */
@@ -73,8 +81,10 @@ export class Ec2HostDirectory implements HostDirectory {
    * of the instance's private IPs), instanceId, placement (recorded with the cluster for a later clone) }.
    * @throws SpecValidationError naming `members[i].instanceId` (missing) or `members[i].address` (not the instance's).
    * @throws HostNotFoundError naming the member and its instance: unknown, or stopping/stopped/shutting-down/terminated.
+   * @throws HostNotInClusterError naming the member, its instance, its etcd-ha:cluster tag and `clusterName`, for an
+   *   instance whose tag is not `clusterName` (another cluster's, empty or missing).
    */
-  async resolve(_clusterName: string, members: readonly Member[]): Promise<Host[]> {
+  async resolve(clusterName: string, members: readonly Member[]): Promise<Host[]> {
     const missing = members.flatMap((member, i) =>
       member.instanceId === undefined ? [`members[${i}].instanceId: required on AWS (the workflow reaches hosts through SSM)`] : [],
     );
@@ -82,6 +92,7 @@ export class Ec2HostDirectory implements HostDirectory {
 
     const instances = await this.describe(members);
     const absent: string[] = [];
+    const foreign: string[] = [];
     const problems: string[] = [];
     const hosts = members.map((member, i): Host | undefined => {
       const instanceId = member.instanceId!;
@@ -93,6 +104,11 @@ export class Ec2HostDirectory implements HostDirectory {
       const state = instance.State?.Name ?? 'unknown';
       if (NOT_RUNNING.has(state)) {
         absent.push(`member "${member.name}": instance ${instanceId} is ${state}`);
+        return undefined;
+      }
+      const tag = clusterTagOf(instance);
+      if (tag !== clusterName) {
+        foreign.push(`member "${member.name}": instance ${instanceId} ${tag === undefined ? `has no ${CLUSTER_TAG} tag` : `is tagged ${CLUSTER_TAG}=${JSON.stringify(tag)}`}, not "${clusterName}"`);
         return undefined;
       }
       const addresses = privateAddresses(instance);
@@ -107,6 +123,11 @@ export class Ec2HostDirectory implements HostDirectory {
       const placement = placementOf(instance);
       return { name: member.name, address: member.address ?? addresses[0]!, instanceId, ...(placement && { placement }) };
     });
+    if (foreign.length > 0) {
+      throw new HostNotInClusterError(
+        `an instance serves only the cluster its ${CLUSTER_TAG} tag names; not serving cluster ${clusterName}:\n  - ${foreign.join('\n  - ')}`,
+      );
+    }
     if (absent.length > 0) throw new HostNotFoundError(`no running EC2 instance for:\n  - ${absent.join('\n  - ')}`);
     if (problems.length > 0) throw new SpecValidationError('members for AWS', problems);
     return hosts as Host[];

@@ -1,9 +1,13 @@
 // HostDirectory on one machine: every member is a "host" made of a loopback address (the whole of
-// 127.0.0.0/8 answers on Linux without aliases) and a directory that stands for its "/".
-import { chmodSync, mkdirSync } from 'node:fs';
+// 127.0.0.0/8 answers on Linux without aliases) and a directory that stands for its "/". As an EC2 instance carries
+// an etcd-ha:cluster tag, a host carries <root>/run/etcd-ha/cluster-tag, written when it is first resolved for a
+// cluster: the hosts of every cluster of a home share one directory, so that a spec of one cluster naming another's
+// host (or a replacement named like it) is refused instead of taking it over.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { isIPv4 } from 'node:net';
-import { SpecValidationError } from '../../core/errors';
+import { HostNotInClusterError, SpecValidationError } from '../../core/errors';
+import { CLUSTER_TAG } from '../../catalog/contracts';
 import type { Member } from '../../core/spec';
 import type { Host, HostDirectory, RecordedHost, ResolveOptions } from '../../ports';
 
@@ -16,6 +20,9 @@ export interface LoopbackHostDirectoryProps {
    */
   readonly firstAddress?: string;
 }
+
+/** The simulated host's etcd-ha:cluster tag, under its root: the cluster it serves. Only this directory writes it. */
+export const CLUSTER_TAG_FILE = join('run', 'etcd-ha', 'cluster-tag');
 
 const LOOPBACK_FIRST = 0x7f000001; // 127.0.0.1
 const LOOPBACK_LAST = 0x7ffffffe; // 127.255.255.254
@@ -50,10 +57,12 @@ export class LoopbackHostDirectory implements HostDirectory {
 
   /**
    * Member i: its own address, or firstAddress + i (skipping addresses given to other members and
-   * `options.addressesInUse`), so that a re-run resolves the same hosts. Checks every member before creating any root.
+   * `options.addressesInUse`), so that a re-run resolves the same hosts. Checks every member before creating any root;
+   * a new root is tagged for `clusterName`. A root without a tag (made before tags were written) is tagged now.
    * @throws SpecValidationError naming `members[i].address` for an address outside 127.0.0.0/8, taken twice, or in use.
+   * @throws HostNotInClusterError naming the member, its host, its tag and `clusterName`: a host tagged for another cluster.
    */
-  async resolve(_clusterName: string, members: readonly Member[], options: ResolveOptions = {}): Promise<Host[]> {
+  async resolve(clusterName: string, members: readonly Member[], options: ResolveOptions = {}): Promise<Host[]> {
     const problems: string[] = [];
     const given = new Map<number, number>();
     const inUse = new Set((options.addressesInUse ?? []).filter(isLoopback).map(toNumber));
@@ -85,11 +94,22 @@ export class LoopbackHostDirectory implements HostDirectory {
       return toAddress(n);
     });
     if (problems.length > 0) throw new SpecValidationError('members for local mode', problems);
+    const foreign = members.flatMap((member) => {
+      const tag = this.tagOf(member.name);
+      return tag === undefined || tag === clusterName ? [] : [`member "${member.name}": host ${this.rootOf(member.name)} is tagged ${CLUSTER_TAG}=${JSON.stringify(tag)}, not "${clusterName}"`];
+    });
+    if (foreign.length > 0) {
+      throw new HostNotInClusterError(`a host serves only the cluster its ${CLUSTER_TAG} tag names; not serving cluster ${clusterName}:\n  - ${foreign.join('\n  - ')}`);
+    }
 
     return members.map((member, i) => {
       const root = this.rootOf(member.name);
       mkdirSync(root, { recursive: true, mode: 0o755 });
       chmodSync(root, 0o755);
+      if (this.tagOf(member.name) === undefined) {
+        mkdirSync(join(root, CLUSTER_TAG_FILE, '..'), { recursive: true, mode: 0o755 });
+        writeFileSync(join(root, CLUSTER_TAG_FILE), `${clusterName}\n`, { mode: 0o644 });
+      }
       return { name: member.name, address: addresses[i]!, root };
     });
   }
@@ -109,6 +129,12 @@ export class LoopbackHostDirectory implements HostDirectory {
       root: this.rootOf(m.name),
       ...(m.placement && { placement: m.placement }),
     }));
+  }
+
+  /** The host's etcd-ha:cluster tag; undefined when it has none (not created yet, or created before tags). */
+  private tagOf(name: string): string | undefined {
+    const file = join(this.rootOf(name), CLUSTER_TAG_FILE);
+    return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
   }
 
   private rootOf(name: string): string {

@@ -11,6 +11,7 @@ import type { ClusterRecord } from '../../ports';
 import type { HealthCheckStep } from '../../catalog/steps';
 import type { StepDeps, StepHandler } from '../deps';
 import { pkiRefs } from '../pki-secrets';
+import { bootstrappingReason, isBootstrapping } from '../../core/cluster-status';
 import { recordedSpec } from '../recorded-spec';
 import { withAdmin } from '../replace/membership';
 
@@ -22,7 +23,9 @@ export function createHealthCheckSteps(deps: Pick<StepDeps, 'registry' | 'secret
     async validateHealthCheckRequest(raw: unknown): Promise<ValidatedHealthCheck> {
       // The state passes the execution input as { request }.
       const { clusterName } = parseOrThrow(HealthCheckRequestSchema, (raw as { request?: unknown } | null)?.request, 'CheckClusterHealth input');
-      if (await deps.registry.get(clusterName)) return { clusterName, isRecorded: true };
+      const record = await deps.registry.get(clusterName);
+      if (record && isBootstrapping(record)) return { clusterName, isRecorded: false, reason: bootstrappingReason(clusterName) };
+      if (record) return { clusterName, isRecorded: true };
       return { clusterName, isRecorded: false, reason: `no cluster "${clusterName}" is recorded` };
     },
 

@@ -4,6 +4,7 @@
 // It never takes the cluster lock: ReplaceMember does. Two probes of one cluster never both act: the probe's write
 // is conditional on the version it read, and only the one that wrote starts anything.
 import { decideProbe, probeExecutionName, withReplacementStarted } from '../../core/health-probe';
+import { isBootstrapping } from '../../core/cluster-status';
 import type { ClusterRecord, MachinePower, ProbeStateStore, ReplacementStarter } from '../../ports';
 import type { StepDeps } from '../deps';
 import { memberAnswers } from '../member-answers';
@@ -32,6 +33,11 @@ export function makeHealthProbe(deps: HealthProbeDeps) {
   return async function healthProbe(_raw?: unknown): Promise<{ clusters: ClusterProbeReport[] }> {
     const clusters: ClusterProbeReport[] = [];
     for (const record of await deps.registry.list()) {
+      // Its first provisioning has not completed: no member to watch yet, nothing to replace.
+      if (isBootstrapping(record)) {
+        clusters.push({ clusterName: record.clusterName, down: {}, started: [], held: [], skipped: 'still bootstrapping (its first provisioning has not completed)' });
+        continue;
+      }
       try {
         clusters.push(await probeCluster(deps, record));
       } catch (error) {

@@ -9,6 +9,7 @@ import { recordedSpec } from '../recorded-spec';
 import { replacementName } from '../../core/quorum';
 import { SpecValidationError } from '../../core/errors';
 import { healingPausedReason, isAutomaticTrigger } from '../../core/maintenance';
+import { bootstrappingReason, isBootstrapping } from '../../core/cluster-status';
 import type { Host, RecordedMember } from '../../ports';
 import type { StepDeps } from '../deps';
 import type { PkiRefs } from '../inputs';
@@ -45,6 +46,10 @@ export function makeReadCluster(deps: Pick<StepDeps, 'registry' | 'secrets' | 'e
 async function read(deps: Pick<StepDeps, 'registry' | 'secrets' | 'etcd' | 'log'>, clusterName: string, request: z.output<typeof ReplaceRequestSchema>): Promise<ClusterAsRead> {
   const record = await deps.registry.get(clusterName);
   if (!record) throw new SpecValidationError('ReplaceMember input', [`clusterName: no cluster "${clusterName}" is recorded; provision it first`]);
+  if (isBootstrapping(record)) {
+    deps.log.info('cluster still bootstrapping: nothing to replace', { cluster: clusterName });
+    return { stillNeeded: false, reason: bootstrappingReason(clusterName) };
+  }
   // Under the lock, the flag as it is now: a pause set since Validate Request still stops an automatic replacement.
   const paused = isAutomaticTrigger(request.trigger) ? healingPausedReason(record.maintenance) : undefined;
   if (paused) {

@@ -9,6 +9,7 @@
 import { parseOrThrow } from '../../core/parse';
 import { SpecValidationError } from '../../core/errors';
 import { healingPausedReason, isAutomaticTrigger } from '../../core/maintenance';
+import { bootstrappingReason, isBootstrapping } from '../../core/cluster-status';
 import type { ClusterRecord, LifecycleAction } from '../../ports';
 import type { StepDeps } from '../deps';
 import { ReplaceRequestSchema, type ReplaceRequest } from './inputs';
@@ -33,11 +34,13 @@ export function makeValidateRequest(deps: Pick<StepDeps, 'registry' | 'log'>) {
       if (!named) {
         throw new SpecValidationError('ReplaceMember input', [`clusterName: no cluster "${request.clusterName}" is recorded; provision it first`]);
       }
+      if (isBootstrapping(named)) return { isMember: false, reason: bootstrappingReason(request.clusterName), ...carried };
       deps.log.info('replacement requested', { cluster: request.clusterName, failed: request.failedMember, trigger: request.trigger ?? 'manual' });
       return { isMember: true, clusterName: request.clusterName, request, ...paused(request, named.maintenance), ...carried };
     }
     const record = await deps.registry.findByInstanceId(request.failedInstanceId!);
     if (!record) return { isMember: false, reason: `instance ${request.failedInstanceId} is not a member of any etcd-ha cluster`, ...carried };
+    if (isBootstrapping(record)) return { isMember: false, reason: bootstrappingReason(record.clusterName), ...carried };
     deps.log.info('replacement requested', { cluster: record.clusterName, instance: request.failedInstanceId, trigger: request.trigger ?? 'manual' });
     return { isMember: true, clusterName: record.clusterName, request, ...paused(request, record.maintenance), ...carried };
   };

@@ -1,11 +1,11 @@
 // LoopbackHostDirectory: deterministic loopback addresses and one root dir per member.
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LoopbackHostDirectory } from '../../../lambdas/adapters/local/loopback-host-directory';
-import { SpecValidationError } from '../../../lambdas/core/errors';
+import { CLUSTER_TAG_FILE, LoopbackHostDirectory } from '../../../lambdas/adapters/local/loopback-host-directory';
+import { HostNotInClusterError, SpecValidationError } from '../../../lambdas/core/errors';
 
 describe('LoopbackHostDirectory', () => {
   const work = mkdtempSync(join(tmpdir(), 'etcd-ha-hosts-'));
@@ -22,6 +22,30 @@ describe('LoopbackHostDirectory', () => {
     ]);
     for (const host of hosts) assert.equal((statSync(host.root!).mode & 0o777).toString(8), '755');
     assert.deepEqual(await directory.resolve('demo', [{ name: 'infra0' }, { name: 'infra1' }, { name: 'infra2' }]), hosts, 'a re-run resolves the same hosts');
+  });
+
+  test("tags a new host for its cluster; another cluster's spec naming it is refused (HostNotInClusterError naming host, tag and cluster), nothing created", async () => {
+    const hostsDir = join(work, 'tags');
+    const directory = new LoopbackHostDirectory({ hostsDir });
+    const [dev0] = await directory.resolve('dev', [{ name: 'dev0' }]);
+    assert.equal(readFileSync(join(dev0!.root!, CLUSTER_TAG_FILE), 'utf8'), 'dev\n');
+    assert.deepEqual(await directory.resolve('dev', [{ name: 'dev0' }]), [dev0], 'its own cluster resolves it again');
+
+    const error = await directory.resolve('prod', [{ name: 'prod0' }, { name: 'dev0' }]).then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof HostNotInClusterError, String(error));
+    assert.equal(error.name, 'HostNotInClusterError');
+    assert.match(error.message, new RegExp(`member "dev0": host ${join(hostsDir, 'dev0')} is tagged etcd-ha:cluster="dev", not "prod"`));
+    assert.equal(existsSync(join(hostsDir, 'prod0')), false, 'nothing created');
+    assert.equal(readFileSync(join(dev0!.root!, CLUSTER_TAG_FILE), 'utf8'), 'dev\n', 'its tag unchanged');
+  });
+
+  test('a host made before tags were written (a root without a tag) is tagged by the cluster that resolves it', async () => {
+    const hostsDir = join(work, 'legacy');
+    mkdirSync(join(hostsDir, 'old0'), { recursive: true });
+    const directory = new LoopbackHostDirectory({ hostsDir });
+    await directory.resolve('demo', [{ name: 'old0' }]);
+    assert.equal(readFileSync(join(hostsDir, 'old0', CLUSTER_TAG_FILE), 'utf8'), 'demo\n');
+    await assert.rejects(directory.resolve('prod', [{ name: 'old0' }]), HostNotInClusterError);
   });
 
   test('keeps given addresses and skips them for the others; firstAddress is configurable', async () => {

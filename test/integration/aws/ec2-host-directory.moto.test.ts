@@ -1,10 +1,13 @@
-// Ec2HostDirectory against moto_server: instances launched in moto's EC2, then resolved, stopped,
-// terminated and asked for by unknown IDs, or taken as recorded. DescribeInstances calls are counted with a middleware.
+// Ec2HostDirectory against moto_server: instances launched in moto's EC2 (tagged etcd-ha:cluster as an operator
+// tags a member's host), then resolved, stopped, terminated, asked for by unknown IDs or for another cluster than
+// their tag's, or taken as recorded. DescribeInstances calls are counted with a middleware.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EC2Client, RunInstancesCommand, StopInstancesCommand, TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { Ec2HostDirectory, instanceArn } from '../../../lambdas/adapters/aws/ec2-host-directory';
-import { HostNotFoundError, SpecValidationError } from '../../../lambdas/core/errors';
+import { HostNotFoundError, HostNotInClusterError, SpecValidationError } from '../../../lambdas/core/errors';
+import { CLUSTER_TAG } from '../../../lambdas/catalog/contracts';
+import { makeChooseReplacementHost } from '../../../lambdas/steps/replace/choose-replacement-host';
 import type { Member } from '../../../lambdas/core/spec';
 import { startMoto, type Moto } from '../../support/moto';
 import { errorOf } from '../../support/rejection';
@@ -14,22 +17,25 @@ describe('Ec2HostDirectory against moto_server', () => {
   let ec2: EC2Client;
   let describeCalls = 0;
 
-  /** `count` untagged instances in one RunInstances call. */
-  const launch = async (count: number): Promise<Instance[]> => {
-    const answer = await ec2.send(new RunInstancesCommand({ ImageId: 'ami-12c6146b', InstanceType: 't3.micro', MinCount: count, MaxCount: count }));
+  /** `count` instances of `cluster` (tagged etcd-ha:cluster; untagged with `cluster` null) in one RunInstances call. */
+  const launch = async (count: number, cluster: string | null = 'demo'): Promise<Instance[]> => {
+    const tags = cluster === null ? [] : [{ ResourceType: 'instance' as const, Tags: [{ Key: CLUSTER_TAG, Value: cluster }] }];
+    const answer = await ec2.send(
+      new RunInstancesCommand({ ImageId: 'ami-12c6146b', InstanceType: 't3.micro', MinCount: count, MaxCount: count, ...(tags.length > 0 && { TagSpecifications: tags }) }),
+    );
     const instances = answer.Instances ?? [];
     assert.equal(instances.length, count);
     return instances;
   };
-  /** One instance tagged Name=`name`, as an operator would launch a member's host. */
-  const launchNamed = async (name: string): Promise<Instance> => {
+  /** One instance tagged Name=`name` and etcd-ha:cluster=`cluster`, as an operator would launch a member's host. */
+  const launchNamed = async (name: string, cluster = 'demo'): Promise<Instance> => {
     const answer = await ec2.send(
       new RunInstancesCommand({
         ImageId: 'ami-12c6146b',
         InstanceType: 't3.micro',
         MinCount: 1,
         MaxCount: 1,
-        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: name }] }],
+        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: name }, { Key: CLUSTER_TAG, Value: cluster }] }],
       }),
     );
     return answer.Instances![0]!;
@@ -60,7 +66,7 @@ describe('Ec2HostDirectory against moto_server', () => {
   const placementAsLaunched = (instance: Instance) => ({ subnetId: instance.SubnetId!, availabilityZone: instance.Placement!.AvailabilityZone! });
 
   it('resolves members to their instances: private IP as the address, the instance ID kept, with their placement (recorded for a later clone), in one call', async () => {
-    const instances = await Promise.all(['infra0', 'infra1', 'infra2'].map(launchNamed));
+    const instances = await Promise.all(['infra0', 'infra1', 'infra2'].map((name) => launchNamed(name)));
     const members: Member[] = instances.map((instance, i) => ({ name: `infra${i}`, instanceId: instance.InstanceId! }));
     const before = describeCalls;
     const hosts = await directory().resolve('demo', members);
@@ -160,9 +166,53 @@ describe('Ec2HostDirectory against moto_server', () => {
     assert.doesNotMatch(mixed.message, /infra0/);
   });
 
+  it("refuses another cluster's instance (the takeover: a spec for prod naming dev's host), naming the instance, its tag and the cluster", async () => {
+    const [prod] = await launch(1, 'prod');
+    const [dev] = await launch(1, 'dev');
+    const error = await errorOf(
+      directory().resolve('prod', [
+        { name: 'infra0', instanceId: prod!.InstanceId! },
+        { name: 'infra1', instanceId: dev!.InstanceId! },
+      ]),
+    );
+    assert.ok(error instanceof HostNotInClusterError, String(error));
+    assert.equal(error.name, 'HostNotInClusterError');
+    assert.match(error.message, new RegExp(`member "infra1": instance ${dev!.InstanceId} is tagged etcd-ha:cluster="dev", not "prod"`));
+    assert.doesNotMatch(error.message, /infra0/);
+  });
+
+  it('refuses an instance without the etcd-ha:cluster tag, and one whose tag merely starts with the cluster name', async () => {
+    const [untagged] = await launch(1, null);
+    const [similar] = await launch(1, 'prod-old');
+    const error = await errorOf(
+      directory().resolve('prod', [
+        { name: 'infra0', instanceId: untagged!.InstanceId! },
+        { name: 'infra1', instanceId: similar!.InstanceId! },
+      ]),
+    );
+    assert.ok(error instanceof HostNotInClusterError, String(error));
+    assert.match(error.message, new RegExp(`member "infra0": instance ${untagged!.InstanceId} has no etcd-ha:cluster tag, not "prod"`));
+    assert.match(error.message, new RegExp(`member "infra1": instance ${similar!.InstanceId} is tagged etcd-ha:cluster="prod-old", not "prod"`));
+  });
+
+  it("Choose Replacement Host (ReplaceMember) refuses a replacement.instanceId of another cluster, and takes one of its own", async () => {
+    const members = await launch(3, 'prod');
+    const [dev] = await launch(1, 'dev');
+    const [own] = await launch(1, 'prod');
+    const spec = { clusterName: 'prod', runtime: 'systemd', members: members.map((m, i) => ({ name: `infra${i}`, address: m.PrivateIpAddress!, instanceId: m.InstanceId! })) };
+    const failed = { ...spec.members[1]!, id: '11' };
+    const choose = makeChooseReplacementHost({ directory: directory(), log: { info: () => undefined, warn: () => undefined } });
+    const ask = (instanceId: string) => choose({ spec, hosts: spec.members, failed, replacement: { name: 'infra3', instanceId }, execution: 'exec-1' });
+    const error = await errorOf(ask(dev!.InstanceId!));
+    assert.ok(error instanceof HostNotInClusterError, String(error));
+    assert.match(error.message, new RegExp(`member "infra3": instance ${dev!.InstanceId} is tagged etcd-ha:cluster="dev", not "prod"`));
+    const chosen = await ask(own!.InstanceId!);
+    assert.deepEqual({ name: chosen.host.name, instanceId: chosen.host.instanceId }, { name: 'infra3', instanceId: own!.InstanceId! });
+  });
+
   // ~15 s: moto takes ~12 s to launch 1,001 instances.
   it('asks for more than 1,000 instances in calls of at most 1,000 IDs', async () => {
-    const instances = await launch(1001);
+    const instances = await launch(1001, 'big');
     const members: Member[] = instances.map((instance, i) => ({ name: `node${i}`, instanceId: instance.InstanceId! }));
     const before = describeCalls;
     const hosts = await directory().resolve('big', members);

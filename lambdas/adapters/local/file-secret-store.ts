@@ -1,11 +1,11 @@
 // SecretStore on one machine: each secret is a 0600 file under a 0700 directory tree, at
 // <dir>/<name> (e.g. <dir>/etcd-ha/demo/member/infra0). The local hosts read their member secret through
 // read-secret.sh, the stand-in for the aws CLI call a real host makes.
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { SpecValidationError } from '../../core/errors';
-import type { SecretPutOptions, SecretRef, SecretStore } from '../../ports';
+import type { SecretDeletion, SecretPutOptions, SecretRef, SecretStore } from '../../ports';
 
 export interface FileSecretStoreProps {
   /** Directory of the store; created 0700 on the first put. */
@@ -30,7 +30,7 @@ function isNotFound(error: unknown): boolean {
   return (error as NodeJS.ErrnoException)?.code === 'ENOENT';
 }
 
-export class FileSecretStore implements SecretStore {
+export class FileSecretStore implements SecretStore, SecretDeletion {
   private readonly dir: string;
 
   constructor(props: FileSecretStoreProps) {
@@ -79,6 +79,26 @@ export class FileSecretStore implements SecretStore {
       throw error;
     }
     return { name, id: path, changed: true };
+  }
+
+  /** DeleteCluster: every secret file below `etcd-ha/<cluster>/`, as secret names. */
+  async secretsOf(clusterName: string): Promise<string[]> {
+    const prefix = this.nameFor(clusterName, 'x').slice(0, -'x'.length);
+    const walk = (name: string): string[] => {
+      const path = join(this.dir, name);
+      if (!existsSync(path)) return [];
+      if (!statSync(path).isDirectory()) return [name];
+      return readdirSync(path).filter((entry) => !entry.startsWith('.')).flatMap((entry) => walk(`${name}/${entry}`));
+    };
+    return walk(prefix.slice(0, -1)).sort();
+  }
+
+  /** DeleteCluster: removes the file; the empty dirs of the cluster go with its last secret. */
+  async deleteNow(name: string): Promise<{ deleted: boolean }> {
+    const path = this.pathOf(name);
+    if (!existsSync(path)) return { deleted: false };
+    rmSync(path);
+    return { deleted: true };
   }
 
   /** Creates the store dir and the dirs of `segments` below it, each 0700. */

@@ -1,8 +1,9 @@
 // DeleteCluster on the local runner with real etcd: a dry run changes nothing; a request whose confirm names another
 // cluster is refused before anything changes; a confirmed run stops etcd (the PIDs are gone), moves the data dirs
 // aside, deletes the secrets and the record (the record says "deleting" before any member is stopped), and leaves no
-// lock; then the same name is provisioned again, with a new CA. Loopback addresses 127.0.0.214-216 only.
-import { describe, it } from 'node:test';
+// lock; then the same name is provisioned again, with a new CA. `etcd-ha local down` runs it on the real command line.
+// Loopback addresses 127.0.0.214-219 only.
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { runningEtcdPid } from '../../lambdas/local-runner/member-process';
 import { sandboxesOfSuite, threeMembers, type LocalWorkflowSandbox } from '../support/local-workflow';
 import { isRunning, waitUntilGone } from '../support/processes';
 import { etcdUnderTest } from '../support/etcd-under-test';
+import { LocalCliSandbox } from '../support/local-cli';
 
 const ETCD = etcdUnderTest();
 const CLUSTER = 'gone-soon';
@@ -113,5 +115,35 @@ describe(`DeleteCluster on the local runner (real etcd) on ${ETCD.label}`, () =>
     assert.ok(reprovisioned.calls.generatePki! >= 1);
     assert.notEqual(caCertOf(s), oldCa, 'a new CA');
     assert.ok(MEMBERS.every((m) => runningEtcdPid(s.home.hostsDir, m) !== undefined), 'every member runs again');
+  });
+});
+
+describe(`etcd-ha local down runs DeleteCluster (real command line, real etcd) on ${ETCD.label}`, () => {
+  const cli = new LocalCliSandbox('127.0.0.217');
+  after(() => cli.cleanUp());
+
+  it('--dry-run lists and keeps everything; then local down stops every member (PIDs gone) and removes the marked home', async () => {
+    const up = cli.run(['local', 'up']);
+    assert.equal(up.status, 0, up.stderr);
+    const pids = Object.values(cli.pids());
+    assert.equal(pids.length, 3);
+
+    const dry = cli.run(['local', 'down', '--dry-run', '-o', 'json']);
+    assert.equal(dry.status, 0, dry.stderr);
+    const plan = (JSON.parse(dry.stdout) as { output: DeletionDryRun }).output;
+    assert.deepEqual(plan.wouldDelete.members.map((m) => m.address), ['127.0.0.217', '127.0.0.218', '127.0.0.219']);
+    assert.ok(pids.every(isRunning), 'a dry run stops nothing');
+    assert.ok(existsSync(join(cli.home, 'registry', 'local.json')), 'a dry run deletes nothing');
+
+    const down = cli.run(['local', 'down', '-o', 'json']);
+    assert.equal(down.status, 0, down.stderr);
+    const report = JSON.parse(down.stdout) as { removed: boolean; deletion: { status: string; output: DeletionOutcome } };
+    assert.equal(report.deletion.status, 'SUCCEEDED');
+    assert.equal(report.deletion.output.deleted.secrets.length >= 6, true);
+    assert.equal(report.removed, true);
+    assert.match(down.stderr, /Stop Etcd And Set Data Aside \[infra0\]/);
+    for (const pid of pids) await waitUntilGone(pid);
+    assert.equal(existsSync(cli.home), false);
+    assert.doesNotMatch(down.stdout + down.stderr, /PRIVATE KEY/);
   });
 });

@@ -408,7 +408,10 @@ export interface ReplacementStarter {
 export interface SecretDeletion {
   /** Every secret of `clusterName` (`<prefix>/<cluster>/…`, and on AWS tagged `etcd-ha:cluster` = the cluster), sorted. */
   secretsOf(clusterName: string): Promise<string[]>;
-  /** Deletes the secret now; one that is gone already gives `deleted: false`. */
+  /**
+   * Deletes the secret now; safe to repeat. `deleted: false` when the store can tell it was gone already (files can;
+   * Secrets Manager may not: a forced delete of a missing secret can succeed).
+   */
   deleteNow(name: string): Promise<{ readonly deleted: boolean }>;
 }
 

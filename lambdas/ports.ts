@@ -406,3 +406,28 @@ export interface ReplacementStarter {
    */
   start(request: { readonly clusterName: string; readonly member: string; readonly executionName: string; readonly trigger: string }): Promise<{ readonly execution: string; readonly started: boolean }>;
 }
+
+// ---- DeleteCluster ----
+/**
+ * A cluster's secrets, found and deleted for good (Secrets Manager without a recovery window, so that the name is
+ * free again at once; the 0600 files locally). Names only: no value is read.
+ */
+export interface SecretDeletion {
+  /** Every secret of `clusterName` (`<prefix>/<cluster>/…`, and on AWS tagged `etcd-ha:cluster` = the cluster), sorted. */
+  secretsOf(clusterName: string): Promise<string[]>;
+  /**
+   * Deletes the secret now; safe to repeat. `deleted: false` when the store can tell it was gone already (files can;
+   * Secrets Manager may not: a forced delete of a missing secret can succeed).
+   */
+  deleteNow(name: string): Promise<{ readonly deleted: boolean }>;
+}
+
+/** Deleting a cluster's record, only by the holder of its lock (which it leaves in place: Release Lock goes last). */
+export interface RecordDeletion {
+  /**
+   * Deletes the record while `lockOwner` holds the cluster's lock, checked in the same atomic step; a record that is
+   * gone already gives `deleted: false`.
+   * @throws ClusterLockLostError when `lockOwner` does not hold the lock: nothing is deleted.
+   */
+  deleteRecord(clusterName: string, lockOwner: string): Promise<{ readonly deleted: boolean }>;
+}

@@ -14,6 +14,7 @@ import { ALL_STEPS, MAX_HOST_COMMAND_TIMEOUT_SECONDS, type StepName } from '../l
 import type { HealthProbe } from './health-probe';
 import type { SetMaintenanceWorkflow } from './set-maintenance-workflow';
 import type { CheckClusterHealthWorkflow } from './check-cluster-health-workflow';
+import type { DeleteClusterWorkflow } from './delete-cluster-workflow';
 import { MemberHostPolicy } from './member-host-policy';
 import type { ProvisionClusterWorkflow } from './provision-cluster-workflow';
 import type { ReplaceMemberTrigger } from './replace-member-trigger';
@@ -273,6 +274,8 @@ export class EtcdHaStack extends Stack {
   readonly setMaintenance: SetMaintenanceWorkflow;
   /** `etcd-ha status`: a cluster's record and live health, read-only. */
   readonly checkClusterHealth: CheckClusterHealthWorkflow;
+  /** `etcd-ha delete`: stops a cluster, deletes its secrets and record (a dry run without confirm). */
+  readonly deleteCluster: DeleteClusterWorkflow;
   /** The scheduled health probe (none with healthProbe false). */
   readonly healthProbe?: HealthProbe;
   /** The EventBridge rules that start ReplaceMember (none without automaticReplacement and autoScalingGroupNames). */
@@ -315,7 +318,7 @@ export class EtcdHaStack extends Stack {
 
     ({ secretsKey: this.secretsKey, registryTable: this.registryTable, snapshotBucket: this.snapshotBucket } = store);
     this.steps = stepFunctions.steps;
-    ({ provisionCluster: this.provisionCluster, replaceMember: this.replaceMember, setMaintenance: this.setMaintenance, checkClusterHealth: this.checkClusterHealth } = workflows);
+    ({ provisionCluster: this.provisionCluster, replaceMember: this.replaceMember, setMaintenance: this.setMaintenance, checkClusterHealth: this.checkClusterHealth, deleteCluster: this.deleteCluster } = workflows);
     if (triggers.healthProbe) this.healthProbe = triggers.healthProbe;
     if (triggers.replaceTrigger) this.replaceTrigger = triggers.replaceTrigger;
   }

@@ -8,7 +8,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { CLUSTER_TAG, LOCK_KEY_PREFIX, PROBE_KEY_PREFIX, REPLACED_BY_TAG, RUN_SHELL_SCRIPT_DOCUMENT } from '../lambdas/catalog/contracts';
+import { CLUSTER_KEY_PREFIX, CLUSTER_TAG, LOCK_KEY_PREFIX, PROBE_KEY_PREFIX, REPLACED_BY_TAG, RUN_SHELL_SCRIPT_DOCUMENT } from '../lambdas/catalog/contracts';
 import { HEALTH_PROBE, MAINTENANCE_ONLY_STEPS, PROVISION_STEPS, REPLACE_ONLY_STEPS, STEP_SPECS, type StepAccess, type StepName } from '../lambdas/catalog/steps';
 import { acknowledge } from './nag';
 
@@ -293,6 +293,39 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
       appliesTo: 'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*',
       reason: `Retire Replaced Host stops, and tags ${REPLACED_BY_TAG} / untags ${CLUSTER_TAG} on, the instance of the member it replaced, known at run time: only instances tagged ${CLUSTER_TAG} (ec2:ResourceTag), only those tag keys (aws:TagKeys); it may not terminate anything.`,
     });
+  }
+
+  // ---- DeleteCluster ----
+  if (access.includes('listSecrets')) {
+    add({ sid: 'ListClusterSecrets', actions: ['secretsmanager:ListSecrets'], resources: ['*'] });
+    reasons.push({
+      appliesTo: 'Resource::*',
+      reason:
+        "secretsmanager:ListSecrets supports no resource-level permissions; DeleteCluster reads the names and tags (never a value) of the secrets under the cluster's prefix, those of members replaced long ago included.",
+    });
+  }
+  if (access.includes('deleteSecrets')) {
+    add({
+      sid: 'DeleteClusterSecrets',
+      actions: ['secretsmanager:DeleteSecret'],
+      resources: [secretsArnPattern(role, resources.secretPrefix)],
+      // Only secrets the steps made: every one carries the etcd-ha:cluster tag (the step checks its value too).
+      conditions: { StringLike: { [`aws:ResourceTag/${CLUSTER_TAG}`]: '?*' } },
+    });
+    reasons.push({
+      appliesTo: `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${resources.secretPrefix}/*`,
+      reason: `DeleteCluster deletes the secrets of the cluster an execution names, under "${resources.secretPrefix}/<cluster>/..." (the cluster is known at run time only), and only those tagged ${CLUSTER_TAG} (aws:ResourceTag).`,
+    });
+  }
+  if (access.includes('deleteRecord')) {
+    // A transaction: a ConditionCheck that the execution holds the lock item, and the Delete of the record.
+    add({
+      sid: 'DeleteClusterRecord',
+      actions: ['dynamodb:DeleteItem'],
+      resources: [resources.registryTable.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${CLUSTER_KEY_PREFIX}*`] } },
+    });
+    add({ sid: 'CheckClusterLockOnDelete', actions: ['dynamodb:ConditionCheckItem'], resources: [resources.registryTable.tableArn], conditions: lockItemsOnly() });
   }
 
   // One acknowledgment per finding; two kinds that share a finding ("Resource::*") share one reason.

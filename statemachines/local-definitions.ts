@@ -7,6 +7,7 @@ import { PROVISION_STEPS, provisionClusterDefinition } from './provision-cluster
 import { REPLACE_STEPS, replaceMemberDefinition } from './replace-member';
 import { MAINTENANCE_STEPS, setMaintenanceDefinition } from './set-maintenance';
 import { HEALTH_CHECK_STEPS, checkClusterHealthDefinition } from './check-cluster-health';
+import { DELETE_STEPS, deleteClusterDefinition } from './delete-cluster';
 import type { LocalWorkflowName } from '../lambdas/local-runner/definitions';
 
 /** Health checks of a local run (Check Health every 50 ms locally, each waiting for its answer). */
@@ -24,4 +25,6 @@ export const LOCAL_DEFINITIONS: Readonly<Record<LocalWorkflowName, () => AslDefi
   'set-maintenance': () =>
     renderAsl(MAINTENANCE_STEPS, (scope, functions) => setMaintenanceDefinition(scope, { functions, lockWaitAttempts: LOCAL_LOCK_WAIT_ATTEMPTS })),
   'check-cluster-health': () => renderAsl(HEALTH_CHECK_STEPS, (scope, functions) => checkClusterHealthDefinition(scope, { functions })),
+  'delete-cluster': () =>
+    renderAsl(DELETE_STEPS, (scope, functions) => deleteClusterDefinition(scope, { functions, lockWaitAttempts: LOCAL_LOCK_WAIT_ATTEMPTS })),
 };

@@ -47,6 +47,13 @@ export const WORKFLOWS = {
     stackOutput: 'CheckClusterHealthStateMachineArn',
     tag: WORKFLOW_TAG_VALUES.checkClusterHealth,
   },
+  delete: {
+    workflow: 'delete-cluster',
+    title: 'DeleteCluster',
+    arnEnv: 'ETCD_HA_DELETE_STATE_MACHINE_ARN',
+    stackOutput: 'DeleteClusterStateMachineArn',
+    tag: WORKFLOW_TAG_VALUES.deleteCluster,
+  },
 } as const satisfies Record<string, DeployedWorkflow>;
 
 export interface StartDeps {

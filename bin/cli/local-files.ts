@@ -1,4 +1,4 @@
-// The healthcheck client certificate as files for etcdctl. The key file is 0600 and its content is
+// The healthcheck client certificate as files for etcdctl, in a 0700 directory. The key file is 0600 and its content is
 // never printed: `local env` prints paths only.
 import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +15,8 @@ export function clientFilePaths(clientDir: string): ClientFiles {
 
 export function writeClientFiles(clientDir: string, client: { caCertPem: string; certPem: string; keyPem: string }): ClientFiles {
   mkdirSync(clientDir, { recursive: true, mode: 0o700 });
+  // Also when it was there before (mkdir's mode applies only to a directory it creates): the key is in it.
+  chmodSync(clientDir, 0o700);
   const paths = clientFilePaths(clientDir);
   writeFileSync(paths.cacert, client.caCertPem, { mode: 0o644 });
   writeFileSync(paths.cert, client.certPem, { mode: 0o644 });

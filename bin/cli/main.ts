@@ -20,6 +20,7 @@ type AwsReplace = typeof import('./aws-replace');
 type AwsMaintenance = typeof import('./aws-maintenance');
 type AwsWatch = typeof import('./aws-watch');
 type AwsStatus = typeof import('./aws-status');
+type AwsDelete = typeof import('./aws-delete');
 
 /** Loads a command's module when the command runs. */
 function load<M>(path: string): M {
@@ -51,6 +52,7 @@ const STATE_MACHINE_HELP = {
   maintenance: 'SetMaintenance state machine (default: $ETCD_HA_MAINTENANCE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=SetMaintenance; stack output SetMaintenanceStateMachineArn)',
   health:
     'CheckClusterHealth state machine (default: $ETCD_HA_HEALTH_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=CheckClusterHealth; stack output CheckClusterHealthStateMachineArn)',
+  delete: 'DeleteCluster state machine (default: $ETCD_HA_DELETE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=DeleteCluster; stack output DeleteClusterStateMachineArn)',
 };
 
 /** The whole command tree; each action stores its exit code in `exit.code`. */
@@ -112,8 +114,15 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
 
   local
     .command('down')
-    .description('stop every local member (by PID) and remove the local state')
-    .action(() => run(() => load<LocalDown>('./local-down').localDown(output))());
+    .description(
+      'DeleteCluster on the local cluster (etcd stopped, secrets and record deleted), then every local member stopped by PID and the local state removed; only a directory with etcd-ha\'s marker',
+    )
+    .option('--dry-run', 'only list what DeleteCluster would delete; change nothing', false)
+    .option('--by <who>', 'who deletes (default: user@host)')
+    .addOption(outputOption())
+    .action((opts: { dryRun: boolean; by?: string; output: OutputFormat }) =>
+      run(() => load<LocalDown>('./local-down').localDown(output, { dryRun: opts.dryRun, format: opts.output, ...(opts.by !== undefined && { by: opts.by }) }))(),
+    );
 
   local
     .command('kill')
@@ -306,6 +315,34 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
         if (opts.cluster === undefined) throw new UsageError('status needs --cluster NAME');
         return load<AwsStatus>('./aws-status').status(
           { cluster: opts.cluster, format: opts.output, ...(opts.stateMachine !== undefined && { stateMachineArn: opts.stateMachine }) },
+          output,
+        );
+      })(),
+    );
+
+  program
+    .command('delete')
+    .description(
+      "DeleteCluster: stop etcd on the members (data dirs moved aside), delete the cluster's secrets and record under its lock; without --confirm a dry run that changes nothing",
+    )
+    .option('--cluster <name>', 'the cluster')
+    .option('--confirm <name>', 'the cluster\'s name again: only then is anything deleted')
+    .option('--by <who>', 'who deletes (default: user@host)')
+    .option('--state-machine <arn>', STATE_MACHINE_HELP.delete)
+    .option('--name <name>', 'the execution name (default: <cluster>-delete-<UTC time>)')
+    .addOption(outputOption())
+    .action((opts: { cluster?: string; confirm?: string; by?: string; stateMachine?: string; name?: string; output: OutputFormat }) =>
+      run(() => {
+        if (opts.cluster === undefined) throw new UsageError('delete needs --cluster NAME (and --confirm NAME to delete; without it, a dry run)');
+        return load<AwsDelete>('./aws-delete').deleteCluster(
+          {
+            cluster: opts.cluster,
+            format: opts.output,
+            ...(opts.confirm !== undefined && { confirm: opts.confirm }),
+            ...(opts.by !== undefined && { by: opts.by }),
+            ...(opts.stateMachine !== undefined && { stateMachineArn: opts.stateMachine }),
+            ...(opts.name !== undefined && { name: opts.name }),
+          },
           output,
         );
       })(),

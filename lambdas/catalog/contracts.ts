@@ -65,6 +65,8 @@ export const REGISTRY_TABLE_KEY = { partitionKey: 'pk' } as const;
 export const REGISTRY_TABLE_TTL_ATTRIBUTE = 'expiresAt';
 /** Start of the key of every lock item (`lock#<cluster>`); the lock steps' IAM policy allows only such keys. */
 export const LOCK_KEY_PREFIX = 'lock#';
+/** Start of the key of every cluster record (`cluster#<cluster>`); DeleteCluster's IAM policy deletes only such keys. */
+export const CLUSTER_KEY_PREFIX = 'cluster#';
 /** Start of the key of every health probe item (`probe#<cluster>`); the probe's IAM policy allows only such keys for its writes. */
 export const PROBE_KEY_PREFIX = 'probe#';
 
@@ -86,4 +88,5 @@ export const WORKFLOW_TAG_VALUES = {
   replaceMember: 'ReplaceMember',
   setMaintenance: 'SetMaintenance',
   checkClusterHealth: 'CheckClusterHealth',
+  deleteCluster: 'DeleteCluster',
 } as const;

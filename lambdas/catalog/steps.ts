@@ -7,7 +7,7 @@
 // The order is the order the steps run in, across the workflows: each workflow's steps, filtered from it, are in
 // its own order. A step several workflows run has one function, one handler and one grant.
 
-export type WorkflowName = 'provisionCluster' | 'replaceMember' | 'setMaintenance' | 'checkClusterHealth';
+export type WorkflowName = 'provisionCluster' | 'replaceMember' | 'setMaintenance' | 'checkClusterHealth' | 'deleteCluster';
 
 /** What a step may do on AWS: lib/step-access.ts turns each kind into a few IAM statements on the narrowest resources. */
 export type StepAccess =
@@ -48,7 +48,13 @@ export type StepAccess =
    */
   | 'retireMemberInstances'
   /** The health probe's own items (`probe#<cluster>`): read and conditionally write them, nothing else. */
-  | 'writeProbeState';
+  | 'writeProbeState'
+  /** DeleteCluster: the names and tags (never the values) of the secrets under the prefix (ListSecrets). */
+  | 'listSecrets'
+  /** DeleteCluster: delete at once (no recovery window) secrets under `<prefix>/*` that carry an `etcd-ha:cluster` tag. */
+  | 'deleteSecrets'
+  /** DeleteCluster: delete a cluster record (`cluster#` items only) in a transaction that checks the lock item's owner. */
+  | 'deleteRecord';
 
 /** The Lambda service's longest invocation. */
 export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
@@ -131,7 +137,7 @@ export const STEPS = {
     does: "the cluster's lock item in the registry table, one change at a time",
     timeout: { seconds: 30 },
     access: ['acquireClusterLock'],
-    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance'],
+    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance', 'deleteCluster'],
   },
   planProvision: {
     title: 'Read Cluster',
@@ -199,11 +205,12 @@ export const STEPS = {
   },
   resetJoiningHost: {
     title: 'Prepare / Reset Joining Host',
-    states: ['Prepare Joining Host', 'Reset Joining Host'],
+    // DeleteCluster runs it on every member (Stop Etcd And Set Data Aside): etcd stopped, data dir moved aside.
+    states: ['Prepare Joining Host', 'Reset Joining Host', 'Stop Etcd And Set Data Aside'],
     does: 'no etcd runs on the joining host and its data dir is empty (SSM Run Command)',
     timeout: HOST_SCRIPT,
     access: ['renewClusterLock', 'runCommand'],
-    workflows: ['replaceMember'],
+    workflows: ['replaceMember', 'deleteCluster'],
   },
   resolveHosts: {
     title: 'Resolve Hosts',
@@ -357,7 +364,7 @@ export const STEPS = {
     does: "deletes the cluster's lock item if this execution holds it",
     timeout: { seconds: 30 },
     access: ['releaseClusterLock'],
-    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance'],
+    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance', 'deleteCluster'],
   },
   completeLifecycleAction: {
     title: 'Complete Lifecycle Action',
@@ -383,6 +390,40 @@ export const STEPS = {
     // Read-only: the record, the healthcheck client, etcd.
     access: ['readRegistry', ...TALKS_TO_ETCD],
     workflows: ['checkClusterHealth'],
+  },
+  // ---- DeleteCluster: its lock steps and Stop Etcd And Set Data Aside (resetJoiningHost) are the shared ones ----
+  validateDeleteRequest: {
+    title: 'Validate Delete Request',
+    states: ['Validate Delete Request'],
+    does: 'the cluster to delete and whether the request confirms it; what a deletion would remove (the dry run)',
+    timeout: { seconds: 30 },
+    // Read-only, before the lock: the record, and the names (no values) of the cluster's secrets.
+    access: ['readRegistry', 'listSecrets'],
+    workflows: ['deleteCluster'],
+  },
+  markClusterDeleting: {
+    title: 'Mark Cluster Deleting',
+    states: ['Mark Cluster Deleting'],
+    does: 'under the lock, pauses healing in the record ("deleting") so that nothing replaces a member while it is stopped',
+    timeout: { seconds: 30 },
+    access: ['renewClusterLock', 'readRegistry', 'writeRegistry', 'listSecrets'],
+    workflows: ['deleteCluster'],
+  },
+  deleteClusterSecrets: {
+    title: 'Delete Secrets',
+    states: ['Delete Secrets'],
+    does: "deletes the cluster's secrets at once (no recovery window), so that its name is free again",
+    timeout: { seconds: 60 },
+    access: ['renewClusterLock', 'listSecrets', 'deleteSecrets'],
+    workflows: ['deleteCluster'],
+  },
+  deleteClusterRecord: {
+    title: 'Delete Record',
+    states: ['Delete Record'],
+    does: "deletes the cluster's record as the lock holder; the lock goes last (Release Lock)",
+    timeout: { seconds: 30 },
+    access: ['renewClusterLock', 'readRegistry', 'deleteRecord'],
+    workflows: ['deleteCluster'],
   },
 } as const satisfies Record<string, StepSpec>;
 
@@ -411,6 +452,7 @@ export type ReplaceOnlyStep = Exclude<ReplaceStep, ProvisionStep>;
 /** The steps only SetMaintenance runs (its lock steps are the ones ProvisionCluster and ReplaceMember share). */
 export type MaintenanceOnlyStep = Exclude<MaintenanceStep, ProvisionStep | ReplaceStep>;
 export type HealthCheckStep = StepOf<'checkClusterHealth'>;
+export type DeleteStep = StepOf<'deleteCluster'>;
 
 export const PROVISION_STEPS = stepsOf('provisionCluster');
 export const REPLACE_STEPS = stepsOf('replaceMember');
@@ -421,11 +463,17 @@ export const REPLACE_ONLY_STEPS = REPLACE_STEPS.filter((step): step is ReplaceOn
 export const MAINTENANCE_ONLY_STEPS = MAINTENANCE_STEPS.filter(
   (step): step is MaintenanceOnlyStep => !(PROVISION_STEPS as readonly string[]).includes(step) && !(REPLACE_STEPS as readonly string[]).includes(step),
 );
+export const DELETE_STEPS = stepsOf('deleteCluster');
+/** The steps only DeleteCluster runs (its lock steps and Stop Etcd And Set Data Aside are shared). */
+export type DeleteOnlyStep = Exclude<DeleteStep, ProvisionStep | ReplaceStep>;
+export const DELETE_ONLY_STEPS = DELETE_STEPS.filter(
+  (step): step is DeleteOnlyStep => !(PROVISION_STEPS as readonly string[]).includes(step) && !(REPLACE_STEPS as readonly string[]).includes(step),
+);
 /**
  * Every step, in the order the stack creates their functions: ProvisionCluster's, then those only ReplaceMember
- * runs, then those only SetMaintenance runs, then CheckClusterHealth's.
+ * runs, then those only SetMaintenance runs, then CheckClusterHealth's, then those only DeleteCluster runs.
  */
-export const ALL_STEPS: readonly StepName[] = [...PROVISION_STEPS, ...REPLACE_ONLY_STEPS, ...MAINTENANCE_ONLY_STEPS, ...HEALTH_CHECK_STEPS];
+export const ALL_STEPS: readonly StepName[] = [...PROVISION_STEPS, ...REPLACE_ONLY_STEPS, ...MAINTENANCE_ONLY_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_ONLY_STEPS];
 
 /** The step's function description: its title and what it does. */
 export function stepDescription(step: StepName): string {

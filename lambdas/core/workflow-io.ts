@@ -76,3 +76,57 @@ export interface ClusterSummary {
   readonly members: Array<{ name: string; id: string; endpoint: string; leader: boolean }>;
   readonly secrets: { ca: string; healthcheckClient: string; apiserverEtcdClient: string; members: Record<string, string> };
 }
+
+// DeleteCluster
+/**
+ * The execution input (the CLI's `delete --cluster NAME [--confirm NAME]`, `local down`, or StartExecution by hand).
+ * Without `confirm` the execution is a dry run: it says what it would delete and changes nothing.
+ */
+export const DeleteRequestSchema = z
+  .strictObject({
+    clusterName: z.string().min(1),
+    /** The cluster's name again: only then is anything deleted. */
+    confirm: z.string().optional(),
+    /** Who asks (kept in the record's maintenance history while the deletion runs). */
+    by: z.string().trim().min(1).max(200),
+  })
+  .refine((r) => r.confirm === undefined || r.confirm === r.clusterName, {
+    message: 'must equal clusterName to delete the cluster (leave it out for a dry run that changes nothing)',
+    path: ['confirm'],
+  });
+
+export type DeleteRequest = z.output<typeof DeleteRequestSchema>;
+
+/** What a deletion removes (the dry run's answer) or removed. Names and addresses only: no secret value. */
+export interface DeletionPlan {
+  readonly clusterName: string;
+  /** false: no record (a first provisioning that failed before it wrote one): only secrets are left to delete. */
+  readonly isRecorded: boolean;
+  /** Every member's host whose etcd is stopped and whose data dir is moved aside (removed members awaiting replacement too). */
+  readonly members: ReadonlyArray<{ readonly name: string; readonly address: string; readonly instanceId?: string }>;
+  /** etcd's data dir on each host (moved aside to `<dataDir>.removed-<UTC time>`, never deleted). */
+  readonly dataDir?: string;
+  readonly runtime?: string;
+  /** The secrets deleted without a recovery window. */
+  readonly secrets: readonly string[];
+  /** The record deleted, e.g. 'cluster record "demo"'; absent when there is none. */
+  readonly record?: string;
+}
+
+/** A dry run's output: what a confirmed request would delete. */
+export interface DeletionDryRun {
+  readonly clusterName: string;
+  readonly dryRun: true;
+  readonly wouldDelete: DeletionPlan;
+  readonly message: string;
+}
+
+/** A confirmed deletion's output. */
+export interface DeletionOutcome {
+  readonly clusterName: string;
+  readonly dryRun: false;
+  readonly deleted: DeletionPlan;
+  /** Members whose host could not be reached: their etcd may still run, their data dir was not moved. */
+  readonly unreachable: readonly string[];
+  readonly message: string;
+}

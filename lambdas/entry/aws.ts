@@ -31,9 +31,10 @@ import type { StepDeps, StepHandler } from '../steps/deps';
 import { createReplaceSteps, type ReplaceDeps } from '../steps/replace';
 import { createMaintenanceSteps } from '../steps/maintenance';
 import { createHealthCheckSteps } from '../steps/health-check';
+import { createDeleteSteps, type DeleteDeps } from '../steps/delete';
 import { makeHealthProbe } from '../steps/probe/health-probe';
 import { DEFAULT_SECRET_PREFIX, ENV, INSTANCE_ARN_TAG, INSTANCE_ID_TAG } from '../catalog/contracts';
-import { ALL_STEPS, HEALTH_CHECK_STEPS, PROVISION_STEPS, REPLACE_STEPS, type HealthCheckStep, type MaintenanceOnlyStep, type ProvisionStep, type ReplaceOnlyStep, type ReplaceStep, type StepName } from '../catalog/steps';
+import { ALL_STEPS, DELETE_ONLY_STEPS, HEALTH_CHECK_STEPS, PROVISION_STEPS, REPLACE_STEPS, type DeleteOnlyStep, type HealthCheckStep, type MaintenanceOnlyStep, type ProvisionStep, type ReplaceOnlyStep, type ReplaceStep, type StepName } from '../catalog/steps';
 
 // The environment the stack sets and the tags the host policy names: shared with lib/ (lambdas/catalog/contracts.ts).
 export { ENV, INSTANCE_ARN_TAG, INSTANCE_ID_TAG };
@@ -181,6 +182,18 @@ export function awsReplaceDeps(env: Env, clients: AwsClients, log: Logger): Repl
   };
 }
 
+/**
+ * DeleteCluster's dependencies on AWS: ProvisionCluster's (the lock, the host runner), plus the secrets found and
+ * deleted for good (Secrets Manager) and the record deleted as the lock holder (the registry table).
+ */
+export function awsDeleteDeps(env: Env, clients: AwsClients, log: Logger): DeleteDeps {
+  return {
+    ...awsProvisionDeps(env, clients, log),
+    secretDeletion: new SecretsManagerSecretStore({ client: clients.secrets, kmsKeyId: required(env, ENV.kmsKeyId), prefix: env[ENV.secretPrefix] || DEFAULT_SECRET_PREFIX }),
+    recordDeletion: new DynamoDbClusterRegistry({ client: clients.dynamodb, tableName: required(env, ENV.registryTable) }),
+  };
+}
+
 /** The health probe's dependencies on AWS: the registry, etcd, EC2, its own probe items, and ReplaceMember. */
 export function awsHealthProbeDeps(env: Env, clients: AwsClients, log: Logger) {
   const deps = awsDeps(env, clients, log);
@@ -215,6 +228,7 @@ let provisionSteps: Record<ProvisionStep, StepHandler> | undefined;
 let replaceSteps: Record<ReplaceStep, StepHandler> | undefined;
 let maintenanceSteps: ReturnType<typeof createMaintenanceSteps> | undefined;
 let healthCheckSteps: ReturnType<typeof createHealthCheckSteps> | undefined;
+let deleteSteps: ReturnType<typeof createDeleteSteps> | undefined;
 let healthProbeHandler: StepHandler | undefined;
 
 /** The subset of the Lambda context the handlers read. */
@@ -241,7 +255,7 @@ function loggingHandler(step: AwsStep, build: () => StepHandler): LambdaHandler 
 /**
  * A step's handler, from the step set of the first workflow the catalog says runs it: ProvisionCluster's for its
  * steps (ReplaceMember and SetMaintenance run the shared ones in the same function, with the same handler), else
- * ReplaceMember's, else CheckClusterHealth's (its own), else SetMaintenance's (its lock steps are the shared ones).
+ * ReplaceMember's, else CheckClusterHealth's (its own), else DeleteCluster's (those only it runs), else SetMaintenance's (its lock steps are the shared ones).
  * Each set is built on first use.
  */
 function stepHandler(step: StepName): StepHandler {
@@ -254,6 +268,9 @@ function stepHandler(step: StepName): StepHandler {
   if ((HEALTH_CHECK_STEPS as readonly StepName[]).includes(step)) {
     // Read-only: the registry, the healthcheck client secret and etcd; no lock.
     return (healthCheckSteps ??= createHealthCheckSteps(awsDeps(process.env, clients, log)))[step as HealthCheckStep];
+  }
+  if ((DELETE_ONLY_STEPS as readonly StepName[]).includes(step)) {
+    return (deleteSteps ??= createDeleteSteps(awsDeleteDeps(process.env, clients, log)))[step as DeleteOnlyStep];
   }
   return (maintenanceSteps ??= createMaintenanceSteps(awsReplaceDeps(process.env, clients, log)))[step as MaintenanceOnlyStep];
 }

@@ -3,7 +3,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ReplaceDeps } from '../steps/replace';
-import type { Logger } from '../ports';
+import type { Logger, RecordDeletion, SecretDeletion } from '../ports';
 import { FileSecretStore } from '../adapters/local/file-secret-store';
 import { LoopbackHostDirectory } from '../adapters/local/loopback-host-directory';
 import { LocalHostRunner, localScriptsPaths } from '../adapters/local/local-host-runner';
@@ -13,7 +13,7 @@ import { ProcessExecutionLiveness } from '../adapters/local/process-execution-li
 import { DirSnapshotStore } from '../adapters/local/dir-snapshot-store';
 import { LocalMachinePower } from '../adapters/local/local-machine-power';
 import { Etcd3AdminFactory } from '../adapters/etcd/etcd3-admin';
-import type { LocalHome } from './local-home';
+import { prepareLocalHome, type LocalHome } from './local-home';
 import { localEtcdBinary } from './etcd-binaries';
 import { localSpecPolicy } from './local-spec-policy';
 
@@ -36,6 +36,8 @@ function fileLogger(path: string): Logger {
 }
 
 export function localDeps(home: LocalHome, options: LocalDepsOptions = {}): ReplaceDeps {
+  // Created here with its marker (before the step log below creates the directory unmarked).
+  prepareLocalHome(home);
   const scripts = localScriptsPaths();
   const etcdBinary = options.etcdBinary ?? localEtcdBinary();
   // A local execution runs in the process that started it: its lock is taken over only once that process is gone.
@@ -62,4 +64,13 @@ export function localDeps(home: LocalHome, options: LocalDepsOptions = {}): Repl
     // Validate Spec: the defaults plus the project's own etcd binaries (.etcd).
     specPolicy: localSpecPolicy(),
   };
+}
+
+/**
+ * DeleteCluster's local adapters: the secret files and the record file of `home`, the record deleted under the
+ * lock the given deps hold (FileClusterLock), or a new one over the home's locks dir.
+ */
+export function localDeletion(home: LocalHome, deps: Pick<ReplaceDeps, 'lock'>): { secretDeletion: SecretDeletion; recordDeletion: RecordDeletion } {
+  const lock = deps.lock instanceof FileClusterLock ? deps.lock : new FileClusterLock({ dir: home.locksDir, liveness: new ProcessExecutionLiveness() });
+  return { secretDeletion: new FileSecretStore({ dir: home.secretsDir }), recordDeletion: new FileClusterRegistry({ dir: home.registryDir, lock }) };
 }

@@ -9,6 +9,7 @@ import { createProvisionSteps } from '../steps';
 import { createReplaceSteps, type ReplaceDeps } from '../steps/replace';
 import { createMaintenanceSteps } from '../steps/maintenance';
 import { createHealthCheckSteps } from '../steps/health-check';
+import { createDeleteSteps } from '../steps/delete';
 import type { StepHandler } from '../steps/deps';
 import { recordedSpec } from '../steps/recorded-spec';
 import { readHealthcheckClient } from '../steps/pki-secrets';
@@ -17,7 +18,7 @@ import { localScriptsPaths } from '../adapters/local/local-host-runner';
 import { LocalMachinePower } from '../adapters/local/local-machine-power';
 import type { AslDefinition } from './asl';
 import { loadDefinition, type LocalWorkflowName } from './definitions';
-import { localDeps } from './local-deps';
+import { localDeletion, localDeps } from './local-deps';
 import { localHome, type LocalHome } from './local-home';
 import { etcdVersionOf, localEtcdBinary } from './etcd-binaries';
 import { runWorkflow, type WorkflowEvent, type WorkflowResult } from './run-workflow';
@@ -115,6 +116,9 @@ export class LocalWorkflowRunner implements WorkflowRunner {
         return createMaintenanceSteps(this.deps);
       case 'check-cluster-health':
         return createHealthCheckSteps(this.deps);
+      case 'delete-cluster':
+        // The same store and registry objects find and delete the cluster's secrets and record (local adapters).
+        return createDeleteSteps({ ...this.deps, ...localDeletion(this.home, this.deps) });
     }
   }
 

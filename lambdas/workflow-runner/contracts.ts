@@ -4,3 +4,4 @@
 export { MaintenanceRequestSchema, type MaintenanceRequest, type MaintenanceOutcome } from '../core/workflow-io';
 export type { ClusterSummary } from '../core/workflow-io';
 export type { ClusterHealthReport, HealthCheckRequest, MemberHealthReport, ValidatedHealthCheck } from '../core/workflow-io';
+export { DeleteRequestSchema, type DeleteRequest, type DeletionDryRun, type DeletionOutcome, type DeletionPlan } from '../core/workflow-io';

@@ -22,6 +22,10 @@ export function addOutputs(stack: Stack, parts: { readonly store: Store; readonl
     description: 'A cluster\'s record and live health, read-only: {"clusterName"} (etcd-ha status)',
     value: workflows.checkClusterHealth.stateMachine.stateMachineArn,
   });
+  new CfnOutput(stack, 'DeleteClusterStateMachineArn', {
+    description: 'Stop a cluster and delete its secrets and record: {"clusterName", "confirm": clusterName, "by"}; without confirm a dry run (etcd-ha delete)',
+    value: workflows.deleteCluster.stateMachine.stateMachineArn,
+  });
   new CfnOutput(stack, 'SnapshotBucketName', { description: 'Snapshots taken before each membership change (SSE-KMS)', value: store.snapshotBucket.bucketName });
   new CfnOutput(stack, 'MemberHostPolicyArn', {
     description: "Attach to the member hosts' instance role (with AmazonSSMManagedInstanceCore)",

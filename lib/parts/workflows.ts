@@ -1,8 +1,9 @@
-// The stack's workflows: ProvisionCluster, ReplaceMember, SetMaintenance and CheckClusterHealth over the step functions (a step
+// The stack's workflows: ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth and DeleteCluster over the step functions (a step
 // several workflows run is one function), each with its log group and failure alarm.
 import { Duration, type RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import { HEALTH_CHECK_STEPS, MAINTENANCE_STEPS, PROVISION_STEPS, REPLACE_STEPS, type StepName } from '../../lambdas/catalog/steps';
+import { DELETE_STEPS, HEALTH_CHECK_STEPS, MAINTENANCE_STEPS, PROVISION_STEPS, REPLACE_STEPS, type StepName } from '../../lambdas/catalog/steps';
+import { DeleteClusterWorkflow } from '../delete-cluster-workflow';
 import { CheckClusterHealthWorkflow } from '../check-cluster-health-workflow';
 import { ProvisionClusterWorkflow } from '../provision-cluster-workflow';
 import { ReplaceMemberWorkflow } from '../replace-member-workflow';
@@ -27,6 +28,7 @@ export interface Workflows {
   readonly replaceMember: ReplaceMemberWorkflow;
   readonly setMaintenance: SetMaintenanceWorkflow;
   readonly checkClusterHealth: CheckClusterHealthWorkflow;
+  readonly deleteCluster: DeleteClusterWorkflow;
 }
 
 export function addWorkflows(stack: Stack, props: WorkflowsProps): Workflows {
@@ -54,5 +56,6 @@ export function addWorkflows(stack: Stack, props: WorkflowsProps): Workflows {
   });
   const setMaintenance = new SetMaintenanceWorkflow(stack, 'SetMaintenance', { functions: functionsOf(MAINTENANCE_STEPS), ...common });
   const checkClusterHealth = new CheckClusterHealthWorkflow(stack, 'CheckClusterHealth', { functions: functionsOf(HEALTH_CHECK_STEPS), ...common });
-  return { provisionCluster, replaceMember, setMaintenance, checkClusterHealth };
+  const deleteCluster = new DeleteClusterWorkflow(stack, 'DeleteCluster', { functions: functionsOf(DELETE_STEPS), ...common });
+  return { provisionCluster, replaceMember, setMaintenance, checkClusterHealth, deleteCluster };
 }

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { ALL_STEPS, HEALTH_CHECK_STEPS, MAINTENANCE_STEPS, PROVISION_STEPS, REPLACE_STEPS, STEP_NAMES, STEP_SPECS, stepsOf, type WorkflowName } from '../../lambdas/catalog/steps';
+import { ALL_STEPS, DELETE_STEPS, HEALTH_CHECK_STEPS, MAINTENANCE_STEPS, PROVISION_STEPS, REPLACE_STEPS, STEP_NAMES, STEP_SPECS, stepsOf, type WorkflowName } from '../../lambdas/catalog/steps';
 import * as entry from '../../lambdas/entry/aws';
 import { ENV } from '../../lambdas/catalog/contracts';
 import { allStates, renderAsl, stepOfState, type AslDefinition } from '../../statemachines/render-asl';
@@ -12,6 +12,7 @@ import { provisionClusterDefinition } from '../../statemachines/provision-cluste
 import { replaceMemberDefinition } from '../../statemachines/replace-member';
 import { setMaintenanceDefinition } from '../../statemachines/set-maintenance';
 import { checkClusterHealthDefinition } from '../../statemachines/check-cluster-health';
+import { deleteClusterDefinition } from '../../statemachines/delete-cluster';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -76,6 +77,7 @@ const DEFINITIONS: Record<WorkflowName, AslDefinition> = {
   replaceMember: renderAsl(REPLACE_STEPS, (scope, functions) => replaceMemberDefinition(scope, { functions })),
   setMaintenance: renderAsl(MAINTENANCE_STEPS, (scope, functions) => setMaintenanceDefinition(scope, { functions })),
   checkClusterHealth: renderAsl(HEALTH_CHECK_STEPS, (scope, functions) => checkClusterHealthDefinition(scope, { functions })),
+  deleteCluster: renderAsl(DELETE_STEPS, (scope, functions) => deleteClusterDefinition(scope, { functions })),
 };
 
 describe('step catalog', () => {
@@ -116,6 +118,17 @@ describe('step catalog', () => {
     assert.deepEqual([...HEALTH_CHECK_STEPS], ['validateHealthCheckRequest', 'readClusterHealth']);
     assert.deepEqual(STEP_SPECS.validateHealthCheckRequest.access, ['readRegistry']);
     assert.deepEqual(STEP_SPECS.readClusterHealth.access, ['readRegistry', 'readHealthcheckClient', 'etcdNetwork']);
+  });
+
+  it('DeleteCluster: before the lock it only reads (record, secret names); secrets and record are deleted under the lock, which goes last', () => {
+    assert.deepEqual([...DELETE_STEPS], ['acquireLock', 'resetJoiningHost', 'releaseLock', 'validateDeleteRequest', 'markClusterDeleting', 'deleteClusterSecrets', 'deleteClusterRecord']);
+    assert.deepEqual(STEP_SPECS.validateDeleteRequest.access, ['readRegistry', 'listSecrets']);
+    for (const step of ['markClusterDeleting', 'resetJoiningHost', 'deleteClusterSecrets', 'deleteClusterRecord'] as const) {
+      assert.ok(STEP_SPECS[step].access.includes('renewClusterLock'), `${step} runs under the lock`);
+    }
+    // Only Delete Secrets deletes secrets, only Delete Record deletes the record.
+    assert.deepEqual(STEP_NAMES.filter((s) => STEP_SPECS[s].access.includes('deleteSecrets')), ['deleteClusterSecrets']);
+    assert.deepEqual(STEP_NAMES.filter((s) => STEP_SPECS[s].access.includes('deleteRecord')), ['deleteClusterRecord']);
   });
 
   it('the Lambda entry has one handler per step and the health probe, all reached through its one export by name', () => {

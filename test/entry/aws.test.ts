@@ -27,6 +27,7 @@ import { CLUSTER_TAG } from '../../lib/step-access';
 import { PROVISION_STEPS } from '../../statemachines/provision-cluster';
 import { MAINTENANCE_STEPS } from '../../statemachines/set-maintenance';
 import { HEALTH_CHECK_STEPS } from '../../statemachines/check-cluster-health';
+import { DELETE_STEPS } from '../../statemachines/delete-cluster';
 import { DynamoDbProbeStateStore } from '../../lambdas/adapters/aws/dynamodb-probe-state-store';
 import { Ec2MachinePower } from '../../lambdas/adapters/aws/ec2-machine-power';
 import { SfnReplacementStarter } from '../../lambdas/adapters/aws/sfn-replacement-starter';
@@ -50,8 +51,8 @@ const quiet: Logger = { info: () => undefined, warn: () => undefined };
 const env = { AWS_REGION: 'eu-west-1', KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/k', REGISTRY_TABLE: 'etcd-ha-registry', ACCOUNT_ID: '123456789012' };
 
 describe('AWS composition root', () => {
-  it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance and CheckClusterHealth (the shared steps once), and the health probe', () => {
-    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, 'healthProbe'])].sort());
+  it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth and DeleteCluster (the shared steps once), and the health probe', () => {
+    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, 'healthProbe'])].sort());
   });
 
   it('the one exported handler runs the step ETCD_HA_STEP names; a missing or unknown name is an EnvironmentConfigError naming the variable', async () => {

@@ -19,6 +19,7 @@ import { PROVISION_STEPS, provisionClusterDefinition } from '../../statemachines
 import { REPLACE_STEPS } from '../../statemachines/replace-member';
 import { MAINTENANCE_STEPS } from '../../statemachines/set-maintenance';
 import { HEALTH_CHECK_STEPS } from '../../statemachines/check-cluster-health';
+import { DELETE_STEPS } from '../../statemachines/delete-cluster';
 import { LOCAL_FUNCTION_ARN_PREFIX, allStates, renderAsl } from '../../statemachines/render-asl';
 import { HOST_SCRIPTS } from '../../lambdas/host-scripts';
 import { ENV, HANDLERS } from '../../lambdas/entry/aws';
@@ -65,11 +66,11 @@ const functionId = (stack: EtcdHaStack, step: EtcdHaStep) => logicalId(stack.ste
 const roleId = (stack: EtcdHaStack, step: EtcdHaStep) => logicalId(stack.steps[step].role);
 
 describe('EtcdHaStack resources', () => {
-  it('has the ProvisionCluster, ReplaceMember, SetMaintenance and CheckClusterHealth state machines: Standard, traced, logging ALL events without execution data, each to its own log group', () => {
+  it('has the ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth and DeleteCluster state machines: Standard, traced, logging ALL events without execution data, each to its own log group', () => {
     const { template, stack } = synth;
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 4);
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 5);
     const machines = template.findResources('AWS::StepFunctions::StateMachine');
-    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth]) {
+    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster]) {
       assert.deepEqual(
         {
           type: machines[logicalId(workflow.stateMachine)]!.Properties.StateMachineType,
@@ -93,6 +94,7 @@ describe('EtcdHaStack resources', () => {
     assert.match(logicalId(stack.replaceMember.stateMachine), /^ReplaceMemberStateMachine[0-9A-F]{8}$/);
     assert.match(logicalId(stack.setMaintenance.stateMachine), /^SetMaintenanceStateMachine[0-9A-F]{8}$/);
     assert.match(logicalId(stack.checkClusterHealth.stateMachine), /^CheckClusterHealthStateMachine[0-9A-F]{8}$/);
+    assert.match(logicalId(stack.deleteCluster.stateMachine), /^DeleteClusterStateMachine[0-9A-F]{8}$/);
   });
 
   it('tags each state machine, and nothing else, etcd-ha:workflow = its workflow (the command line finds them by it)', () => {
@@ -106,6 +108,7 @@ describe('EtcdHaStack resources', () => {
       [logicalId(stack.replaceMember.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'ReplaceMember' }],
       [logicalId(stack.setMaintenance.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'SetMaintenance' }],
       [logicalId(stack.checkClusterHealth.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'CheckClusterHealth' }],
+      [logicalId(stack.deleteCluster.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'DeleteCluster' }],
     });
     // Only the state machines carry it: not their roles, log groups or the functions.
     const elsewhere = Object.entries(template.toJSON().Resources as Record<string, { Type: string; Properties?: { Tags?: unknown } }>).filter(
@@ -116,12 +119,12 @@ describe('EtcdHaStack resources', () => {
 
   it('has one function per step (the steps ReplaceMember shares with ProvisionCluster once), Node.js 24 on arm64, running the step\'s export of the bundle, each with its own log group', () => {
     const { template, stack } = synth;
-    assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS])].sort());
+    assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS])].sort());
     // Plus the health probe's function.
     template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length + 1);
     // 15 ProvisionCluster steps (the lock steps among them), 15 of ReplaceMember's own (Look Again and Retire
-    // Replaced Host the latest), 2 of SetMaintenance's, 2 of CheckClusterHealth's.
-    assert.equal(ALL_STEPS.length, 34);
+    // Replaced Host the latest), 2 of SetMaintenance's, 2 of CheckClusterHealth's, 4 of DeleteCluster's own.
+    assert.equal(ALL_STEPS.length, 38);
     for (const step of ALL_STEPS) {
       const fn = template.findResources('AWS::Lambda::Function')[functionId(stack, step)];
       assert.ok(fn, `no function for ${step}`);
@@ -183,7 +186,7 @@ describe('EtcdHaStack resources', () => {
   it('keeps logs in explicit log groups with a retention: no logRetention custom resource, no custom resource at all', () => {
     const { template } = synth;
     // One per step function, one per workflow, one for the health probe.
-    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 4 + 1);
+    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 5 + 1);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
     assert.deepEqual(types.filter((t) => t.startsWith('Custom::') || t === 'AWS::CloudFormation::CustomResource'), []);
@@ -208,10 +211,10 @@ describe('EtcdHaStack resources', () => {
     });
   });
 
-  it('raises an alarm when a ProvisionCluster, ReplaceMember, SetMaintenance or CheckClusterHealth execution fails (and one on the trigger\'s dead-letter queue)', () => {
+  it('raises an alarm when a ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth or DeleteCluster execution fails (and one on the trigger\'s dead-letter queue)', () => {
     const { template, stack } = synth;
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
-    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth]) {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: 'ExecutionsFailed',
@@ -232,6 +235,7 @@ describe('EtcdHaStack resources', () => {
     template.hasOutput('ReplaceMemberStateMachineArn', { Value: { Ref: logicalId(stack.replaceMember.stateMachine) } });
     template.hasOutput('SetMaintenanceStateMachineArn', { Value: { Ref: logicalId(stack.setMaintenance.stateMachine) } });
     template.hasOutput('CheckClusterHealthStateMachineArn', { Value: { Ref: logicalId(stack.checkClusterHealth.stateMachine) } });
+    template.hasOutput('DeleteClusterStateMachineArn', { Value: { Ref: logicalId(stack.deleteCluster.stateMachine) } });
     template.hasOutput('SnapshotBucketName', { Value: { Ref: logicalId(stack.snapshotBucket) } });
     template.hasOutput('MemberHostPolicyArn', { Value: { Ref: logicalId(stack.hostPolicy.policy) } });
     template.hasOutput('RegistryTableName', { Value: { Ref: logicalId(stack.registryTable) } });
@@ -400,6 +404,11 @@ describe('EtcdHaStack IAM', () => {
       // CheckClusterHealth: read-only, no lock.
       validateHealthCheckRequest: ['dynamodb:GetItem', 'dynamodb:Scan'],
       readClusterHealth: [...talksToEtcd, 'dynamodb:GetItem', 'dynamodb:Scan'],
+      // DeleteCluster: secret names and tags only before the lock; the deletions under it.
+      validateDeleteRequest: ['dynamodb:GetItem', 'dynamodb:Scan', 'secretsmanager:ListSecrets'],
+      markClusterDeleting: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Scan', ...renew, 'secretsmanager:ListSecrets'],
+      deleteClusterSecrets: [...renew, 'secretsmanager:ListSecrets', 'secretsmanager:DeleteSecret'],
+      deleteClusterRecord: ['dynamodb:GetItem', 'dynamodb:Scan', ...renew, 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
     };
     for (const step of ALL_STEPS) {
       const statements = statementsOfRole(template, roleId(stack, step));
@@ -441,8 +450,12 @@ describe('EtcdHaStack IAM', () => {
       [roleId(stack, 'lookAgain'), ['ec2:DescribeInstances']],
       [roleId(stack, 'retireReplacedHost'), ['ec2:DescribeInstances']],
       [logicalId(stack.healthProbe!.function.role), ['ec2:DescribeInstances']],
+      // DeleteCluster finds a cluster's secrets by name and tag (ListSecrets has no resource-level permissions).
+      [roleId(stack, 'validateDeleteRequest'), ['secretsmanager:ListSecrets']],
+      [roleId(stack, 'markClusterDeleting'), ['secretsmanager:ListSecrets']],
+      [roleId(stack, 'deleteClusterSecrets'), ['secretsmanager:ListSecrets']],
       ...HOST_STEPS.map((step): [string, string[]] => [roleId(stack, step), ['ssm:GetCommandInvocation']]),
-      ...[stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth].flatMap((workflow): Array<[string, string[]]> => {
+      ...[stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster].flatMap((workflow): Array<[string, string[]]> => {
         const stateMachineRole = logicalId(workflow.stateMachine.role);
         return [
           [

@@ -342,7 +342,7 @@ describe('EventBridge trigger', () => {
     assert.equal(manual.stack.replaceTrigger, undefined);
     assert.equal(rules(manual.template).length, 0);
     manual.template.resourceCountIs('AWS::SQS::Queue', 0);
-    manual.template.resourceCountIs('AWS::StepFunctions::StateMachine', 4);
+    manual.template.resourceCountIs('AWS::StepFunctions::StateMachine', 5);
     const groupsOnly = build('EtcdHaGroupsOnly', { automaticReplacement: false, autoScalingGroupNames: ['etcd-a'] });
     assert.deepEqual(
       rules(groupsOnly.template).map((r) => r.Properties.EventPattern['detail-type']),
@@ -398,6 +398,8 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       'completeLifecycleAction',
       'validateHealthCheckRequest',
       'readClusterHealth',
+      // DeleteCluster's request is read before the lock.
+      'validateDeleteRequest',
     ];
     const renewing = ALL_STEPS.filter((step) => !notUnderLock.includes(step));
     assert.deepEqual([...renewing].sort(), [
@@ -410,7 +412,10 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       'chooseReplacementHost',
       'collectMemberLogs',
       'configureKubelet',
+      'deleteClusterRecord',
+      'deleteClusterSecrets',
       'generatePki',
+      'markClusterDeleting',
       'planProvision',
       'promoteLearner',
       'pushCertificates',

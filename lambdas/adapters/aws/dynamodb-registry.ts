@@ -22,7 +22,7 @@ import {
   type TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import { ClusterLockLostError, EtcdHaError, SpecValidationError } from '../../core/errors';
-import type { ClusterLock, ClusterRecord, ClusterRegistry, ExecutionLiveness, LockHolder, LockOutcome, RegistryPutOptions } from '../../ports';
+import type { ClusterLock, ClusterRecord, ClusterRegistry, ExecutionLiveness, LockHolder, LockOutcome, RecordDeletion, RegistryPutOptions } from '../../ports';
 
 import { LOCK_KEY_PREFIX, REGISTRY_TABLE_KEY, REGISTRY_TABLE_TTL_ATTRIBUTE } from '../../catalog/contracts';
 
@@ -67,7 +67,7 @@ export interface DynamoDbClusterRegistryProps {
   readonly tableName: string;
 }
 
-export class DynamoDbClusterRegistry implements ClusterRegistry {
+export class DynamoDbClusterRegistry implements ClusterRegistry, RecordDeletion {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
 
@@ -197,6 +197,40 @@ export class DynamoDbClusterRegistry implements ClusterRegistry {
       const holder = lockItem(error.CancellationReasons?.[0]?.Item);
       throw new ClusterLockLostError(`${lockLost(record.clusterName, lockOwner, holder)}: the record was not written`, { cause: error });
     }
+  }
+
+  /**
+   * DeleteCluster: one transaction checks that `lockOwner` holds the cluster's lock and deletes the record (the lock
+   * item stays: Release Lock deletes it last). Whether there was a record comes back as the Delete's old item.
+   */
+  async deleteRecord(clusterName: string, lockOwner: string): Promise<{ deleted: boolean }> {
+    const pk = DynamoDbClusterRegistry.keyOf(clusterName);
+    if (lockOwner === '') throw new RangeError('lockOwner must name the execution holding the lock, got ""');
+    const existed = await this.get(clusterName);
+    try {
+      await this.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: { [REGISTRY_TABLE_KEY.partitionKey]: { S: DynamoDbClusterLock.keyOf(clusterName) } },
+                ConditionExpression: '#owner = :owner',
+                ExpressionAttributeNames: { '#owner': 'owner' },
+                ExpressionAttributeValues: { ':owner': { S: lockOwner } },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            { Delete: { TableName: this.tableName, Key: { [REGISTRY_TABLE_KEY.partitionKey]: { S: pk } } } },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (!isTransactionConditionFailed(error, 0)) throw error;
+      const holder = lockItem(error.CancellationReasons?.[0]?.Item);
+      throw new ClusterLockLostError(`${lockLost(clusterName, lockOwner, holder)}: the record was not deleted`, { cause: error });
+    }
+    return { deleted: existed !== undefined };
   }
 }
 

@@ -7,10 +7,12 @@
 // Values never reach a log or an error message.
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
   DescribeSecretCommand,
   GetResourcePolicyCommand,
   GetSecretValueCommand,
   type DescribeSecretCommandOutput,
+  ListSecretsCommand,
   PutSecretValueCommand,
   TagResourceCommand,
   UntagResourceCommand,
@@ -20,8 +22,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { EtcdHaError, ForeignSecretError, SpecValidationError } from '../../core/errors';
 import { foreignSecretReasons } from '../../core/secret-ownership';
-import type { SecretPutOptions, SecretRef, SecretStore } from '../../ports';
-import { DEFAULT_SECRET_PREFIX, MANAGED_TAG_PREFIX } from '../../catalog/contracts';
+import type { SecretDeletion, SecretPutOptions, SecretRef, SecretStore } from '../../ports';
+import { CLUSTER_TAG, DEFAULT_SECRET_PREFIX, MANAGED_TAG_PREFIX } from '../../catalog/contracts';
 
 export interface SecretsManagerSecretStoreProps {
   /** The Secrets Manager client, created once per module by the composition root. */
@@ -58,7 +60,7 @@ function errorName(error: unknown): string | undefined {
   return (error as { name?: string } | undefined)?.name;
 }
 
-export class SecretsManagerSecretStore implements SecretStore {
+export class SecretsManagerSecretStore implements SecretStore, SecretDeletion {
   private readonly client: SecretsManagerClient;
   private readonly kmsKeyId: string;
   private readonly prefix: string;
@@ -167,6 +169,39 @@ export class SecretsManagerSecretStore implements SecretStore {
     const described = await this.describeOwned(name);
     if (described === undefined) throw new EtcdHaError(`secret ${name} existed at CreateSecret but not at DescribeSecret: retry`);
     return this.update(name, value, options, tags, described);
+  }
+
+  /**
+   * DeleteCluster: the secrets whose name starts with `<prefix>/<cluster>/` and whose `etcd-ha:cluster` tag names the
+   * cluster (ListSecrets: names and tags, never values). One without the tag is not ours to delete: it is left alone.
+   */
+  async secretsOf(clusterName: string): Promise<string[]> {
+    const start = this.nameFor(clusterName, 'x').slice(0, -'x'.length);
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [start] }, { Key: 'tag-key', Values: [CLUSTER_TAG] }], ...(nextToken && { NextToken: nextToken }) }),
+      );
+      for (const secret of page.SecretList ?? []) {
+        // The name filter is a prefix match that ignores case: keep the exact prefix and the cluster's own tag only.
+        const tagged = (secret.Tags ?? []).some((t) => t.Key === CLUSTER_TAG && t.Value === clusterName);
+        if (secret.Name?.startsWith(start) && tagged) names.push(secret.Name);
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return [...new Set(names)].sort();
+  }
+
+  /** DeleteCluster: deletes the secret without a recovery window, so that its name can be used again at once. */
+  async deleteNow(name: string): Promise<{ deleted: boolean }> {
+    try {
+      await this.client.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
+      return { deleted: true };
+    } catch (error) {
+      if (errorName(error) === 'ResourceNotFoundException') return { deleted: false };
+      throw error;
+    }
   }
 
   private async update(name: string, value: string, options: SecretPutOptions, tags: readonly Tag[], described: DescribeSecretCommandOutput): Promise<SecretRef> {

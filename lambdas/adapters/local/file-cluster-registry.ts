@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ClusterLockLostError, EtcdHaError, SpecValidationError } from '../../core/errors';
-import type { ClusterRecord, ClusterRegistry, RegistryPutOptions } from '../../ports';
+import type { ClusterRecord, ClusterRegistry, RecordDeletion, RegistryPutOptions } from '../../ports';
 import type { FileClusterLock } from './file-cluster-lock';
 
 export interface FileClusterRegistryProps {
@@ -20,7 +20,7 @@ export interface FileClusterRegistryProps {
 
 const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-export class FileClusterRegistry implements ClusterRegistry {
+export class FileClusterRegistry implements ClusterRegistry, RecordDeletion {
   private readonly dir: string;
   private readonly lock: FileClusterLock | undefined;
 
@@ -94,6 +94,23 @@ export class FileClusterRegistry implements ClusterRegistry {
     } catch (error) {
       if (!(error instanceof ClusterLockLostError)) throw error;
       throw new ClusterLockLostError(`${error.message}: the record was not written`, { cause: error });
+    }
+  }
+
+  /** DeleteCluster: removes the record file under the lock's guard, only while `lockOwner` holds the lock. */
+  async deleteRecord(clusterName: string, lockOwner: string): Promise<{ deleted: boolean }> {
+    const path = this.pathOf(clusterName);
+    if (lockOwner === '') throw new RangeError('lockOwner must name the execution holding the lock, got ""');
+    if (this.lock === undefined) throw new RangeError(`deleting a record for lock owner ${lockOwner} needs the registry's lock (props.lock)`);
+    try {
+      return await this.lock.whileHeldBy(clusterName, lockOwner, () => {
+        if (!existsSync(path)) return { deleted: false };
+        rmSync(path);
+        return { deleted: true };
+      });
+    } catch (error) {
+      if (!(error instanceof ClusterLockLostError)) throw error;
+      throw new ClusterLockLostError(`${error.message}: the record was not deleted`, { cause: error });
     }
   }
 

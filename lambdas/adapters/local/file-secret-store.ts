@@ -8,11 +8,11 @@
 // a symlink to elsewhere. The same holds for each directory on the way (owner, not writable by others). A file
 // that fails is refused with ForeignSecretError, never adopted nor re-chmodded: who else read it cannot be known.
 // Tags have no local meaning: the path already names the cluster.
-import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ForeignSecretError, SpecValidationError } from '../../core/errors';
-import type { SecretPutOptions, SecretRef, SecretStore } from '../../ports';
+import type { SecretDeletion, SecretPutOptions, SecretRef, SecretStore } from '../../ports';
 
 export interface FileSecretStoreProps {
   /** Directory of the store; created 0700 on the first put. */
@@ -64,7 +64,7 @@ function ownershipProblems(path: string, stats: Stats, kind: 'file' | 'dir', oth
   return problems;
 }
 
-export class FileSecretStore implements SecretStore {
+export class FileSecretStore implements SecretStore, SecretDeletion {
   private readonly dir: string;
 
   constructor(props: FileSecretStoreProps) {
@@ -139,6 +139,26 @@ export class FileSecretStore implements SecretStore {
     }
     if (problems.length > 0) throw new ForeignSecretError(name, problems);
     return exists;
+  }
+
+  /** DeleteCluster: every secret file below `etcd-ha/<cluster>/`, as secret names. */
+  async secretsOf(clusterName: string): Promise<string[]> {
+    const prefix = this.nameFor(clusterName, 'x').slice(0, -'x'.length);
+    const walk = (name: string): string[] => {
+      const path = join(this.dir, name);
+      if (!existsSync(path)) return [];
+      if (!statSync(path).isDirectory()) return [name];
+      return readdirSync(path).filter((entry) => !entry.startsWith('.')).flatMap((entry) => walk(`${name}/${entry}`));
+    };
+    return walk(prefix.slice(0, -1)).sort();
+  }
+
+  /** DeleteCluster: removes the file; the empty dirs of the cluster go with its last secret. */
+  async deleteNow(name: string): Promise<{ deleted: boolean }> {
+    const path = this.pathOf(name);
+    if (!existsSync(path)) return { deleted: false };
+    rmSync(path);
+    return { deleted: true };
   }
 
   /** Creates the store dir and the dirs of `segments` below it, each 0700. */

@@ -6,6 +6,7 @@ import { caIdOf } from '../core/pki/ca-id';
 import type { StepDeps } from './deps';
 import { SpecAndHostsSchema, type PkiRefs } from './inputs';
 import { loadClusterPki, pkiRefs, saveClusterPki } from './pki-secrets';
+import { noteIssuedCertificates, withoutRevokedMembers } from './revocation-ledger';
 
 export function makeGeneratePki(deps: Pick<StepDeps, 'secrets' | 'clock' | 'log'>) {
   return async function generatePki(input: unknown): Promise<PkiRefs> {
@@ -13,8 +14,10 @@ export function makeGeneratePki(deps: Pick<StepDeps, 'secrets' | 'clock' | 'log'
     const refs = pkiRefs(deps.secrets, spec.clusterName, hosts.map((h) => h.name));
     // Certificates carry the resolved addresses: the spec may have named only instances.
     const addressed = { ...spec, members: hosts.map((h) => ({ name: h.name, address: h.address, instanceId: h.instanceId })) };
-    const existing = await loadClusterPki(deps.secrets, refs);
+    // A revoked pair is never handed out again; every pair handed out is noted for its revocation (revocation-ledger.ts).
+    const existing = await withoutRevokedMembers(deps.secrets, spec.clusterName, await loadClusterPki(deps.secrets, refs));
     const { pki, actions } = await ensureClusterPkiConcurrently(existing, addressed, deps.clock.now());
+    await noteIssuedCertificates(deps.secrets, spec.clusterName, pki);
     const written = await saveClusterPki(deps.secrets, refs, pki, hosts, spec.clusterName);
     const issued = actions.filter((a) => a.action !== 'reused').map((a) => `${a.cert}${a.member ? `/${a.member}` : ''}: ${a.action}${a.reason ? ` (${a.reason})` : ''}`);
     deps.log.info('pki ensured', { cluster: spec.clusterName, issued, secretsWritten: written.length });

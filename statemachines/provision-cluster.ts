@@ -1,9 +1,10 @@
 // ProvisionCluster: the kubeadm guide as a workflow, under the cluster's lock, from the cluster's record.
 // Validate Spec → Acquire Lock → Read Cluster → Is Cluster Recorded?
-//  - no record: bootstrap, as the guide does it: Resolve Hosts → Generate PKI → Name Cluster Token → per host at
+//  - no record: bootstrap, as the guide does it: Resolve Hosts → Generate PKI → Sign Revocation List → Push
+//    Revocation List → Name Cluster Token → per host at
 //    once (Configure Kubelet → Push Certificates → Write Etcd Config → Start Etcd, initial-cluster-state=new);
 //  - a record whose etcd has quorum: reconcile the recorded membership with the spec's settings, one member at a
-//    time (Issue Member Certificates → Choose Next Member: followers first, the leader last → Update Kubelet →
+//    time (Issue Member Certificates → Update Revocation List → Push Updated Revocation List → Choose Next Member: followers first, the leader last → Update Kubelet →
 //    Update Certificates → Update Etcd Config → Check Restart Is Safe → Apply Etcd Config → Wait Member Back);
 //  - anything else (other members, lost quorum) is refused by Read Cluster before anything changes.
 // Then Wait Until Healthy → Record Cluster → Release Lock → Cluster Ready; on failure Release Lock After Failure
@@ -137,6 +138,12 @@ export function provisionClusterDefinition(scope: Construct, props: ProvisionClu
     .otherwise(waitForMembers);
   const waitUntilHealthy = sfn.Chain.start(startHealthChecks).next(waitForMembers).next(checkHealth).next(isClusterHealthy);
 
+  // The CRL (empty at first) is on every host before any member starts with --client-crl-file/--peer-crl-file: etcd
+  // refuses every connection while the file is missing. A reconcile pushes it before the rolling gives any member the flags.
+  const revocation = (sign: string, push: string) =>
+    sfn.Chain.start(step(sign, fns.revokeCertificates, cluster, '$.revocation')).next(
+      step(push, fns.pushRevocationList, { 'spec.$': '$.spec', 'hosts.$': '$.hosts', 'crl.$': '$.revocation.crl' }, '$.revocationPush', { unreachable: true }),
+    );
   // Reconcile: one member at a time, each back and the cluster at quorum before the next.
   const issueCertificates = step('Issue Member Certificates', fns.generatePki, { 'spec.$': '$.spec', 'hosts.$': '$.hosts' }, '$.pki');
   const startRolling = new sfn.Pass(scope, 'Start Rolling', { result: sfn.Result.fromObject({ rolled: [] }), resultPath: '$.roll' });
@@ -174,9 +181,13 @@ export function provisionClusterDefinition(scope: Construct, props: ProvisionClu
     .when(sfn.Condition.stringEquals('$.spec.runtime', 'kubeadm'), updateKubelet.next(updateMember))
     .otherwise(updateMember);
   const isRollingDone = new sfn.Choice(scope, 'Is Rolling Done?').when(sfn.Condition.booleanEquals('$.roll.done', true), waitUntilHealthy).otherwise(rollMember);
-  const reconcile = sfn.Chain.start(issueCertificates).next(startRolling).next(chooseNext).next(isRollingDone);
+  const reconcile = sfn.Chain.start(issueCertificates)
+    .next(revocation('Update Revocation List', 'Push Updated Revocation List'))
+    .next(startRolling)
+    .next(chooseNext)
+    .next(isRollingDone);
 
-  const bootstrap = sfn.Chain.start(resolveHosts).next(generatePki).next(nameToken).next(configureHosts).next(waitUntilHealthy);
+  const bootstrap = sfn.Chain.start(resolveHosts).next(generatePki).next(revocation('Sign Revocation List', 'Push Revocation List')).next(nameToken).next(configureHosts).next(waitUntilHealthy);
   for (const state of guarded) state.addCatch(releaseOnFailure, { resultPath: '$.failure' });
 
   return sfn.Chain.start(validateSpec)

@@ -2,8 +2,9 @@
 // at a time: Validate Request → (automatic request while healing is paused: Nothing To Replace) → (a stopping or
 // stopped instance: Wait Grace Period → Look Again → replaced only if still stopped and silent) → Acquire Lock → Check Quorum → Snapshot Before Change → Choose Replacement Host (before anything
 // is removed; a clone it launched on AWS is waited on until SSM sees it) → Remove Failed Member → Issue Member
-// Certificates → Configure Kubelet (kubeadm runtime) → Push → Remove Stray Learners → Add Member As Learner →
-// Start Etcd (existing) → Wait Learner In Sync → Promote → Wait Until Healthy → Record → Retire Replaced Host → Release Lock.
+// Certificates → Revoke Removed Members → Push Revocation List (every member) → Configure Kubelet (kubeadm runtime)
+// → Push → Remove Stray Learners → Add Member As Learner (a voter it removed: Revoke Members Removed During Join →
+// Push Updated Revocation List) → Start Etcd (existing) → Wait Learner In Sync → Promote → Wait Until Healthy → Record → Retire Replaced Host → Release Lock.
 // On failure: Remove Unpromoted Learner → Release Lock After Failure → Replace Failed.
 // Every ending (Member Replaced, Nothing To Replace, Replace Failed) then asks Is Lifecycle Action
 // Pending?: an execution started by an Auto Scaling terminate hook completes it (CONTINUE) before it
@@ -293,7 +294,7 @@ function chooseJoiningHost(r: ReplaceParts, next: sfn.IChainable): sfn.IChainabl
 
 /**
  * The joining host made ready before the learner is added: Prepare Joining Host (no etcd on it, an empty data dir)
- * → Remove Dead Members → Issue Member Certificates → Configure Kubelet (kubeadm runtime: its kubelet manages etcd's
+ * → Remove Dead Members → Issue Member Certificates → Revoke Removed Members → Push Revocation List → Configure Kubelet (kubeadm runtime: its kubelet manages etcd's
  * static pod, as on every provisioned host) → Push Certificates.
  */
 function prepareJoiningHost(r: ReplaceParts, next: sfn.IChainable): sfn.IChainable {
@@ -304,10 +305,20 @@ function prepareJoiningHost(r: ReplaceParts, next: sfn.IChainable): sfn.IChainab
   const configureKubelet = r.step('Configure Kubelet', 'configureKubelet', HOST_STEP, sfn.JsonPath.DISCARD, [], true);
   const push = r.step('Push Certificates', 'pushCertificates', HOST_STEP, sfn.JsonPath.DISCARD, [], true);
   push.next(next);
+  // The removed members' certificates onto the CRL and their secrets unreadable, then the CRL onto every member (the
+  // joining one must get it: it starts with the CRL flags; a member that is down gets it at the next change).
+  const revoke = r.step('Revoke Removed Members', 'revokeCertificates',
+    { 'spec.$': '$.spec', 'hosts.$': '$.removal.hosts', 'pki.$': '$.pki', 'leaving.$': 'States.Array($.failed.name, $.removal.removed)' },
+    '$.revocation',
+  );
+  const pushCrl = r.step('Push Revocation List', 'pushRevocationList',
+    { 'spec.$': '$.spec', 'hosts.$': '$.removal.hosts', 'crl.$': '$.revocation.crl', 'mustReach.$': 'States.Array($.joining.host.name)' },
+    '$.revocationPush', [], true,
+  );
   const usesKubelet = new sfn.Choice(scope, 'Uses Kubelet?')
     .when(sfn.Condition.stringEquals('$.spec.runtime', 'kubeadm'), configureKubelet.next(push))
     .otherwise(push);
-  return sfn.Chain.start(prepare).next(removeDead).next(issue).next(usesKubelet);
+  return sfn.Chain.start(prepare).next(removeDead).next(issue).next(revoke).next(pushCrl).next(usesKubelet);
 }
 
 /**
@@ -337,14 +348,25 @@ function joinAsLearner(r: ReplaceParts, next: sfn.IChainable): sfn.IChainable {
     '$.promotion',
     [NOT_READY],
   );
-  return sfn.Chain.start(strays)
-    .next(addLearner)
-    .next(write)
+  // A voter the add removed (it died meanwhile) is revoked too, and the CRL pushed again, before the learner starts.
+  const revokeMore = r.step('Revoke Members Removed During Join', 'revokeCertificates',
+    { 'spec.$': '$.spec', 'hosts.$': '$.learner.hosts', 'pki.$': '$.pki', 'leaving.$': '$.learner.removedDead' },
+    '$.revocation',
+  );
+  const pushMore = r.step('Push Updated Revocation List', 'pushRevocationList',
+    { 'spec.$': '$.spec', 'hosts.$': '$.learner.hosts', 'crl.$': '$.revocation.crl', 'mustReach.$': 'States.Array($.joining.host.name)' },
+    '$.revocationPush', [], true,
+  );
+  revokeMore.next(pushMore).next(write);
+  write
     .next(start)
     .next(startPromotion)
     .next(waitInSync)
     .next(promote)
     .next(new sfn.Choice(scope, 'Is Learner Promoted?').when(sfn.Condition.booleanEquals('$.promotion.promoted', true), next).otherwise(waitInSync));
+  return sfn.Chain.start(strays)
+    .next(addLearner)
+    .next(new sfn.Choice(scope, 'Were Voters Removed During Join?').when(sfn.Condition.isPresent('$.learner.removedDead'), revokeMore).otherwise(write));
 }
 
 /**

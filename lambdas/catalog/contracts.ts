@@ -59,6 +59,12 @@ export const INSTANCE_ARN_TAG = 'etcd-ha:instance-arn';
 /** Tag the steps put on a member secret with the member's instance ID (lambdas/steps/pki-secrets.ts). */
 export const INSTANCE_ID_TAG = 'etcd-ha:instance-id';
 
+/**
+ * On the secret of a member that left etcd (its certificates revoked, its instance tags removed so that no host can
+ * read it): when it was revoked. The secret is kept, never scheduled for deletion, until the cluster is deleted.
+ */
+export const REVOKED_TAG = 'etcd-ha:revoked';
+
 /** The registry table's key schema: a partition key `pk` of type string, no sort key. */
 export const REGISTRY_TABLE_KEY = { partitionKey: 'pk' } as const;
 /** Number attribute (epoch seconds) past which a lock is stale; the stack makes it the table's TTL attribute. */

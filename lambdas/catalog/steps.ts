@@ -231,6 +231,24 @@ export const STEPS = {
     access: ['renewClusterLock', 'writeSecrets', 'readRegistry', 'writeRegistry'],
     workflows: ['provisionCluster', 'replaceMember'],
   },
+  // Revocation (issue 13, item 5): the CRL signed, then on every member before any member loads it.
+  revokeCertificates: {
+    title: 'Revoke Certificates',
+    states: ['Sign Revocation List', 'Update Revocation List', 'Revoke Removed Members', 'Revoke Members Removed During Join'],
+    does: "every member not staying: its serials onto the CRL (signed by the cluster's CA), its secret untagged so no host reads it",
+    timeout: { seconds: 60 },
+    // The CA key signs the CRL; the ledger and the member secrets' tags are written.
+    access: ['renewClusterLock', 'writeSecrets'],
+    workflows: ['provisionCluster', 'replaceMember'],
+  },
+  pushRevocationList: {
+    title: 'Push Revocation List',
+    states: ['Push Revocation List', 'Push Updated Revocation List'],
+    does: "the cluster's CRL onto every member's host (SSM Run Command), before any member loads it",
+    timeout: HOST_SCRIPT,
+    access: ['renewClusterLock', 'runCommand'],
+    workflows: ['provisionCluster', 'replaceMember'],
+  },
   configureKubelet: {
     title: 'Configure Kubelet',
     states: ['Configure Kubelet', 'Update Kubelet'],

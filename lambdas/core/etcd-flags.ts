@@ -48,6 +48,16 @@ export const GUIDE_EXTRA_ARGS = [
 
 export const KUBEADM_DEFAULT_METRICS_PORT = 2381;
 
+/**
+ * The cluster's CRL (lambdas/core/pki/crl.ts), which every member loads for both listeners: a removed member's
+ * certificates are refused by the client and the peer port alike. Not kubeadm's (it sets neither): extraArgs in its
+ * config. The file is on the host before a member gets these flags (Push Revocation List), since etcd refuses every
+ * connection while it is missing.
+ */
+export const REVOCATION_FLAGS = ['client-crl-file', 'peer-crl-file'] as const;
+/** Where the CRL lives, next to the CA certificate (kubeadm's static pod mounts that directory). */
+export const CRL_FILE = 'crl.pem';
+
 const LOOPBACK_V4 = /^127\./;
 
 export function clientUrl(address: string, spec: ClusterSpec): string {
@@ -98,6 +108,7 @@ export function etcdFlags(request: EtcdFlagsRequest): Record<string, string> {
     'peer-key-file': etcdPki('peer.key'),
     'peer-trusted-ca-file': etcdPki('ca.crt'),
     'peer-client-cert-auth': 'true',
+    ...Object.fromEntries(REVOCATION_FLAGS.map((flag) => [flag, etcdPki(CRL_FILE)])),
     'listen-metrics-urls': metricsUrl(member.address, spec),
     'snapshot-count': '10000',
     'experimental-initial-corrupt-check': 'true',

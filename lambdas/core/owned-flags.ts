@@ -19,6 +19,9 @@ export const OWNED_ETCD_FLAGS = [
   'peer-trusted-ca-file',
   'peer-client-cert-auth',
   'listen-metrics-urls',
+  // The cluster's CRL (etcd-flags.ts REVOCATION_FLAGS): revocation must not be switched off or pointed elsewhere.
+  'client-crl-file',
+  'peer-crl-file',
 ] as const;
 
 export type OwnedEtcdFlag = (typeof OWNED_ETCD_FLAGS)[number];

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 export const HOST_SCRIPTS = [
   'fetch-member-pki',
   'install-pki',
+  'install-crl',
   'configure-kubelet',
   'write-etcd-config-kubeadm',
   'start-etcd-kubeadm',
@@ -45,6 +46,7 @@ export const HOST_SCRIPT_INPUTS: Readonly<Record<HostScriptName, HostScriptInput
     produces: ['PKI_BUNDLE_DIR'],
   },
   'install-pki': { required: ['PKI_BUNDLE_DIR'], optional: [] },
+  'install-crl': { required: ['CRL_PEM_B64'], optional: [] },
   'configure-kubelet': { required: ['KUBELET_CONFIG_B64', 'KUBELET_DROPIN_B64'], optional: [] },
   'write-etcd-config-kubeadm': {
     required: ['KUBEADM_CONFIG_B64', 'SETTINGS_SHA256', 'CLUSTER_STATE', 'DATA_DIR'],

@@ -9,6 +9,7 @@ import { SpecAndHostsSchema, type PkiRefs } from './inputs';
 import { loadClusterPki, pkiRefs, saveClusterPki } from './pki-secrets';
 import { recordClusterBeforeCa } from './bootstrapping-record';
 import { LockRefSchema } from './replace/inputs';
+import { noteIssuedCertificates, withoutRevokedMembers } from './revocation-ledger';
 
 export function makeGeneratePki(deps: Pick<StepDeps, 'secrets' | 'registry' | 'clock' | 'log'>) {
   return async function generatePki(input: unknown): Promise<PkiRefs> {
@@ -18,8 +19,10 @@ export function makeGeneratePki(deps: Pick<StepDeps, 'secrets' | 'registry' | 'c
     const addressed = { ...spec, members: hosts.map((h) => ({ name: h.name, address: h.address, instanceId: h.instanceId })) };
     const lockOwner = LockRefSchema.safeParse((input as { lock?: unknown } | null)?.lock).data?.owner;
     await recordClusterBeforeCa(deps, { spec, hosts, refs, lockOwner });
-    const existing = await loadClusterPki(deps.secrets, refs);
+    // A revoked pair is never handed out again; every pair handed out is noted for its revocation (revocation-ledger.ts).
+    const existing = await withoutRevokedMembers(deps.secrets, spec.clusterName, await loadClusterPki(deps.secrets, refs));
     const { pki, actions } = await ensureClusterPkiConcurrently(existing, addressed, deps.clock.now());
+    await noteIssuedCertificates(deps.secrets, spec.clusterName, pki);
     const written = await saveClusterPki(deps.secrets, refs, pki, hosts, spec.clusterName);
     const issued = actions.filter((a) => a.action !== 'reused').map((a) => `${a.cert}${a.member ? `/${a.member}` : ''}: ${a.action}${a.reason ? ` (${a.reason})` : ''}`);
     deps.log.info('pki ensured', { cluster: spec.clusterName, issued, secretsWritten: written.length });

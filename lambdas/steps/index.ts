@@ -14,6 +14,8 @@ import { makePlanProvision } from './plan-provision';
 import { makeRollingSteps } from './rolling-steps';
 import { makeLockSteps } from './replace/lock-steps';
 import { renewingLocks } from './lock-renewal';
+import { makeRevokeCertificates } from './revoke-certificates';
+import { makePushRevocationList } from './push-revocation-list';
 
 /** Provisioning changes a cluster: it takes the cluster's lock like every other workflow that does. */
 export interface ProvisionDeps extends StepDeps {
@@ -30,6 +32,8 @@ export function createProvisionSteps(deps: ProvisionDeps): Record<ProvisionStep,
       planProvision: makePlanProvision(deps),
       resolveHosts: makeResolveHosts(deps),
       generatePki: makeGeneratePki(deps),
+      revokeCertificates: makeRevokeCertificates(deps),
+      pushRevocationList: makePushRevocationList(deps),
       ...makeHostSteps(deps),
       ...makeRollingSteps(deps),
       checkHealth: makeCheckHealth(deps),

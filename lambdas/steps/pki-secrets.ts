@@ -14,6 +14,8 @@ export const SECRET_ITEMS = {
   healthcheckClient: 'healthcheck-client',
   apiserverEtcdClient: 'apiserver-etcd-client',
   member: (name: string) => `member/${name}`,
+  /** The revocation ledger and the CRL (lambdas/steps/revocation-ledger.ts): steps only, like the CA. */
+  revocation: 'revocation',
 } as const;
 
 /** A client pair as kept in its secret: the CA certificate travels with it so that a client can be built from one secret. */

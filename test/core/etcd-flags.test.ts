@@ -39,6 +39,9 @@ const cases: Array<[string, EtcdFlagsRequest, Record<string, string>]> = [
       'peer-key-file': '/etc/kubernetes/pki/etcd/peer.key',
       'peer-trusted-ca-file': '/etc/kubernetes/pki/etcd/ca.crt',
       'peer-client-cert-auth': 'true',
+      // The cluster's CRL on both listeners (not kubeadm's: etcd-ha's revocation of removed members).
+      'client-crl-file': '/etc/kubernetes/pki/etcd/crl.pem',
+      'peer-crl-file': '/etc/kubernetes/pki/etcd/crl.pem',
       'listen-metrics-urls': 'http://127.0.0.1:2381',
       'snapshot-count': '10000',
       'experimental-initial-corrupt-check': 'true',

@@ -173,8 +173,8 @@ describe(`a full local provisioning leaks no private key (in-process, 127.0.0.15
     // What was recorded is the real traffic, not an empty list.
     assert.ok(result.events.length >= 40, `${result.events.length} workflow events`);
     assert.ok(result.events.some((e) => e.state === 'Generate PKI' && e.kind === 'succeeded'), 'the PKI step ran');
-    assert.deepEqual([...new Set(sent.map((c) => c.title))].sort(), ['Push Certificates', 'Start Etcd', 'Write Etcd Config']);
-    assert.equal(sent.length, 9, '3 host steps on 3 hosts');
+    assert.deepEqual([...new Set(sent.map((c) => c.title))].sort(), ['Push Certificates', 'Push Revocation List', 'Start Etcd', 'Write Etcd Config']);
+    assert.equal(sent.length, 12, '4 host steps on 3 hosts (the CRL is public: it travels in its command)');
     assert.ok(logLines.length > 0, 'log lines recorded');
 
     const texts: Array<[string, string]> = [

@@ -24,6 +24,7 @@ describe('buildHostCommand', () => {
       [
         'fetch-member-pki',
         'install-pki',
+        'install-crl',
         'configure-kubelet',
         'write-etcd-config-kubeadm',
         'start-etcd-kubeadm',

@@ -28,7 +28,7 @@ import { actionsOf, deployedDefinition, logicalId, statementsOfRole, type Statem
 const NETWORK = { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], securityGroupId: 'sg-0123456789abcdef0' };
 const GROUPS = ['etcd-members-a', 'etcd-members-b'];
 /** The steps that run host scripts through SSM Run Command, ProvisionCluster's and Prepare / Reset Joining Host. */
-const HOST_STEPS: readonly EtcdHaStep[] = ['configureKubelet', 'pushCertificates', 'writeEtcdConfig', 'startEtcd', 'collectMemberLogs', 'resetJoiningHost'];
+const HOST_STEPS: readonly EtcdHaStep[] = ['configureKubelet', 'pushCertificates', 'pushRevocationList', 'writeEtcdConfig', 'startEtcd', 'collectMemberLogs', 'resetJoiningHost'];
 /** The steps that talk to etcd: in the members' VPC when the stack has one. */
 const ETCD_STEPS = ALL_STEPS.filter((step) => STEP_ACCESS[step].includes('etcdNetwork'));
 
@@ -122,9 +122,10 @@ describe('EtcdHaStack resources', () => {
     assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS])].sort());
     // Plus the health probe's function.
     template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length + 1);
-    // 15 ProvisionCluster steps (the lock steps among them), 15 of ReplaceMember's own (Look Again and Retire
-    // Replaced Host the latest), 2 of SetMaintenance's, 2 of CheckClusterHealth's, 4 of DeleteCluster's own.
-    assert.equal(ALL_STEPS.length, 38);
+    // 17 ProvisionCluster steps (the lock steps and the two revocation steps among them), 15 of ReplaceMember's own
+    // (Look Again and Retire Replaced Host the latest), 2 of SetMaintenance's, 2 of CheckClusterHealth's, 4 of
+    // DeleteCluster's own.
+    assert.equal(ALL_STEPS.length, 40);
     for (const step of ALL_STEPS) {
       const fn = template.findResources('AWS::Lambda::Function')[functionId(stack, step)];
       assert.ok(fn, `no function for ${step}`);
@@ -284,8 +285,15 @@ describe('EtcdHaStack IAM', () => {
 
   it('host policy: GetSecretValue on <prefix>/*/member/* only for the secret tagged with the caller\'s instance ARN, kms:Decrypt via Secrets Manager, nothing else', () => {
     const { template, stack } = synth;
-    template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
-    const policy = template.findResources('AWS::IAM::ManagedPolicy')[logicalId(stack.hostPolicy.policy)]!;
+    // Besides the host policy, only CDK's overflow of a state machine role whose inline policy outgrew IAM's 10,240
+    // characters (ReplaceMember invokes 30 functions, each ARN twice): attached to that role alone.
+    const managed = template.findResources('AWS::IAM::ManagedPolicy');
+    const others = Object.keys(managed).filter((id) => id !== logicalId(stack.hostPolicy.policy));
+    for (const id of others) {
+      assert.match(id, /^[A-Za-z]+StateMachineRoleOverflowPolicy\d/, id);
+      assert.equal(managed[id]!.Properties.Roles.length, 1, id);
+    }
+    const policy = managed[logicalId(stack.hostPolicy.policy)]!;
     assert.deepEqual(policy.Properties.PolicyDocument.Statement, [
       {
         Sid: 'ReadOwnMemberSecret',
@@ -355,6 +363,20 @@ describe('EtcdHaStack IAM', () => {
         'dynamodb:Scan',
         ...renew,
       ],
+      // Signs the CRL with the CA key, writes the ledger, untags the secrets of members that left.
+      revokeCertificates: [
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:CreateSecret',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:UpdateSecret',
+        'secretsmanager:TagResource',
+        'secretsmanager:UntagResource',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        ...renew,
+      ],
+      pushRevocationList: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew],
       configureKubelet: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew],
       pushCertificates: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew],
       writeEtcdConfig: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew],

@@ -32,6 +32,8 @@ function standIns(mode: 'bootstrap' | 'reconcile', options: { runtime?: string; 
     ),
     resolveHosts: record('resolveHosts', () => HOSTS),
     generatePki: record('generatePki', () => PKI),
+    revokeCertificates: record('revokeCertificates', () => ({ crl: '-----BEGIN X509 CRL-----\n', crlNumber: 1, revoked: [] })),
+    pushRevocationList: record('pushRevocationList', (i) => ({ installed: i.hosts.map((h: { name: string }) => h.name), missed: [] })),
     configureKubelet: record('configureKubelet', (i) => ({ host: i.host.name, report: [] })),
     pushCertificates: record('pushCertificates', (i) => ({ host: i.host.name, report: [] })),
     writeEtcdConfig: record('writeEtcdConfig', (i) => ({ host: i.host.name, report: [], restartNeeded: true })),

@@ -66,11 +66,17 @@ describe('ReplaceMember definition', () => {
       'Prepare Joining Host',
       'Remove Dead Members',
       'Issue Member Certificates',
+      'Revoke Removed Members',
+      'Push Revocation List',
       'Uses Kubelet?',
       'Configure Kubelet',
       'Push Certificates',
       'Remove Stray Learners',
       'Add Member As Learner',
+      // The first rule: a voter the add removed is revoked too; otherwise straight to Write Etcd Config.
+      'Were Voters Removed During Join?',
+      'Revoke Members Removed During Join',
+      'Push Updated Revocation List',
       'Write Etcd Config',
       'Start Etcd',
       'Start Promotion',
@@ -130,11 +136,15 @@ describe('ReplaceMember definition', () => {
       'Prepare Joining Host',
       'Promote Learner',
       'Push Certificates',
+      'Push Revocation List',
+      'Push Updated Revocation List',
       'Read Cluster',
       'Record Cluster',
       'Remove Dead Members',
       'Remove Stray Learners',
       'Retire Replaced Host',
+      'Revoke Members Removed During Join',
+      'Revoke Removed Members',
       'Snapshot Before Change',
       'Start Etcd',
       'Write Etcd Config',
@@ -336,6 +346,9 @@ function fakeSteps(
     chooseReplacementHost: () => ({ host: { name: 'infra3', address: '10.0.0.13' }, hosts: [] }),
     // The membership the new member joins: the live members and the joining host.
     removeFailedMember: () => ({ removed: ['infra1'], hosts: [HOSTS[0], HOSTS[2], { name: 'infra3', address: '10.0.0.13' }] }),
+    // The CRL Push Revocation List reads, as the real one answers.
+    revokeCertificates: () => ({ crl: '-----BEGIN X509 CRL-----\nAA==\n-----END X509 CRL-----\n', crlNumber: 2, revoked: ['infra1'] }),
+    pushRevocationList: (input) => ({ installed: (input.hosts as Array<{ name: string }>).map((h) => h.name), missed: [] }),
     // As the real one answers: the learner's ID (its presence at $.learner.id tells the rollback a learner was added).
     addMemberAsLearner: (input) => ({ id: 'c3', added: true, learner: true, hosts: input.hosts }),
     // As the real one answers once etcd says the learner is in sync.

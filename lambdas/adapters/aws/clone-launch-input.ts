@@ -19,7 +19,7 @@ import type {
 import { HostNotFoundError } from '../../core/errors';
 import { securityGroupIdsOf } from './ec2-host-directory';
 import type { CloneRequest, HostPlacement } from '../../ports';
-import { CLUSTER_TAG, MEMBER_TAG, REPLACES_TAG } from '../../catalog/contracts';
+import { CLUSTER_TAG, MEMBER_TAG, REPLACED_BY_TAG, REPLACES_TAG } from '../../catalog/contracts';
 
 // The cluster an instance serves (also what the launch permission requires on the new instance), the member it
 // hosts, and on a clone the failed instance it replaces: tag keys shared with the stack (lambdas/catalog/contracts.ts).
@@ -106,12 +106,15 @@ export function missingForClone(instance: Instance): string[] {
 }
 
 /**
- * The source's tags without EC2's reserved `aws:` ones, then the cluster, the member the clone hosts and the
+ * The source's tags without EC2's reserved `aws:` ones (nor a retirement mark), then the cluster, the member the clone hosts and the
  * instance it replaces (replacing the source's own values of those keys). The Name tag is kept as it is.
  */
 export function cloneTags(instance: Instance, request: CloneRequest): Tag[] {
   const own: Record<string, string> = { [CLUSTER_TAG]: request.clusterName, [MEMBER_TAG]: request.memberName, [REPLACES_TAG]: request.sourceInstanceId };
-  const kept = (instance.Tags ?? []).filter((t): t is Tag & { Key: string } => t.Key !== undefined && !t.Key.startsWith(RESERVED_TAG_PREFIX) && !(t.Key in own));
+  // Never a retired source's `etcd-ha:replaced-by`: the clone would be refused as a member (ec2-host-directory.ts).
+  const kept = (instance.Tags ?? []).filter(
+    (t): t is Tag & { Key: string } => t.Key !== undefined && !t.Key.startsWith(RESERVED_TAG_PREFIX) && !(t.Key in own) && t.Key !== REPLACED_BY_TAG,
+  );
   return [...kept.map((t) => ({ Key: t.Key, Value: t.Value ?? '' })), ...Object.entries(own).map(([Key, Value]) => ({ Key, Value }))];
 }
 

@@ -6,7 +6,7 @@
 // Recorded members (`recorded`) are taken as the cluster's record keeps them: EC2 is not asked.
 import { DescribeInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { HostNotFoundError, HostNotInClusterError, SpecValidationError } from '../../core/errors';
-import { CLUSTER_TAG } from '../../catalog/contracts';
+import { CLUSTER_TAG, REPLACED_BY_TAG } from '../../catalog/contracts';
 import type { Member } from '../../core/spec';
 import type { Host, HostDirectory, HostPlacement, RecordedHost } from '../../ports';
 
@@ -69,6 +69,11 @@ export function placementOf(instance: Instance): HostPlacement | undefined {
   return Object.keys(placement).length > 0 ? placement : undefined;
 }
 
+/** The ReplaceMember execution that retired the instance (its `etcd-ha:replaced-by` tag), if any. */
+export function retiredByOf(instance: Instance): string | undefined {
+  return instance.Tags?.find((t) => t.Key === REPLACED_BY_TAG)?.Value;
+}
+
 export class Ec2HostDirectory implements HostDirectory {
   private readonly ec2: EC2Client;
 
@@ -80,7 +85,8 @@ export class Ec2HostDirectory implements HostDirectory {
    * Member i → { name, address: the instance's private IP (or the member's own address, which must be one
    * of the instance's private IPs), instanceId, placement (recorded with the cluster for a later clone) }.
    * @throws SpecValidationError naming `members[i].instanceId` (missing) or `members[i].address` (not the instance's).
-   * @throws HostNotFoundError naming the member and its instance: unknown, or stopping/stopped/shutting-down/terminated.
+   * @throws HostNotFoundError naming the member and its instance: unknown, retired (tagged `etcd-ha:replaced-by`), or
+   *   stopping/stopped/shutting-down/terminated.
    * @throws HostNotInClusterError naming the member, its instance, its etcd-ha:cluster tag and `clusterName`, for an
    *   instance whose tag is not `clusterName` (another cluster's, empty or missing).
    */
@@ -99,6 +105,13 @@ export class Ec2HostDirectory implements HostDirectory {
       const instance = instances.get(instanceId);
       if (instance === undefined) {
         absent.push(`member "${member.name}": instance ${instanceId} does not exist`);
+        return undefined;
+      }
+      // Retire Replaced Host marked it: started again (by hand, or as the stopped instance it was), it never
+      // serves as a member again, neither in a spec nor as a replacement.
+      const retiredBy = retiredByOf(instance);
+      if (retiredBy !== undefined) {
+        absent.push(`member "${member.name}": instance ${instanceId} was retired (${REPLACED_BY_TAG}=${retiredBy}): a replaced host never becomes a member again`);
         return undefined;
       }
       const state = instance.State?.Name ?? 'unknown';

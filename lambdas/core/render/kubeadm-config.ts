@@ -2,19 +2,21 @@
 // InitConfiguration (node name, advertise address) and a ClusterConfiguration whose etcd.local
 // carries the member's SANs and the bootstrap flags. kubeadm derives every other flag itself.
 import { stringify } from 'yaml';
-import { GUIDE_EXTRA_ARGS, KUBEADM_DEFAULT_METRICS_PORT, etcdFlags, type EtcdFlagsRequest } from '../etcd-flags';
+import { GUIDE_EXTRA_ARGS, KUBEADM_DEFAULT_METRICS_PORT, REVOCATION_FLAGS, etcdFlags, type EtcdFlagsRequest } from '../etcd-flags';
 
 const KUBEADM_DEFAULT_DATA_DIR = '/var/lib/etcd';
 
 /**
  * The extraArgs kubeadm needs: the guide's seven, the cluster token when there is one, a non-default metrics
- * port, then the spec's own.
+ * port, the two CRL files, then the spec's own.
  */
 export function kubeadmExtraArgs(request: EtcdFlagsRequest): Array<[string, string]> {
   const flags = etcdFlags({ ...request, root: '/' });
   const names: string[] = [...GUIDE_EXTRA_ARGS];
   if (request.initialClusterToken !== undefined) names.push('initial-cluster-token');
   if (request.spec.etcd.metricsPort !== KUBEADM_DEFAULT_METRICS_PORT) names.push('listen-metrics-urls');
+  // kubeadm sets no CRL flags: ours, for the file in the etcd PKI dir its static pod mounts.
+  names.push(...REVOCATION_FLAGS);
   for (const name of Object.keys(request.spec.etcd.extraArgs)) if (!names.includes(name)) names.push(name);
   return names.map((name) => [name, flags[name] as string]);
 }

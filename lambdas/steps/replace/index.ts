@@ -65,6 +65,8 @@ export function createReplaceSteps(deps: ReplaceDeps): Record<ReplaceStep, StepH
     acquireLock: provision.acquireLock,
     releaseLock: provision.releaseLock,
     generatePki: provision.generatePki,
+    revokeCertificates: provision.revokeCertificates,
+    pushRevocationList: provision.pushRevocationList,
     configureKubelet: provision.configureKubelet,
     pushCertificates: provision.pushCertificates,
     writeEtcdConfig: provision.writeEtcdConfig,

@@ -18,11 +18,17 @@ const request = (extra: Record<string, unknown> = {}): EtcdFlagsRequest => ({
   clusterState: 'new',
   initialCluster: guideMembers,
 });
+const CRL_ARGS = [
+  ['client-crl-file', '/etc/kubernetes/pki/etcd/crl.pem'],
+  ['peer-crl-file', '/etc/kubernetes/pki/etcd/crl.pem'],
+] as const;
 const docs = (text: string) => parseAllDocuments(text).map((d) => d.toJS());
 
 describe('kubeadm config renderer', () => {
-  it('matches the guide for infra0 (v1beta4), field by field', () => {
+  it('matches the guide for infra0 (v1beta4), field by field, plus the two CRL files', () => {
     const guide = docs(readFileSync(join(__dirname, '..', '..', 'fixtures', 'guide', 'kubeadmcfg-infra0.yaml'), 'utf8'));
+    // The guide has no revocation; etcd-ha adds its CRL for both listeners (lambdas/core/etcd-flags.ts REVOCATION_FLAGS).
+    guide[1].etcd.local.extraArgs.push(...CRL_ARGS.map(([name, value]) => ({ name, value })));
     const ours = docs(renderKubeadmConfig(request()));
     assert.equal(ours.length, 2);
     assert.deepEqual(ours, guide);
@@ -39,6 +45,7 @@ describe('kubeadm config renderer', () => {
       'listen-client-urls': 'https://10.0.0.6:2379',
       'advertise-client-urls': 'https://10.0.0.6:2379',
       'initial-advertise-peer-urls': 'https://10.0.0.6:2380',
+      ...Object.fromEntries(CRL_ARGS),
     });
   });
 

@@ -3,7 +3,7 @@
 // their tag's, or taken as recorded. DescribeInstances calls are counted with a middleware.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EC2Client, RunInstancesCommand, StopInstancesCommand, TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, EC2Client, RunInstancesCommand, StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { Ec2HostDirectory, instanceArn } from '../../../lambdas/adapters/aws/ec2-host-directory';
 import { HostNotFoundError, HostNotInClusterError, SpecValidationError } from '../../../lambdas/core/errors';
 import { CLUSTER_TAG } from '../../../lambdas/catalog/contracts';
@@ -128,6 +128,23 @@ describe('Ec2HostDirectory against moto_server', () => {
     assert.equal(error.name, 'HostNotFoundError');
     assert.match(error.message, new RegExp(`member "infra1": instance ${stopped!.InstanceId} is stopped`));
     assert.match(error.message, new RegExp(`member "infra2": instance ${terminated!.InstanceId} is terminated`));
+    assert.doesNotMatch(error.message, /infra0/);
+  });
+
+  it('refuses an instance Retire Replaced Host marked, stopped or started again: a replaced host never becomes a member again', async () => {
+    const [kept, retired] = await launch(2);
+    await ec2.send(new CreateTagsCommand({ Resources: [retired!.InstanceId!], Tags: [{ Key: 'etcd-ha:replaced-by', Value: 'replace-infra1-1' }] }));
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [retired!.InstanceId!] }));
+    // Someone starts it again (the stopped replaced instance "comes back").
+    await ec2.send(new StartInstancesCommand({ InstanceIds: [retired!.InstanceId!] }));
+    const error = await errorOf(
+      directory().resolve('demo', [
+        { name: 'infra0', instanceId: kept!.InstanceId! },
+        { name: 'infra3', instanceId: retired!.InstanceId! },
+      ]),
+    );
+    assert.ok(error instanceof HostNotFoundError, String(error));
+    assert.match(error.message, new RegExp(`member "infra3": instance ${retired!.InstanceId} was retired \\(etcd-ha:replaced-by=replace-infra1-1\\): a replaced host never becomes a member again`));
     assert.doesNotMatch(error.message, /infra0/);
   });
 

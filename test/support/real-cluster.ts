@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseClusterSpec, type ClusterSpec, type ClusterSpecInput } from '../../lambdas/core/spec';
 import { ensureClusterPki, memberHostFiles, type ClusterPki } from '../../lambdas/core/pki/bundle';
 import { hostLayout } from '../../lambdas/core/layout';
-import { clientUrl, type ClusterState, type PeerAddress } from '../../lambdas/core/etcd-flags';
+import { signRevocationList } from '../../lambdas/core/pki/crl';
+import { CRL_FILE, clientUrl, type ClusterState, type PeerAddress } from '../../lambdas/core/etcd-flags';
 import { renderEtcdEnvFile } from '../../lambdas/core/render/systemd';
 import { parseEnvFile } from './env-file';
 import { ProcessGroup, type StartedProcess } from './processes';
@@ -44,13 +45,15 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
   const { members, work } = options;
   const spec = parseClusterSpec({ clusterName: 'real', runtime: 'systemd', ...options.spec, members });
   const pki = ensureClusterPki(undefined, spec, new Date()).pki;
+  // Every member loads the cluster's CRL (etcd refuses every connection while the file is missing): an empty one.
+  const crlPem = await signRevocationList({ caCertPem: pki.ca.certPem, caKeyPem: pki.ca.keyPem, revoked: [], number: 1, now: new Date() });
   const group = new ProcessGroup();
   const processes: Record<string, StartedProcess> = {};
   const hostRoot = (member: string) => join(work, 'hosts', member);
   const endpoints = members.map((m) => clientUrl(m.address, spec));
   try {
     for (const member of members) {
-      const env = prepareMemberHost(spec, pki, member, members, hostRoot(member.name));
+      const env = prepareMemberHost(spec, pki, member, members, hostRoot(member.name), 'new', crlPem);
       processes[member.name] = group.start('etcd', [], { env, logFile: join(work, `${member.name}.log`) });
     }
     await waitUntilEveryMemberAnswers(endpoints, pki, options.readyTimeoutMs ?? 20_000);
@@ -104,6 +107,7 @@ export function prepareMemberHost(
   members: readonly PeerAddress[],
   root: string,
   clusterState: ClusterState = 'new',
+  crlPem?: string,
 ): NodeJS.ProcessEnv {
   const layout = hostLayout(spec.etcd.dataDir, root);
   for (const file of memberHostFiles(pki.ca.certPem, pki.members[member.name]!)) {
@@ -112,6 +116,7 @@ export function prepareMemberHost(
     writeFileSync(path, file.content, { mode: file.mode });
     chmodSync(path, file.mode);
   }
+  if (crlPem !== undefined) writeFileSync(join(layout.pkiDir, 'etcd', CRL_FILE), crlPem, { mode: 0o644 });
   const envFile = renderEtcdEnvFile({ spec, member, clusterState, initialCluster: members, root });
   mkdirSync(dirname(layout.etcdEnvFile), { recursive: true });
   writeFileSync(layout.etcdEnvFile, envFile, { mode: 0o600 });

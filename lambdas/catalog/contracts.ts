@@ -27,6 +27,10 @@ export const ENV = {
   snapshotPrefix: 'SNAPSHOT_PREFIX',
   /** "true": Choose Replacement Host launches a clone of the failed instance when a request names none. */
   launchReplacementInstances: 'LAUNCH_REPLACEMENT_INSTANCES',
+  /** Clones only: the IAM roles (ARNs, comma-separated) a clone's instance profile may carry; the stack's memberInstanceRoleArns. */
+  memberInstanceRoleArns: 'MEMBER_INSTANCE_ROLE_ARNS',
+  /** Clones only: the launch templates (IDs, comma-separated) a clone may be launched from; the stack's cloneLaunchTemplateIds. */
+  cloneLaunchTemplateIds: 'CLONE_LAUNCH_TEMPLATE_IDS',
   /** The health probe only: the ReplaceMember state machine it starts. */
   replaceStateMachineArn: 'REPLACE_STATE_MACHINE_ARN',
   /** The health probe only: seconds a member may stay silent before it is replaced. */
@@ -58,6 +62,8 @@ export const INSTANCE_ID_TAG = 'etcd-ha:instance-id';
 export const REGISTRY_TABLE_KEY = { partitionKey: 'pk' } as const;
 /** Number attribute (epoch seconds) past which a lock is stale; the stack makes it the table's TTL attribute. */
 export const REGISTRY_TABLE_TTL_ATTRIBUTE = 'expiresAt';
+/** Start of the key of every cluster record (`cluster#<cluster>`); Record Cluster's IAM policy allows only such keys for its writes. */
+export const RECORD_KEY_PREFIX = 'cluster#';
 /** Start of the key of every lock item (`lock#<cluster>`); the lock steps' IAM policy allows only such keys. */
 export const LOCK_KEY_PREFIX = 'lock#';
 /** Start of the key of every health probe item (`probe#<cluster>`); the probe's IAM policy allows only such keys for its writes. */

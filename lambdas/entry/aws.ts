@@ -8,6 +8,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -104,6 +105,8 @@ export interface AwsClients {
   readonly autoScaling: AutoScalingClient;
   /** Asks whether a lock holder's execution still runs (DescribeExecution). */
   readonly sfn: SFNClient;
+  /** Which role a clone's instance profile carries (GetInstanceProfile). */
+  readonly iam: IAMClient;
 }
 
 /** The step dependencies on AWS, from the stack's environment variables. */
@@ -156,8 +159,29 @@ export function awsReplaceDeps(env: Env, clients: AwsClients, log: Logger): Repl
     }),
     lifecycle: new AutoScalingLifecycleActions({ client: clients.autoScaling }),
     machines: new Ec2MachinePower({ ec2: clients.ec2 }),
-    ...(flag(env, ENV.launchReplacementInstances) && { replacementHosts: new Ec2ReplacementHosts({ ec2: clients.ec2, ssm: clients.ssm, log }) }),
+    ...cloning(env, clients, log),
   };
+}
+
+/**
+ * Clones of failed instances, only when the stack turned them on and named the roles a clone may carry
+ * (memberInstanceRoleArns); otherwise why not, which Choose Replacement Host tells a request that names no host.
+ */
+function cloning(env: Env, clients: AwsClients, log: Logger): Pick<ReplaceDeps, 'replacementHosts' | 'cloningOff'> {
+  if (!flag(env, ENV.launchReplacementInstances)) {
+    return { cloningOff: 'automatic cloning is off (the stack was deployed with launchReplacementInstances false, or without memberInstanceRoleArns)' };
+  }
+  const memberInstanceRoleArns = commaList(env, ENV.memberInstanceRoleArns);
+  if (memberInstanceRoleArns.length === 0) {
+    throw new EnvironmentConfigError(`environment variable ${ENV.memberInstanceRoleArns} must name the roles a clone may carry when ${ENV.launchReplacementInstances} is "true"`);
+  }
+  const launchTemplateIds = commaList(env, ENV.cloneLaunchTemplateIds);
+  return { replacementHosts: new Ec2ReplacementHosts({ ec2: clients.ec2, ssm: clients.ssm, iam: clients.iam, memberInstanceRoleArns, launchTemplateIds, log }) };
+}
+
+/** A comma-separated list; unset or empty is none. */
+function commaList(env: Env, name: string): string[] {
+  return (env[name] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
 /** The health probe's dependencies on AWS: the registry, etcd, EC2, its own probe items, and ReplaceMember. */
@@ -181,6 +205,7 @@ const clients: AwsClients = {
   s3: new S3Client({}),
   autoScaling: new AutoScalingClient({}),
   sfn: new SFNClient({}),
+  iam: new IAMClient({}),
 };
 
 /** Every step a Lambda function runs: the catalog's (lambdas/catalog/steps.ts), and the health probe. */

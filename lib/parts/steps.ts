@@ -35,6 +35,10 @@ export interface StepFunctionsProps {
   readonly securityGroupId?: string;
   readonly autoScalingGroupNames?: readonly string[];
   readonly memberInstanceRoleArns?: readonly string[];
+  /** Clones only (launchReplacementInstances): the VPCs, foreign AMIs and launch templates they may use. */
+  readonly memberVpcIds?: readonly string[];
+  readonly cloneImageIds?: readonly string[];
+  readonly cloneLaunchTemplateIds?: readonly string[];
 }
 
 export interface StepFunctions {
@@ -59,6 +63,11 @@ export function addStepFunctions(stack: Stack, props: StepFunctionsProps): StepF
     [ENV.snapshotBucket]: store.snapshotBucket.bucketName,
     [ENV.snapshotPrefix]: SNAPSHOT_KEY_PREFIX,
     [ENV.launchReplacementInstances]: String(props.launchReplacementInstances),
+    // Choose Replacement Host checks a clone's instance profile and launch template against these.
+    ...(props.launchReplacementInstances && {
+      [ENV.memberInstanceRoleArns]: (props.memberInstanceRoleArns ?? []).join(','),
+      [ENV.cloneLaunchTemplateIds]: (props.cloneLaunchTemplateIds ?? []).join(','),
+    }),
   };
   const access: StepAccessResources = {
     secretPrefix: props.secretPrefix,
@@ -67,7 +76,14 @@ export function addStepFunctions(stack: Stack, props: StepFunctionsProps): StepF
     snapshotBucket: store.snapshotBucket,
     snapshotPrefix: SNAPSHOT_KEY_PREFIX,
     ...(props.autoScalingGroupNames !== undefined && { autoScalingGroupNames: props.autoScalingGroupNames }),
-    ...(props.memberInstanceRoleArns !== undefined && { memberInstanceRoleArns: props.memberInstanceRoleArns }),
+    ...(props.launchReplacementInstances && {
+      clones: {
+        roleArns: props.memberInstanceRoleArns ?? [],
+        vpcIds: props.memberVpcIds ?? [],
+        imageIds: props.cloneImageIds ?? [],
+        launchTemplateIds: props.cloneLaunchTemplateIds ?? [],
+      },
+    }),
   };
   const steps = {} as Record<StepName, StepFunction>;
   for (const step of ALL_STEPS) {

@@ -89,11 +89,13 @@ export function addStepFunctions(stack: Stack, props: StepFunctionsProps): StepF
   for (const step of ALL_STEPS) {
     const granted = props.launchReplacementInstances ? STEP_ACCESS[step] : withoutLaunches(STEP_ACCESS[step]);
     const memorySize = STEP_SPECS[step].memoryMb;
+    const reserved = STEP_SPECS[step].reservedConcurrency;
     const fn = new StepFunction(stack, stepConstructId(step), {
       step,
       description: `etcd-ha ${stepDescription(step)}`,
       timeout: Duration.seconds(stepTimeoutSeconds(STEP_SPECS[step].timeout, props.hostCommandTimeoutSeconds)),
       ...(memorySize !== undefined && { memorySize }),
+      ...(reserved !== undefined && { reservedConcurrentExecutions: reserved }),
       environment,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,

@@ -79,8 +79,8 @@ export interface EtcdHaStackProps extends StackProps {
    */
   readonly secretPrefix?: string;
   /**
-   * Start ReplaceMember when an EC2 instance stops or terminates (an EventBridge rule on every instance of
-   * the account and region; the workflow ends in Nothing To Replace for one that is no member).
+   * Start ReplaceMember when a member's EC2 instance stops or terminates: EventBridge rules whose patterns list the
+   * recorded members' instances (rewritten every minute by Sync Member Rules; other instances' events match nothing).
    * @default true
    */
   readonly automaticReplacement?: boolean;

@@ -31,6 +31,8 @@ export const ENV = {
   memberInstanceRoleArns: 'MEMBER_INSTANCE_ROLE_ARNS',
   /** Clones only: the launch templates (IDs, comma-separated) a clone may be launched from; the stack's cloneLaunchTemplateIds. */
   cloneLaunchTemplateIds: 'CLONE_LAUNCH_TEMPLATE_IDS',
+  /** Sync Member Rules only: the EC2 rules it rewrites, as JSON `[{"ruleNames": [...], "states": [...]}]`. */
+  memberRules: 'MEMBER_RULES',
   /** The health probe only: the ReplaceMember state machine it starts. */
   replaceStateMachineArn: 'REPLACE_STATE_MACHINE_ARN',
   /** The health probe only: seconds a member may stay silent before it is replaced. */

@@ -8,6 +8,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -17,6 +18,8 @@ import { AutoScalingLifecycleActions } from '../adapters/aws/autoscaling-lifecyc
 import { DynamoDbClusterLock, DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry';
 import { Ec2HostDirectory, instanceArn } from '../adapters/aws/ec2-host-directory';
 import { Ec2ReplacementHosts } from '../adapters/aws/ec2-replacement-hosts';
+import { EventBridgeMemberRules, type MemberRuleFamily } from '../adapters/aws/eventbridge-member-rules';
+import { makeSyncMemberRules } from '../steps/member-rules/sync-member-rules';
 import { Ec2MachinePower } from '../adapters/aws/ec2-machine-power';
 import { DynamoDbProbeStateStore } from '../adapters/aws/dynamodb-probe-state-store';
 import { SfnReplacementStarter } from '../adapters/aws/sfn-replacement-starter';
@@ -107,6 +110,8 @@ export interface AwsClients {
   readonly sfn: SFNClient;
   /** Which role a clone's instance profile carries (GetInstanceProfile). */
   readonly iam: IAMClient;
+  /** Sync Member Rules: the EC2 rules' patterns (DescribeRule, PutRule). */
+  readonly events: EventBridgeClient;
 }
 
 /** The step dependencies on AWS, from the stack's environment variables. */
@@ -196,6 +201,22 @@ export function awsHealthProbeDeps(env: Env, clients: AwsClients, log: Logger) {
   };
 }
 
+/** Sync Member Rules' dependencies on AWS: the registry and the EC2 rules named in MEMBER_RULES. */
+export function awsSyncMemberRulesDeps(env: Env, clients: AwsClients, log: Logger) {
+  const text = required(env, ENV.memberRules);
+  let families: MemberRuleFamily[];
+  try {
+    families = JSON.parse(text) as MemberRuleFamily[];
+  } catch {
+    throw new EnvironmentConfigError(`environment variable ${ENV.memberRules} must be JSON [{"ruleNames": [...], "states": [...]}], got "${text}"`);
+  }
+  return {
+    registry: new DynamoDbClusterRegistry({ client: clients.dynamodb, tableName: required(env, ENV.registryTable) }),
+    rules: new EventBridgeMemberRules({ client: clients.events, families }),
+    log,
+  };
+}
+
 // Once per module (per Lambda execution environment).
 const clients: AwsClients = {
   secrets: new SecretsManagerClient({}),
@@ -206,10 +227,11 @@ const clients: AwsClients = {
   autoScaling: new AutoScalingClient({}),
   sfn: new SFNClient({}),
   iam: new IAMClient({}),
+  events: new EventBridgeClient({}),
 };
 
 /** Every step a Lambda function runs: the catalog's (lambdas/catalog/steps.ts), and the health probe. */
-export type AwsStep = StepName | 'healthProbe';
+export type AwsStep = StepName | 'healthProbe' | 'syncMemberRules';
 
 /** What the current invocation is, for the log lines. */
 const current: { step?: AwsStep; requestId?: string } = {};
@@ -220,6 +242,7 @@ let replaceSteps: Record<ReplaceStep, StepHandler> | undefined;
 let maintenanceSteps: ReturnType<typeof createMaintenanceSteps> | undefined;
 let healthCheckSteps: ReturnType<typeof createHealthCheckSteps> | undefined;
 let healthProbeHandler: StepHandler | undefined;
+let syncMemberRulesHandler: StepHandler | undefined;
 
 /** The subset of the Lambda context the handlers read. */
 export interface InvocationContext {
@@ -266,6 +289,7 @@ function stepHandler(step: StepName): StepHandler {
 export const HANDLERS: Readonly<Record<AwsStep, LambdaHandler>> = {
   ...(Object.fromEntries(ALL_STEPS.map((step) => [step, loggingHandler(step, () => stepHandler(step))])) as Record<StepName, LambdaHandler>),
   healthProbe: loggingHandler('healthProbe', () => (healthProbeHandler ??= makeHealthProbe(awsHealthProbeDeps(process.env, clients, log)))),
+  syncMemberRules: loggingHandler('syncMemberRules', () => (syncMemberRulesHandler ??= makeSyncMemberRules(awsSyncMemberRulesDeps(process.env, clients, log)))),
 };
 
 /**

@@ -6,6 +6,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -47,13 +48,14 @@ const clients: AwsClients = {
   autoScaling: new AutoScalingClient({ region: 'us-east-1' }),
   sfn: new SFNClient({ region: 'us-east-1' }),
   iam: new IAMClient({ region: 'us-east-1' }),
+  events: new EventBridgeClient({ region: 'us-east-1' }),
 };
 const quiet: Logger = { info: () => undefined, warn: () => undefined };
 const env = { AWS_REGION: 'eu-west-1', KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/k', REGISTRY_TABLE: 'etcd-ha-registry', ACCOUNT_ID: '123456789012' };
 
 describe('AWS composition root', () => {
-  it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance and CheckClusterHealth (the shared steps once), and the health probe', () => {
-    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, 'healthProbe'])].sort());
+  it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance and CheckClusterHealth (the shared steps once), the health probe and Sync Member Rules', () => {
+    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, 'healthProbe', 'syncMemberRules'])].sort());
   });
 
   it('the one exported handler runs the step ETCD_HA_STEP names; a missing or unknown name is an EnvironmentConfigError naming the variable', async () => {

@@ -22,6 +22,7 @@ import { HEALTH_CHECK_STEPS } from '../../statemachines/check-cluster-health';
 import { LOCAL_FUNCTION_ARN_PREFIX, allStates, renderAsl } from '../../statemachines/render-asl';
 import { HOST_SCRIPTS } from '../../lambdas/host-scripts';
 import { ENV, HANDLERS } from '../../lambdas/entry/aws';
+import type { MemberRuleSync } from '../../lib/member-rule-sync';
 import { actionsOf, deployedDefinition, logicalId, statementsOfRole, type Statement } from '../support/cdk-template';
 
 const NETWORK = { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], securityGroupId: 'sg-0123456789abcdef0' };
@@ -118,8 +119,8 @@ describe('EtcdHaStack resources', () => {
   it('has one function per step (the steps ReplaceMember shares with ProvisionCluster once), Node.js 24 on arm64, running the step\'s export of the bundle, each with its own log group', () => {
     const { template, stack } = synth;
     assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS])].sort());
-    // Plus the health probe's function.
-    template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length + 1);
+    // Plus the health probe's function and Sync Member Rules'.
+    template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length + 2);
     // 15 ProvisionCluster steps (the lock steps among them), 15 of ReplaceMember's own (Look Again and Retire
     // Replaced Host the latest), 2 of SetMaintenance's, 2 of CheckClusterHealth's.
     assert.equal(ALL_STEPS.length, 34);
@@ -172,13 +173,17 @@ describe('EtcdHaStack resources', () => {
 
   it('sets exactly the variables lambdas/entry/aws.ts reads (ENV), and NODE_OPTIONS for the source maps; the probe\'s two only on the probe', () => {
     const probeOnly: string[] = [ENV.replaceStateMachineArn, ENV.probeGraceSeconds];
+    const syncOnly: string[] = [ENV.memberRules];
     // The clone limits only where clones are launched (the VPC stack).
     const cloneOnly: string[] = [ENV.memberInstanceRoleArns, ENV.cloneLaunchTemplateIds];
     for (const [stack, template] of [[synth.stack, synth.template], [synth.vpcStack, synth.vpcTemplate]] as const) {
       const probe = logicalId(stack.healthProbe!.function.function);
+      const sync = logicalId((stack.node.findChild('MemberRuleSync') as MemberRuleSync).function.function);
       for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
         const expected = [
-          ...Object.values(ENV).filter((name) => (id === probe || !probeOnly.includes(name)) && (stack === synth.vpcStack || !cloneOnly.includes(name))),
+          ...Object.values(ENV).filter(
+            (name) => (id === probe || !probeOnly.includes(name)) && (id === sync || !syncOnly.includes(name)) && (stack === synth.vpcStack || !cloneOnly.includes(name)),
+          ),
           'NODE_OPTIONS',
         ];
         assert.deepEqual(Object.keys(fn.Properties.Environment.Variables).sort(), expected.sort(), id);
@@ -188,8 +193,8 @@ describe('EtcdHaStack resources', () => {
 
   it('keeps logs in explicit log groups with a retention: no logRetention custom resource, no custom resource at all', () => {
     const { template } = synth;
-    // One per step function, one per workflow, one for the health probe.
-    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 4 + 1);
+    // One per step function, one per workflow, one for the health probe, one for Sync Member Rules.
+    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 4 + 2);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
     assert.deepEqual(types.filter((t) => t.startsWith('Custom::') || t === 'AWS::CloudFormation::CustomResource'), []);

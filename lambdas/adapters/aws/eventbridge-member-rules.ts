@@ -4,13 +4,17 @@
 import { DescribeRuleCommand, PutRuleCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { memberPatterns } from '../../core/member-event-patterns';
 
+/** Rules that match the same instance states and share the member instances among them (slots, in order). */
+export interface MemberRuleFamily {
+  readonly ruleNames: readonly string[];
+  readonly states: readonly string[];
+}
+
 export interface EventBridgeMemberRulesProps {
   /** The EventBridge client, created once per module by the composition root. */
   readonly client: EventBridgeClient;
-  /** The rules that share the member instances, in slot order (on the default bus). */
-  readonly ruleNames: readonly string[];
-  /** The instance states the rules match. */
-  readonly states: readonly string[];
+  /** Each family lists every member instance, for its states (on the default bus). */
+  readonly families: readonly MemberRuleFamily[];
 }
 
 export interface MemberRulesOutcome {
@@ -22,14 +26,25 @@ export interface MemberRulesOutcome {
 
 export class EventBridgeMemberRules {
   constructor(private readonly props: EventBridgeMemberRulesProps) {
-    if (props.ruleNames.length === 0) throw new RangeError('ruleNames must name at least one rule');
+    if (props.families.length === 0 || props.families.some((f) => f.ruleNames.length === 0)) throw new RangeError('every rule family must name at least one rule');
   }
 
   /** Every rule's pattern lists its share of `instanceIds`. */
   async sync(instanceIds: readonly string[]): Promise<MemberRulesOutcome> {
-    const { patterns, unplaced } = memberPatterns(instanceIds, this.props.states, this.props.ruleNames.length);
     const changed: string[] = [];
-    for (const [i, name] of this.props.ruleNames.entries()) {
+    const unplaced = new Set<string>();
+    for (const family of this.props.families) {
+      const outcome = await this.syncFamily(family, instanceIds);
+      changed.push(...outcome.changed);
+      for (const id of outcome.unplaced) unplaced.add(id);
+    }
+    return { changed, unplaced: [...unplaced] };
+  }
+
+  private async syncFamily(family: MemberRuleFamily, instanceIds: readonly string[]): Promise<MemberRulesOutcome> {
+    const { patterns, unplaced } = memberPatterns(instanceIds, family.states, family.ruleNames.length);
+    const changed: string[] = [];
+    for (const [i, name] of family.ruleNames.entries()) {
       const rule = await this.props.client.send(new DescribeRuleCommand({ Name: name }));
       if (rule.EventPattern !== undefined && samePattern(rule.EventPattern, patterns[i]!)) continue;
       await this.props.client.send(

@@ -79,7 +79,7 @@ describe('EC2 rules that list the member instances, on moto_server', () => {
     const others = ['i-0bbbbbbbbbbbbbbb1', 'i-0bbbbbbbbbbbbbbb2'];
     const sync = makeSyncMemberRules({
       registry: { list: async () => [record('demo', [MEMBER, 'i-0aaaaaaaaaaaaaaa2'], [REMOVED]), record('prod', ['i-0ccccccccccccccc1'])] },
-      rules: new EventBridgeMemberRules({ client: events, ruleNames: RULES, states: STATES }),
+      rules: new EventBridgeMemberRules({ client: events, families: [{ ruleNames: RULES, states: STATES }] }),
       log: quiet,
     });
     const outcome = await sync();

@@ -23,7 +23,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { STOPPED_INSTANCE_STATES } from '../statemachines/replace-member';
-import { NO_MEMBER_INSTANCE } from '../lambdas/core/member-event-patterns';
+import { NO_MEMBER_INSTANCE } from '../lambdas/catalog/contracts';
 import { acknowledge } from './nag';
 
 /** The instance states after which the instance is gone for good: its member is replaced at once. */

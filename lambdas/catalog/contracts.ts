@@ -74,6 +74,12 @@ export const PROBE_KEY_PREFIX = 'probe#';
 /** Start of every snapshot key in the snapshot bucket (`snapshots/<cluster>/<name>.db`). */
 export const SNAPSHOT_KEY_PREFIX = 'snapshots/';
 
+/**
+ * What an EC2 rule's pattern lists while no member instance is known (the stack's placeholder, an empty slot): no
+ * instance ID looks like it, so the rule matches nothing. Sync Member Rules replaces it (lambdas/core/member-event-patterns.ts).
+ */
+export const NO_MEMBER_INSTANCE = 'etcd-ha:no-member';
+
 /** The only SSM document the steps run. */
 export const RUN_SHELL_SCRIPT_DOCUMENT = 'AWS-RunShellScript';
 

@@ -7,8 +7,10 @@
 /** EventBridge's limit on an event pattern's size, in characters (its quotas page; PutRule's own limit is larger). */
 export const EVENT_PATTERN_MAX_CHARS = 2048;
 
-/** What an empty slot's pattern lists: no instance ID looks like it, so the rule matches nothing. */
-export const NO_MEMBER_INSTANCE = 'etcd-ha:no-member';
+import { NO_MEMBER_INSTANCE } from '../catalog/contracts';
+
+/** What an empty slot's pattern lists (shared with the stack's placeholder). */
+export { NO_MEMBER_INSTANCE };
 
 /** An EC2 state-change pattern for `instanceIds` in `states` (JSON, as PutRule takes it). */
 export function instanceStatePattern(instanceIds: readonly string[], states: readonly string[]): string {

@@ -19,8 +19,12 @@ export const CONTEXT_KEYS = {
   secretPrefix: 'EtcdHaStackProps.secretPrefix',
   automaticReplacement: 'EtcdHaStackProps.automaticReplacement: true (default) or false',
   autoScalingGroupNames: 'EtcdHaStackProps.autoScalingGroupNames (a JSON list, or names separated by commas)',
-  launchReplacementInstances: 'EtcdHaStackProps.launchReplacementInstances: true (default) or false',
-  memberInstanceRoleArns: 'EtcdHaStackProps.memberInstanceRoleArns (a JSON list, or ARNs separated by commas)',
+  launchReplacementInstances: 'EtcdHaStackProps.launchReplacementInstances: true (default with memberInstanceRoleArns) or false',
+  // Cloning without escalation: without memberInstanceRoleArns no clone is launched.
+  memberInstanceRoleArns: 'EtcdHaStackProps.memberInstanceRoleArns (a JSON list, or ARNs separated by commas): the only roles a clone may carry',
+  memberVpcIds: 'EtcdHaStackProps.memberVpcIds (a JSON list, or IDs separated by commas; default [vpcId]): the only VPCs a clone may go to',
+  cloneImageIds: "EtcdHaStackProps.cloneImageIds (a JSON list, or AMI IDs separated by commas): other accounts' AMIs a clone may use",
+  cloneLaunchTemplateIds: 'EtcdHaStackProps.cloneLaunchTemplateIds (a JSON list, or IDs separated by commas): launch templates a clone may use',
   snapshotRetentionDays: 'EtcdHaStackProps.snapshotRetentionDays',
   healingGracePeriodMinutes: 'EtcdHaStackProps.healingGracePeriodMinutes (1 to 1440; default 10): stop grace period and health probe grace period',
   healthProbe: 'EtcdHaStackProps.healthProbe: true (default) or false',
@@ -132,6 +136,9 @@ export function stackPropsFromContext(node: Node): EtcdHaStackProps {
   const autoScalingGroupNames = list(node, 'autoScalingGroupNames');
   const launchReplacementInstances = optionalFlag(node, 'launchReplacementInstances');
   const memberInstanceRoleArns = list(node, 'memberInstanceRoleArns');
+  const memberVpcIds = list(node, 'memberVpcIds');
+  const cloneImageIds = list(node, 'cloneImageIds');
+  const cloneLaunchTemplateIds = list(node, 'cloneLaunchTemplateIds');
   const snapshotRetentionDays = integer(node, 'snapshotRetentionDays');
   const healingGracePeriodMinutes = minutes(node, 'healingGracePeriodMinutes');
   const healthProbe = optionalFlag(node, 'healthProbe');
@@ -156,6 +163,9 @@ export function stackPropsFromContext(node: Node): EtcdHaStackProps {
     ...(autoScalingGroupNames !== undefined && { autoScalingGroupNames }),
     ...(launchReplacementInstances !== undefined && { launchReplacementInstances }),
     ...(memberInstanceRoleArns !== undefined && { memberInstanceRoleArns }),
+    ...(memberVpcIds !== undefined && { memberVpcIds }),
+    ...(cloneImageIds !== undefined && { cloneImageIds }),
+    ...(cloneLaunchTemplateIds !== undefined && { cloneLaunchTemplateIds }),
     ...(snapshotRetentionDays !== undefined && { snapshotRetentionDays }),
     ...(healingGracePeriodMinutes !== undefined && { healingGracePeriodMinutes }),
     ...(healthProbe !== undefined && { healthProbe }),

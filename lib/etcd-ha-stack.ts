@@ -82,8 +82,8 @@ export interface EtcdHaStackProps extends StackProps, SpecPolicyProps {
    */
   readonly secretPrefix?: string;
   /**
-   * Start ReplaceMember when an EC2 instance stops or terminates (an EventBridge rule on every instance of
-   * the account and region; the workflow ends in Nothing To Replace for one that is no member).
+   * Start ReplaceMember when a member's EC2 instance stops or terminates: EventBridge rules whose patterns list the
+   * recorded members' instances (rewritten every minute by Sync Member Rules; other instances' events match nothing).
    * @default true
    */
   readonly automaticReplacement?: boolean;
@@ -118,16 +118,36 @@ export interface EtcdHaStackProps extends StackProps, SpecPolicyProps {
    * When a replacement names no instance (every automatic one), Choose Replacement Host launches a clone of
    * the failed member's instance: same launch template or AMI, type, subnet, security groups, instance
    * profile, user data, EBS volume sizes and tags. Its role may launch instances tagged `etcd-ha:cluster` only.
+   * Cloning needs `memberInstanceRoleArns` (and a VPC: `memberVpcIds` or `vpcId`); without them it is off.
    * false: no launch permission; a replacement must name its instance (`etcd-ha replace --instance`).
-   * @default true
+   * @default true when memberInstanceRoleArns is given, else false
    */
   readonly launchReplacementInstances?: boolean;
+  // --- Cloning without escalation (issue 13, item 3): what a clone may be and where it may go. ---
   /**
    * ARNs of the IAM roles in the member instances' instance profiles: the only roles Choose Replacement Host
-   * may pass to a clone. 1 to 20 role ARNs.
-   * @default - any role of the account, passed to EC2 only (iam:PassedToService)
+   * may pass to a clone (iam:PassRole), and the only ones a clone's instance profile may carry (checked by the
+   * step, whatever the instance or its placement record says). 1 to 20 role ARNs.
+   * @default - no clones: the stack grants no PassRole or RunInstances, and a replacement must name its instance
    */
   readonly memberInstanceRoleArns?: readonly string[];
+  /**
+   * VPCs a clone may be launched into (its subnet, security groups and network interface: ec2:Vpc). 1 to 5 VPC IDs.
+   * @default - [vpcId]; cloning without either is refused
+   */
+  readonly memberVpcIds?: readonly string[];
+  /**
+   * AMIs of other accounts (a public Ubuntu AMI, say) a clone may be launched from, besides the account's own
+   * images (ec2:Owner). 1 to 20 AMI IDs.
+   * @default - only images the account owns
+   */
+  readonly cloneImageIds?: readonly string[];
+  /**
+   * Launch templates a clone may be launched from (an instance launched from another template is not cloned).
+   * 1 to 20 launch template IDs.
+   * @default - none: only instances launched without a template are cloned
+   */
+  readonly cloneLaunchTemplateIds?: readonly string[];
   /**
    * Days a snapshot (and a deleted snapshot's noncurrent version) is kept in the snapshot bucket (1 to 3650).
    * @default 30
@@ -230,12 +250,7 @@ function validateProps(props: EtcdHaStackProps): void {
     }
     check(new Set(groups).size === groups.length, 'autoScalingGroupNames', 'distinct', groups);
   }
-  if (props.memberInstanceRoleArns !== undefined) {
-    const roles = props.memberInstanceRoleArns;
-    check(roles.length >= 1 && roles.length <= 20, 'memberInstanceRoleArns', '1 to 20 IAM role ARNs', roles);
-    for (const arn of roles) check(IAM_ROLE_ARN.test(arn), 'memberInstanceRoleArns', 'IAM role ARNs (arn:aws:iam::123456789012:role/…, no wildcards)', arn);
-    check(props.launchReplacementInstances !== false, 'memberInstanceRoleArns', 'left out when launchReplacementInstances is false (nothing is launched)', roles);
-  }
+  validateCloningProps(props);
   if (props.snapshotRetentionDays !== undefined) {
     const days = props.snapshotRetentionDays;
     check(Number.isInteger(days) && days >= 1 && days <= 3650, 'snapshotRetentionDays', 'a whole number from 1 to 3650', days);
@@ -261,6 +276,37 @@ function validateProps(props: EtcdHaStackProps): void {
   }
   specPolicyFromProps(props);
   // healthCheckIntervalSeconds / healthCheckAttempts: validated by the definition (statemachines/provision-cluster.ts).
+}
+
+/** The IDs a list prop of cloning may hold: 1 to `max`, distinct, each matching `pattern`. */
+function checkIds(prop: string, ids: readonly string[] | undefined, max: number, pattern: RegExp, what: string): void {
+  if (ids === undefined) return;
+  check(ids.length >= 1 && ids.length <= max, prop, `1 to ${max} ${what}`, ids);
+  for (const id of ids) check(pattern.test(id), prop, what, id);
+  check(new Set(ids).size === ids.length, prop, 'distinct', ids);
+}
+
+/** Cloning is on only with the roles a clone may carry and a VPC it may go to; its other props only with it. */
+function validateCloningProps(props: EtcdHaStackProps): void {
+  const roles = props.memberInstanceRoleArns;
+  checkIds('memberInstanceRoleArns', roles, 20, IAM_ROLE_ARN, 'IAM role ARNs (arn:aws:iam::123456789012:role/…, no wildcards)');
+  checkIds('memberVpcIds', props.memberVpcIds, 5, /^vpc-[0-9a-f]{8,17}$/, 'VPC IDs (vpc-…)');
+  checkIds('cloneImageIds', props.cloneImageIds, 20, /^ami-[0-9a-f]{8,17}$/, 'AMI IDs (ami-…)');
+  checkIds('cloneLaunchTemplateIds', props.cloneLaunchTemplateIds, 20, /^lt-[0-9a-f]{8,17}$/, 'launch template IDs (lt-…)');
+  if (roles !== undefined) {
+    check(props.launchReplacementInstances !== false, 'memberInstanceRoleArns', 'left out when launchReplacementInstances is false (nothing is launched)', roles);
+    check(props.memberVpcIds !== undefined || props.vpcId !== undefined, 'memberVpcIds (or vpcId)', 'given with memberInstanceRoleArns: a clone is launched only into the members\' VPCs', props.memberVpcIds);
+  } else {
+    check(props.launchReplacementInstances !== true, 'memberInstanceRoleArns', 'given when launchReplacementInstances is true (a clone may carry only those roles)', roles);
+    for (const prop of ['memberVpcIds', 'cloneImageIds', 'cloneLaunchTemplateIds'] as const) {
+      check(props[prop] === undefined, prop, 'left out without memberInstanceRoleArns (no clones are launched)', props[prop]);
+    }
+  }
+}
+
+/** Whether Choose Replacement Host launches clones: asked for (or by default) and given the roles they may carry. */
+export function launchesClones(props: EtcdHaStackProps): boolean {
+  return props.launchReplacementInstances !== false && props.memberInstanceRoleArns !== undefined;
 }
 
 export class EtcdHaStack extends Stack {
@@ -297,7 +343,8 @@ export class EtcdHaStack extends Stack {
       store,
       secretPrefix,
       hostCommandTimeoutSeconds: props.hostCommandTimeoutSeconds ?? 600,
-      launchReplacementInstances: props.launchReplacementInstances ?? true,
+      launchReplacementInstances: launchesClones(props),
+      ...(props.vpcId !== undefined && props.memberVpcIds === undefined && { memberVpcIds: [props.vpcId] }),
       logRetention,
       removalPolicy,
     });

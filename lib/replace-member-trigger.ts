@@ -2,8 +2,10 @@
 //  - InstanceStateChangeRule: every EC2 instance that terminates (shutting-down, terminated): replaced at once.
 //  - InstanceStoppedRule: every EC2 instance that stops (stopping, stopped). A stop is not a death: the workflow
 //    waits the grace period and replaces the member only if the instance is still stopped and the member silent.
-//    EventBridge cannot filter on instance tags, so both rules take every instance; the workflow's Validate Request
-//    looks the instance up in the registry and ends quietly in Nothing To Replace for an instance that is no member.
+//    EventBridge cannot filter on instance tags (EC2's events carry none), so both rules list the member instances:
+//    created with a placeholder that matches no instance, rewritten every minute by Sync Member Rules
+//    (lib/member-rule-sync.ts) from the registry. Validate Request still ends quietly in Nothing To Replace for an
+//    instance that is no member.
 //    (The scheduled health probe, lib/health-probe.ts, covers a dead etcd on a running instance.)
 //  - LifecycleActionRule (given Auto Scaling group names): a terminate lifecycle hook of those groups. The
 //    instance is still running (Terminating:Wait), so the request asks to replace its member even though it
@@ -21,6 +23,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { STOPPED_INSTANCE_STATES } from '../statemachines/replace-member';
+import { NO_MEMBER_INSTANCE } from '../lambdas/catalog/contracts';
 import { acknowledge } from './nag';
 
 /** The instance states after which the instance is gone for good: its member is replaced at once. */
@@ -113,7 +116,8 @@ export class ReplaceMemberTrigger extends Construct {
       const stateChange = (description: string, states: readonly string[]) =>
         ({
           description,
-          eventPattern: { source: ['aws.ec2'], detailType: ['EC2 Instance State-change Notification'], detail: { state: [...states] } },
+          // Sync Member Rules replaces the placeholder with the member instances (a deploy puts it back).
+          eventPattern: { source: ['aws.ec2'], detailType: ['EC2 Instance State-change Notification'], detail: { 'instance-id': [NO_MEMBER_INSTANCE], state: [...states] } },
           targets: [
             target(
               events.RuleTargetInput.fromObject({

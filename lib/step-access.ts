@@ -8,7 +8,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { CLUSTER_KEY_PREFIX, CLUSTER_TAG, LOCK_KEY_PREFIX, PROBE_KEY_PREFIX, REPLACED_BY_TAG, RUN_SHELL_SCRIPT_DOCUMENT } from '../lambdas/catalog/contracts';
+import { CLUSTER_TAG, LOCK_KEY_PREFIX, PROBE_KEY_PREFIX, RECORD_KEY_PREFIX, REPLACED_BY_TAG, RUN_SHELL_SCRIPT_DOCUMENT } from '../lambdas/catalog/contracts';
 import { HEALTH_PROBE, MAINTENANCE_ONLY_STEPS, PROVISION_STEPS, REPLACE_ONLY_STEPS, STEP_SPECS, type StepAccess, type StepName } from '../lambdas/catalog/steps';
 import { acknowledge } from './nag';
 
@@ -61,8 +61,20 @@ export interface StepAccessResources {
   readonly snapshotPrefix?: string;
   /** The Auto Scaling groups whose lifecycle actions may be completed ('completeLifecycleActions'); none: no grant. */
   readonly autoScalingGroupNames?: readonly string[];
-  /** The roles a clone's instance profile may carry ('launchReplacementInstances'). @default - any role of the account, passed to EC2 only */
-  readonly memberInstanceRoleArns?: readonly string[];
+  /** What a clone may carry, use and go to ('launchReplacementInstances'); required by that kind. */
+  readonly clones?: CloneLimits;
+}
+
+/** The limits of a clone: the stack's memberInstanceRoleArns, memberVpcIds, cloneImageIds and cloneLaunchTemplateIds. */
+export interface CloneLimits {
+  /** The only roles that may be passed to a clone (at least one). */
+  readonly roleArns: readonly string[];
+  /** The only VPCs of a clone's subnet, security groups and network interface (at least one). */
+  readonly vpcIds: readonly string[];
+  /** AMIs of other accounts a clone may be launched from, besides the account's own. */
+  readonly imageIds: readonly string[];
+  /** The only launch templates a clone may be launched from. */
+  readonly launchTemplateIds: readonly string[];
 }
 
 /**
@@ -92,6 +104,11 @@ function lockHolderExecutionsArn(scope: Construct): string {
 /** The lock items of the registry table only: every key the request touches starts with "lock#". */
 function lockItemsOnly(): Record<string, Record<string, string[]>> {
   return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${LOCK_KEY_PREFIX}*`] } };
+}
+
+/** The cluster records of the registry table only: every key the request touches starts with "cluster#". */
+function recordItemsOnly(): Record<string, Record<string, string[]>> {
+  return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RECORD_KEY_PREFIX}*`] } };
 }
 
 /** The probe items of the registry table only: every key the request touches starts with "probe#". */
@@ -199,7 +216,8 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
     });
   }
   if (access.includes('writeRegistry')) {
-    add({ sid: 'WriteClusterRecord', actions: ['dynamodb:PutItem'], resources: [resources.registryTable.tableArn] });
+    // Records only: never a lock or probe item (the lock kinds and the probe have their own grants).
+    add({ sid: 'WriteClusterRecord', actions: ['dynamodb:PutItem'], resources: [resources.registryTable.tableArn], conditions: recordItemsOnly() });
     // A record written under the lock: TransactWriteItems with a ConditionCheck on the lock item and the Put.
     add({ sid: 'CheckClusterLockOnWrite', actions: ['dynamodb:ConditionCheckItem'], resources: [resources.registryTable.tableArn], conditions: lockItemsOnly() });
   }
@@ -262,7 +280,8 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
   }
 
   if (access.includes('launchReplacementInstances')) {
-    grantLaunchReplacementInstances(role, resources.memberInstanceRoleArns, add, reasons);
+    if (resources.clones === undefined) throw new Error('launchReplacementInstances needs the clone limits (memberInstanceRoleArns and the VPCs)');
+    grantLaunchReplacementInstances(role, resources.clones, add, reasons);
   }
   if (access.includes('readHostAgents')) {
     add({ sid: 'ReadHostAgents', actions: ['ssm:DescribeInstanceInformation'], resources: ['*'] });
@@ -323,7 +342,7 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
       sid: 'DeleteClusterRecord',
       actions: ['dynamodb:DeleteItem'],
       resources: [resources.registryTable.tableArn],
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${CLUSTER_KEY_PREFIX}*`] } },
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RECORD_KEY_PREFIX}*`] } },
     });
     add({ sid: 'CheckClusterLockOnDelete', actions: ['dynamodb:ConditionCheckItem'], resources: [resources.registryTable.tableArn], conditions: lockItemsOnly() });
   }
@@ -337,16 +356,20 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
 type Reason = { appliesTo: string; reason: string };
 
 /**
- * RunInstances touches several resource types. Only the instance must carry the `etcd-ha:cluster` tag (the
- * tag that also lets the host steps run commands on it); its volumes and network interfaces are created with it;
- * images, snapshots, subnets, security groups, key pairs and launch templates are what the failed instance used.
+ * RunInstances touches several resource types, each limited as far as IAM can express it: the instance must carry
+ * the `etcd-ha:cluster` tag (the tag that also lets the host steps run commands on it) and is tagged at launch
+ * only; its subnet, security groups and network interface must be in the members' VPCs (ec2:Vpc); its image must be
+ * the account's own (ec2:Owner) or named; a launch template only when named; the role passed only a member role.
+ * Which cluster's tag the source carries, and which role its instance profile holds, the step checks
+ * (lambdas/adapters/aws/clone-source-checks.ts): the cluster is known only at run time.
  */
-function grantLaunchReplacementInstances(role: iam.Role, roleArns: readonly string[] | undefined, add: (s: iam.PolicyStatementProps) => void, reasons: Reason[]): void {
+function grantLaunchReplacementInstances(role: iam.Role, limits: CloneLimits, add: (s: iam.PolicyStatementProps) => void, reasons: Reason[]): void {
+  if (limits.roleArns.length === 0 || limits.vpcIds.length === 0) throw new Error('launchReplacementInstances needs at least one member role and one VPC');
   const stack = Stack.of(role);
-  const ec2 = (resource: string, inAccount = true) => stack.formatArn({ service: 'ec2', resource, resourceName: '*', ...(!inAccount && { account: '' }) });
+  const ec2 = (resource: string, inAccount = true, name = '*') => stack.formatArn({ service: 'ec2', resource, resourceName: name, ...(!inAccount && { account: '' }) });
   const finding = (resource: string, inAccount = true) => `Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:${inAccount ? '<AWS::AccountId>' : ''}:${resource}/*`;
   const onCreatedResources = ['instance', 'volume', 'network-interface'];
-  const usedResources: Array<[string, boolean]> = [['image', false], ['snapshot', false], ['subnet', true], ['security-group', true], ['key-pair', true], ['launch-template', true]];
+  const inVpcResources = ['subnet', 'security-group', 'network-interface'];
 
   add({ sid: 'DescribeFailedInstances', actions: ['ec2:DescribeVolumes', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], resources: ['*'] });
   add({
@@ -355,6 +378,8 @@ function grantLaunchReplacementInstances(role: iam.Role, roleArns: readonly stri
     resources: [ec2('instance')],
     conditions: { StringLike: { [`ec2:ResourceTag/${CLUSTER_TAG}`]: '?*' } },
   });
+  // Which role a clone's instance profile carries: the step refuses any but the member roles.
+  add({ sid: 'ReadCloneInstanceProfiles', actions: ['iam:GetInstanceProfile'], resources: [stack.formatArn({ service: 'iam', region: '', resource: 'instance-profile', resourceName: '*' })] });
   add({
     sid: 'LaunchTaggedClones',
     actions: ['ec2:RunInstances'],
@@ -362,10 +387,19 @@ function grantLaunchReplacementInstances(role: iam.Role, roleArns: readonly stri
     conditions: { StringLike: { [`aws:RequestTag/${CLUSTER_TAG}`]: '?*' } },
   });
   add({
-    sid: 'LaunchWithTheFailedInstancesResources',
+    sid: 'LaunchInTheMembersVpcs',
     actions: ['ec2:RunInstances'],
-    resources: [...onCreatedResources.slice(1).map((r) => ec2(r)), ...usedResources.map(([r, inAccount]) => ec2(r, inAccount))],
+    resources: inVpcResources.map((r) => ec2(r)),
+    conditions: { StringEquals: { 'ec2:Vpc': limits.vpcIds.map((id) => ec2('vpc', true, id)) } },
   });
+  add({ sid: 'LaunchFromOwnImages', actions: ['ec2:RunInstances'], resources: [ec2('image', false)], conditions: { StringEquals: { 'ec2:Owner': Aws.ACCOUNT_ID } } });
+  if (limits.imageIds.length > 0) {
+    add({ sid: 'LaunchFromNamedImages', actions: ['ec2:RunInstances'], resources: limits.imageIds.map((id) => ec2('image', false, id)) });
+  }
+  if (limits.launchTemplateIds.length > 0) {
+    add({ sid: 'LaunchFromNamedTemplates', actions: ['ec2:RunInstances'], resources: limits.launchTemplateIds.map((id) => ec2('launch-template', true, id)) });
+  }
+  add({ sid: 'LaunchWithVolumesAndKeyPairs', actions: ['ec2:RunInstances'], resources: [ec2('volume'), ec2('snapshot', false), ec2('key-pair')] });
   add({
     sid: 'TagClonesAtLaunch',
     actions: ['ec2:CreateTags'],
@@ -375,7 +409,7 @@ function grantLaunchReplacementInstances(role: iam.Role, roleArns: readonly stri
   add({
     sid: 'PassMemberInstanceRole',
     actions: ['iam:PassRole'],
-    resources: roleArns ? [...roleArns] : [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' })],
+    resources: [...limits.roleArns],
     conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
   });
 
@@ -390,19 +424,27 @@ function grantLaunchReplacementInstances(role: iam.Role, roleArns: readonly stri
       appliesTo: finding('instance'),
       reason: `Instances are launched (RunInstances), tagged at launch (CreateTags with ec2:CreateAction = RunInstances) and have their user data read only when tagged ${CLUSTER_TAG} (aws:RequestTag / ec2:ResourceTag); their IDs are unknown before launch.`,
     },
-    ...['volume', 'network-interface'].map((r) => ({
+    {
+      appliesTo: finding('volume'),
+      reason: `A clone's volumes are created by RunInstances with the instance (whose ${CLUSTER_TAG} tag is required) and tagged at launch only; their IDs are unknown before launch.`,
+    },
+    {
+      appliesTo: finding('network-interface'),
+      reason: `A clone's network interface is created by RunInstances in one of the members' VPCs (ec2:Vpc) and tagged at launch only; its ID is unknown before launch.`,
+    },
+    ...['subnet', 'security-group'].map((r) => ({
       appliesTo: finding(r),
-      reason: `A clone's ${r}s are created by RunInstances with the instance (whose ${CLUSTER_TAG} tag is required) and tagged at launch only; their IDs are unknown before launch.`,
+      reason: `The clone uses the failed member's ${r} (only read by RunInstances), known at run time, and only one in the members' VPCs (ec2:Vpc).`,
     })),
-    ...usedResources.map(([r, inAccount]) => ({
-      appliesTo: finding(r, inAccount),
-      reason: `The clone uses the failed member's ${r} (only read by RunInstances), which comes from the failed instance's description at run time.`,
-    })),
+    { appliesTo: finding('image', false), reason: 'The clone uses the failed member\'s AMI, known at run time: only an image the account owns (ec2:Owner); other accounts\' AMIs only by ID (cloneImageIds).' },
+    {
+      appliesTo: finding('snapshot', false),
+      reason: "RunInstances reads the snapshots behind the AMI's block device mappings (the clone's own mappings name no snapshot); the AMI itself is limited by ec2:Owner or by ID.",
+    },
+    { appliesTo: finding('key-pair'), reason: "The clone uses the failed member's key pair (only read by RunInstances), known at run time." },
+    {
+      appliesTo: 'Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:instance-profile/*',
+      reason: "iam:GetInstanceProfile reads which role the failed instance's profile carries (known at run time): the step refuses any role outside memberInstanceRoleArns.",
+    },
   );
-  if (!roleArns) {
-    reasons.push({
-      appliesTo: 'Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*',
-      reason: "The clone carries the failed instance's instance profile, known only at run time; iam:PassRole is limited to EC2 (iam:PassedToService). Give memberInstanceRoleArns to name the roles.",
-    });
-  }
 }

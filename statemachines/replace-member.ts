@@ -71,6 +71,11 @@ export const STOPPED_INSTANCE_STATES = ['stopping', 'stopped'] as const;
 const PROMOTION_LOOK_SECONDS = 2;
 
 const NOT_READY: NamedRetry = { errors: ['EtcdNotReadyError'], intervalSeconds: 2, maxAttempts: 10, backoffRate: 1.5 };
+/**
+ * Lambda throttled Validate Request (a burst of events): LambdaInvoke's own retry leaves TooManyRequestsException
+ * out, and a dropped request is a failed member nobody replaces. 1, 2, 4 … 128 s: about four minutes in all.
+ */
+export const THROTTLED_RETRY: NamedRetry = { errors: ['Lambda.TooManyRequestsException'], intervalSeconds: 1, maxAttempts: 8, backoffRate: 2 };
 
 export function replaceMemberDefinition(scope: Construct, props: ReplaceMemberProps): sfn.IChainable {
   validateReplaceMemberProps(props);
@@ -190,7 +195,7 @@ function replaceParts(scope: Construct, props: ReplaceMemberProps): ReplaceParts
  */
 function admitRequest(r: ReplaceParts, change: sfn.IChainable): sfn.IChainable {
   const { scope, props, fns, failed, nothingToReplace } = r;
-  const validateRequest = stepState(scope, 'Validate Request', fns.validateRequest, { payload: { 'request.$': '$' } });
+  const validateRequest = stepState(scope, 'Validate Request', fns.validateRequest, { payload: { 'request.$': '$' }, retries: [THROTTLED_RETRY] });
   validateRequest.addCatch(failed, { resultPath: '$.failure' });
   const graceSeconds = props.stopGracePeriodSeconds ?? DEFAULT_STOP_GRACE_SECONDS;
   const lookAgain = stepState(scope, 'Look Again', fns.lookAgain, { payload: { 'state.$': '$', graceSeconds } });

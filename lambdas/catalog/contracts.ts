@@ -27,6 +27,12 @@ export const ENV = {
   snapshotPrefix: 'SNAPSHOT_PREFIX',
   /** "true": Choose Replacement Host launches a clone of the failed instance when a request names none. */
   launchReplacementInstances: 'LAUNCH_REPLACEMENT_INSTANCES',
+  /** Clones only: the IAM roles (ARNs, comma-separated) a clone's instance profile may carry; the stack's memberInstanceRoleArns. */
+  memberInstanceRoleArns: 'MEMBER_INSTANCE_ROLE_ARNS',
+  /** Clones only: the launch templates (IDs, comma-separated) a clone may be launched from; the stack's cloneLaunchTemplateIds. */
+  cloneLaunchTemplateIds: 'CLONE_LAUNCH_TEMPLATE_IDS',
+  /** Sync Member Rules only: the EC2 rules it rewrites, as JSON `[{"ruleNames": [...], "states": [...]}]`. */
+  memberRules: 'MEMBER_RULES',
   /** The health probe only: the ReplaceMember state machine it starts. */
   replaceStateMachineArn: 'REPLACE_STATE_MACHINE_ARN',
   /** The health probe only: seconds a member may stay silent before it is replaced. */
@@ -69,15 +75,21 @@ export const REVOKED_TAG = 'etcd-ha:revoked';
 export const REGISTRY_TABLE_KEY = { partitionKey: 'pk' } as const;
 /** Number attribute (epoch seconds) past which a lock is stale; the stack makes it the table's TTL attribute. */
 export const REGISTRY_TABLE_TTL_ATTRIBUTE = 'expiresAt';
+/** Start of the key of every cluster record (`cluster#<cluster>`): Record Cluster's IAM policy writes, and DeleteCluster's deletes, only such keys. */
+export const RECORD_KEY_PREFIX = 'cluster#';
 /** Start of the key of every lock item (`lock#<cluster>`); the lock steps' IAM policy allows only such keys. */
 export const LOCK_KEY_PREFIX = 'lock#';
-/** Start of the key of every cluster record (`cluster#<cluster>`); DeleteCluster's IAM policy deletes only such keys. */
-export const CLUSTER_KEY_PREFIX = 'cluster#';
 /** Start of the key of every health probe item (`probe#<cluster>`); the probe's IAM policy allows only such keys for its writes. */
 export const PROBE_KEY_PREFIX = 'probe#';
 
 /** Start of every snapshot key in the snapshot bucket (`snapshots/<cluster>/<name>.db`). */
 export const SNAPSHOT_KEY_PREFIX = 'snapshots/';
+
+/**
+ * What an EC2 rule's pattern lists while no member instance is known (the stack's placeholder, an empty slot): no
+ * instance ID looks like it, so the rule matches nothing. Sync Member Rules replaces it (lambdas/core/member-event-patterns.ts).
+ */
+export const NO_MEMBER_INSTANCE = 'etcd-ha:no-member';
 
 /** The only SSM document the steps run. */
 export const RUN_SHELL_SCRIPT_DOCUMENT = 'AWS-RunShellScript';

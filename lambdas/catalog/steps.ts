@@ -84,6 +84,12 @@ export interface StepSpec {
    * @default 512
    */
   readonly memoryMb?: number;
+  /**
+   * Concurrent executions reserved for (and limiting) its function: a step every automatic event starts with keeps
+   * its capacity when other functions of the account take theirs.
+   * @default - none: the account's unreserved pool
+   */
+  readonly reservedConcurrency?: number;
   /** What it may do on AWS; nothing else is granted. */
   readonly access: readonly StepAccess[];
   /** The workflows whose definitions invoke it. */
@@ -110,6 +116,8 @@ export const STEPS = {
     states: ['Validate Request'],
     does: 'which cluster and member an instance or request names (registry table)',
     timeout: { seconds: 30 },
+    // Every EC2 rule event and health probe start runs it first (its state retries throttling too).
+    reservedConcurrency: 10,
     // Only which cluster a request names (the record by name, or by instance): nothing it reads is trusted later.
     access: ['readRegistry'],
     workflows: ['replaceMember'],

@@ -84,6 +84,14 @@ export class CloneLaunchFailedError extends EtcdHaError {
   }
 }
 
+/**
+ * The failed instance may not be cloned, whatever the request or the record says: it does not carry the cluster's
+ * tag, its instance profile's role is not one of the stack's memberInstanceRoleArns, its launch template is not one
+ * the stack names, or the stack launches no clones at all. Not retried: nothing was launched; the message says what
+ * to name by hand.
+ */
+export class CloneRefusedError extends EtcdHaError {}
+
 /** A step that needs replacement hosts launched (AWS) ran where none are (the local runner). */
 export class ReplacementHostsUnsupportedError extends EtcdHaError {}
 

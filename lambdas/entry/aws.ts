@@ -8,6 +8,8 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -16,6 +18,8 @@ import { AutoScalingLifecycleActions } from '../adapters/aws/autoscaling-lifecyc
 import { DynamoDbClusterLock, DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry';
 import { Ec2HostDirectory, instanceArn } from '../adapters/aws/ec2-host-directory';
 import { Ec2ReplacementHosts } from '../adapters/aws/ec2-replacement-hosts';
+import { EventBridgeMemberRules, type MemberRuleFamily } from '../adapters/aws/eventbridge-member-rules';
+import { makeSyncMemberRules } from '../steps/member-rules/sync-member-rules';
 import { Ec2MachinePower } from '../adapters/aws/ec2-machine-power';
 import { DynamoDbProbeStateStore } from '../adapters/aws/dynamodb-probe-state-store';
 import { SfnReplacementStarter } from '../adapters/aws/sfn-replacement-starter';
@@ -124,6 +128,10 @@ export interface AwsClients {
   readonly autoScaling: AutoScalingClient;
   /** Asks whether a lock holder's execution still runs (DescribeExecution). */
   readonly sfn: SFNClient;
+  /** Which role a clone's instance profile carries (GetInstanceProfile). */
+  readonly iam: IAMClient;
+  /** Sync Member Rules: the EC2 rules' patterns (DescribeRule, PutRule). */
+  readonly events: EventBridgeClient;
 }
 
 /** The step dependencies on AWS, from the stack's environment variables. */
@@ -178,7 +186,7 @@ export function awsReplaceDeps(env: Env, clients: AwsClients, log: Logger): Repl
     }),
     lifecycle: new AutoScalingLifecycleActions({ client: clients.autoScaling }),
     machines: new Ec2MachinePower({ ec2: clients.ec2 }),
-    ...(flag(env, ENV.launchReplacementInstances) && { replacementHosts: new Ec2ReplacementHosts({ ec2: clients.ec2, ssm: clients.ssm, log }) }),
+    ...cloning(env, clients, log),
   };
 }
 
@@ -194,6 +202,27 @@ export function awsDeleteDeps(env: Env, clients: AwsClients, log: Logger): Delet
   };
 }
 
+/**
+ * Clones of failed instances, only when the stack turned them on and named the roles a clone may carry
+ * (memberInstanceRoleArns); otherwise why not, which Choose Replacement Host tells a request that names no host.
+ */
+function cloning(env: Env, clients: AwsClients, log: Logger): Pick<ReplaceDeps, 'replacementHosts' | 'cloningOff'> {
+  if (!flag(env, ENV.launchReplacementInstances)) {
+    return { cloningOff: 'automatic cloning is off (the stack was deployed with launchReplacementInstances false, or without memberInstanceRoleArns)' };
+  }
+  const memberInstanceRoleArns = commaList(env, ENV.memberInstanceRoleArns);
+  if (memberInstanceRoleArns.length === 0) {
+    throw new EnvironmentConfigError(`environment variable ${ENV.memberInstanceRoleArns} must name the roles a clone may carry when ${ENV.launchReplacementInstances} is "true"`);
+  }
+  const launchTemplateIds = commaList(env, ENV.cloneLaunchTemplateIds);
+  return { replacementHosts: new Ec2ReplacementHosts({ ec2: clients.ec2, ssm: clients.ssm, iam: clients.iam, memberInstanceRoleArns, launchTemplateIds, log }) };
+}
+
+/** A comma-separated list; unset or empty is none. */
+function commaList(env: Env, name: string): string[] {
+  return (env[name] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
 /** The health probe's dependencies on AWS: the registry, etcd, EC2, its own probe items, and ReplaceMember. */
 export function awsHealthProbeDeps(env: Env, clients: AwsClients, log: Logger) {
   const deps = awsDeps(env, clients, log);
@@ -206,6 +235,22 @@ export function awsHealthProbeDeps(env: Env, clients: AwsClients, log: Logger) {
   };
 }
 
+/** Sync Member Rules' dependencies on AWS: the registry and the EC2 rules named in MEMBER_RULES. */
+export function awsSyncMemberRulesDeps(env: Env, clients: AwsClients, log: Logger) {
+  const text = required(env, ENV.memberRules);
+  let families: MemberRuleFamily[];
+  try {
+    families = JSON.parse(text) as MemberRuleFamily[];
+  } catch {
+    throw new EnvironmentConfigError(`environment variable ${ENV.memberRules} must be JSON [{"ruleNames": [...], "states": [...]}], got "${text}"`);
+  }
+  return {
+    registry: new DynamoDbClusterRegistry({ client: clients.dynamodb, tableName: required(env, ENV.registryTable) }),
+    rules: new EventBridgeMemberRules({ client: clients.events, families }),
+    log,
+  };
+}
+
 // Once per module (per Lambda execution environment).
 const clients: AwsClients = {
   secrets: new SecretsManagerClient({}),
@@ -215,10 +260,12 @@ const clients: AwsClients = {
   s3: new S3Client({}),
   autoScaling: new AutoScalingClient({}),
   sfn: new SFNClient({}),
+  iam: new IAMClient({}),
+  events: new EventBridgeClient({}),
 };
 
 /** Every step a Lambda function runs: the catalog's (lambdas/catalog/steps.ts), and the health probe. */
-export type AwsStep = StepName | 'healthProbe';
+export type AwsStep = StepName | 'healthProbe' | 'syncMemberRules';
 
 /** What the current invocation is, for the log lines. */
 const current: { step?: AwsStep; requestId?: string } = {};
@@ -230,6 +277,7 @@ let maintenanceSteps: ReturnType<typeof createMaintenanceSteps> | undefined;
 let healthCheckSteps: ReturnType<typeof createHealthCheckSteps> | undefined;
 let deleteSteps: ReturnType<typeof createDeleteSteps> | undefined;
 let healthProbeHandler: StepHandler | undefined;
+let syncMemberRulesHandler: StepHandler | undefined;
 
 /** The subset of the Lambda context the handlers read. */
 export interface InvocationContext {
@@ -279,6 +327,7 @@ function stepHandler(step: StepName): StepHandler {
 export const HANDLERS: Readonly<Record<AwsStep, LambdaHandler>> = {
   ...(Object.fromEntries(ALL_STEPS.map((step) => [step, loggingHandler(step, () => stepHandler(step))])) as Record<StepName, LambdaHandler>),
   healthProbe: loggingHandler('healthProbe', () => (healthProbeHandler ??= makeHealthProbe(awsHealthProbeDeps(process.env, clients, log)))),
+  syncMemberRules: loggingHandler('syncMemberRules', () => (syncMemberRulesHandler ??= makeSyncMemberRules(awsSyncMemberRulesDeps(process.env, clients, log)))),
 };
 
 /**

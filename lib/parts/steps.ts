@@ -36,6 +36,10 @@ export interface StepFunctionsProps extends SpecPolicyProps {
   readonly securityGroupId?: string;
   readonly autoScalingGroupNames?: readonly string[];
   readonly memberInstanceRoleArns?: readonly string[];
+  /** Clones only (launchReplacementInstances): the VPCs, foreign AMIs and launch templates they may use. */
+  readonly memberVpcIds?: readonly string[];
+  readonly cloneImageIds?: readonly string[];
+  readonly cloneLaunchTemplateIds?: readonly string[];
 }
 
 export interface StepFunctions {
@@ -60,6 +64,11 @@ export function addStepFunctions(stack: Stack, props: StepFunctionsProps): StepF
     [ENV.snapshotBucket]: store.snapshotBucket.bucketName,
     [ENV.snapshotPrefix]: SNAPSHOT_KEY_PREFIX,
     [ENV.launchReplacementInstances]: String(props.launchReplacementInstances),
+    // Choose Replacement Host checks a clone's instance profile and launch template against these.
+    ...(props.launchReplacementInstances && {
+      [ENV.memberInstanceRoleArns]: (props.memberInstanceRoleArns ?? []).join(','),
+      [ENV.cloneLaunchTemplateIds]: (props.cloneLaunchTemplateIds ?? []).join(','),
+    }),
   };
   const access: StepAccessResources = {
     secretPrefix: props.secretPrefix,
@@ -68,7 +77,14 @@ export function addStepFunctions(stack: Stack, props: StepFunctionsProps): StepF
     snapshotBucket: store.snapshotBucket,
     snapshotPrefix: SNAPSHOT_KEY_PREFIX,
     ...(props.autoScalingGroupNames !== undefined && { autoScalingGroupNames: props.autoScalingGroupNames }),
-    ...(props.memberInstanceRoleArns !== undefined && { memberInstanceRoleArns: props.memberInstanceRoleArns }),
+    ...(props.launchReplacementInstances && {
+      clones: {
+        roleArns: props.memberInstanceRoleArns ?? [],
+        vpcIds: props.memberVpcIds ?? [],
+        imageIds: props.cloneImageIds ?? [],
+        launchTemplateIds: props.cloneLaunchTemplateIds ?? [],
+      },
+    }),
   };
   // Only Validate Spec reads what a spec may run on the hosts: the policy goes to its function alone.
   const specPolicy = { [ENV.specPolicy]: JSON.stringify(specPolicyFromProps(props)) };
@@ -76,11 +92,13 @@ export function addStepFunctions(stack: Stack, props: StepFunctionsProps): StepF
   for (const step of ALL_STEPS) {
     const granted = props.launchReplacementInstances ? STEP_ACCESS[step] : withoutLaunches(STEP_ACCESS[step]);
     const memorySize = STEP_SPECS[step].memoryMb;
+    const reserved = STEP_SPECS[step].reservedConcurrency;
     const fn = new StepFunction(stack, stepConstructId(step), {
       step,
       description: `etcd-ha ${stepDescription(step)}`,
       timeout: Duration.seconds(stepTimeoutSeconds(STEP_SPECS[step].timeout, props.hostCommandTimeoutSeconds)),
       ...(memorySize !== undefined && { memorySize }),
+      ...(reserved !== undefined && { reservedConcurrentExecutions: reserved }),
       environment: step === 'validateSpec' ? { ...environment, ...specPolicy } : environment,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,

@@ -4,7 +4,8 @@ import { Duration, type RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { HealthProbe } from '../health-probe';
-import { ReplaceMemberTrigger } from '../replace-member-trigger';
+import { MemberRuleSync } from '../member-rule-sync';
+import { ReplaceMemberTrigger, STOPPED_INSTANCE_STATES, TERMINATED_INSTANCE_STATES } from '../replace-member-trigger';
 import type { StepFunctions } from './steps';
 
 export interface TriggersProps {
@@ -23,6 +24,7 @@ export interface TriggersProps {
 export interface Triggers {
   readonly healthProbe?: HealthProbe;
   readonly replaceTrigger?: ReplaceMemberTrigger;
+  readonly memberRuleSync?: MemberRuleSync;
 }
 
 export function addTriggers(stack: Stack, props: TriggersProps): Triggers {
@@ -49,5 +51,21 @@ export function addTriggers(stack: Stack, props: TriggersProps): Triggers {
           ...(props.alarmTopicArn !== undefined && { alarmTopicArn: props.alarmTopicArn }),
         })
       : undefined;
-  return { ...(healthProbe && { healthProbe }), ...(replaceTrigger && { replaceTrigger }) };
+  // The EC2 rules list the member instances only (issue 13, item 8).
+  const terminated = replaceTrigger?.instanceStateChangeRule;
+  const stopped = replaceTrigger?.instanceStoppedRule;
+  const memberRuleSync =
+    terminated && stopped
+      ? new MemberRuleSync(stack, 'MemberRuleSync', {
+          rules: [
+            { rule: terminated, states: TERMINATED_INSTANCE_STATES },
+            { rule: stopped, states: STOPPED_INSTANCE_STATES },
+          ],
+          environment: stepFunctions.environment,
+          access: stepFunctions.access,
+          logRetention: props.logRetention,
+          removalPolicy: props.removalPolicy,
+        })
+      : undefined;
+  return { ...(healthProbe && { healthProbe }), ...(replaceTrigger && { replaceTrigger }), ...(memberRuleSync && { memberRuleSync }) };
 }

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -46,13 +48,15 @@ const clients: AwsClients = {
   s3: new S3Client({ region: 'us-east-1' }),
   autoScaling: new AutoScalingClient({ region: 'us-east-1' }),
   sfn: new SFNClient({ region: 'us-east-1' }),
+  iam: new IAMClient({ region: 'us-east-1' }),
+  events: new EventBridgeClient({ region: 'us-east-1' }),
 };
 const quiet: Logger = { info: () => undefined, warn: () => undefined };
 const env = { AWS_REGION: 'eu-west-1', KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/k', REGISTRY_TABLE: 'etcd-ha-registry', ACCOUNT_ID: '123456789012' };
 
 describe('AWS composition root', () => {
-  it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth and DeleteCluster (the shared steps once), and the health probe', () => {
-    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, 'healthProbe'])].sort());
+  it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth and DeleteCluster (the shared steps once), the health probe and Sync Member Rules', () => {
+    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, 'healthProbe', 'syncMemberRules'])].sort());
   });
 
   it('the one exported handler runs the step ETCD_HA_STEP names; a missing or unknown name is an EnvironmentConfigError naming the variable', async () => {
@@ -83,11 +87,18 @@ describe('AWS composition root', () => {
     assert.throws(() => awsReplaceDeps(env, clients, quiet), (error: Error) => error instanceof EnvironmentConfigError && error.message === 'environment variable SNAPSHOT_BUCKET is not set');
   });
 
-  it('launches clones of failed instances only when the stack says so (LAUNCH_REPLACEMENT_INSTANCES)', () => {
+  it('launches clones of failed instances only when the stack says so (LAUNCH_REPLACEMENT_INSTANCES) and names the roles they may carry', () => {
     const replaceEnv = { ...env, SNAPSHOT_BUCKET: 'etcd-ha-snapshots' };
-    assert.ok(awsReplaceDeps({ ...replaceEnv, LAUNCH_REPLACEMENT_INSTANCES: 'true' }, clients, quiet).replacementHosts instanceof Ec2ReplacementHosts);
-    assert.equal(awsReplaceDeps({ ...replaceEnv, LAUNCH_REPLACEMENT_INSTANCES: 'false' }, clients, quiet).replacementHosts, undefined);
+    const roles = { MEMBER_INSTANCE_ROLE_ARNS: 'arn:aws:iam::123456789012:role/etcd-member' };
+    assert.ok(awsReplaceDeps({ ...replaceEnv, ...roles, LAUNCH_REPLACEMENT_INSTANCES: 'true' }, clients, quiet).replacementHosts instanceof Ec2ReplacementHosts);
+    const off = awsReplaceDeps({ ...replaceEnv, LAUNCH_REPLACEMENT_INSTANCES: 'false' }, clients, quiet);
+    assert.equal(off.replacementHosts, undefined);
+    assert.match(off.cloningOff ?? '', /automatic cloning is off .*memberInstanceRoleArns/);
     assert.equal(awsReplaceDeps(replaceEnv, clients, quiet).replacementHosts, undefined);
+    assert.throws(
+      () => awsReplaceDeps({ ...replaceEnv, LAUNCH_REPLACEMENT_INSTANCES: 'true' }, clients, quiet),
+      (error: Error) => error instanceof EnvironmentConfigError && /MEMBER_INSTANCE_ROLE_ARNS must name the roles/.test(error.message),
+    );
     assert.throws(
       () => awsReplaceDeps({ ...replaceEnv, LAUNCH_REPLACEMENT_INSTANCES: 'yes' }, clients, quiet),
       (error: Error) => error instanceof EnvironmentConfigError && error.message === 'environment variable LAUNCH_REPLACEMENT_INSTANCES must be "true" or "false", got "yes"',

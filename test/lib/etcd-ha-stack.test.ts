@@ -23,6 +23,7 @@ import { DELETE_STEPS } from '../../statemachines/delete-cluster';
 import { LOCAL_FUNCTION_ARN_PREFIX, allStates, renderAsl } from '../../statemachines/render-asl';
 import { HOST_SCRIPTS } from '../../lambdas/host-scripts';
 import { ENV, HANDLERS } from '../../lambdas/entry/aws';
+import type { MemberRuleSync } from '../../lib/member-rule-sync';
 import { actionsOf, deployedDefinition, logicalId, statementsOfRole, type Statement } from '../support/cdk-template';
 
 const NETWORK = { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], securityGroupId: 'sg-0123456789abcdef0' };
@@ -48,7 +49,8 @@ before(() => {
   process.env.CDK_VALIDATION = 'false';
   const app = new App();
   const stack = new EtcdHaStack(app, 'EtcdHa');
-  const vpcStack = new EtcdHaStack(app, 'EtcdHaVpc', { ...NETWORK, autoScalingGroupNames: GROUPS });
+  // The VPC stack launches clones (member roles given), so that cdk-nag sees their grants too.
+  const vpcStack = new EtcdHaStack(app, 'EtcdHaVpc', { ...NETWORK, autoScalingGroupNames: GROUPS, memberInstanceRoleArns: ['arn:aws:iam::123456789012:role/etcd-member'] });
   // As bin/app.ts does: synth fails on any finding that is not acknowledged.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const assembly = app.synth();
@@ -120,8 +122,8 @@ describe('EtcdHaStack resources', () => {
   it('has one function per step (the steps ReplaceMember shares with ProvisionCluster once), Node.js 24 on arm64, running the step\'s export of the bundle, each with its own log group', () => {
     const { template, stack } = synth;
     assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS])].sort());
-    // Plus the health probe's function.
-    template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length + 1);
+    // Plus the health probe's function and Sync Member Rules'.
+    template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length + 2);
     // 17 ProvisionCluster steps (the lock steps and the two revocation steps among them), 15 of ReplaceMember's own
     // (Look Again and Retire Replaced Host the latest), 2 of SetMaintenance's, 2 of CheckClusterHealth's, 4 of
     // DeleteCluster's own.
@@ -175,19 +177,29 @@ describe('EtcdHaStack resources', () => {
 
   it('sets exactly the variables lambdas/entry/aws.ts reads (ENV), and NODE_OPTIONS for the source maps; the probe\'s two only on the probe, the spec policy only on Validate Spec', () => {
     const probeOnly: string[] = [ENV.replaceStateMachineArn, ENV.probeGraceSeconds];
-    const probe = logicalId(synth.stack.healthProbe!.function.function);
-    const validateSpec = logicalId(synth.stack.steps.validateSpec.function);
-    for (const [id, fn] of Object.entries(synth.template.findResources('AWS::Lambda::Function'))) {
-      const onlyElsewhere = (name: string) => (id !== probe && probeOnly.includes(name)) || (id !== validateSpec && name === ENV.specPolicy);
-      const expected = [...Object.values(ENV).filter((name) => !onlyElsewhere(name)), 'NODE_OPTIONS'];
-      assert.deepEqual(Object.keys(fn.Properties.Environment.Variables).sort(), expected.sort(), id);
+    const syncOnly: string[] = [ENV.memberRules];
+    // The clone limits only where clones are launched (the VPC stack).
+    const cloneOnly: string[] = [ENV.memberInstanceRoleArns, ENV.cloneLaunchTemplateIds];
+    for (const [stack, template] of [[synth.stack, synth.template], [synth.vpcStack, synth.vpcTemplate]] as const) {
+      const probe = logicalId(stack.healthProbe!.function.function);
+      const validateSpec = logicalId(stack.steps.validateSpec.function);
+      const sync = logicalId((stack.node.findChild('MemberRuleSync') as MemberRuleSync).function.function);
+      for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
+        const expected = [
+          ...Object.values(ENV).filter(
+            (name) => (id === probe || !probeOnly.includes(name)) && (id === sync || !syncOnly.includes(name)) && (stack === synth.vpcStack || !cloneOnly.includes(name)) && (id === validateSpec || name !== ENV.specPolicy),
+          ),
+          'NODE_OPTIONS',
+        ];
+        assert.deepEqual(Object.keys(fn.Properties.Environment.Variables).sort(), expected.sort(), id);
+      }
     }
   });
 
   it('keeps logs in explicit log groups with a retention: no logRetention custom resource, no custom resource at all', () => {
     const { template } = synth;
-    // One per step function, one per workflow, one for the health probe.
-    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 5 + 1);
+    // One per step function, one per workflow, one for the health probe, one for Sync Member Rules.
+    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 5 + 2);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
     assert.deepEqual(types.filter((t) => t.startsWith('Custom::') || t === 'AWS::CloudFormation::CustomResource'), []);
@@ -396,19 +408,9 @@ describe('EtcdHaStack IAM', () => {
       snapshotBeforeChange: [...talksToEtcd, ...renew, 's3:PutObject', 's3:AbortMultipartUpload', 'kms:GenerateDataKey', 'kms:Decrypt'],
       // Records each removal at once, as the lock holder.
       removeFailedMember: [...talksToEtcd, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Scan', ...renew],
-      chooseReplacementHost: [
-        'ec2:DescribeInstances',
-        ...renew,
-        'ec2:DescribeVolumes',
-        'ec2:DescribeSubnets',
-        'ec2:DescribeSecurityGroups',
-        'ec2:DescribeInstanceAttribute',
-        'ec2:RunInstances',
-        'ec2:RunInstances',
-        'ec2:CreateTags',
-        'iam:PassRole',
-      ],
-      checkHostAgent: ['ec2:DescribeInstances', 'ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew, 'ssm:DescribeInstanceInformation'],
+      // Without memberInstanceRoleArns (the default stack) no clone is launched: it looks the named instance up.
+      chooseReplacementHost: ['ec2:DescribeInstances', ...renew],
+      checkHostAgent: [],
       resetJoiningHost: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew],
       removeStrayLearners: [...talksToEtcd, ...renew],
       // Removes (and records, as the lock holder) a voter that died since Remove Dead Members when etcd refuses the add.
@@ -465,10 +467,6 @@ describe('EtcdHaStack IAM', () => {
     const allowed: Array<[string, string[]]> = [
       [roleId(stack, 'resolveHosts'), ['ec2:DescribeInstances']],
       [roleId(stack, 'chooseReplacementHost'), ['ec2:DescribeInstances']],
-      [roleId(stack, 'chooseReplacementHost'), ['ec2:DescribeVolumes', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups']],
-      [roleId(stack, 'checkHostAgent'), ['ec2:DescribeInstances']],
-      [roleId(stack, 'checkHostAgent'), ['ssm:GetCommandInvocation']],
-      [roleId(stack, 'checkHostAgent'), ['ssm:DescribeInstanceInformation']],
       [roleId(stack, 'lookAgain'), ['ec2:DescribeInstances']],
       [roleId(stack, 'retireReplacedHost'), ['ec2:DescribeInstances']],
       [logicalId(stack.healthProbe!.function.role), ['ec2:DescribeInstances']],
@@ -576,11 +574,12 @@ describe('cdk-nag AwsSolutions', () => {
       `AwsSolutions-IAM5[Resource::<${logicalId(vpcStack.snapshotBucket)}.Arn>/snapshots/*]`,
       ...GROUPS.map(asg),
       // Choose Replacement Host launching a clone: the failed instance's resources, the clone's, the role it passes.
+      // Each resource pattern is narrowed by a condition (ec2:Vpc, ec2:Owner, tags) or read only; no launch template, no role pattern.
       ...['image', 'snapshot'].map((r) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::${r}/*]`),
-      ...['instance', 'key-pair', 'launch-template', 'network-interface', 'security-group', 'subnet', 'volume'].map(
+      ...['instance', 'key-pair', 'network-interface', 'security-group', 'subnet', 'volume'].map(
         (r) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:${r}/*]`,
       ),
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:instance-profile/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*/healthcheck-client-??????]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*]',
       // The member hosts: member secrets only.

@@ -75,7 +75,9 @@ describe('the health probe', () => {
     assert.equal(every5.template.findResources('AWS::Events::Rule')[logicalId(every5.stack.healthProbe!.schedule)]!.Properties.ScheduleExpression, 'rate(5 minutes)');
     const none = build({ healthProbe: false });
     assert.equal(none.stack.healthProbe, undefined);
-    assert.ok(!Object.values(none.template.findResources('AWS::Events::Rule')).some((r) => r.Properties.ScheduleExpression));
+    // Only Sync Member Rules' schedule is left.
+    const schedules = Object.entries(none.template.findResources('AWS::Events::Rule')).filter(([, r]) => r.Properties.ScheduleExpression);
+    assert.deepEqual(schedules.map(([id]) => id), [logicalId(none.stack.node.findChild('MemberRuleSync').node.findChild('Schedule') as never)]);
   });
 
   it('may start ReplaceMember only, write only its own probe# items, read records and healthcheck secrets, describe instances', () => {

@@ -33,10 +33,15 @@ const build = (id: string, props: EtcdHaStackProps = {}): Built => {
 
 let defaults: Built;
 let withGroups: Built;
+/** A stack that launches clones: the member role, the members' VPC, one foreign AMI and one launch template named. */
+let cloning: Built;
+const MEMBER_ROLE = 'arn:aws:iam::123456789012:role/etcd-member';
+const CLONES = { memberInstanceRoleArns: [MEMBER_ROLE], memberVpcIds: ['vpc-0123456789abcdef0'], cloneImageIds: ['ami-0123456789abcdef0'], cloneLaunchTemplateIds: ['lt-0123456789abcdef0'] };
 
 before(() => {
   defaults = build('EtcdHa');
   withGroups = build('EtcdHaAsg', { autoScalingGroupNames: GROUPS });
+  cloning = build('EtcdHaClones', CLONES);
 });
 
 type Resource = { Properties: Record<string, any>; DeletionPolicy?: string };
@@ -374,7 +379,12 @@ describe('IAM of the steps only ReplaceMember runs', () => {
     const { template, stack } = defaults;
     for (const step of ['removeFailedMember', 'addMemberAsLearner', 'promoteLearner', 'recordCluster'] as const) {
       const statements = bySid(stack, template, step);
-      assert.deepEqual(statements.WriteClusterRecord, { Sid: 'WriteClusterRecord', Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: tableArn(stack) }, step);
+      // Records only ("cluster#…"): never a lock or probe item.
+      assert.deepEqual(
+        statements.WriteClusterRecord,
+        { Sid: 'WriteClusterRecord', Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: tableArn(stack), Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['cluster#*'] } } },
+        step,
+      );
       assert.deepEqual(
         statements.CheckClusterLockOnWrite,
         { Sid: 'CheckClusterLockOnWrite', Effect: 'Allow', Action: 'dynamodb:ConditionCheckItem', Resource: tableArn(stack), Condition: lockItems },
@@ -384,7 +394,7 @@ describe('IAM of the steps only ReplaceMember runs', () => {
   });
 
   it('every step under the lock may renew it (UpdateItem on lock items only), and no other step may', () => {
-    const { template, stack } = defaults;
+    const { template, stack } = cloning;
     // Set Maintenance is one quick write under the lock: it has no lock to keep alive after it. CheckClusterHealth
     // takes no lock.
     const notUnderLock = [
@@ -537,8 +547,8 @@ describe('IAM of the steps only ReplaceMember runs', () => {
     const ec2 = (resource: string, inAccount = true) => arn('ec2', resource, inAccount);
     const clusterTagged = (key: string) => ({ StringLike: { [`${key}/etcd-ha:cluster`]: '?*' } });
 
-    it('Choose Replacement Host may launch only instances tagged etcd-ha:cluster, tag them at launch only, and pass roles to EC2 only', () => {
-      const { template, stack } = defaults;
+    it('Choose Replacement Host may launch only instances tagged etcd-ha:cluster into the members\' VPCs, from own or named images and named templates, passing member roles only', () => {
+      const { template, stack } = cloning;
       const statements = bySid(stack, template, 'chooseReplacementHost');
       assert.deepEqual(statements.LaunchTaggedClones, {
         Sid: 'LaunchTaggedClones',
@@ -547,26 +557,31 @@ describe('IAM of the steps only ReplaceMember runs', () => {
         Resource: ec2('instance'),
         Condition: clusterTagged('aws:RequestTag'),
       });
-      assert.deepEqual(statements.LaunchWithTheFailedInstancesResources?.Resource, [
-        ec2('volume'),
-        ec2('network-interface'),
-        ec2('image', false),
-        ec2('snapshot', false),
-        ec2('subnet'),
-        ec2('security-group'),
-        ec2('key-pair'),
-        ec2('launch-template'),
-      ]);
+      const vpcArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':vpc/vpc-0123456789abcdef0']] };
+      assert.deepEqual(statements.LaunchInTheMembersVpcs?.Resource, [ec2('subnet'), ec2('security-group'), ec2('network-interface')]);
+      assert.deepEqual(statements.LaunchInTheMembersVpcs?.Condition, { StringEquals: { 'ec2:Vpc': [vpcArn] } });
+      assert.deepEqual(statements.LaunchFromOwnImages?.Condition, { StringEquals: { 'ec2:Owner': { Ref: 'AWS::AccountId' } } });
+      assert.deepEqual(statements.LaunchFromNamedImages?.Resource, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:', { Ref: 'AWS::Region' }, '::image/ami-0123456789abcdef0']] });
+      assert.deepEqual(statements.LaunchFromNamedTemplates?.Resource, {
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':launch-template/lt-0123456789abcdef0']],
+      });
+      assert.deepEqual(statements.LaunchWithVolumesAndKeyPairs?.Resource, [ec2('volume'), ec2('snapshot', false), ec2('key-pair')]);
       assert.deepEqual(statements.TagClonesAtLaunch?.Condition, { StringEquals: { 'ec2:CreateAction': 'RunInstances' } });
       assert.deepEqual(statements.ReadFailedInstanceUserData?.Condition, clusterTagged('ec2:ResourceTag'));
       assert.deepEqual(statements.PassMemberInstanceRole, {
         Sid: 'PassMemberInstanceRole',
         Effect: 'Allow',
         Action: 'iam:PassRole',
-        Resource: arn('iam', 'role', true, false),
+        Resource: MEMBER_ROLE,
         Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
       });
       assert.deepEqual(bySid(stack, template, 'checkHostAgent').ReadHostAgents?.Action, 'ssm:DescribeInstanceInformation');
+      // Without named templates or images: no statement on either.
+      const plain = build('EtcdHaPlainClones', { memberInstanceRoleArns: [MEMBER_ROLE], vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'], securityGroupId: 'sg-0123456789abcdef0' });
+      const plainStatements = bySid(plain.stack, plain.template, 'chooseReplacementHost');
+      assert.equal(plainStatements.LaunchFromNamedTemplates, undefined);
+      assert.equal(plainStatements.LaunchFromNamedImages, undefined);
+      assert.deepEqual(plainStatements.LaunchInTheMembersVpcs?.Condition, { StringEquals: { 'ec2:Vpc': [vpcArn] } }, 'vpcId is the members\' VPC by default');
       // No other step may launch instances or pass roles; only Retire Replaced Host may tag (test/lib/healing-stack.test.ts).
       for (const step of REPLACE_ONLY_STEPS.filter((s) => s !== 'chooseReplacementHost')) {
         const actions = statementsOfRole(template, roleId(stack, step)).flatMap(actionsOf);
@@ -574,26 +589,32 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       }
     });
 
-    it('memberInstanceRoleArns narrows iam:PassRole to those roles', () => {
-      const roles = ['arn:aws:iam::123456789012:role/etcd-member', 'arn:aws:iam::123456789012:role/etcd-member-b'];
-      const { template, stack } = build('EtcdHaRoles', { memberInstanceRoleArns: roles });
-      assert.deepEqual(bySid(stack, template, 'chooseReplacementHost').PassMemberInstanceRole?.Resource, roles);
+    it('tells the functions the roles and launch templates a clone may use', () => {
+      const env = Object.values(cloning.template.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Environment.Variables);
+      assert.ok(env.every((v) => v.LAUNCH_REPLACEMENT_INSTANCES === 'true' && v.MEMBER_INSTANCE_ROLE_ARNS === MEMBER_ROLE && v.CLONE_LAUNCH_TEMPLATE_IDS === 'lt-0123456789abcdef0'));
     });
 
-    it('launchReplacementInstances false: no launch or agent grants, and the functions are told so', () => {
-      const { template, stack } = build('EtcdHaNoLaunch', { launchReplacementInstances: false });
-      assert.deepEqual(statementsOfRole(template, roleId(stack, 'chooseReplacementHost')).flatMap(actionsOf).filter((a) => !a.startsWith('logs:')), ['ec2:DescribeInstances', 'dynamodb:UpdateItem'], 'it looks and renews the lock');
-      assert.deepEqual(statementsOfRole(template, roleId(stack, 'checkHostAgent')).flatMap(actionsOf).filter((a) => !a.startsWith('logs:')), [], 'it never runs');
-      const env = (t: Template) => Object.values(t.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Environment.Variables.LAUNCH_REPLACEMENT_INSTANCES);
-      assert.ok(env(template).every((v) => v === 'false'));
-      assert.ok(env(defaults.template).every((v) => v === 'true'));
+    it('without memberInstanceRoleArns (the default), or with launchReplacementInstances false: no launch or agent grants, and the functions are told so', () => {
+      for (const { template, stack } of [defaults, build('EtcdHaNoLaunch', { launchReplacementInstances: false })]) {
+        assert.deepEqual(statementsOfRole(template, roleId(stack, 'chooseReplacementHost')).flatMap(actionsOf).filter((a) => !a.startsWith('logs:')), ['ec2:DescribeInstances', 'dynamodb:UpdateItem'], 'it looks and renews the lock');
+        assert.deepEqual(statementsOfRole(template, roleId(stack, 'checkHostAgent')).flatMap(actionsOf).filter((a) => !a.startsWith('logs:')), [], 'it never runs');
+        const env = Object.values(template.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Environment.Variables);
+        assert.ok(env.every((v) => v.LAUNCH_REPLACEMENT_INSTANCES === 'false' && v.MEMBER_INSTANCE_ROLE_ARNS === undefined));
+        const actions = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => (p.Properties.PolicyDocument.Statement as Statement[]).flatMap(actionsOf));
+        assert.ok(!actions.includes('ec2:RunInstances') && !actions.includes('iam:PassRole'), stack.stackName);
+      }
     });
 
     it('refuses role ARNs that are not role ARNs, or given with launchReplacementInstances false, naming the prop', () => {
       assert.throws(() => build('Bad1', { memberInstanceRoleArns: ['arn:aws:iam::123456789012:role/*'] }), /memberInstanceRoleArns must be IAM role ARNs .*got "arn:aws:iam::123456789012:role\/\*"/);
       assert.throws(() => build('Bad2', { memberInstanceRoleArns: [] }), /memberInstanceRoleArns must be 1 to 20 IAM role ARNs/);
+      assert.throws(() => build('Bad4', { memberInstanceRoleArns: [MEMBER_ROLE] }), /memberVpcIds \(or vpcId\) must be given with memberInstanceRoleArns/);
+      assert.throws(() => build('Bad5', { launchReplacementInstances: true }), /memberInstanceRoleArns must be given when launchReplacementInstances is true/);
+      assert.throws(() => build('Bad6', { cloneImageIds: ['ami-0123456789abcdef0'] }), /cloneImageIds must be left out without memberInstanceRoleArns/);
+      assert.throws(() => build('Bad7', { ...CLONES, cloneImageIds: ['ami-*'] }), /cloneImageIds must be AMI IDs \(ami-…\), got "ami-\*"/);
+      assert.throws(() => build('Bad8', { ...CLONES, memberVpcIds: ['vpc-0123456789abcdef0', 'vpc-0123456789abcdef0'] }), /memberVpcIds must be distinct/);
       assert.throws(
-        () => build('Bad3', { launchReplacementInstances: false, memberInstanceRoleArns: ['arn:aws:iam::123456789012:role/etcd-member'] }),
+        () => build('Bad3', { ...CLONES, launchReplacementInstances: false }),
         /memberInstanceRoleArns must be left out when launchReplacementInstances is false/,
       );
     });

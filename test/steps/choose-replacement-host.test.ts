@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { LoopbackHostDirectory } from '../../lambdas/adapters/local/loopback-host-directory';
-import { HostNotFoundError, HostNotInClusterError, SpecValidationError, CloneLaunchFailedError } from '../../lambdas/core/errors';
+import { HostNotFoundError, HostNotInClusterError, SpecValidationError, CloneLaunchFailedError, CloneRefusedError } from '../../lambdas/core/errors';
 import type { CloneRequest, Host, HostDirectory, Logger, RecordedHost, ReplacementHosts } from '../../lambdas/ports';
 import type { Member } from '../../lambdas/core/spec';
 import { makeChooseReplacementHost } from '../../lambdas/steps/replace/choose-replacement-host';
@@ -156,6 +156,22 @@ describe('Choose Replacement Host', () => {
     const chosen = await makeChooseReplacementHost({ directory: directory(asked), log: quiet })(input({}));
     assert.equal(chosen.launched, undefined);
     assert.deepEqual(asked, [[{ name: 'infra3' }]]);
+  });
+
+  it('on AWS with cloning off (no memberInstanceRoleArns): a request that names no host is refused, saying why and what to name; nothing resolved', async () => {
+    const asked: Member[][] = [];
+    const off = 'automatic cloning is off (the stack was deployed with launchReplacementInstances false, or without memberInstanceRoleArns)';
+    await assert.rejects(
+      makeChooseReplacementHost({ directory: directory(asked), log: quiet, cloningOff: off })(input({})),
+      (error: Error) =>
+        error instanceof CloneRefusedError &&
+        error.message.includes(`no replacement instance is named for member "infra1" of cluster "demo", and ${off}`) &&
+        error.message.includes('etcd-ha replace --cluster demo --member infra1 --instance ID'),
+    );
+    assert.deepEqual(asked, []);
+    // A named instance is still joined.
+    const chosen = await makeChooseReplacementHost({ directory: directory([]), log: quiet, cloningOff: off })(input({ instanceId: 'i-0dddddddddddddddd' }));
+    assert.equal(chosen.host.instanceId, 'i-0dddddddddddddddd');
   });
 
   it('refuses to clone a failed member that has no instance, naming replacement.instanceId, before launching anything', async () => {

@@ -24,7 +24,7 @@ import {
 import { ClusterLockLostError, EtcdHaError, SpecValidationError } from '../../core/errors';
 import type { ClusterLock, ClusterRecord, ClusterRegistry, ExecutionLiveness, LockHolder, LockOutcome, RecordDeletion, RegistryPutOptions } from '../../ports';
 
-import { LOCK_KEY_PREFIX, REGISTRY_TABLE_KEY, REGISTRY_TABLE_TTL_ATTRIBUTE } from '../../catalog/contracts';
+import { LOCK_KEY_PREFIX, RECORD_KEY_PREFIX, REGISTRY_TABLE_KEY, REGISTRY_TABLE_TTL_ATTRIBUTE } from '../../catalog/contracts';
 
 // The table's key schema, TTL attribute and lock key prefix are shared with the stack (lambdas/catalog/contracts.ts).
 export { LOCK_KEY_PREFIX, REGISTRY_TABLE_KEY, REGISTRY_TABLE_TTL_ATTRIBUTE };
@@ -80,7 +80,7 @@ export class DynamoDbClusterRegistry implements ClusterRegistry, RecordDeletion 
   /** The item key of `clusterName`'s record. */
   static keyOf(clusterName: string): string {
     checkClusterName(clusterName);
-    return `cluster#${clusterName}`;
+    return `${RECORD_KEY_PREFIX}${clusterName}`;
   }
 
   async get(clusterName: string): Promise<ClusterRecord | undefined> {

@@ -3,6 +3,8 @@
 // It goes into the failed instance's subnet, or, when that availability zone is avoided or looks out, into
 // another of the cluster's subnets (lambdas/core/clone-placement.ts), always in the VPC of its security groups.
 // Whether it can take commands yet is its EC2 state plus its SSM agent's ping status.
+// Nothing is cloned that the stack does not allow (clone-source-checks.ts): the source must carry the cluster's
+// tag, its instance profile's role must be one of memberInstanceRoleArns, its launch template one the stack names.
 import {
   DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
@@ -17,9 +19,11 @@ import {
   type Subnet,
   type Volume,
 } from '@aws-sdk/client-ec2';
+import { GetInstanceProfileCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { DescribeInstanceInformationCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { chooseClonePlacement, type PlacedMember } from '../../core/clone-placement';
 import { CloneLaunchFailedError, ClonePlacementRefusedError, HostNotFoundError } from '../../core/errors';
+import { checkInstanceProfile, checkLaunchTemplate, checkSourceCluster, instanceProfileName, type DescribedInstanceProfile } from './clone-source-checks';
 import { placementOf, securityGroupIdsOf } from './ec2-host-directory';
 import type { CloneRequest, HostAgentStatus, LaunchedHost, Logger, ReplacementHosts } from '../../ports';
 import {
@@ -38,6 +42,12 @@ export interface Ec2ReplacementHostsProps {
   readonly ec2: EC2Client;
   /** The SSM client, created once per module by the composition root. */
   readonly ssm: SSMClient;
+  /** The IAM client (GetInstanceProfile: which role the clone's instance profile carries). */
+  readonly iam: IAMClient;
+  /** The only roles a clone's instance profile may carry (the stack's memberInstanceRoleArns); at least one. */
+  readonly memberInstanceRoleArns: readonly string[];
+  /** The launch templates a clone may be launched from (the stack's cloneLaunchTemplateIds). @default - none */
+  readonly launchTemplateIds?: readonly string[];
   /** Where a launch is logged (a summary: never the user data). @default - no log lines */
   readonly log?: Logger;
 }
@@ -68,11 +78,18 @@ const ZONE_BOUND_LAUNCH_ERRORS = new Set([
 export class Ec2ReplacementHosts implements ReplacementHosts {
   private readonly ec2: EC2Client;
   private readonly ssm: SSMClient;
+  private readonly iam: IAMClient;
+  private readonly memberInstanceRoleArns: readonly string[];
+  private readonly launchTemplateIds: readonly string[];
   private readonly log: Logger | undefined;
 
   constructor(props: Ec2ReplacementHostsProps) {
+    if (props.memberInstanceRoleArns.length === 0) throw new RangeError('memberInstanceRoleArns must name at least one role: without them no clone is launched');
     this.ec2 = props.ec2;
     this.ssm = props.ssm;
+    this.iam = props.iam;
+    this.memberInstanceRoleArns = props.memberInstanceRoleArns;
+    this.launchTemplateIds = props.launchTemplateIds ?? [];
     this.log = props.log;
   }
 
@@ -85,13 +102,19 @@ export class Ec2ReplacementHosts implements ReplacementHosts {
    *   the clone has no private IPv4 address. The message says how to name a replacement instance by hand.
    * @throws ClonePlacementRefusedError when no subnet may take the clone (every AZ avoided, out, or it would
    *   then hold a quorum), or the subnet chosen is not in the VPC of the source's security groups. Nothing is launched.
+   * @throws CloneRefusedError when the source lacks the cluster's tag, its instance profile (as described or as
+   *   recorded) carries a role outside memberInstanceRoleArns, or its launch template is not named. Nothing is launched.
    */
   async launchCloneOf(request: CloneRequest): Promise<LaunchedHost> {
     const earlier = await this.findEarlierClone(request);
     if (earlier !== undefined) return launchedHost(earlier, request, false);
 
     // A terminated source is no longer described with its subnet, groups and profile: the registry has them.
-    const instance = withRecordedPlacement(await this.describeSource(request), request.recorded);
+    const source = await this.describeSource(request);
+    checkSourceCluster(source, request);
+    const instance = withRecordedPlacement(source, request.recorded);
+    checkLaunchTemplate(instance, this.launchTemplateIds, request);
+    await this.checkInstanceProfile(instance, request);
     const target = await this.placeClone(instance, request);
     const fromTemplate = launchTemplateOf(instance) !== undefined;
     const volumes = fromTemplate ? [] : await this.volumesOf(instance);
@@ -182,6 +205,26 @@ export class Ec2ReplacementHosts implements ReplacementHosts {
     if (!verdict.ok) throw new ClonePlacementRefusedError(`${verdict.message}\n${manualReplacementHint(request)}`);
     if (verdict.subnetId !== instance.SubnetId) await this.checkSameVpc(verdict.subnetId, instance, request);
     return { subnetId: verdict.subnetId, ...(verdict.availabilityZone && { availabilityZone: verdict.availabilityZone }), reason: verdict.reason };
+  }
+
+  /**
+   * The clone's instance profile, as described or as recorded, carries only roles of memberInstanceRoleArns. None:
+   * a launch-template source takes the template's (cloneLaunchTemplateIds; iam:PassRole still names the roles),
+   * any other is refused by cloneLaunchInput.
+   */
+  private async checkInstanceProfile(instance: Instance, request: CloneRequest): Promise<void> {
+    const arn = instance.IamInstanceProfile?.Arn;
+    if (!arn) return;
+    const name = instanceProfileName(arn, request);
+    let described: DescribedInstanceProfile | undefined;
+    try {
+      const answer = await this.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
+      const profile = answer.InstanceProfile;
+      if (profile?.Arn) described = { arn: profile.Arn, roleArns: (profile.Roles ?? []).flatMap((r) => (r.Arn ? [r.Arn] : [])) };
+    } catch (error) {
+      if (!isNamed(error, 'NoSuchEntityException') && !isNamed(error, 'NoSuchEntity')) throw error;
+    }
+    checkInstanceProfile(arn, described, this.memberInstanceRoleArns, request);
   }
 
   /** The clone keeps the source's security groups: they must belong to the VPC of the subnet chosen. */

@@ -5,7 +5,7 @@
 // record keeps them (HostDirectory.recorded): only the joining host is resolved, so members that are down
 // (stopped or terminated instances, as in an AZ outage) do not stop the choice.
 import { z } from 'zod';
-import { CloneLaunchFailedError, ClonePlacementRefusedError, SpecValidationError } from '../../core/errors';
+import { CloneLaunchFailedError, ClonePlacementRefusedError, CloneRefusedError, SpecValidationError } from '../../core/errors';
 import { parseOrThrow } from '../../core/parse';
 import { ClusterSpecSchema } from '../../core/spec';
 import type { Member } from '../../core/spec';
@@ -54,12 +54,20 @@ export interface ChosenHost {
 export interface ChooseDeps extends Pick<StepDeps, 'directory' | 'log'> {
   /** Launches clones of failed instances (AWS). Without it, a replacement without a host is the directory's to find. */
   readonly replacementHosts?: ReplacementHosts;
+  /** Why no clone is launched (AWS with cloning off): a request that names no host is refused with it. */
+  readonly cloningOff?: string;
 }
 
 export function makeChooseReplacementHost(deps: ChooseDeps) {
   return async function chooseReplacementHost(raw: unknown): Promise<ChosenHost> {
     const input = parseOrThrow(ChooseInputSchema, raw, 'Choose Replacement Host input');
     const { spec, hosts, failed, replacement } = input;
+    if (needsClone(replacement) && deps.cloningOff !== undefined) {
+      throw new CloneRefusedError(
+        `no replacement instance is named for member "${failed.name}" of cluster "${spec.clusterName}", and ${deps.cloningOff}: launch one yourself and name it: ` +
+          `etcd-ha replace --cluster ${spec.clusterName} --member ${failed.name} --instance ID`,
+      );
+    }
     // As recorded, before anything is launched: a record the directory refuses launches nothing.
     const remaining = deps.directory.recorded(
       spec.clusterName,

@@ -36,6 +36,11 @@ export interface ReplaceDeps extends ProvisionDeps {
    * @default - none
    */
   readonly replacementHosts?: ReplacementHosts;
+  /**
+   * Why no clone is launched where clones would be expected (AWS with cloning off): a request that names no
+   * replacement host is then refused with it. @default - none (locally the directory picks a host)
+   */
+  readonly cloningOff?: string;
 }
 
 export function createReplaceSteps(deps: ReplaceDeps): Record<ReplaceStep, StepHandler> {

@@ -204,8 +204,8 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
   it('has one function per step (the shared ones once), running its export of the bundle, wired to the key, the table and the bucket', async () => {
     const resources = template().Resources;
     const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    // Every step's, and the health probe's.
-    assert.equal(functions.length, ALL_STEPS.length + 1);
+    // Every step's, the health probe's and Sync Member Rules'.
+    assert.equal(functions.length, ALL_STEPS.length + 2);
     const tableName = [...deployed.values()].find((r) => r.ResourceType === 'AWS::DynamoDB::Table')!.PhysicalResourceId;
     const keyId = [...deployed.values()].find((r) => r.ResourceType === 'AWS::KMS::Key')!.PhysicalResourceId;
     const keyArn = await keyArnOf(keyId!);
@@ -226,7 +226,7 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
       functionArns.set(id, config!.FunctionArn!);
     }
     // One function per step, each running its own (the one handler dispatches on ETCD_HA_STEP).
-    assert.deepEqual(handlers.sort(), [...ALL_STEPS, 'healthProbe'].sort());
+    assert.deepEqual(handlers.sort(), [...ALL_STEPS, 'healthProbe', 'syncMemberRules'].sort());
   });
 
   it('runs the state machine definitions of the template, which are the ones the local runner renders', async () => {
@@ -376,8 +376,8 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
       const rule = name.split('|').at(-1)!;
       assert.ok(await gone(() => clients.events.send(new DescribeRuleCommand({ Name: rule })), /ResourceNotFound/), rule);
     }
-    // The two EC2 state-change rules, the lifecycle rule and the health probe's schedule.
-    assert.equal(byType('AWS::Events::Rule').length, 4);
+    // The two EC2 state-change rules, the lifecycle rule, the health probe's schedule and Sync Member Rules'.
+    assert.equal(byType('AWS::Events::Rule').length, 5);
     for (const bucket of byType('AWS::S3::Bucket')) {
       assert.ok(await gone(() => clients.s3.send(new HeadBucketCommand({ Bucket: bucket })), /NotFound|NoSuchBucket/), bucket);
     }

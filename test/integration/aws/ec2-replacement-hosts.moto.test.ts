@@ -16,6 +16,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CreateLaunchTemplateCommand,
+  CreateTagsCommand,
+  DeleteTagsCommand,
   StartInstancesCommand,
   CreateLaunchTemplateVersionCommand,
   CreateSecurityGroupCommand,
@@ -35,7 +37,7 @@ import {
   type Tag,
   type Volume,
 } from '@aws-sdk/client-ec2';
-import { CreateInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
+import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
   DescribeInstanceInformationCommand,
   SSMClient,
@@ -46,7 +48,7 @@ import { AGENT_NOT_REGISTERED, Ec2ReplacementHosts, INSTANCE_NOT_FOUND } from '.
 import { Ec2HostDirectory, placementOf } from '../../../lambdas/adapters/aws/ec2-host-directory';
 import { makeChooseReplacementHost } from '../../../lambdas/steps/replace/choose-replacement-host';
 import { makeCheckHostAgent } from '../../../lambdas/steps/replace/check-host-agent';
-import { ClonePlacementRefusedError, HostNotFoundError, CloneLaunchFailedError } from '../../../lambdas/core/errors';
+import { ClonePlacementRefusedError, CloneRefusedError, HostNotFoundError, CloneLaunchFailedError } from '../../../lambdas/core/errors';
 import type { CloneRequest, Host, HostRunner, Logger } from '../../../lambdas/ports';
 import { startMoto, type Moto } from '../../support/moto';
 import { errorOf } from '../../support/rejection';
@@ -93,13 +95,15 @@ describe('Ec2ReplacementHosts against moto_server', () => {
   let attributeError: Error | undefined;
   /** When set, the adapter's RunInstances fails with it (EC2's capacity errors, which moto never gives). */
   let runError: Error | undefined;
-  const net = { vpcId: '', subnetId: '', etcdSg: '', ssmSg: '', profileArn: '', templateId: '', snapshotId: '' };
+  const net = { vpcId: '', subnetId: '', etcdSg: '', ssmSg: '', profileArn: '', roleArn: '', foreignProfileArn: '', templateId: '', snapshotId: '' };
 
   const log: Logger = {
     info: (message, fields) => logLines.push({ message, ...(fields && { fields }) }),
     warn: (message, fields) => logLines.push({ message, ...(fields && { fields }) }),
   };
-  const hosts = (ssm: SSMClient = new FakeSsm(new Map()).asClient()) => new Ec2ReplacementHosts({ ec2: adapterEc2, ssm, log });
+  /** The adapter as the stack configures it: the member role may be passed, the launch template is named. */
+  const hosts = (ssm: SSMClient = new FakeSsm(new Map()).asClient(), launchTemplateIds = [net.templateId]) =>
+    new Ec2ReplacementHosts({ ec2: adapterEc2, ssm, iam, memberInstanceRoleArns: [net.roleArn], launchTemplateIds, log });
   const cloneRequest = (sourceInstanceId: string, overrides: Partial<CloneRequest> = {}): CloneRequest => ({
     clusterName: 'demo',
     sourceInstanceId,
@@ -215,6 +219,13 @@ describe('Ec2ReplacementHosts against moto_server', () => {
     net.ssmSg = (await ec2.send(new CreateSecurityGroupCommand({ VpcId: net.vpcId, GroupName: 'ssm', Description: 'SSM endpoints' }))).GroupId!;
     // moto refuses RunInstances with an instance profile its IAM does not know.
     net.profileArn = (await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'etcd-host' }))).InstanceProfile!.Arn!;
+    // The member role (memberInstanceRoleArns) in it; a foreign profile carries an admin role.
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    net.roleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'etcd-member', AssumeRolePolicyDocument: trust }))).Role!.Arn!;
+    await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'etcd-host', RoleName: 'etcd-member' }));
+    net.foreignProfileArn = (await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'admin-host' }))).InstanceProfile!.Arn!;
+    await iam.send(new CreateRoleCommand({ RoleName: 'admin', AssumeRolePolicyDocument: trust }));
+    await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'admin-host', RoleName: 'admin' }));
     const volume = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 5, VolumeType: 'gp2' }));
     net.snapshotId = (await ec2.send(new CreateSnapshotCommand({ VolumeId: volume.VolumeId!, Description: 'old etcd data' }))).SnapshotId!;
     const template = await ec2.send(
@@ -445,6 +456,48 @@ describe('Ec2ReplacementHosts against moto_server', () => {
     assert.equal(await instanceCount(), count);
   });
 
+  describe('nothing is cloned that the stack does not allow (issue 13, item 3)', () => {
+    it("refuses a source without the cluster's tag, or tagged for another cluster; nothing launched", async () => {
+      const untagged = await launchFromAmi('infra20');
+      await ec2.send(new DeleteTagsCommand({ Resources: [untagged.InstanceId!], Tags: [{ Key: CLUSTER_TAG }] }));
+      const foreign = await launchFromAmi('infra21');
+      await ec2.send(new CreateTagsCommand({ Resources: [foreign.InstanceId!], Tags: [{ Key: CLUSTER_TAG, Value: 'prod' }] }));
+      const count = await instanceCount();
+      const noTag = await errorOf(hosts().launchCloneOf(cloneRequest(untagged.InstanceId!, { idempotencyKey: 'demo/untagged' })));
+      assert.ok(noTag instanceof CloneRefusedError, String(noTag));
+      assert.match(noTag.message, new RegExp(`failed instance ${untagged.InstanceId} carries no etcd-ha:cluster tag, not etcd-ha:cluster="demo"`));
+      assert.match(noTag.message, HINT);
+      const otherCluster = await errorOf(hosts().launchCloneOf(cloneRequest(foreign.InstanceId!, { idempotencyKey: 'demo/foreign' })));
+      assert.ok(otherCluster instanceof CloneRefusedError, String(otherCluster));
+      assert.match(otherCluster.message, /is tagged etcd-ha:cluster="prod", not etcd-ha:cluster="demo"/);
+      assert.equal(await instanceCount(), count, 'nothing launched');
+    });
+
+    it("refuses a placement record's instance profile whose role is not a member role (the clone would run as admin); nothing launched", async () => {
+      const source = await launchFromAmi('infra22');
+      const recorded = { ...placementOf(await describeInstance(source.InstanceId!))!, instanceProfileArn: net.foreignProfileArn };
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [source.InstanceId!] }));
+      const count = await instanceCount();
+      const error = await errorOf(hosts().launchCloneOf(cloneRequest(source.InstanceId!, { idempotencyKey: 'demo/admin', recorded })));
+      assert.ok(error instanceof CloneRefusedError, String(error));
+      assert.match(error.message, new RegExp(`the instance profile ${net.foreignProfileArn} of failed instance ${source.InstanceId} has role arn:aws:iam::\\d+:role/admin; a clone may carry only a role of memberInstanceRoleArns \\(${net.roleArn}\\)`));
+      assert.equal(await instanceCount(), count, 'nothing launched');
+      // A profile IAM does not know is refused the same way.
+      const unknown = { ...recorded, instanceProfileArn: net.profileArn.replace('etcd-host', 'nobody') };
+      const gone = await errorOf(hosts().launchCloneOf(cloneRequest(source.InstanceId!, { idempotencyKey: 'demo/unknown', recorded: unknown })));
+      assert.ok(gone instanceof CloneRefusedError && /is not an instance profile of this account/.test(gone.message), String(gone));
+    });
+
+    it('refuses a source launched from a launch template the stack does not name; nothing launched', async () => {
+      const source = await launchFromTemplate('infra23');
+      const count = await instanceCount();
+      const error = await errorOf(hosts(undefined, []).launchCloneOf(cloneRequest(source.InstanceId!, { memberName: 'infra24' })));
+      assert.ok(error instanceof CloneRefusedError, String(error));
+      assert.match(error.message, new RegExp(`launched from launch template ${net.templateId} \\(version 1\\), which is not among the stack's cloneLaunchTemplateIds \\(none\\)`));
+      assert.equal(await instanceCount(), count, 'nothing launched');
+    });
+  });
+
   describe('under the ReplaceMember steps (Resolve Hosts, Choose Replacement Host, Check Host Agent)', () => {
     it('a terminated member is replaced by a clone joined at its private IP with the placement recorded while it ran; a re-run joins the same clone', async () => {
       const sources = await Promise.all(['infra0', 'infra1', 'infra2'].map((name) => launchFromAmi(name)));
@@ -474,7 +527,7 @@ describe('Ec2ReplacementHosts against moto_server', () => {
       // SSM's side is a stand-in here: moto has neither DescribeInstanceInformation nor agents that run commands.
       const agents = new FakeSsm(new Map([[clone.InstanceId!, 'Online']]));
       const booted: HostRunner = { run: async ([host]) => [{ host: host!.name, exitCode: 0, stdoutTail: 'boot: done\n', stderrTail: '' }] };
-      const check = makeCheckHostAgent({ log, runner: booted, replacementHosts: new Ec2ReplacementHosts({ ec2: adapterEc2, ssm: agents.asClient() }) });
+      const check = makeCheckHostAgent({ log, runner: booted, replacementHosts: hosts(agents.asClient()) });
       assert.deepEqual(await check({ host: chosen.host, attempt: 0, maxAttempts: 40 }), { state: 'running', agent: 'Online', boot: 'done', ready: true, attempt: 1 });
     });
   });

@@ -377,13 +377,14 @@ describe('EtcdHaStack IAM', () => {
       ],
       // Signs the CRL with the CA key, writes the ledger, untags the secrets of members that left.
       revokeCertificates: [
+        'secretsmanager:CreateSecret',
         'secretsmanager:GetSecretValue',
         'secretsmanager:DescribeSecret',
-        'secretsmanager:CreateSecret',
+        'secretsmanager:GetResourcePolicy',
         'secretsmanager:PutSecretValue',
-        'secretsmanager:UpdateSecret',
         'secretsmanager:TagResource',
         'secretsmanager:UntagResource',
+        'secretsmanager:UpdateSecret',
         'kms:Decrypt',
         'kms:GenerateDataKey',
         ...renew,

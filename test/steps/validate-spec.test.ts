@@ -23,7 +23,7 @@ const exploits: Array<[string, unknown, string, RegExp]> = [
   ['a trusted CA of their own, even with allowOwnedFlagOverrides', spec({ extraArgs: { 'trusted-ca-file': '/tmp/evil-ca.crt' }, allowOwnedFlagOverrides: ['trusted-ca-file'] }), 'etcd.extraArgs.trusted-ca-file', /replaces the TLS/],
   ['auto-tls', spec({ extraArgs: { 'auto-tls': 'true' } }), 'etcd.extraArgs.auto-tls', /self-signed/],
   ['peer-auto-tls', spec({ extraArgs: { 'peer-auto-tls': 'true' } }), 'etcd.extraArgs.peer-auto-tls', /self-signed/],
-  ['an empty CRL of their own', spec({ extraArgs: { 'peer-crl-file': '/dev/null' } }), 'etcd.extraArgs.peer-crl-file', /revocation list/],
+  ['an empty CRL of their own, even with allowOwnedFlagOverrides', spec({ extraArgs: { 'peer-crl-file': '/dev/null' }, allowOwnedFlagOverrides: ['peer-crl-file'] }), 'etcd.extraArgs.peer-crl-file', /revocation list/],
   ['etcd logs appended to a root-owned file', spec({ extraArgs: { 'log-outputs': '/etc/cron.d/etcd' } }), 'etcd.extraArgs.log-outputs', /append to a file as root/],
   ['an image from any registry (it runs privileged with the PKI mounted)', spec({ imageRepository: 'evil.example.com/etcd' }, 'kubeadm'), 'etcd.imageRepository', /not an allowed registry/],
   ['any binary, run as root', spec({ binaryPath: '/tmp/etcd' }), 'etcd.binaryPath', /not below an allowed directory/],

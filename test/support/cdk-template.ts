@@ -17,10 +17,13 @@ export interface Statement {
 
 export const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
-/** The inline-policy statements attached to a role (by the role's logical ID). */
+/**
+ * The statements of the template's policies attached to a role (by the role's logical ID): its inline policies and
+ * the managed ones the template attaches to it alone (CDK's overflow of an inline policy past IAM's size limit).
+ */
 export function statementsOfRole(template: Template, role: string): Statement[] {
-  return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((p) => (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === role))
+  return [...Object.values(template.findResources('AWS::IAM::Policy')), ...Object.values(template.findResources('AWS::IAM::ManagedPolicy'))]
+    .filter((p) => ((p.Properties.Roles ?? []) as Array<{ Ref: string }>).some((r) => r.Ref === role))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
 }
 

@@ -147,7 +147,7 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
     reasons.push(
       {
         appliesTo: 'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*',
-        reason: `ssm:SendCommand on instances is limited by condition to those tagged ${CLUSTER_TAG} (ssm:resourceTag); the instance IDs come from each execution's cluster spec.`,
+        reason: `ssm:SendCommand on instances is limited by condition to those tagged ${CLUSTER_TAG} (ssm:resourceTag), and to the AWS-RunShellScript document; the instance IDs come from each execution's record or spec, and the steps refuse an instance whose tag is not that cluster's (IAM cannot compare a tag with an execution's input).`,
       },
       { appliesTo: 'Resource::*', reason: 'ssm:GetCommandInvocation supports no resource-level permissions; it only reads the status and output of commands.' },
     );
@@ -239,7 +239,7 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
     reasons.push({
       appliesTo: 'Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:*',
       reason:
-        "Acquire Lock asks whether an expired lock's holder, a ProvisionCluster or ReplaceMember execution named by its ARN in the lock item, still runs (states:DescribeExecution). Those state machines' ARNs cannot be referenced from its own step's role without a dependency cycle, and its generated name is unknown before deployment.",
+        "Acquire Lock asks whether an expired lock's holder, an execution of one of this stack's workflows named by its ARN in the lock item, still runs (states:DescribeExecution); it only reads. Those state machines' ARNs cannot be referenced from the lock step's role without a dependency cycle, and their generated names are unknown before deployment.",
     });
   }
   if (access.includes('renewClusterLock')) {

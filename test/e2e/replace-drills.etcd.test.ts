@@ -233,10 +233,10 @@ describe(`ReplaceMember drills (real etcd, local runner) on ${ETCD.label}`, () =
     assert.equal(list.filter((m) => m.learner).length, 0, 'no stray learner');
     assert.equal(list.length, 2, 'quorum intact: the two healthy voters');
 
-    // 2. The new host dies right after Add Member As Learner: its first two commands (Prepare Joining Host, Push
-    //    Certificates) go through, every later one is undeliverable.
+    // 2. The new host dies right after Add Member As Learner: its first three commands (Prepare Joining Host, Push
+    //    Revocation List, Push Certificates) go through, every later one is undeliverable.
     broken.calls.infra3 = [];
-    broken.faults.push({ host: 'infra3', fromCall: 3, error: () => new HostUnreachableError('infra3: SSM agent not connected'), times: 100 });
+    broken.faults.push({ host: 'infra3', fromCall: 4, error: () => new HostUnreachableError('infra3: SSM agent not connected'), times: 100 });
     const two = await s.replace({ clusterName: cluster, failedMember: 'infra1', replacement: { address: '127.0.0.211' } }, { deps });
     assert.equal(two.result.status, 'FAILED');
     assert.equal(two.result.error, 'HostUnreachableError');
@@ -246,7 +246,7 @@ describe(`ReplaceMember drills (real etcd, local runner) on ${ETCD.label}`, () =
       ['Write Etcd Config', 'Write Etcd Config', 'Write Etcd Config'],
       'the unreachable host was retried (HostUnreachableError only) before the execution gave up',
     );
-    assert.deepEqual(broken.calls.infra3!.slice(0, 3), ['Prepare Joining Host', 'Push Certificates', 'Write Etcd Config']);
+    assert.deepEqual(broken.calls.infra3!.slice(0, 4), ['Prepare Joining Host', 'Push Revocation List', 'Push Certificates', 'Write Etcd Config']);
     assert.equal(two.calls.removeLearners, 1, 'the failure path removed the learner');
     list = memberList(s, cluster, survivor);
     assert.equal(list.filter((m) => m.learner).length, 0, 'no stray learner');

@@ -96,6 +96,8 @@ function standIns(scenario: Scenario): Record<string, StepHandler> {
     planProvision: ({ state }) => ({ ...state, mode: 'bootstrap' }),
     resolveHosts: () => HOSTS,
     generatePki: () => PKI,
+    revokeCertificates: () => ({ crl: '-----BEGIN X509 CRL-----\n-----END X509 CRL-----\n', crlNumber: 1, revoked: [] }),
+    pushRevocationList: (i) => ({ installed: i.hosts.map((h: { name: string }) => h.name), missed: [] }),
     pushCertificates: (i) => {
       if (scenario === 'retried on a host' && i.host.name === 'infra1' && !unreachableOnce) {
         unreachableOnce = true;

@@ -431,3 +431,41 @@ export interface RecordDeletion {
    */
   deleteRecord(clusterName: string, lockOwner: string): Promise<{ readonly deleted: boolean }>;
 }
+
+// ---- BackupCluster ----
+import type { BackupMetadata } from './core/backup/metadata';
+export type { BackupMetadata };
+
+/** One backup as its store lists it: the name (its time) and whether its manifest was written. */
+export interface ListedBackup {
+  readonly name: string;
+  readonly takenAt: Date;
+  /** false: a snapshot without a manifest (its run died between the two writes); not a backup to restore. */
+  readonly complete: boolean;
+}
+
+/**
+ * Backups of a cluster (the snapshot bucket's backup prefix on AWS, `<home>/backups` locally): a snapshot, then its
+ * manifest beside it. Only a snapshot whose stream ended with a matching trailer is ever saved (the caller checks it).
+ */
+export interface BackupStore {
+  /** Streams the snapshot in; nothing is kept when the stream fails. */
+  save(clusterName: string, name: string, chunks: AsyncIterable<Uint8Array>): Promise<{ readonly location: string; readonly bytes: number }>;
+  /** Writes the manifest: from then on it is a complete backup. */
+  describe(metadata: BackupMetadata): Promise<void>;
+  /** Every backup of the cluster, newest first. */
+  list(clusterName: string): Promise<ListedBackup[]>;
+  /** The manifest, or undefined when there is none. */
+  read(clusterName: string, name: string): Promise<BackupMetadata | undefined>;
+  /** Deletes the snapshot and its manifest; safe to repeat. */
+  remove(clusterName: string, name: string): Promise<void>;
+}
+
+/**
+ * "The last good backup" of each cluster, beside its record under a key of its own (`backup#<cluster>` on AWS): the
+ * cluster record is written only by the cluster-lock holder, and a backup never takes that lock.
+ */
+export interface LastBackupStore {
+  get(clusterName: string): Promise<BackupMetadata | undefined>;
+  put(metadata: BackupMetadata): Promise<void>;
+}

@@ -42,6 +42,8 @@ export const ENV = {
    * etcdSecurityFlags }` (lambdas/core/spec-policy.ts); unset: DEFAULT_SPEC_POLICY.
    */
   specPolicy: 'SPEC_POLICY',
+  /** Prune Old Backups only: the retention tiers as JSON `{ keepAllHours, hourlyDays, dailyDays }` (lambdas/core/backup/retention.ts). */
+  backupRetention: 'BACKUP_RETENTION',
 } as const;
 
 /** First segment of every secret name (`<prefix>/<cluster>/<item>`) unless the stack is given another. */
@@ -107,4 +109,13 @@ export const WORKFLOW_TAG_VALUES = {
   setMaintenance: 'SetMaintenance',
   checkClusterHealth: 'CheckClusterHealth',
   deleteCluster: 'DeleteCluster',
+  backupCluster: 'BackupCluster',
 } as const;
+
+// ---- BackupCluster ----
+/** Start of every backup key in the snapshot bucket (`backups/<cluster>/<name>.db` and its manifest `<name>.json`). */
+export const BACKUP_KEY_PREFIX = 'backups/';
+/** Start of the key of each cluster's backup lock (`backup-lock#<cluster>`): its own, never the cluster's lock. */
+export const BACKUP_LOCK_KEY_PREFIX = 'backup-lock#';
+/** Start of the key of each cluster's last good backup (`backup#<cluster>`), beside its record, never in it. */
+export const LAST_BACKUP_KEY_PREFIX = 'backup#';

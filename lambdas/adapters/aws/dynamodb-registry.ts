@@ -243,6 +243,11 @@ export interface DynamoDbClusterLockProps {
   readonly liveness: ExecutionLiveness;
   /** @default () => new Date() */
   readonly now?: () => Date;
+  /**
+   * Start of the lock items' keys: BackupCluster's own lock (BACKUP_LOCK_KEY_PREFIX) is this class over other keys.
+   * @default LOCK_KEY_PREFIX (the cluster's lock)
+   */
+  readonly keyPrefix?: string;
 }
 
 interface LockItem {
@@ -289,9 +294,11 @@ export class DynamoDbClusterLock implements ClusterLock {
   private readonly tableName: string;
   private readonly liveness: ExecutionLiveness;
   private readonly now: () => Date;
+  private readonly keyPrefix: string;
 
   constructor(props: DynamoDbClusterLockProps) {
     checkTableName(props.tableName);
+    this.keyPrefix = props.keyPrefix ?? LOCK_KEY_PREFIX;
     if (props.liveness === undefined) throw new RangeError('liveness is required: an expired lock is taken over only once its holder has ended');
     this.client = props.client;
     this.tableName = props.tableName;
@@ -305,6 +312,11 @@ export class DynamoDbClusterLock implements ClusterLock {
     return `${LOCK_KEY_PREFIX}${clusterName}`;
   }
 
+  /** This lock's item key of `clusterName` (keyOf's checks, this lock's prefix). */
+  private itemKey(clusterName: string): string {
+    return `${this.keyPrefix}${DynamoDbClusterLock.keyOf(clusterName).slice(LOCK_KEY_PREFIX.length)}`;
+  }
+
   /**
    * Takes the lock when it is free (a conditional PutItem) or already `holder.owner`'s (a conditional UpdateItem
    * pushes expiresAt out and keeps acquiredAt), or, once past its expiresAt, when its holder's execution has
@@ -312,7 +324,7 @@ export class DynamoDbClusterLock implements ClusterLock {
    * expiresAt that were read, so of two takers one wins, and a holder that renewed in between keeps its lock.
    */
   async acquire(clusterName: string, holder: LockHolder, ttlSeconds: number): Promise<LockOutcome> {
-    const pk = DynamoDbClusterLock.keyOf(clusterName);
+    const pk = this.itemKey(clusterName);
     checkHolder(holder);
     checkTtl(ttlSeconds);
     const key = { [REGISTRY_TABLE_KEY.partitionKey]: { S: pk } };
@@ -392,7 +404,7 @@ export class DynamoDbClusterLock implements ClusterLock {
 
   /** Pushes expiresAt out to now + ttlSeconds while `owner` holds the lock (expired or not). */
   async extend(clusterName: string, owner: string, ttlSeconds: number): Promise<void> {
-    const pk = DynamoDbClusterLock.keyOf(clusterName);
+    const pk = this.itemKey(clusterName);
     checkTtl(ttlSeconds);
     const now = this.now();
     try {
@@ -415,7 +427,7 @@ export class DynamoDbClusterLock implements ClusterLock {
 
   /** Deletes the lock only when `owner` holds it; otherwise (free, or someone else's) nothing happens. */
   async release(clusterName: string, owner: string): Promise<void> {
-    const pk = DynamoDbClusterLock.keyOf(clusterName);
+    const pk = this.itemKey(clusterName);
     try {
       await this.client.send(
         new DeleteItemCommand({

@@ -5,6 +5,7 @@ import { DefaultStackSynthesizer, RemovalPolicy } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
 import type { EtcdHaStackProps } from './etcd-ha-stack';
 import type { SpecPolicyProps } from './spec-policy-props';
+import { parseRetention } from '../lambdas/core/backup/retention';
 
 /** The context keys the app reads, with what each becomes. */
 export const CONTEXT_KEYS = {
@@ -37,6 +38,8 @@ export const CONTEXT_KEYS = {
   allowedImageRepositories: 'EtcdHaStackProps.allowedImageRepositories (a JSON list, or registries separated by commas; default registry.k8s.io)',
   allowedBinaryDirectories: 'EtcdHaStackProps.allowedBinaryDirectories (a JSON list, or directories separated by commas; default /usr/local/bin, /usr/bin, /opt/etcd)',
   allowedEtcdSecurityFlags: 'EtcdHaStackProps.allowedEtcdSecurityFlags (a JSON list, or flag names separated by commas; default none)',
+  backupSchedule: 'EtcdHaStackProps.backupSchedule: an EventBridge schedule expression (default "rate(15 minutes)") or "off"',
+  backupRetention: 'EtcdHaStackProps.backupRetention: JSON {"keepAllHours": 24, "hourlyDays": 7, "dailyDays": 90} (the default); fields left out keep theirs',
   deployForTests: 'true: no BootstrapVersion rule (moto_server keeps no bootstrap parameter); for tests only',
 } as const;
 
@@ -147,6 +150,9 @@ export function stackPropsFromContext(node: Node): EtcdHaStackProps {
   const alarmPeriodMinutes = integer(node, 'alarmPeriodMinutes');
   const alarmTopicArn = text(node, 'alarmTopicArn');
   const removal = removalPolicy(node);
+  const backupSchedule = text(node, 'backupSchedule');
+  const rawRetention: unknown = node.tryGetContext('backupRetention');
+  const backupRetention = rawRetention === undefined || rawRetention === '' ? undefined : parseRetention(rawRetention, 'context backupRetention');
   const specPolicy = specPolicyFromContext(node);
   return {
     ...specPolicy,
@@ -174,6 +180,8 @@ export function stackPropsFromContext(node: Node): EtcdHaStackProps {
     ...(alarmPeriodMinutes !== undefined && { alarmPeriodMinutes }),
     ...(alarmTopicArn !== undefined && { alarmTopicArn }),
     ...(removal !== undefined && { removalPolicy: removal }),
+    ...(backupSchedule !== undefined && { backupSchedule }),
+    ...(backupRetention !== undefined && { backupRetention }),
     // moto_server keeps no /cdk-bootstrap/.../version parameter: no rule that checks it.
     ...(flag(node, 'deployForTests') && { synthesizer: new DefaultStackSynthesizer({ generateBootstrapVersionRule: false }) }),
   };

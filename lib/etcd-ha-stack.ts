@@ -15,6 +15,8 @@ import type { HealthProbe } from './health-probe';
 import type { SetMaintenanceWorkflow } from './set-maintenance-workflow';
 import type { CheckClusterHealthWorkflow } from './check-cluster-health-workflow';
 import type { DeleteClusterWorkflow } from './delete-cluster-workflow';
+import type { BackupClusterWorkflow } from './backup-cluster-workflow';
+import { parseRetention, type RetentionPolicy } from '../lambdas/core/backup/retention';
 import { MemberHostPolicy } from './member-host-policy';
 import type { ProvisionClusterWorkflow } from './provision-cluster-workflow';
 import type { ReplaceMemberTrigger } from './replace-member-trigger';
@@ -176,6 +178,16 @@ export interface EtcdHaStackProps extends StackProps, SpecPolicyProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * BackupCluster's schedule: an EventBridge schedule expression that backs up every recorded cluster, or 'off'.
+   * @default 'rate(15 minutes)'
+   */
+  readonly backupSchedule?: string;
+  /**
+   * Which backups Prune Old Backups keeps (lambdas/core/backup/retention.ts).
+   * @default - all from the last 24 h, the newest of each hour for 7 days, of each day for 90 days
+   */
+  readonly backupRetention?: RetentionPolicy;
 }
 
 /** The largest hostCommandTimeoutSeconds (lambdas/catalog/steps.ts): host steps must fit in one Lambda invocation. */
@@ -205,6 +217,7 @@ function check(ok: boolean, prop: string, limit: string, value: unknown): void {
 }
 
 function validateProps(props: EtcdHaStackProps): void {
+  validateBackupProps(props);
   const network = [props.vpcId, props.subnetIds, props.securityGroupId];
   const given = network.filter((v) => v !== undefined).length;
   check(
@@ -287,6 +300,15 @@ function checkIds(prop: string, ids: readonly string[] | undefined, max: number,
 }
 
 /** Cloning is on only with the roles a clone may carry and a VPC it may go to; its other props only with it. */
+// ---- BackupCluster ----
+function validateBackupProps(props: EtcdHaStackProps): void {
+  if (props.backupSchedule !== undefined) {
+    check(props.backupSchedule === 'off' || /^(rate|cron)\(.+\)$/.test(props.backupSchedule), 'backupSchedule', 'an EventBridge schedule expression ("rate(15 minutes)", "cron(…)") or "off"', props.backupSchedule);
+  }
+  // parseRetention names the field and what it expects.
+  if (props.backupRetention !== undefined) parseRetention(props.backupRetention, 'backupRetention');
+}
+
 function validateCloningProps(props: EtcdHaStackProps): void {
   const roles = props.memberInstanceRoleArns;
   checkIds('memberInstanceRoleArns', roles, 20, IAM_ROLE_ARN, 'IAM role ARNs (arn:aws:iam::123456789012:role/…, no wildcards)');
@@ -322,6 +344,7 @@ export class EtcdHaStack extends Stack {
   readonly checkClusterHealth: CheckClusterHealthWorkflow;
   /** `etcd-ha delete`: stops a cluster, deletes its secrets and record (a dry run without confirm). */
   readonly deleteCluster: DeleteClusterWorkflow;
+  readonly backupCluster: BackupClusterWorkflow;
   /** The scheduled health probe (none with healthProbe false). */
   readonly healthProbe?: HealthProbe;
   /** The EventBridge rules that start ReplaceMember (none without automaticReplacement and autoScalingGroupNames). */
@@ -365,7 +388,7 @@ export class EtcdHaStack extends Stack {
 
     ({ secretsKey: this.secretsKey, registryTable: this.registryTable, snapshotBucket: this.snapshotBucket } = store);
     this.steps = stepFunctions.steps;
-    ({ provisionCluster: this.provisionCluster, replaceMember: this.replaceMember, setMaintenance: this.setMaintenance, checkClusterHealth: this.checkClusterHealth, deleteCluster: this.deleteCluster } = workflows);
+    ({ provisionCluster: this.provisionCluster, replaceMember: this.replaceMember, setMaintenance: this.setMaintenance, checkClusterHealth: this.checkClusterHealth, deleteCluster: this.deleteCluster, backupCluster: this.backupCluster } = workflows);
     if (triggers.healthProbe) this.healthProbe = triggers.healthProbe;
     if (triggers.replaceTrigger) this.replaceTrigger = triggers.replaceTrigger;
   }

@@ -8,7 +8,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { CLUSTER_TAG, LOCK_KEY_PREFIX, PROBE_KEY_PREFIX, RECORD_KEY_PREFIX, REPLACED_BY_TAG, RUN_SHELL_SCRIPT_DOCUMENT } from '../lambdas/catalog/contracts';
+import { BACKUP_KEY_PREFIX, BACKUP_LOCK_KEY_PREFIX, LAST_BACKUP_KEY_PREFIX, CLUSTER_TAG, LOCK_KEY_PREFIX, PROBE_KEY_PREFIX, RECORD_KEY_PREFIX, REPLACED_BY_TAG, RUN_SHELL_SCRIPT_DOCUMENT } from '../lambdas/catalog/contracts';
 import { HEALTH_PROBE, MAINTENANCE_ONLY_STEPS, PROVISION_STEPS, REPLACE_ONLY_STEPS, STEP_SPECS, type StepAccess, type StepName } from '../lambdas/catalog/steps';
 import { acknowledge } from './nag';
 
@@ -347,6 +347,8 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
     add({ sid: 'CheckClusterLockOnDelete', actions: ['dynamodb:ConditionCheckItem'], resources: [resources.registryTable.tableArn], conditions: lockItemsOnly() });
   }
 
+  grantBackupAccess(role, access, resources, add, reasons);
+
   // One acknowledgment per finding; two kinds that share a finding ("Resource::*") share one reason.
   const byFinding = new Map<string, string[]>();
   for (const { appliesTo, reason } of reasons) byFinding.set(appliesTo, [...(byFinding.get(appliesTo) ?? []), reason]);
@@ -447,4 +449,59 @@ function grantLaunchReplacementInstances(role: iam.Role, limits: CloneLimits, ad
       reason: "iam:GetInstanceProfile reads which role the failed instance's profile carries (known at run time): the step refuses any role outside memberInstanceRoleArns.",
     },
   );
+}
+
+// ---- BackupCluster: its own lock items, the backup prefix of the snapshot bucket, the last-good-backup items ----
+function grantBackupAccess(
+  role: iam.Role,
+  access: readonly StepAccess[],
+  resources: StepAccessResources,
+  add: (statement: iam.PolicyStatementProps) => void,
+  reasons: Array<{ appliesTo: string; reason: string }>,
+): void {
+  const table = resources.registryTable.tableArn;
+  const itemsStartingWith = (prefix: string) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } });
+  if (access.includes('releaseBackupLock')) {
+    add({ sid: 'ReleaseBackupLock', actions: ['dynamodb:DeleteItem'], resources: [table], conditions: itemsStartingWith(BACKUP_LOCK_KEY_PREFIX) });
+  }
+  if (access.includes('acquireBackupLock')) {
+    add({
+      sid: 'AcquireBackupLock',
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resources: [table],
+      conditions: itemsStartingWith(BACKUP_LOCK_KEY_PREFIX),
+    });
+    add({ sid: 'AskBackupLockHolders', actions: ['states:DescribeExecution'], resources: [lockHolderExecutionsArn(role)] });
+    reasons.push({
+      appliesTo: 'Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:*',
+      reason: "Acquire Backup Lock asks whether an expired backup lock's holder (a BackupCluster execution named in the lock item) still runs; it only reads, and the state machine's ARN cannot be referenced without a dependency cycle.",
+    });
+  }
+  if (access.includes('writeLastBackup')) {
+    add({ sid: 'LastGoodBackup', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [table], conditions: itemsStartingWith(LAST_BACKUP_KEY_PREFIX) });
+  }
+  const wantsBucket = access.some((k) => k === 'writeBackups' || k === 'readBackups' || k === 'deleteBackups');
+  if (!wantsBucket) return;
+  const bucket = resources.snapshotBucket;
+  if (bucket === undefined) throw new Error('the backup access kinds need the snapshot bucket');
+  const objects = bucket.arnForObjects(`${BACKUP_KEY_PREFIX}*`);
+  const viaS3 = { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } };
+  if (access.includes('writeBackups')) {
+    add({ sid: 'WriteBackups', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [objects] });
+    add({ sid: 'EncryptBackups', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [resources.secretsKey.keyArn], conditions: viaS3 });
+  }
+  if (access.includes('readBackups')) {
+    add({ sid: 'ReadBackupManifests', actions: ['s3:GetObject'], resources: [objects] });
+    add({ sid: 'ListBackups', actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${BACKUP_KEY_PREFIX}*`] } } });
+    add({ sid: 'DecryptBackupManifests', actions: ['kms:Decrypt'], resources: [resources.secretsKey.keyArn], conditions: viaS3 });
+  }
+  if (access.includes('deleteBackups')) {
+    add({ sid: 'DeleteBackups', actions: ['s3:DeleteObject'], resources: [objects] });
+  }
+  const cfnBucket = bucket.node.defaultChild as CfnElement | undefined;
+  const bucketArn = cfnBucket ? `<${Stack.of(role).getLogicalId(cfnBucket)}.Arn>` : bucket.bucketArn;
+  reasons.push({
+    appliesTo: `Resource::${bucketArn}/${BACKUP_KEY_PREFIX}*`,
+    reason: `BackupCluster names each backup at run time ("${BACKUP_KEY_PREFIX}<cluster>/<time>.db" and its ".json" manifest): the backup prefix is the narrowest fixed resource; nothing outside it (Snapshot Before Change's snapshots included) is granted.`,
+  });
 }

@@ -8,6 +8,7 @@ import { REPLACE_STEPS, replaceMemberDefinition } from './replace-member';
 import { MAINTENANCE_STEPS, setMaintenanceDefinition } from './set-maintenance';
 import { HEALTH_CHECK_STEPS, checkClusterHealthDefinition } from './check-cluster-health';
 import { DELETE_STEPS, deleteClusterDefinition } from './delete-cluster';
+import { BACKUP_STEPS, backupClusterDefinition } from './backup-cluster';
 import type { LocalWorkflowName } from '../lambdas/local-runner/definitions';
 
 /** Health checks of a local run (Check Health every 50 ms locally, each waiting for its answer). */
@@ -27,4 +28,5 @@ export const LOCAL_DEFINITIONS: Readonly<Record<LocalWorkflowName, () => AslDefi
   'check-cluster-health': () => renderAsl(HEALTH_CHECK_STEPS, (scope, functions) => checkClusterHealthDefinition(scope, { functions })),
   'delete-cluster': () =>
     renderAsl(DELETE_STEPS, (scope, functions) => deleteClusterDefinition(scope, { functions, lockWaitAttempts: LOCAL_LOCK_WAIT_ATTEMPTS })),
+  'backup-cluster': () => renderAsl(BACKUP_STEPS, (scope, functions) => backupClusterDefinition(scope, { functions })),
 };

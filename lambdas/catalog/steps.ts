@@ -7,7 +7,7 @@
 // The order is the order the steps run in, across the workflows: each workflow's steps, filtered from it, are in
 // its own order. A step several workflows run has one function, one handler and one grant.
 
-export type WorkflowName = 'provisionCluster' | 'replaceMember' | 'setMaintenance' | 'checkClusterHealth' | 'deleteCluster';
+export type WorkflowName = 'provisionCluster' | 'replaceMember' | 'setMaintenance' | 'checkClusterHealth' | 'deleteCluster' | 'backupCluster';
 
 /** What a step may do on AWS: lib/step-access.ts turns each kind into a few IAM statements on the narrowest resources. */
 export type StepAccess =
@@ -54,7 +54,20 @@ export type StepAccess =
   /** DeleteCluster: delete at once (no recovery window) secrets under `<prefix>/*` that carry an `etcd-ha:cluster` tag. */
   | 'deleteSecrets'
   /** DeleteCluster: delete a cluster record (`cluster#` items only) in a transaction that checks the lock item's owner. */
-  | 'deleteRecord';
+  | 'deleteRecord'
+  // ---- BackupCluster ----
+  /** Take its own lock (`backup-lock#<cluster>` items only) and ask whether an expired lock's holder still runs. */
+  | 'acquireBackupLock'
+  /** Release its own lock (a conditional DeleteItem on `backup-lock#<cluster>` items only). */
+  | 'releaseBackupLock'
+  /** Upload backups (multipart, SSE-KMS) and their manifests under the bucket's backup prefix. */
+  | 'writeBackups'
+  /** List the backup prefix and read the manifests under it. */
+  | 'readBackups'
+  /** Delete objects under the backup prefix (Prune Old Backups). */
+  | 'deleteBackups'
+  /** Read and write each cluster's last good backup (`backup#<cluster>` items only). */
+  | 'writeLastBackup';
 
 /** The Lambda service's longest invocation. */
 export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
@@ -451,6 +464,58 @@ export const STEPS = {
     access: ['renewClusterLock', 'readRegistry', 'deleteRecord'],
     workflows: ['deleteCluster'],
   },
+  // ---- BackupCluster: its own steps and lock (never the cluster's lock: a snapshot changes nothing) ----
+  validateBackupRequest: {
+    title: 'Validate Backup Request',
+    states: ['Validate Backup Request'],
+    does: 'which recorded clusters to back up: the one a request names, or every one (the schedule)',
+    timeout: { seconds: 30 },
+    access: ['readRegistry'],
+    workflows: ['backupCluster'],
+  },
+  acquireBackupLock: {
+    title: 'Acquire Backup Lock',
+    states: ['Acquire Backup Lock'],
+    does: "the cluster's backup lock (not its cluster lock): two backups of one cluster never run at once",
+    timeout: { seconds: 30 },
+    access: ['acquireBackupLock'],
+    workflows: ['backupCluster'],
+  },
+  takeBackup: {
+    title: 'Take Backup',
+    states: ['Take Backup'],
+    does: "a snapshot from a healthy member (followers first, the leader last), etcd's SHA-256 checked while it streams into the backup prefix, then its manifest",
+    // A multi-GB snapshot streams from etcd to S3 within one invocation: Lambda's longest.
+    timeout: { seconds: LAMBDA_MAX_TIMEOUT_SECONDS },
+    memoryMb: 1024,
+    // The record (members), the healthcheck client, etcd; writes under the backup prefix only.
+    access: ['readRegistry', ...TALKS_TO_ETCD, 'writeBackups'],
+    workflows: ['backupCluster'],
+  },
+  recordLastGoodBackup: {
+    title: 'Record Last Good Backup',
+    states: ['Record Last Good Backup'],
+    does: "the cluster's last good backup under its own key beside the record (never the record itself)",
+    timeout: { seconds: 30 },
+    access: ['readBackups', 'writeLastBackup'],
+    workflows: ['backupCluster'],
+  },
+  pruneBackups: {
+    title: 'Prune Old Backups',
+    states: ['Prune Old Backups'],
+    does: 'deletes the backups the retention tiers no longer keep (never the last good one)',
+    timeout: { seconds: 120 },
+    access: ['readBackups', 'deleteBackups', 'writeLastBackup'],
+    workflows: ['backupCluster'],
+  },
+  releaseBackupLock: {
+    title: 'Release Backup Lock',
+    states: ['Release Backup Lock', 'Release Backup Lock After Failure'],
+    does: "deletes the cluster's backup lock if this execution holds it",
+    timeout: { seconds: 30 },
+    access: ['releaseBackupLock'],
+    workflows: ['backupCluster'],
+  },
 } as const satisfies Record<string, StepSpec>;
 
 /** Every step a function runs in a workflow. */
@@ -497,9 +562,13 @@ export const DELETE_ONLY_STEPS = DELETE_STEPS.filter(
 );
 /**
  * Every step, in the order the stack creates their functions: ProvisionCluster's, then those only ReplaceMember
- * runs, then those only SetMaintenance runs, then CheckClusterHealth's, then those only DeleteCluster runs.
+ * runs, then those only SetMaintenance runs, then CheckClusterHealth's, then those only DeleteCluster runs, then BackupCluster's.
  */
-export const ALL_STEPS: readonly StepName[] = [...PROVISION_STEPS, ...REPLACE_ONLY_STEPS, ...MAINTENANCE_ONLY_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_ONLY_STEPS];
+export const ALL_STEPS: readonly StepName[] = [...PROVISION_STEPS, ...REPLACE_ONLY_STEPS, ...MAINTENANCE_ONLY_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_ONLY_STEPS, ...stepsOf('backupCluster')];
+
+// ---- BackupCluster: its steps are its own (after DeleteCluster's in the stack's order) ----
+export type BackupStep = StepOf<'backupCluster'>;
+export const BACKUP_STEPS = stepsOf('backupCluster');
 
 /** The step's function description: its title and what it does. */
 export function stepDescription(step: StepName): string {

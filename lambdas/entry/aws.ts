@@ -37,6 +37,12 @@ import { createMaintenanceSteps } from '../steps/maintenance';
 import { createHealthCheckSteps } from '../steps/health-check';
 import { createDeleteSteps, type DeleteDeps } from '../steps/delete';
 import { makeHealthProbe } from '../steps/probe/health-probe';
+import { createBackupSteps, type BackupDeps } from '../steps/backup';
+import { S3BackupStore } from '../adapters/aws/s3-backup-store';
+import { DynamoDbLastBackupStore } from '../adapters/aws/dynamodb-last-backup-store';
+import { parseRetention } from '../core/backup/retention';
+import { BACKUP_LOCK_KEY_PREFIX } from '../catalog/contracts';
+import { BACKUP_STEPS, type BackupStep } from '../catalog/steps';
 import { DEFAULT_SECRET_PREFIX, ENV, INSTANCE_ARN_TAG, INSTANCE_ID_TAG } from '../catalog/contracts';
 import { ALL_STEPS, DELETE_ONLY_STEPS, HEALTH_CHECK_STEPS, PROVISION_STEPS, REPLACE_STEPS, type DeleteOnlyStep, type HealthCheckStep, type MaintenanceOnlyStep, type ProvisionStep, type ReplaceOnlyStep, type ReplaceStep, type StepName } from '../catalog/steps';
 
@@ -203,6 +209,28 @@ export function awsDeleteDeps(env: Env, clients: AwsClients, log: Logger): Delet
 }
 
 /**
+ * BackupCluster's dependencies on AWS: the step dependencies, the backup prefix of the snapshot bucket, the last
+ * good backup items, its own lock (backup-lock# items, never the cluster lock) and the retention tiers
+ * (BACKUP_RETENTION, on Prune Old Backups' function only; a malformed one is a deployment problem).
+ */
+export function awsBackupDeps(env: Env, clients: AwsClients, log: Logger): BackupDeps {
+  const tableName = required(env, ENV.registryTable);
+  let backupRetention;
+  try {
+    backupRetention = parseRetention(env[ENV.backupRetention] || undefined, `environment variable ${ENV.backupRetention}`);
+  } catch (error) {
+    throw new EnvironmentConfigError((error as Error).message);
+  }
+  return {
+    ...awsDeps(env, clients, log),
+    backups: new S3BackupStore({ client: clients.s3, bucket: required(env, ENV.snapshotBucket), kmsKeyId: required(env, ENV.kmsKeyId) }),
+    lastBackup: new DynamoDbLastBackupStore({ client: clients.dynamodb, tableName }),
+    backupLock: new DynamoDbClusterLock({ client: clients.dynamodb, tableName, liveness: new SfnExecutionLiveness({ client: clients.sfn }), keyPrefix: BACKUP_LOCK_KEY_PREFIX }),
+    backupRetention,
+  };
+}
+
+/**
  * Clones of failed instances, only when the stack turned them on and named the roles a clone may carry
  * (memberInstanceRoleArns); otherwise why not, which Choose Replacement Host tells a request that names no host.
  */
@@ -276,6 +304,7 @@ let replaceSteps: Record<ReplaceStep, StepHandler> | undefined;
 let maintenanceSteps: ReturnType<typeof createMaintenanceSteps> | undefined;
 let healthCheckSteps: ReturnType<typeof createHealthCheckSteps> | undefined;
 let deleteSteps: ReturnType<typeof createDeleteSteps> | undefined;
+let backupSteps: ReturnType<typeof createBackupSteps> | undefined;
 let healthProbeHandler: StepHandler | undefined;
 let syncMemberRulesHandler: StepHandler | undefined;
 
@@ -319,6 +348,9 @@ function stepHandler(step: StepName): StepHandler {
   }
   if ((DELETE_ONLY_STEPS as readonly StepName[]).includes(step)) {
     return (deleteSteps ??= createDeleteSteps(awsDeleteDeps(process.env, clients, log)))[step as DeleteOnlyStep];
+  }
+  if ((BACKUP_STEPS as readonly StepName[]).includes(step)) {
+    return (backupSteps ??= createBackupSteps(awsBackupDeps(process.env, clients, log)))[step as BackupStep];
   }
   return (maintenanceSteps ??= createMaintenanceSteps(awsReplaceDeps(process.env, clients, log)))[step as MaintenanceOnlyStep];
 }

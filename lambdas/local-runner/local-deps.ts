@@ -16,6 +16,9 @@ import { Etcd3AdminFactory } from '../adapters/etcd/etcd3-admin';
 import { prepareLocalHome, type LocalHome } from './local-home';
 import { localEtcdBinary } from './etcd-binaries';
 import { localSpecPolicy } from './local-spec-policy';
+import { DirBackupStore } from '../adapters/local/dir-backup-store';
+import { DEFAULT_RETENTION, type RetentionPolicy } from '../core/backup/retention';
+import type { BackupDeps } from '../steps/backup';
 
 export interface LocalDepsOptions {
   readonly firstAddress?: string;
@@ -73,4 +76,18 @@ export function localDeps(home: LocalHome, options: LocalDepsOptions = {}): Repl
 export function localDeletion(home: LocalHome, deps: Pick<ReplaceDeps, 'lock'>): { secretDeletion: SecretDeletion; recordDeletion: RecordDeletion } {
   const lock = deps.lock instanceof FileClusterLock ? deps.lock : new FileClusterLock({ dir: home.locksDir, liveness: new ProcessExecutionLiveness() });
   return { secretDeletion: new FileSecretStore({ dir: home.secretsDir }), recordDeletion: new FileClusterRegistry({ dir: home.registryDir, lock }) };
+}
+
+/**
+ * BackupCluster's local adapters: backups and the last good one under the home's backups dir, its own lock files
+ * (locks/backup: never a cluster lock), the default retention unless one is given.
+ */
+export function localBackups(home: LocalHome, retention: RetentionPolicy = DEFAULT_RETENTION): Pick<BackupDeps, 'backups' | 'lastBackup' | 'backupLock' | 'backupRetention'> {
+  const store = new DirBackupStore({ dir: home.backupsDir });
+  return {
+    backups: store,
+    lastBackup: store,
+    backupLock: new FileClusterLock({ dir: home.backupLocksDir, liveness: new ProcessExecutionLiveness() }),
+    backupRetention: retention,
+  };
 }

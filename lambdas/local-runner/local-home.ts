@@ -17,6 +17,10 @@ export interface LocalHome {
   readonly snapshotsDir: string;
   /** The health probe's memory per cluster (FileProbeStateStore). */
   readonly probesDir: string;
+  /** BackupCluster's backups (`<cluster>/<name>.db` and `.json`) and each cluster's last good one (DirBackupStore). */
+  readonly backupsDir: string;
+  /** BackupCluster's own locks, apart from the cluster locks. */
+  readonly backupLocksDir: string;
 }
 
 export function localHome(env: NodeJS.ProcessEnv = process.env): LocalHome {
@@ -31,6 +35,8 @@ export function localHome(env: NodeJS.ProcessEnv = process.env): LocalHome {
     locksDir: join(dir, 'locks'),
     snapshotsDir: join(dir, 'snapshots'),
     probesDir: join(dir, 'probes'),
+    backupsDir: join(dir, 'backups'),
+    backupLocksDir: join(dir, 'locks', 'backup'),
   };
 }
 

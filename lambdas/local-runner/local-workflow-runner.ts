@@ -18,7 +18,8 @@ import { localScriptsPaths } from '../adapters/local/local-host-runner';
 import { LocalMachinePower } from '../adapters/local/local-machine-power';
 import type { AslDefinition } from './asl';
 import { loadDefinition, type LocalWorkflowName } from './definitions';
-import { localDeletion, localDeps } from './local-deps';
+import { localBackups, localDeletion, localDeps } from './local-deps';
+import { createBackupSteps, type BackupDeps } from '../steps/backup';
 import { localHome, type LocalHome } from './local-home';
 import { etcdVersionOf, localEtcdBinary } from './etcd-binaries';
 import { runWorkflow, type WorkflowEvent, type WorkflowResult } from './run-workflow';
@@ -47,14 +48,18 @@ export interface LocalRunnerOptions {
   readonly home?: LocalHome;
   /** @default - localDeps(home, …) */
   readonly deps?: ReplaceDeps;
+  /** BackupCluster's adapters in place of localBackups(home) (tests: another retention, a clock). @default - none */
+  readonly backupOverrides?: Partial<BackupDeps>;
 }
 
 export class LocalWorkflowRunner implements WorkflowRunner {
   readonly home: LocalHome;
   readonly deps: ReplaceDeps;
   private readonly etcdBinary: string | undefined;
+  private readonly backupOverrides: Partial<BackupDeps>;
 
   constructor(options: LocalRunnerOptions = {}) {
+    this.backupOverrides = options.backupOverrides ?? {};
     const env = options.env ?? process.env;
     this.home = options.home ?? localHome(env);
     this.etcdBinary = localEtcdBinary(env);
@@ -119,6 +124,8 @@ export class LocalWorkflowRunner implements WorkflowRunner {
       case 'delete-cluster':
         // The same store and registry objects find and delete the cluster's secrets and record (local adapters).
         return createDeleteSteps({ ...this.deps, ...localDeletion(this.home, this.deps) });
+      case 'backup-cluster':
+        return createBackupSteps({ ...this.deps, ...localBackups(this.home), ...this.backupOverrides });
     }
   }
 

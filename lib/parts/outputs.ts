@@ -26,6 +26,10 @@ export function addOutputs(stack: Stack, parts: { readonly store: Store; readonl
     description: 'Stop a cluster and delete its secrets and record: {"clusterName", "confirm": clusterName, "by"}; without confirm a dry run (etcd-ha delete)',
     value: workflows.deleteCluster.stateMachine.stateMachineArn,
   });
+  new CfnOutput(stack, 'BackupClusterStateMachineArn', {
+    description: 'Back up a cluster: {"clusterName"} (etcd-ha backup); {} backs up every recorded cluster (the schedule)',
+    value: workflows.backupCluster.stateMachine.stateMachineArn,
+  });
   new CfnOutput(stack, 'SnapshotBucketName', { description: 'Snapshots taken before each membership change (SSE-KMS)', value: store.snapshotBucket.bucketName });
   new CfnOutput(stack, 'MemberHostPolicyArn', {
     description: "Attach to the member hosts' instance role (with AmazonSSMManagedInstanceCore)",

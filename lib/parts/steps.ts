@@ -10,6 +10,7 @@ import { acknowledge } from '../nag';
 import { grantStepAccess, withoutLaunches, type StepAccess, type StepAccessResources } from '../step-access';
 import { StepFunction, type EtcdNetwork } from '../step-function';
 import { specPolicyFromProps, type SpecPolicyProps } from '../spec-policy-props';
+import { DEFAULT_RETENTION, type RetentionPolicy } from '../../lambdas/core/backup/retention';
 import type { Store } from './store';
 
 /** Largest raft applied-index lag of a healthy member (as the local runner uses). */
@@ -40,6 +41,8 @@ export interface StepFunctionsProps extends SpecPolicyProps {
   readonly memberVpcIds?: readonly string[];
   readonly cloneImageIds?: readonly string[];
   readonly cloneLaunchTemplateIds?: readonly string[];
+  /** Prune Old Backups' tiers. @default - DEFAULT_RETENTION */
+  readonly backupRetention?: RetentionPolicy;
 }
 
 export interface StepFunctions {
@@ -88,6 +91,8 @@ export function addStepFunctions(stack: Stack, props: StepFunctionsProps): StepF
   };
   // Only Validate Spec reads what a spec may run on the hosts: the policy goes to its function alone.
   const specPolicy = { [ENV.specPolicy]: JSON.stringify(specPolicyFromProps(props)) };
+  // Only Prune Old Backups reads the retention tiers.
+  const backupRetention = { [ENV.backupRetention]: JSON.stringify(props.backupRetention ?? DEFAULT_RETENTION) };
   const steps = {} as Record<StepName, StepFunction>;
   for (const step of ALL_STEPS) {
     const granted = props.launchReplacementInstances ? STEP_ACCESS[step] : withoutLaunches(STEP_ACCESS[step]);
@@ -99,7 +104,7 @@ export function addStepFunctions(stack: Stack, props: StepFunctionsProps): StepF
       timeout: Duration.seconds(stepTimeoutSeconds(STEP_SPECS[step].timeout, props.hostCommandTimeoutSeconds)),
       ...(memorySize !== undefined && { memorySize }),
       ...(reserved !== undefined && { reservedConcurrentExecutions: reserved }),
-      environment: step === 'validateSpec' ? { ...environment, ...specPolicy } : environment,
+      environment: step === 'validateSpec' ? { ...environment, ...specPolicy } : step === 'pruneBackups' ? { ...environment, ...backupRetention } : environment,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       ...(granted.includes('etcdNetwork') && network && { network }),

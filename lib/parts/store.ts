@@ -5,7 +5,7 @@ import { Duration, RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { REGISTRY_TABLE_KEY, REGISTRY_TABLE_TTL_ATTRIBUTE } from '../../lambdas/catalog/contracts';
+import { BACKUP_KEY_PREFIX, REGISTRY_TABLE_KEY, REGISTRY_TABLE_TTL_ATTRIBUTE, SNAPSHOT_KEY_PREFIX } from '../../lambdas/catalog/contracts';
 import { acknowledge } from '../nag';
 
 export interface Store {
@@ -49,8 +49,19 @@ export function addStore(stack: Stack, props: StoreProps): Store {
     lifecycleRules: [
       {
         id: 'ExpireSnapshots',
+        // Snapshot Before Change's only: the backups have a retention of their own (Prune Old Backups).
+        prefix: SNAPSHOT_KEY_PREFIX,
         expiration: Duration.days(retentionDays),
         noncurrentVersionExpiration: Duration.days(retentionDays),
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      },
+      {
+        // BackupCluster: Prune Old Backups deletes by the tiers; in a versioned bucket that leaves a delete marker and
+        // a noncurrent version, which go a day later.
+        id: 'ExpirePrunedBackups',
+        prefix: BACKUP_KEY_PREFIX,
+        noncurrentVersionExpiration: Duration.days(1),
+        expiredObjectDeleteMarker: true,
         abortIncompleteMultipartUploadAfter: Duration.days(1),
       },
     ],

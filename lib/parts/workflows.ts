@@ -4,6 +4,8 @@ import { Duration, type RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { DELETE_STEPS, HEALTH_CHECK_STEPS, MAINTENANCE_STEPS, PROVISION_STEPS, REPLACE_STEPS, type StepName } from '../../lambdas/catalog/steps';
 import { DeleteClusterWorkflow } from '../delete-cluster-workflow';
+import { BackupClusterWorkflow } from '../backup-cluster-workflow';
+import { BACKUP_STEPS } from '../../lambdas/catalog/steps';
 import { CheckClusterHealthWorkflow } from '../check-cluster-health-workflow';
 import { ProvisionClusterWorkflow } from '../provision-cluster-workflow';
 import { ReplaceMemberWorkflow } from '../replace-member-workflow';
@@ -21,6 +23,8 @@ export interface WorkflowsProps {
   readonly healthCheckAttempts?: number;
   readonly promotionBudgetMinutes?: number;
   readonly healingGracePeriodMinutes: number;
+  /** BackupCluster's schedule expression, or 'off'. @default - BackupClusterWorkflow's (every 15 minutes) */
+  readonly backupSchedule?: string;
 }
 
 export interface Workflows {
@@ -29,6 +33,7 @@ export interface Workflows {
   readonly setMaintenance: SetMaintenanceWorkflow;
   readonly checkClusterHealth: CheckClusterHealthWorkflow;
   readonly deleteCluster: DeleteClusterWorkflow;
+  readonly backupCluster: BackupClusterWorkflow;
 }
 
 export function addWorkflows(stack: Stack, props: WorkflowsProps): Workflows {
@@ -57,5 +62,10 @@ export function addWorkflows(stack: Stack, props: WorkflowsProps): Workflows {
   const setMaintenance = new SetMaintenanceWorkflow(stack, 'SetMaintenance', { functions: functionsOf(MAINTENANCE_STEPS), ...common });
   const checkClusterHealth = new CheckClusterHealthWorkflow(stack, 'CheckClusterHealth', { functions: functionsOf(HEALTH_CHECK_STEPS), ...common });
   const deleteCluster = new DeleteClusterWorkflow(stack, 'DeleteCluster', { functions: functionsOf(DELETE_STEPS), ...common });
-  return { provisionCluster, replaceMember, setMaintenance, checkClusterHealth, deleteCluster };
+  const backupCluster = new BackupClusterWorkflow(stack, 'BackupCluster', {
+    functions: functionsOf(BACKUP_STEPS),
+    ...(props.backupSchedule !== undefined && { schedule: props.backupSchedule }),
+    ...common,
+  });
+  return { provisionCluster, replaceMember, setMaintenance, checkClusterHealth, deleteCluster, backupCluster };
 }

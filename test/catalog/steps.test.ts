@@ -13,6 +13,7 @@ import { replaceMemberDefinition } from '../../statemachines/replace-member';
 import { setMaintenanceDefinition } from '../../statemachines/set-maintenance';
 import { checkClusterHealthDefinition } from '../../statemachines/check-cluster-health';
 import { deleteClusterDefinition } from '../../statemachines/delete-cluster';
+import { BACKUP_STEPS, backupClusterDefinition } from '../../statemachines/backup-cluster';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -79,6 +80,7 @@ const DEFINITIONS: Record<WorkflowName, AslDefinition> = {
   setMaintenance: renderAsl(MAINTENANCE_STEPS, (scope, functions) => setMaintenanceDefinition(scope, { functions })),
   checkClusterHealth: renderAsl(HEALTH_CHECK_STEPS, (scope, functions) => checkClusterHealthDefinition(scope, { functions })),
   deleteCluster: renderAsl(DELETE_STEPS, (scope, functions) => deleteClusterDefinition(scope, { functions })),
+  backupCluster: renderAsl(BACKUP_STEPS, (scope, functions) => backupClusterDefinition(scope, { functions })),
 };
 
 describe('step catalog', () => {

@@ -19,6 +19,7 @@ import {
   awsDeps,
   awsReplaceDeps,
   awsHealthProbeDeps,
+  awsBackupDeps,
   jsonLogger,
   handlerFor,
   withInstanceArnTags,
@@ -30,6 +31,8 @@ import { PROVISION_STEPS } from '../../statemachines/provision-cluster';
 import { MAINTENANCE_STEPS } from '../../statemachines/set-maintenance';
 import { HEALTH_CHECK_STEPS } from '../../statemachines/check-cluster-health';
 import { DELETE_STEPS } from '../../statemachines/delete-cluster';
+import { BACKUP_STEPS } from '../../statemachines/backup-cluster';
+import { S3BackupStore } from '../../lambdas/adapters/aws/s3-backup-store';
 import { DynamoDbProbeStateStore } from '../../lambdas/adapters/aws/dynamodb-probe-state-store';
 import { Ec2MachinePower } from '../../lambdas/adapters/aws/ec2-machine-power';
 import { SfnReplacementStarter } from '../../lambdas/adapters/aws/sfn-replacement-starter';
@@ -55,8 +58,18 @@ const quiet: Logger = { info: () => undefined, warn: () => undefined };
 const env = { AWS_REGION: 'eu-west-1', KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/k', REGISTRY_TABLE: 'etcd-ha-registry', ACCOUNT_ID: '123456789012' };
 
 describe('AWS composition root', () => {
-  it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth and DeleteCluster (the shared steps once), the health probe and Sync Member Rules', () => {
-    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, 'healthProbe', 'syncMemberRules'])].sort());
+  it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster and BackupCluster (the shared steps once), the health probe and Sync Member Rules', () => {
+    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, 'healthProbe', 'syncMemberRules'])].sort());
+  });
+
+  it("builds BackupCluster's dependencies: the backup prefix, its own lock, the retention from BACKUP_RETENTION (a bad one names the variable)", () => {
+    const deps = awsBackupDeps({ ...env, SNAPSHOT_BUCKET: 'snapshots-bucket', BACKUP_RETENTION: '{"dailyDays":365}' }, clients, quiet);
+    assert.ok(deps.backups instanceof S3BackupStore);
+    assert.deepEqual(deps.backupRetention, { keepAllHours: 24, hourlyDays: 7, dailyDays: 365 });
+    assert.throws(
+      () => awsBackupDeps({ ...env, SNAPSHOT_BUCKET: 'snapshots-bucket', BACKUP_RETENTION: '{"dailyDays":-1}' }, clients, quiet),
+      (e: Error) => e instanceof EnvironmentConfigError && /BACKUP_RETENTION[\s\S]*dailyDays: expected a whole number/.test(e.message),
+    );
   });
 
   it('the one exported handler runs the step ETCD_HA_STEP names; a missing or unknown name is an EnvironmentConfigError naming the variable', async () => {

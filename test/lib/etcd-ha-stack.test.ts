@@ -434,6 +434,13 @@ describe('EtcdHaStack IAM', () => {
       markClusterDeleting: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Scan', ...renew, 'secretsmanager:ListSecrets'],
       deleteClusterSecrets: [...renew, 'secretsmanager:ListSecrets', 'secretsmanager:DeleteSecret'],
       deleteClusterRecord: ['dynamodb:GetItem', 'dynamodb:Scan', ...renew, 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+      // BackupCluster: its own lock items, the backup prefix, the last-good-backup items; no cluster lock, no record write.
+      validateBackupRequest: ['dynamodb:GetItem', 'dynamodb:Scan'],
+      acquireBackupLock: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'states:DescribeExecution'],
+      takeBackup: ['dynamodb:GetItem', 'dynamodb:Scan', ...talksToEtcd, 's3:PutObject', 's3:AbortMultipartUpload', 'kms:GenerateDataKey', 'kms:Decrypt'],
+      recordLastGoodBackup: ['dynamodb:GetItem', 'dynamodb:PutItem', 's3:GetObject', 's3:ListBucket', 'kms:Decrypt'],
+      pruneBackups: ['dynamodb:GetItem', 'dynamodb:PutItem', 's3:GetObject', 's3:ListBucket', 'kms:Decrypt', 's3:DeleteObject'],
+      releaseBackupLock: ['dynamodb:DeleteItem'],
     };
     for (const step of ALL_STEPS) {
       const statements = statementsOfRole(template, roleId(stack, step));
@@ -476,7 +483,7 @@ describe('EtcdHaStack IAM', () => {
       [roleId(stack, 'markClusterDeleting'), ['secretsmanager:ListSecrets']],
       [roleId(stack, 'deleteClusterSecrets'), ['secretsmanager:ListSecrets']],
       ...HOST_STEPS.map((step): [string, string[]] => [roleId(stack, step), ['ssm:GetCommandInvocation']]),
-      ...[stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster].flatMap((workflow): Array<[string, string[]]> => {
+      ...[stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster].flatMap((workflow): Array<[string, string[]]> => {
         const stateMachineRole = logicalId(workflow.stateMachine.role);
         return [
           [

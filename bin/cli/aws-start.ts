@@ -54,6 +54,13 @@ export const WORKFLOWS = {
     stackOutput: 'DeleteClusterStateMachineArn',
     tag: WORKFLOW_TAG_VALUES.deleteCluster,
   },
+  backup: {
+    workflow: 'backup-cluster',
+    title: 'BackupCluster',
+    arnEnv: 'ETCD_HA_BACKUP_STATE_MACHINE_ARN',
+    stackOutput: 'BackupClusterStateMachineArn',
+    tag: WORKFLOW_TAG_VALUES.backupCluster,
+  },
 } as const satisfies Record<string, DeployedWorkflow>;
 
 export interface StartDeps {

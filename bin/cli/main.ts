@@ -21,6 +21,8 @@ type AwsMaintenance = typeof import('./aws-maintenance');
 type AwsWatch = typeof import('./aws-watch');
 type AwsStatus = typeof import('./aws-status');
 type AwsDelete = typeof import('./aws-delete');
+type AwsBackup = typeof import('./aws-backup');
+type LocalBackup = typeof import('./local-backup');
 
 /** Loads a command's module when the command runs. */
 function load<M>(path: string): M {
@@ -52,6 +54,7 @@ const STATE_MACHINE_HELP = {
   maintenance: 'SetMaintenance state machine (default: $ETCD_HA_MAINTENANCE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=SetMaintenance; stack output SetMaintenanceStateMachineArn)',
   health:
     'CheckClusterHealth state machine (default: $ETCD_HA_HEALTH_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=CheckClusterHealth; stack output CheckClusterHealthStateMachineArn)',
+  backup: 'BackupCluster state machine (default: $ETCD_HA_BACKUP_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=BackupCluster; stack output BackupClusterStateMachineArn)',
   delete: 'DeleteCluster state machine (default: $ETCD_HA_DELETE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=DeleteCluster; stack output DeleteClusterStateMachineArn)',
 };
 
@@ -123,6 +126,18 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
     .action((opts: { dryRun: boolean; by?: string; output: OutputFormat }) =>
       run(() => load<LocalDown>('./local-down').localDown(output, { dryRun: opts.dryRun, format: opts.output, ...(opts.by !== undefined && { by: opts.by }) }))(),
     );
+
+  // ---- BackupCluster, local ----
+  local
+    .command('backup')
+    .description("BackupCluster on the local cluster: a snapshot checked against etcd's SHA-256, kept under the local home; prints where it is and its revision")
+    .addOption(outputOption())
+    .action((opts: { output: OutputFormat }) => run(() => load<LocalBackup>('./local-backup').localBackup({ format: opts.output }, output))());
+  local
+    .command('backups')
+    .description("the local cluster's backups, newest first: time, revision, size, where; the last good one marked")
+    .addOption(outputOption())
+    .action((opts: { output: OutputFormat }) => run(() => load<LocalBackup>('./local-backup').localBackups({ format: opts.output }, output))());
 
   local
     .command('kill')
@@ -340,6 +355,29 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
             format: opts.output,
             ...(opts.confirm !== undefined && { confirm: opts.confirm }),
             ...(opts.by !== undefined && { by: opts.by }),
+            ...(opts.stateMachine !== undefined && { stateMachineArn: opts.stateMachine }),
+            ...(opts.name !== undefined && { name: opts.name }),
+          },
+          output,
+        );
+      })(),
+    );
+
+  // ---- BackupCluster ----
+  program
+    .command('backup')
+    .description("BackupCluster for one cluster: a snapshot from a healthy member (followers first), checked against etcd's SHA-256, into the stack's bucket; prints where it is and its revision")
+    .option('--cluster <name>', 'the cluster')
+    .option('--state-machine <arn>', STATE_MACHINE_HELP.backup)
+    .option('--name <name>', 'the execution name (default: <cluster>-backup-<UTC time>)')
+    .addOption(outputOption())
+    .action((opts: { cluster?: string; stateMachine?: string; name?: string; output: OutputFormat }) =>
+      run(() => {
+        if (opts.cluster === undefined) throw new UsageError('backup needs --cluster NAME');
+        return load<AwsBackup>('./aws-backup').backup(
+          {
+            cluster: opts.cluster,
+            format: opts.output,
             ...(opts.stateMachine !== undefined && { stateMachineArn: opts.stateMachine }),
             ...(opts.name !== undefined && { name: opts.name }),
           },

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import type { ClusterRecord } from '../ports';
+import type { BackupMetadata, ClusterRecord } from '../ports';
 import { createProvisionSteps } from '../steps';
 import { createReplaceSteps, type ReplaceDeps } from '../steps/replace';
 import { createMaintenanceSteps } from '../steps/maintenance';
@@ -29,6 +29,17 @@ import type { RunRequest, WorkflowOutcome, WorkflowRunner } from '../workflow-ru
 
 export type { LocalWorkflowName } from './definitions';
 export type { WorkflowEvent, WorkflowResult } from './run-workflow';
+
+/** One backup as `etcd-ha local backups` lists it. */
+export interface LocalBackupEntry {
+  readonly name: string;
+  readonly takenAt: string;
+  readonly complete: boolean;
+  readonly revision?: number;
+  readonly bytes?: number;
+  readonly sha256?: string;
+  readonly location?: string;
+}
 
 export interface LocalRunOptions {
   readonly onEvent?: (event: WorkflowEvent) => void;
@@ -127,6 +138,19 @@ export class LocalWorkflowRunner implements WorkflowRunner {
       case 'backup-cluster':
         return createBackupSteps({ ...this.deps, ...localBackups(this.home), ...this.backupOverrides });
     }
+  }
+
+  /** The cluster's backups under the home (newest first, each with its manifest's figures) and its last good one. */
+  async listBackups(clusterName: string): Promise<{ backups: LocalBackupEntry[]; lastGood: BackupMetadata | undefined }> {
+    const { backups: store, lastBackup } = { ...localBackups(this.home), ...this.backupOverrides };
+    const listed = await store.list(clusterName);
+    const backups = await Promise.all(
+      listed.map(async (b): Promise<LocalBackupEntry> => {
+        const meta = b.complete ? await store.read(clusterName, b.name) : undefined;
+        return { name: b.name, takenAt: b.takenAt.toISOString(), complete: b.complete, ...(meta && { revision: meta.revision, bytes: meta.bytes, sha256: meta.sha256, location: meta.location }) };
+      }),
+    );
+    return { backups, lastGood: await lastBackup.get(clusterName) };
   }
 
   /** The spec of the recorded cluster: its members and the removed ones awaiting their replacements. */

@@ -5,3 +5,5 @@ export { MaintenanceRequestSchema, type MaintenanceRequest, type MaintenanceOutc
 export type { ClusterSummary } from '../core/workflow-io';
 export type { ClusterHealthReport, HealthCheckRequest, MemberHealthReport, ValidatedHealthCheck } from '../core/workflow-io';
 export { DeleteRequestSchema, type DeleteRequest, type DeletionDryRun, type DeletionOutcome, type DeletionPlan } from '../core/workflow-io';
+export { BackupRequestSchema, type BackupRequest, type BackupOutcome, type BackupClusterOutput } from '../core/backup/workflow-io';
+export type { BackupMetadata } from '../core/backup/metadata';

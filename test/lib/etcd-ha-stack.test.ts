@@ -20,6 +20,7 @@ import { REPLACE_STEPS } from '../../statemachines/replace-member';
 import { MAINTENANCE_STEPS } from '../../statemachines/set-maintenance';
 import { HEALTH_CHECK_STEPS } from '../../statemachines/check-cluster-health';
 import { DELETE_STEPS } from '../../statemachines/delete-cluster';
+import { BACKUP_STEPS } from '../../statemachines/backup-cluster';
 import { LOCAL_FUNCTION_ARN_PREFIX, allStates, renderAsl } from '../../statemachines/render-asl';
 import { HOST_SCRIPTS } from '../../lambdas/host-scripts';
 import { ENV, HANDLERS } from '../../lambdas/entry/aws';
@@ -68,11 +69,11 @@ const functionId = (stack: EtcdHaStack, step: EtcdHaStep) => logicalId(stack.ste
 const roleId = (stack: EtcdHaStack, step: EtcdHaStep) => logicalId(stack.steps[step].role);
 
 describe('EtcdHaStack resources', () => {
-  it('has the ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth and DeleteCluster state machines: Standard, traced, logging ALL events without execution data, each to its own log group', () => {
+  it('has the ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster and BackupCluster state machines: Standard, traced, logging ALL events without execution data, each to its own log group', () => {
     const { template, stack } = synth;
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 5);
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 6);
     const machines = template.findResources('AWS::StepFunctions::StateMachine');
-    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster]) {
+    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster]) {
       assert.deepEqual(
         {
           type: machines[logicalId(workflow.stateMachine)]!.Properties.StateMachineType,
@@ -97,6 +98,7 @@ describe('EtcdHaStack resources', () => {
     assert.match(logicalId(stack.setMaintenance.stateMachine), /^SetMaintenanceStateMachine[0-9A-F]{8}$/);
     assert.match(logicalId(stack.checkClusterHealth.stateMachine), /^CheckClusterHealthStateMachine[0-9A-F]{8}$/);
     assert.match(logicalId(stack.deleteCluster.stateMachine), /^DeleteClusterStateMachine[0-9A-F]{8}$/);
+    assert.match(logicalId(stack.backupCluster.stateMachine), /^BackupClusterStateMachine[0-9A-F]{8}$/);
   });
 
   it('tags each state machine, and nothing else, etcd-ha:workflow = its workflow (the command line finds them by it)', () => {
@@ -111,6 +113,7 @@ describe('EtcdHaStack resources', () => {
       [logicalId(stack.setMaintenance.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'SetMaintenance' }],
       [logicalId(stack.checkClusterHealth.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'CheckClusterHealth' }],
       [logicalId(stack.deleteCluster.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'DeleteCluster' }],
+      [logicalId(stack.backupCluster.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'BackupCluster' }],
     });
     // Only the state machines carry it: not their roles, log groups or the functions.
     const elsewhere = Object.entries(template.toJSON().Resources as Record<string, { Type: string; Properties?: { Tags?: unknown } }>).filter(
@@ -121,13 +124,13 @@ describe('EtcdHaStack resources', () => {
 
   it('has one function per step (the steps ReplaceMember shares with ProvisionCluster once), Node.js 24 on arm64, running the step\'s export of the bundle, each with its own log group', () => {
     const { template, stack } = synth;
-    assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS])].sort());
+    assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS])].sort());
     // Plus the health probe's function and Sync Member Rules'.
     template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length + 2);
     // 17 ProvisionCluster steps (the lock steps and the two revocation steps among them), 15 of ReplaceMember's own
     // (Look Again and Retire Replaced Host the latest), 2 of SetMaintenance's, 2 of CheckClusterHealth's, 4 of
-    // DeleteCluster's own.
-    assert.equal(ALL_STEPS.length, 40);
+    // DeleteCluster's own, 6 of BackupCluster's own.
+    assert.equal(ALL_STEPS.length, 46);
     for (const step of ALL_STEPS) {
       const fn = template.findResources('AWS::Lambda::Function')[functionId(stack, step)];
       assert.ok(fn, `no function for ${step}`);
@@ -141,10 +144,11 @@ describe('EtcdHaStack resources', () => {
       assert.deepEqual(fn.Properties.Role, { 'Fn::GetAtt': [roleId(stack, step), 'Arn'] });
       assert.ok(fn.Properties.Timeout <= 900, `${step}: timeout ${fn.Properties.Timeout}`);
       // RSA key generation is CPU-bound: Generate PKI gets a whole vCPU; the snapshot upload gets more network.
-      assert.equal(fn.Properties.MemorySize, step === 'generatePki' ? 1769 : step === 'snapshotBeforeChange' ? 1024 : 512, step);
+      assert.equal(fn.Properties.MemorySize, step === 'generatePki' ? 1769 : step === 'snapshotBeforeChange' || step === 'takeBackup' ? 1024 : 512, step);
     }
     // A multi-GB snapshot streams to S3 within one invocation.
     assert.equal(template.findResources('AWS::Lambda::Function')[functionId(stack, 'snapshotBeforeChange')]!.Properties.Timeout, 900);
+    assert.equal(template.findResources('AWS::Lambda::Function')[functionId(stack, 'takeBackup')]!.Properties.Timeout, 900);
     // Read Cluster reads the record and asks every member for its status.
     assert.equal(template.findResources('AWS::Lambda::Function')[functionId(stack, 'readCluster')]!.Properties.Timeout, 60);
     // Host steps outlast SSM's delivery timeout plus the command's own.
@@ -183,11 +187,12 @@ describe('EtcdHaStack resources', () => {
     for (const [stack, template] of [[synth.stack, synth.template], [synth.vpcStack, synth.vpcTemplate]] as const) {
       const probe = logicalId(stack.healthProbe!.function.function);
       const validateSpec = logicalId(stack.steps.validateSpec.function);
+      const pruneBackups = logicalId(stack.steps.pruneBackups.function);
       const sync = logicalId((stack.node.findChild('MemberRuleSync') as MemberRuleSync).function.function);
       for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
         const expected = [
           ...Object.values(ENV).filter(
-            (name) => (id === probe || !probeOnly.includes(name)) && (id === sync || !syncOnly.includes(name)) && (stack === synth.vpcStack || !cloneOnly.includes(name)) && (id === validateSpec || name !== ENV.specPolicy),
+            (name) => (id === probe || !probeOnly.includes(name)) && (id === sync || !syncOnly.includes(name)) && (stack === synth.vpcStack || !cloneOnly.includes(name)) && (id === validateSpec || name !== ENV.specPolicy) && (id === pruneBackups || name !== ENV.backupRetention),
           ),
           'NODE_OPTIONS',
         ];
@@ -199,7 +204,7 @@ describe('EtcdHaStack resources', () => {
   it('keeps logs in explicit log groups with a retention: no logRetention custom resource, no custom resource at all', () => {
     const { template } = synth;
     // One per step function, one per workflow, one for the health probe, one for Sync Member Rules.
-    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 5 + 2);
+    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 6 + 2);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
     assert.deepEqual(types.filter((t) => t.startsWith('Custom::') || t === 'AWS::CloudFormation::CustomResource'), []);
@@ -224,10 +229,10 @@ describe('EtcdHaStack resources', () => {
     });
   });
 
-  it('raises an alarm when a ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth or DeleteCluster execution fails (and one on the trigger\'s dead-letter queue)', () => {
+  it('raises an alarm when a ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster or BackupCluster execution fails (and one on the trigger\'s dead-letter queue)', () => {
     const { template, stack } = synth;
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
-    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster]) {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: 'ExecutionsFailed',
@@ -249,6 +254,7 @@ describe('EtcdHaStack resources', () => {
     template.hasOutput('SetMaintenanceStateMachineArn', { Value: { Ref: logicalId(stack.setMaintenance.stateMachine) } });
     template.hasOutput('CheckClusterHealthStateMachineArn', { Value: { Ref: logicalId(stack.checkClusterHealth.stateMachine) } });
     template.hasOutput('DeleteClusterStateMachineArn', { Value: { Ref: logicalId(stack.deleteCluster.stateMachine) } });
+    template.hasOutput('BackupClusterStateMachineArn', { Value: { Ref: logicalId(stack.backupCluster.stateMachine) } });
     template.hasOutput('SnapshotBucketName', { Value: { Ref: logicalId(stack.snapshotBucket) } });
     template.hasOutput('MemberHostPolicyArn', { Value: { Ref: logicalId(stack.hostPolicy.policy) } });
     template.hasOutput('RegistryTableName', { Value: { Ref: logicalId(stack.registryTable) } });
@@ -272,6 +278,7 @@ describe('EtcdHaStack resources', () => {
       'removeLearners',
       'removeStrayLearners',
       'snapshotBeforeChange',
+      'takeBackup',
     ]);
     const functions = vpcTemplate.findResources('AWS::Lambda::Function');
     for (const step of ALL_STEPS) {
@@ -437,7 +444,7 @@ describe('EtcdHaStack IAM', () => {
       // BackupCluster: its own lock items, the backup prefix, the last-good-backup items; no cluster lock, no record write.
       validateBackupRequest: ['dynamodb:GetItem', 'dynamodb:Scan'],
       acquireBackupLock: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'states:DescribeExecution'],
-      takeBackup: ['dynamodb:GetItem', 'dynamodb:Scan', ...talksToEtcd, 's3:PutObject', 's3:AbortMultipartUpload', 'kms:GenerateDataKey', 'kms:Decrypt'],
+      takeBackup: [...talksToEtcd, 'dynamodb:GetItem', 'dynamodb:Scan', 's3:PutObject', 's3:AbortMultipartUpload', 'kms:GenerateDataKey', 'kms:Decrypt'],
       recordLastGoodBackup: ['dynamodb:GetItem', 'dynamodb:PutItem', 's3:GetObject', 's3:ListBucket', 'kms:Decrypt'],
       pruneBackups: ['dynamodb:GetItem', 'dynamodb:PutItem', 's3:GetObject', 's3:ListBucket', 'kms:Decrypt', 's3:DeleteObject'],
       releaseBackupLock: ['dynamodb:DeleteItem'],
@@ -580,6 +587,8 @@ describe('cdk-nag AwsSolutions', () => {
       ...ALL_STEPS.map((step) => `AwsSolutions-IAM5[Resource::<${functionId(vpcStack, step)}.Arn>:*]`),
       'AwsSolutions-IAM5[Resource::*]',
       `AwsSolutions-IAM5[Resource::<${logicalId(vpcStack.snapshotBucket)}.Arn>/snapshots/*]`,
+      // BackupCluster: the backup prefix.
+      `AwsSolutions-IAM5[Resource::<${logicalId(vpcStack.snapshotBucket)}.Arn>/backups/*]`,
       ...GROUPS.map(asg),
       // Choose Replacement Host launching a clone: the failed instance's resources, the clone's, the role it passes.
       // Each resource pattern is narrowed by a condition (ec2:Vpc, ec2:Owner, tags) or read only; no launch template, no role pattern.

@@ -9,6 +9,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import validator from 'asl-validator';
 import { ALL_STEPS, EtcdHaStack, SNAPSHOT_KEY_PREFIX, type EtcdHaStackProps } from '../../lib/etcd-ha-stack';
+import { BACKUP_STEPS } from '../../lambdas/catalog/steps';
 import { STOPPED_INSTANCE_STATES, TERMINATED_INSTANCE_STATES } from '../../lib/replace-member-trigger';
 import { DynamoDbClusterLock, LOCK_KEY_PREFIX } from '../../lambdas/adapters/aws/dynamodb-registry';
 import { ReplaceRequestSchema } from '../../lambdas/steps/replace/inputs';
@@ -177,6 +178,16 @@ describe('snapshot bucket', () => {
             Status: 'Enabled',
             ExpirationInDays: 30,
             NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            // Snapshot Before Change's only: the backups are pruned by their own tiers.
+            Prefix: 'snapshots/',
+          },
+          {
+            Id: 'ExpirePrunedBackups',
+            Status: 'Enabled',
+            Prefix: 'backups/',
+            NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+            ExpiredObjectDeleteMarker: true,
             AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
           },
         ],
@@ -347,7 +358,7 @@ describe('EventBridge trigger', () => {
     assert.equal(manual.stack.replaceTrigger, undefined);
     assert.equal(rules(manual.template).length, 0);
     manual.template.resourceCountIs('AWS::SQS::Queue', 0);
-    manual.template.resourceCountIs('AWS::StepFunctions::StateMachine', 5);
+    manual.template.resourceCountIs('AWS::StepFunctions::StateMachine', 6);
     const groupsOnly = build('EtcdHaGroupsOnly', { automaticReplacement: false, autoScalingGroupNames: ['etcd-a'] });
     assert.deepEqual(
       rules(groupsOnly.template).map((r) => r.Properties.EventPattern['detail-type']),
@@ -410,6 +421,8 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       'readClusterHealth',
       // DeleteCluster's request is read before the lock.
       'validateDeleteRequest',
+      // BackupCluster never takes the cluster lock (its own lock needs no renewal).
+      ...BACKUP_STEPS,
     ];
     const renewing = ALL_STEPS.filter((step) => !notUnderLock.includes(step));
     assert.deepEqual([...renewing].sort(), [
@@ -501,12 +514,14 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       Resource: { 'Fn::GetAtt': [logicalId(stack.secretsKey), 'Arn'] },
       Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
     });
-    // No other function may write, and none may read or delete snapshots.
-    const s3Actions = Object.values(template.findResources('AWS::IAM::Policy'))
+    // No other function may write under snapshots/, and none may read or delete there (BackupCluster's S3 grants are
+    // on backups/ only: test/lib/backup-cluster-iam.test.ts).
+    const onSnapshots = Object.values(template.findResources('AWS::IAM::Policy'))
       .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+      .filter((st) => !JSON.stringify(st.Resource ?? '').includes('/backups/') && !JSON.stringify(st.Condition ?? '').includes('backups/'))
       .flatMap(actionsOf)
       .filter((a) => a.startsWith('s3:'));
-    assert.deepEqual(s3Actions, ['s3:PutObject', 's3:AbortMultipartUpload']);
+    assert.deepEqual(onSnapshots, ['s3:PutObject', 's3:AbortMultipartUpload']);
   });
 
   it('the steps that talk to etcd read only the healthcheck client secrets', () => {

@@ -41,6 +41,7 @@ import { MAINTENANCE_STEPS, setMaintenanceDefinition } from '../../../statemachi
 import { REPLACE_STEPS, replaceMemberDefinition } from '../../../statemachines/replace-member';
 import { HEALTH_CHECK_STEPS, checkClusterHealthDefinition } from '../../../statemachines/check-cluster-health';
 import { deleteClusterDefinition } from '../../../statemachines/delete-cluster';
+import { BACKUP_STEPS, backupClusterDefinition } from '../../../statemachines/backup-cluster';
 import { DELETE_STEPS } from '../../../lambdas/catalog/steps';
 import { allStates, renderAsl, type AslDefinition } from '../../../statemachines/render-asl';
 import { startMoto, type Moto } from '../../support/moto';
@@ -238,9 +239,10 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
       SetMaintenanceStateMachine: renderAsl(MAINTENANCE_STEPS, (scope, functions) => setMaintenanceDefinition(scope, { functions })),
       CheckClusterHealthStateMachine: renderAsl(HEALTH_CHECK_STEPS, (scope, functions) => checkClusterHealthDefinition(scope, { functions })),
       DeleteClusterStateMachine: renderAsl(DELETE_STEPS, (scope, functions) => deleteClusterDefinition(scope, { functions })),
+      BackupClusterStateMachine: renderAsl(BACKUP_STEPS, (scope, functions) => backupClusterDefinition(scope, { functions })),
     };
     const machines = Object.entries(template().Resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
-    assert.equal(machines.length, 5);
+    assert.equal(machines.length, 6);
     for (const [prefix, local] of Object.entries(locals)) {
       const machine = machines.find(([id]) => id.startsWith(prefix))!;
       const answer = await clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: physicalOf(prefix) }));
@@ -273,7 +275,7 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
         Object.fromEntries(((await clients.sfn.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags ?? []).map((t) => [t.key!, t.value ?? ''])),
       close: () => undefined,
     };
-    for (const workflow of ['ProvisionCluster', 'ReplaceMember', 'SetMaintenance', 'CheckClusterHealth']) {
+    for (const workflow of ['ProvisionCluster', 'ReplaceMember', 'SetMaintenance', 'CheckClusterHealth', 'BackupCluster']) {
       assert.deepEqual(await stateMachinesTagged(api, 'etcd-ha:workflow', workflow), [physicalOf(`${workflow}StateMachine`)], workflow);
     }
   });
@@ -387,8 +389,8 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
       const rule = name.split('|').at(-1)!;
       assert.ok(await gone(() => clients.events.send(new DescribeRuleCommand({ Name: rule })), /ResourceNotFound/), rule);
     }
-    // The two EC2 state-change rules, the lifecycle rule, the health probe's schedule and Sync Member Rules'.
-    assert.equal(byType('AWS::Events::Rule').length, 5);
+    // The two EC2 state-change rules, the lifecycle rule, the health probe's schedule, Sync Member Rules' and BackupCluster's.
+    assert.equal(byType('AWS::Events::Rule').length, 6);
     for (const bucket of byType('AWS::S3::Bucket')) {
       assert.ok(await gone(() => clients.s3.send(new HeadBucketCommand({ Bucket: bucket })), /NotFound|NoSuchBucket/), bucket);
     }

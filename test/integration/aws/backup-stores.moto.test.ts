@@ -11,6 +11,8 @@ import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { S3BackupStore } from '../../../lambdas/adapters/aws/s3-backup-store';
 import { DynamoDbLastBackupStore } from '../../../lambdas/adapters/aws/dynamodb-last-backup-store';
+import { DynamoDbClusterLock } from '../../../lambdas/adapters/aws/dynamodb-registry';
+import { BACKUP_LOCK_KEY_PREFIX } from '../../../lambdas/catalog/contracts';
 import { backupNameAt, takenAtOfName, type BackupMetadata } from '../../../lambdas/core/backup/metadata';
 import { checkedSnapshot, SnapshotHashCheck } from '../../../lambdas/core/snapshot-hash';
 import { SnapshotCorruptError } from '../../../lambdas/core/errors';
@@ -114,6 +116,21 @@ describe('BackupCluster stores against moto_server', () => {
     assert.deepEqual(await store.list('stage'), []);
   });
 
+  it("the backup lock is DynamoDbClusterLock over backup-lock# keys: independent of the cluster's lock, one backup at a time", async () => {
+    const liveness = { hasEnded: async () => false };
+    const clusterLock = new DynamoDbClusterLock({ client: dynamodb, tableName: TABLE, liveness });
+    const backupLock = new DynamoDbClusterLock({ client: dynamodb, tableName: TABLE, liveness, keyPrefix: BACKUP_LOCK_KEY_PREFIX });
+    assert.deepEqual(await clusterLock.acquire('lockme', { owner: 'replace-1', ref: 'arn:r1' }, 60), { acquired: true });
+    assert.deepEqual(await backupLock.acquire('lockme', { owner: 'backup-1', ref: 'arn:b1' }, 60), { acquired: true });
+    const second = await backupLock.acquire('lockme', { owner: 'backup-2', ref: 'arn:b2' }, 60);
+    assert.equal(second.acquired, false);
+    assert.equal(!second.acquired && second.heldBy, 'backup-1');
+    const keys = ((await dynamodb.send(new ScanCommand({ TableName: TABLE }))).Items ?? []).map((i) => i.pk?.S).filter((k) => k?.endsWith('#lockme')).sort();
+    assert.deepEqual(keys, ['backup-lock#lockme', 'lock#lockme']);
+    await backupLock.release('lockme', 'backup-1');
+    await clusterLock.release('lockme', 'replace-1');
+  });
+
   it('writes the last good backup as its own backup#<cluster> item', async () => {
     const last = new DynamoDbLastBackupStore({ client: dynamodb, tableName: TABLE });
     assert.equal(await last.get('prod'), undefined);
@@ -134,7 +151,7 @@ describe('BackupCluster stores against moto_server', () => {
     await last.put(meta);
     assert.deepEqual(await last.get('prod'), meta);
     const items = (await dynamodb.send(new ScanCommand({ TableName: TABLE }))).Items ?? [];
-    assert.deepEqual(items.map((i) => i.pk?.S), ['backup#prod']);
+    assert.deepEqual(items.map((i) => i.pk?.S).filter((k) => k?.endsWith('#prod')), ['backup#prod']);
     assert.throws(() => DynamoDbLastBackupStore.keyOf('Prod!'), /clusterName must be a DNS-1123 label/);
   });
 });

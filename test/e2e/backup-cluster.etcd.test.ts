@@ -6,8 +6,10 @@
 // - a stream with one byte flipped is refused by the SHA-256 check: the execution fails naming SnapshotCorruptError,
 //   no file or manifest is left, the last good backup is still the earlier one, and no backup lock is left;
 // - a second backup started while one runs ends quietly (already running), taking no snapshot;
-// - pruning with an injected clock deletes what the tiers no longer keep, never the last good one.
-import { describe, it } from 'node:test';
+// - pruning with an injected clock deletes what the tiers no longer keep, never the last good one;
+// - on the real command line (127.0.0.245-247): `local backup` prints where the snapshot is and its revision, and
+//   `local backups -o json` lists it as the last good one.
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { sandboxesOfSuite, threeMembers, type LocalWorkflowSandbox } from '../su
 import { etcdUnderTest, snapshotStatus } from '../support/etcd-under-test';
 import { clientSecret, etcdctl, readRecord } from '../support/local-cluster-oracle';
 import { startWriter } from '../support/cluster-under-load';
+import { LocalCliSandbox } from '../support/local-cli';
 
 const ETCD = etcdUnderTest();
 const CLUSTER = 'kept';
@@ -144,5 +147,31 @@ describe(`BackupCluster on the local runner (real etcd) on ${ETCD.label}`, () =>
     assert.ok(fourth.outcome === 'backed-up');
     assert.deepEqual([...fourth.pruned].sort(), [meta.name, thirdMeta.name].sort());
     assert.deepEqual(backupFiles(s), [`${fourth.backup.name}.db`, `${fourth.backup.name}.json`]);
+  });
+});
+
+describe(`etcd-ha local backup / local backups on the real command line on ${ETCD.label}`, () => {
+  const cli = new LocalCliSandbox('127.0.0.245');
+  after(() => cli.cleanUp());
+
+  it('local backup prints where the snapshot is and its revision; local backups -o json lists it as the last good one', () => {
+    const up = cli.run(['local', 'up']);
+    assert.equal(up.status, 0, up.stderr);
+    const backup = cli.run(['local', 'backup']);
+    assert.equal(backup.status, 0, backup.stderr);
+    const where = /Backup of local at \S+: (\S+\.db)\n\s+revision (\d+),/.exec(backup.stdout);
+    assert.ok(where, backup.stdout);
+    assert.ok(where[1]!.startsWith(join(cli.home, 'backups', 'local')), where[1]);
+    const opened = snapshotStatus(where[1]!);
+    // A cluster nobody wrote to yet: its members' header revision is 1, while `snapshot status` gives the revision of
+    // the newest key, 0 (no key). Any write makes them agree (the suite above backs up under writes).
+    const empty = opened.revision === 0 && Number(where[2]) === 1;
+    assert.ok(empty || opened.revision >= Number(where[2]), `snapshot status ${JSON.stringify(opened)}, printed ${where[2]}`);
+    const list = cli.run(['local', 'backups', '-o', 'json']);
+    assert.equal(list.status, 0, list.stderr);
+    const doc = JSON.parse(list.stdout) as { clusterName: string; lastGood: string; backups: Array<{ name: string; location: string; revision: number; complete: boolean }> };
+    assert.equal(doc.clusterName, 'local');
+    assert.equal(doc.backups.length, 1);
+    assert.deepEqual([doc.backups[0]!.location, doc.backups[0]!.revision, doc.backups[0]!.complete, doc.lastGood], [where[1], Number(where[2]), true, doc.backups[0]!.name]);
   });
 });

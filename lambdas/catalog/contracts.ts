@@ -119,3 +119,6 @@ export const BACKUP_KEY_PREFIX = 'backups/';
 export const BACKUP_LOCK_KEY_PREFIX = 'backup-lock#';
 /** Start of the key of each cluster's last good backup (`backup#<cluster>`), beside its record, never in it. */
 export const LAST_BACKUP_KEY_PREFIX = 'backup#';
+
+// ---- Metrics (STAND-IN for the "Snapshot handoff" commit on main; dropped when it lands) ----
+export const METRICS = { namespace: 'etcd-ha', lastGoodBackupAge: 'LastGoodBackupAgeSeconds', restoreDrillSucceeded: 'RestoreDrillSucceeded' } as const;

@@ -8,7 +8,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { BACKUP_KEY_PREFIX, BACKUP_LOCK_KEY_PREFIX, LAST_BACKUP_KEY_PREFIX, CLUSTER_TAG, LOCK_KEY_PREFIX, PROBE_KEY_PREFIX, RECORD_KEY_PREFIX, REPLACED_BY_TAG, RUN_SHELL_SCRIPT_DOCUMENT } from '../lambdas/catalog/contracts';
+import { BACKUP_KEY_PREFIX, BACKUP_LOCK_KEY_PREFIX, LAST_BACKUP_KEY_PREFIX, METRICS, CLUSTER_TAG, LOCK_KEY_PREFIX, PROBE_KEY_PREFIX, RECORD_KEY_PREFIX, REPLACED_BY_TAG, RUN_SHELL_SCRIPT_DOCUMENT } from '../lambdas/catalog/contracts';
 import { HEALTH_PROBE, MAINTENANCE_ONLY_STEPS, PROVISION_STEPS, REPLACE_ONLY_STEPS, STEP_SPECS, type StepAccess, type StepName } from '../lambdas/catalog/steps';
 import { acknowledge } from './nag';
 
@@ -348,6 +348,7 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
   }
 
   grantBackupAccess(role, access, resources, add, reasons);
+  grantPublishMetrics(access, add, reasons);
 
   // One acknowledgment per finding; two kinds that share a finding ("Resource::*") share one reason.
   const byFinding = new Map<string, string[]>();
@@ -477,6 +478,9 @@ function grantBackupAccess(
       reason: "Acquire Backup Lock asks whether an expired backup lock's holder (a BackupCluster execution named in the lock item) still runs; it only reads, and the state machine's ARN cannot be referenced without a dependency cycle.",
     });
   }
+  if (access.includes('readLastBackup')) {
+    add({ sid: 'ReadLastGoodBackup', actions: ['dynamodb:GetItem'], resources: [table], conditions: itemsStartingWith(LAST_BACKUP_KEY_PREFIX) });
+  }
   if (access.includes('writeLastBackup')) {
     add({ sid: 'LastGoodBackup', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [table], conditions: itemsStartingWith(LAST_BACKUP_KEY_PREFIX) });
   }
@@ -503,5 +507,19 @@ function grantBackupAccess(
   reasons.push({
     appliesTo: `Resource::${bucketArn}/${BACKUP_KEY_PREFIX}*`,
     reason: `BackupCluster names each backup at run time ("${BACKUP_KEY_PREFIX}<cluster>/<time>.db" and its ".json" manifest): the backup prefix is the narrowest fixed resource; nothing outside it (Snapshot Before Change's snapshots included) is granted.`,
+  });
+}
+
+// ---- Metrics: PutMetricData into etcd-ha's namespace only ----
+/**
+ * One statement, the same for every step that publishes (Publish Backup Metrics, the drill's): PutMetricData supports
+ * no resource-level permissions, so the resource is "*" and the `cloudwatch:namespace` condition is the limit.
+ */
+function grantPublishMetrics(access: readonly StepAccess[], add: (statement: iam.PolicyStatementProps) => void, reasons: Reason[]): void {
+  if (!access.includes('publishMetrics')) return;
+  add({ sid: 'PublishMetrics', actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': METRICS.namespace } } });
+  reasons.push({
+    appliesTo: 'Resource::*',
+    reason: `cloudwatch:PutMetricData supports no resource-level permissions; the cloudwatch:namespace condition limits it to etcd-ha's namespace ("${METRICS.namespace}").`,
   });
 }

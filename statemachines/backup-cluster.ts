@@ -5,7 +5,8 @@
 //   (snapshot from a healthy member, followers first; etcd's SHA-256 checked while it streams; stored with its
 //   manifest) → Record Last Good Backup → Prune Old Backups → Release Backup Lock → Note Backup Taken;
 //   a failure releases the backup lock and is noted (Note Backup Failed), so one cluster's failure never stops the others'.
-// → Did Every Backup Succeed? (no: Backup Failed, naming each cluster's error).
+// → Publish Backup Metrics (every execution, also after a failure or with nothing to back up: the last good
+// backups' ages for the alarm) → Did Every Backup Succeed? (no: Backup Failed, naming each cluster's error).
 // The lock is the cluster's backup lock, never its cluster lock: a snapshot changes nothing, and a replacement must
 // not wait for a backup.
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -78,19 +79,27 @@ export function backupClusterDefinition(scope: Construct, props: BackupClusterPr
   });
   eachCluster.itemProcessor(oneCluster);
 
+  // Both endings carry { report, anyFailed }: the report is the execution's output, anyFailed decides its status.
   const summarize = new sfn.Pass(scope, 'Summarize Backups', {
-    parameters: { 'backups.$': '$.result.backups', 'anyFailed.$': "States.ArrayContains($.result.outcomes, 'failed')" },
+    parameters: { report: { 'backups.$': '$.result.backups' }, 'anyFailed.$': "States.ArrayContains($.result.outcomes, 'failed')" },
   });
-  const describeFailures = new sfn.Pass(scope, 'Describe Failures', { parameters: { 'cause.$': 'States.JsonToString($.backups)' } });
+  const nothing = new sfn.Pass(scope, 'Nothing To Back Up', { parameters: { report: { backups: [], 'reason.$': '$.reason' }, anyFailed: false } });
+
+  // Every execution ends by publishing the last good backups' ages (the no-good-backup alarm's metric), whatever
+  // happened above. A publish that fails does not fail the run: the backups are what they are, and a missing
+  // point is what the alarm treats as breaching, so a publish that keeps failing still raises it.
+  const publish = stepState(scope, 'Publish Backup Metrics', fns.publishBackupMetrics, { payload: { 'execution.$': '$$.Execution.Name' }, resultPath: '$.metrics' });
+  const describeFailures = new sfn.Pass(scope, 'Describe Failures', { parameters: { 'cause.$': 'States.JsonToString($.report.backups)' } });
   const failed = new sfn.Fail(scope, 'Backup Failed', { error: 'BackupFailedError', causePath: '$.cause' });
-  const done = new sfn.Pass(scope, 'Backups Done', { parameters: { 'backups.$': '$.backups' } });
+  const done = new sfn.Pass(scope, 'Backups Done', { inputPath: '$.report' });
   const outcome = new sfn.Choice(scope, 'Did Every Backup Succeed?')
     .when(sfn.Condition.booleanEquals('$.anyFailed', true), describeFailures.next(failed))
     .otherwise(done);
+  publish.addCatch(outcome, { resultPath: '$.metricsFailure' });
+  publish.next(outcome);
 
-  const nothing = new sfn.Pass(scope, 'Nothing To Back Up', { parameters: { backups: [], 'reason.$': '$.reason' } });
   const anything = new sfn.Choice(scope, 'Anything To Back Up?')
-    .when(sfn.Condition.isPresent('$.clusters[0]'), eachCluster.next(summarize).next(outcome))
-    .otherwise(nothing);
+    .when(sfn.Condition.isPresent('$.clusters[0]'), eachCluster.next(summarize).next(publish))
+    .otherwise(nothing.next(publish));
   return sfn.Chain.start(validate).next(anything);
 }

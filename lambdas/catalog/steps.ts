@@ -67,7 +67,11 @@ export type StepAccess =
   /** Delete objects under the backup prefix (Prune Old Backups). */
   | 'deleteBackups'
   /** Read and write each cluster's last good backup (`backup#<cluster>` items only). */
-  | 'writeLastBackup';
+  | 'writeLastBackup'
+  /** Read each cluster's last good backup (`backup#<cluster>` items only, GetItem). */
+  | 'readLastBackup'
+  /** cloudwatch:PutMetricData, only into etcd-ha's namespace (the `cloudwatch:namespace` condition). */
+  | 'publishMetrics';
 
 /** The Lambda service's longest invocation. */
 export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
@@ -514,6 +518,14 @@ export const STEPS = {
     does: "deletes the cluster's backup lock if this execution holds it",
     timeout: { seconds: 30 },
     access: ['releaseBackupLock'],
+    workflows: ['backupCluster'],
+  },
+  publishBackupMetrics: {
+    title: 'Publish Backup Metrics',
+    states: ['Publish Backup Metrics'],
+    does: "the age of each recorded cluster's last good backup and the fleet's oldest, to CloudWatch (the no-good-backup alarm's metric)",
+    timeout: { seconds: 60 },
+    access: ['readRegistry', 'readLastBackup', 'publishMetrics'],
     workflows: ['backupCluster'],
   },
 } as const satisfies Record<string, StepSpec>;

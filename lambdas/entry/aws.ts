@@ -6,6 +6,7 @@
 // invocation. A handler rethrows whatever the step threw, unchanged: Step Functions matches Retry and
 // Catch on the error's name (see lambdas/core/errors.ts; the bundle keeps class names for that).
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -40,6 +41,7 @@ import { makeHealthProbe } from '../steps/probe/health-probe';
 import { createBackupSteps, type BackupDeps } from '../steps/backup';
 import { S3BackupStore } from '../adapters/aws/s3-backup-store';
 import { DynamoDbLastBackupStore } from '../adapters/aws/dynamodb-last-backup-store';
+import { CloudWatchMetricsPublisher } from '../adapters/aws/cloudwatch-metrics';
 import { parseRetention } from '../core/backup/retention';
 import { BACKUP_LOCK_KEY_PREFIX } from '../catalog/contracts';
 import { BACKUP_STEPS, type BackupStep } from '../catalog/steps';
@@ -138,6 +140,8 @@ export interface AwsClients {
   readonly iam: IAMClient;
   /** Sync Member Rules: the EC2 rules' patterns (DescribeRule, PutRule). */
   readonly events: EventBridgeClient;
+  /** Publish Backup Metrics (PutMetricData into etcd-ha's namespace). */
+  readonly cloudwatch: CloudWatchClient;
 }
 
 /** The step dependencies on AWS, from the stack's environment variables. */
@@ -227,6 +231,7 @@ export function awsBackupDeps(env: Env, clients: AwsClients, log: Logger): Backu
     lastBackup: new DynamoDbLastBackupStore({ client: clients.dynamodb, tableName }),
     backupLock: new DynamoDbClusterLock({ client: clients.dynamodb, tableName, liveness: new SfnExecutionLiveness({ client: clients.sfn }), keyPrefix: BACKUP_LOCK_KEY_PREFIX }),
     backupRetention,
+    metrics: new CloudWatchMetricsPublisher({ client: clients.cloudwatch }),
   };
 }
 
@@ -290,6 +295,7 @@ const clients: AwsClients = {
   sfn: new SFNClient({}),
   iam: new IAMClient({}),
   events: new EventBridgeClient({}),
+  cloudwatch: new CloudWatchClient({}),
 };
 
 /** Every step a Lambda function runs: the catalog's (lambdas/catalog/steps.ts), and the health probe. */

@@ -42,6 +42,8 @@ import { S3SnapshotStore } from '../../lambdas/adapters/aws/s3-snapshot-store';
 import { AutoScalingLifecycleActions } from '../../lambdas/adapters/aws/autoscaling-lifecycle-actions';
 import { Ec2ReplacementHosts } from '../../lambdas/adapters/aws/ec2-replacement-hosts';
 import type { Logger, SecretPutOptions, SecretStore } from '../../lambdas/ports';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchMetricsPublisher } from '../../lambdas/adapters/aws/cloudwatch-metrics';
 
 const clients: AwsClients = {
   secrets: new SecretsManagerClient({ region: 'us-east-1' }),
@@ -53,6 +55,7 @@ const clients: AwsClients = {
   sfn: new SFNClient({ region: 'us-east-1' }),
   iam: new IAMClient({ region: 'us-east-1' }),
   events: new EventBridgeClient({ region: 'us-east-1' }),
+  cloudwatch: new CloudWatchClient({ region: 'us-east-1' }),
 };
 const quiet: Logger = { info: () => undefined, warn: () => undefined };
 const env = { AWS_REGION: 'eu-west-1', KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/k', REGISTRY_TABLE: 'etcd-ha-registry', ACCOUNT_ID: '123456789012' };
@@ -65,6 +68,7 @@ describe('AWS composition root', () => {
   it("builds BackupCluster's dependencies: the backup prefix, its own lock, the retention from BACKUP_RETENTION (a bad one names the variable)", () => {
     const deps = awsBackupDeps({ ...env, SNAPSHOT_BUCKET: 'snapshots-bucket', BACKUP_RETENTION: '{"dailyDays":365}' }, clients, quiet);
     assert.ok(deps.backups instanceof S3BackupStore);
+    assert.ok(deps.metrics instanceof CloudWatchMetricsPublisher);
     assert.deepEqual(deps.backupRetention, { keepAllHours: 24, hourlyDays: 7, dailyDays: 365 });
     assert.throws(
       () => awsBackupDeps({ ...env, SNAPSHOT_BUCKET: 'snapshots-bucket', BACKUP_RETENTION: '{"dailyDays":-1}' }, clients, quiet),

@@ -73,6 +73,19 @@ describe('BackupCluster IAM (simulated) and stack', () => {
     }
   });
 
+  it("Publish Backup Metrics may PutMetricData into etcd-ha's namespace only, and read the last good backups without writing them", async () => {
+    const publish = policiesOf('publishBackupMetrics');
+    const put = (namespace?: string) => ({ action: 'cloudwatch:PutMetricData', resource: '*', context: namespace === undefined ? {} : { 'cloudwatch:namespace': namespace } });
+    assert.equal(await decide(publish, put('etcd-ha')), 'Allowed');
+    assert.equal(await decide(publish, put('AWS/EC2')), 'ImplicitlyDenied');
+    assert.equal(await decide(publish, put('etcd-ha-other')), 'ImplicitlyDenied');
+    assert.equal(await decide(publish, put()), 'ImplicitlyDenied');
+    assert.equal(await decide(publish, { action: 'dynamodb:GetItem', ...items(['backup#prod']) }), 'Allowed');
+    assert.equal(await decide(publish, { action: 'dynamodb:PutItem', ...items(['backup#prod']) }), 'ImplicitlyDenied');
+    // No other backup step publishes.
+    for (const step of BACKUP_STEPS.filter((s) => s !== 'publishBackupMetrics')) assert.equal(await decide(policiesOf(step), put('etcd-ha')), 'ImplicitlyDenied', step);
+  });
+
   it('schedules BackupCluster every 15 minutes with { trigger: "schedule" }, tagged etcd-ha:workflow=BackupCluster; snapshots/ alone expires after 30 days', () => {
     const machine = logicalId(stack.backupCluster.stateMachine);
     template.hasResourceProperties('AWS::Events::Rule', {

@@ -129,8 +129,8 @@ describe('EtcdHaStack resources', () => {
     template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length + 2);
     // 17 ProvisionCluster steps (the lock steps and the two revocation steps among them), 15 of ReplaceMember's own
     // (Look Again and Retire Replaced Host the latest), 2 of SetMaintenance's, 2 of CheckClusterHealth's, 4 of
-    // DeleteCluster's own, 6 of BackupCluster's own.
-    assert.equal(ALL_STEPS.length, 46);
+    // DeleteCluster's own, 7 of BackupCluster's own (Publish Backup Metrics the latest).
+    assert.equal(ALL_STEPS.length, 47);
     for (const step of ALL_STEPS) {
       const fn = template.findResources('AWS::Lambda::Function')[functionId(stack, step)];
       assert.ok(fn, `no function for ${step}`);
@@ -448,6 +448,8 @@ describe('EtcdHaStack IAM', () => {
       recordLastGoodBackup: ['dynamodb:GetItem', 'dynamodb:PutItem', 's3:GetObject', 's3:ListBucket', 'kms:Decrypt'],
       pruneBackups: ['dynamodb:GetItem', 'dynamodb:PutItem', 's3:GetObject', 's3:ListBucket', 'kms:Decrypt', 's3:DeleteObject'],
       releaseBackupLock: ['dynamodb:DeleteItem'],
+      // The registry (which clusters), their last good backups (read only), PutMetricData into etcd-ha's namespace.
+      publishBackupMetrics: ['dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:GetItem', 'cloudwatch:PutMetricData'],
     };
     for (const step of ALL_STEPS) {
       const statements = statementsOfRole(template, roleId(stack, step));
@@ -489,6 +491,8 @@ describe('EtcdHaStack IAM', () => {
       [roleId(stack, 'validateDeleteRequest'), ['secretsmanager:ListSecrets']],
       [roleId(stack, 'markClusterDeleting'), ['secretsmanager:ListSecrets']],
       [roleId(stack, 'deleteClusterSecrets'), ['secretsmanager:ListSecrets']],
+      // PutMetricData has no resource-level permissions: the cloudwatch:namespace condition limits it.
+      [roleId(stack, 'publishBackupMetrics'), ['cloudwatch:PutMetricData']],
       ...HOST_STEPS.map((step): [string, string[]] => [roleId(stack, step), ['ssm:GetCommandInvocation']]),
       ...[stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster].flatMap((workflow): Array<[string, string[]]> => {
         const stateMachineRole = logicalId(workflow.stateMachine.role);

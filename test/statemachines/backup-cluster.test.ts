@@ -13,7 +13,7 @@ import { loadDefinition } from '../../lambdas/local-runner/definitions';
 
 const definition = renderAsl(BACKUP_STEPS, (scope, functions) => backupClusterDefinition(scope, { functions }));
 
-function stubSteps(options: { clusters: string[]; failTakeOf?: string; heldFor?: string }) {
+function stubSteps(options: { clusters: string[]; failTakeOf?: string; heldFor?: string; failPublish?: boolean }) {
   const calls: string[] = [];
   const steps: Record<string, StepHandler> = {
     validateBackupRequest: async (raw) => {
@@ -41,6 +41,11 @@ function stubSteps(options: { clusters: string[]; failTakeOf?: string; heldFor?:
       calls.push(`release ${(raw as { clusterName: string }).clusterName}`);
       return { released: true };
     },
+    publishBackupMetrics: async () => {
+      calls.push('publish');
+      if (options.failPublish) throw Object.assign(new Error('PutMetricData refused'), { name: 'AccessDenied' });
+      return { clusters: [], fleetLastGoodBackupAgeSeconds: 0, published: 1 };
+    },
   };
   return { steps, calls };
 }
@@ -58,6 +63,8 @@ describe('BackupCluster definition', () => {
     assert.equal(result.status, 'SUCCEEDED', result.cause);
     const output = result.output as { backups: Array<{ clusterName: string; outcome: string; pruned: string[] }> };
     assert.deepEqual(output.backups.map((b) => `${b.clusterName} ${b.outcome} ${b.pruned}`), ['a backed-up old', 'b backed-up old']);
+    assert.equal(calls.at(-1), 'publish', 'the metrics go last, once');
+    assert.equal(calls.filter((c) => c === 'publish').length, 1);
     for (const c of ['a', 'b']) assert.deepEqual(calls.filter((x) => x.endsWith(` ${c}`)), [`acquire ${c}`, `take ${c}`, `record ${c}`, `release ${c}`]);
   });
 
@@ -69,6 +76,18 @@ describe('BackupCluster definition', () => {
     assert.match(result.cause ?? '', /SnapshotCorruptError/);
     assert.ok(calls.includes('release a') && !calls.includes('record a'));
     assert.ok(calls.includes('record b'));
+    assert.equal(calls.at(-1), 'publish', 'a failed backup still publishes the ages');
+  });
+
+  it('a publish that fails does not fail the run (the alarm treats the missing point as breaching), nor hide a failed backup', async () => {
+    const ok = stubSteps({ clusters: ['a'], failPublish: true });
+    const result = await runWorkflow({ definition, steps: ok.steps, input: {}, executionName: 'scheduled' });
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.deepEqual((result.output as { backups: Array<{ outcome: string }> }).backups.map((b) => b.outcome), ['backed-up']);
+    const bad = stubSteps({ clusters: ['a'], failTakeOf: 'a', failPublish: true });
+    const failed = await runWorkflow({ definition, steps: bad.steps, input: {}, executionName: 'scheduled' });
+    assert.equal(failed.status, 'FAILED');
+    assert.equal(failed.error, 'BackupFailedError');
   });
 
   it('ends quietly when another execution holds the backup lock', async () => {
@@ -76,7 +95,7 @@ describe('BackupCluster definition', () => {
     const result = await runWorkflow({ definition, steps, input: { clusterName: 'a' }, executionName: 'second' });
     assert.equal(result.status, 'SUCCEEDED', result.cause);
     assert.deepEqual((result.output as { backups: unknown[] }).backups, [{ clusterName: 'a', outcome: 'already-running', heldBy: 'other-run' }]);
-    assert.deepEqual(calls, ['acquire a']);
+    assert.deepEqual(calls, ['acquire a', 'publish']);
   });
 
   it('ends in Nothing To Back Up for an unknown cluster', async () => {
@@ -84,5 +103,13 @@ describe('BackupCluster definition', () => {
     const result = await runWorkflow({ definition, steps, input: { clusterName: 'zz' }, executionName: 'x' });
     assert.equal(result.status, 'SUCCEEDED', result.cause);
     assert.deepEqual(result.output, { backups: [], reason: 'no cluster is recorded' });
+  });
+
+  it('publishes the ages also when there is nothing to back up (no cluster recorded: the fleet figure keeps coming)', async () => {
+    const { steps, calls } = stubSteps({ clusters: [] });
+    const result = await runWorkflow({ definition, steps, input: {}, executionName: 'x' });
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.deepEqual(result.output, { backups: [], reason: 'no cluster is recorded' });
+    assert.deepEqual(calls, ['publish']);
   });
 });

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { createBackupSteps } from '../../lambdas/steps/backup';
 import { DirBackupStore } from '../../lambdas/adapters/local/dir-backup-store';
 import { backupNameAt, type BackupMetadata } from '../../lambdas/core/backup/metadata';
-import type { ClusterLock, ClusterRecord } from '../../lambdas/ports';
+import type { ClusterLock, ClusterRecord, MetricPoint } from '../../lambdas/ports';
+import { METRICS } from '../../lambdas/catalog/contracts';
+import { NO_BACKUP_AGE_SECONDS } from '../../lambdas/core/backup/backup-age';
 
 const base = mkdtempSync(join(tmpdir(), 'etcd-ha-backup-steps-'));
 after(() => rmSync(base, { recursive: true, force: true }));
@@ -27,11 +29,13 @@ const record = (clusterName: string, status?: 'bootstrapping'): ClusterRecord =>
 });
 const RECORDS = [record('alpha'), record('beta'), record('young', 'bootstrapping')];
 
-function steps(dir: string, now: Date) {
+function steps(dir: string, now: Date, options: { failPublish?: boolean } = {}) {
   const store = new DirBackupStore({ dir });
+  const published: MetricPoint[][] = [];
   const lock: ClusterLock = { acquire: async () => ({ acquired: true }), extend: async () => undefined, release: async () => undefined };
   return {
     store,
+    published,
     steps: createBackupSteps({
       registry: {
         get: async (name) => RECORDS.find((r) => r.clusterName === name),
@@ -47,6 +51,12 @@ function steps(dir: string, now: Date) {
       lastBackup: store,
       backupLock: lock,
       backupRetention: { keepAllHours: 1, hourlyDays: 0, dailyDays: 2 },
+      metrics: {
+        publish: async (points) => {
+          if (options.failPublish) throw Object.assign(new Error('PutMetricData refused'), { name: 'AccessDenied' });
+          published.push([...points]);
+        },
+      },
     }),
   };
 }
@@ -106,5 +116,28 @@ describe('BackupCluster steps', () => {
     assert.deepEqual(left, [ancient.name, yesterday!.name, recent.name, freshOrphan.name].sort());
     // Again: nothing more to do.
     assert.deepEqual(((await s.pruneBackups({ clusterName: 'alpha' })) as { pruned: string[] }).pruned, []);
+  });
+
+  it("Publish Backup Metrics: each running cluster's last good backup age (none: 10 years), the fleet's oldest without dimension; bootstrapping ones left out", async () => {
+    const { steps: s, store, published } = steps(join(base, 'm'), NOW);
+    await store.put(await stored(store, new Date(NOW.getTime() - 1800_000)));
+    const output = await s.publishBackupMetrics({});
+    const age = METRICS.lastGoodBackupAge;
+    assert.deepEqual(published, [[
+      { name: age, value: 1800, unit: 'Seconds', dimensions: { Cluster: 'alpha' } },
+      { name: age, value: NO_BACKUP_AGE_SECONDS, unit: 'Seconds', dimensions: { Cluster: 'beta' } },
+      { name: age, value: NO_BACKUP_AGE_SECONDS, unit: 'Seconds' },
+    ]]);
+    assert.equal(NO_BACKUP_AGE_SECONDS, 315_360_000);
+    assert.deepEqual(output, {
+      clusters: [{ clusterName: 'alpha', lastGoodBackupAgeSeconds: 1800 }, { clusterName: 'beta', lastGoodBackupAgeSeconds: NO_BACKUP_AGE_SECONDS }],
+      fleetLastGoodBackupAgeSeconds: NO_BACKUP_AGE_SECONDS,
+      published: 3,
+    });
+  });
+
+  it('Publish Backup Metrics: a refused publish is the step\'s error (the workflow catches it)', async () => {
+    const { steps: s } = steps(join(base, 'mf'), NOW, { failPublish: true });
+    await assert.rejects(s.publishBackupMetrics({}), { name: 'AccessDenied' });
   });
 });

@@ -2,6 +2,7 @@
 // Lock → Take Backup → Record Last Good Backup → Prune Old Backups → Release Backup Lock. The backup lock is its own
 // (`backup-lock#<cluster>`), never the cluster's: a snapshot changes nothing and a replacement must not wait for it;
 // it only keeps two backups of one cluster from running at once. A backup that finds it held ends quietly.
+// Every execution ends with Publish Backup Metrics (the last good backups' ages, for the alarm).
 import { z } from 'zod';
 import { parseOrThrow } from '../../core/parse';
 import { SpecValidationError } from '../../core/errors';
@@ -9,10 +10,11 @@ import { bootstrappingReason, isBootstrapping } from '../../core/cluster-status'
 import { applyRetention, type RetentionPolicy } from '../../core/backup/retention';
 import { BackupMetadataSchema } from '../../core/backup/metadata';
 import { BackupRequestSchema } from '../../core/backup/workflow-io';
-import type { BackupStore, ClusterLock, LastBackupStore } from '../../ports';
+import type { BackupStore, ClusterLock, LastBackupStore, MetricsPublisher } from '../../ports';
 import type { BackupStep } from '../../catalog/steps';
 import type { StepDeps, StepHandler } from '../deps';
 import { makeTakeBackup } from './take-backup';
+import { makePublishBackupMetrics } from './publish-backup-metrics';
 
 export interface BackupDeps extends Pick<StepDeps, 'registry' | 'secrets' | 'etcd' | 'log' | 'clock'> {
   readonly backups: BackupStore;
@@ -20,6 +22,8 @@ export interface BackupDeps extends Pick<StepDeps, 'registry' | 'secrets' | 'etc
   /** The backup lock: a ClusterLock over keys of its own (BACKUP_LOCK_KEY_PREFIX, or its own directory locally). */
   readonly backupLock: ClusterLock;
   readonly backupRetention: RetentionPolicy;
+  /** Where Publish Backup Metrics sends the last good backups' ages (CloudWatch on AWS, `<home>/metrics.jsonl` locally). */
+  readonly metrics: MetricsPublisher;
 }
 
 /**
@@ -91,5 +95,7 @@ export function createBackupSteps(deps: BackupDeps): Record<BackupStep, StepHand
       await deps.backupLock.release(clusterName, owner);
       return { released: true };
     },
+
+    publishBackupMetrics: makePublishBackupMetrics(deps),
   };
 }

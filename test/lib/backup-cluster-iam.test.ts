@@ -75,7 +75,7 @@ describe('BackupCluster IAM (simulated) and stack', () => {
 
   it("Publish Backup Metrics may PutMetricData into etcd-ha's namespace only, and read the last good backups without writing them", async () => {
     const publish = policiesOf('publishBackupMetrics');
-    const put = (namespace?: string) => ({ action: 'cloudwatch:PutMetricData', resource: '*', context: namespace === undefined ? {} : { 'cloudwatch:namespace': namespace } });
+    const put = (namespace?: string) => ({ action: 'cloudwatch:PutMetricData', resource: '*', context: namespace === undefined ? ({} as Record<string, string>) : { 'cloudwatch:namespace': namespace } });
     assert.equal(await decide(publish, put('etcd-ha')), 'Allowed');
     assert.equal(await decide(publish, put('AWS/EC2')), 'ImplicitlyDenied');
     assert.equal(await decide(publish, put('etcd-ha-other')), 'ImplicitlyDenied');

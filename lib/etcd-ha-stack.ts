@@ -8,6 +8,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { DEFAULT_SECRET_PREFIX, SNAPSHOT_KEY_PREFIX } from '../lambdas/catalog/contracts';
 import { ALL_STEPS, MAX_HOST_COMMAND_TIMEOUT_SECONDS, type StepName } from '../lambdas/catalog/steps';
@@ -15,13 +16,14 @@ import type { HealthProbe } from './health-probe';
 import type { SetMaintenanceWorkflow } from './set-maintenance-workflow';
 import type { CheckClusterHealthWorkflow } from './check-cluster-health-workflow';
 import type { DeleteClusterWorkflow } from './delete-cluster-workflow';
-import type { BackupClusterWorkflow } from './backup-cluster-workflow';
+import { DEFAULT_BACKUP_SCHEDULE, type BackupClusterWorkflow } from './backup-cluster-workflow';
 import { parseRetention, type RetentionPolicy } from '../lambdas/core/backup/retention';
 import { MemberHostPolicy } from './member-host-policy';
 import type { ProvisionClusterWorkflow } from './provision-cluster-workflow';
 import type { ReplaceMemberTrigger } from './replace-member-trigger';
 import type { ReplaceMemberWorkflow } from './replace-member-workflow';
 import type { StepFunction } from './step-function';
+import { addAlarms } from './parts/alarms';
 import { addOutputs } from './parts/outputs';
 import { addStepFunctions } from './parts/steps';
 import { addStore } from './parts/store';
@@ -166,8 +168,9 @@ export interface EtcdHaStackProps extends StackProps, SpecPolicyProps {
    */
   readonly alarmPeriodMinutes?: number;
   /**
-   * SNS topic the alarm notifies (in alarm and back to OK).
-   * @default - no notification: the alarm shows in the CloudWatch console only
+   * SNS topic every alarm of the stack notifies (in alarm and back to OK): the workflows' failed executions, the
+   * dead-letter queue, "no good backup for 2 intervals" and the restore drills.
+   * @default - the stack creates a topic (AlarmTopic, encrypted with a key of its own that CloudWatch may use) and outputs its ARN
    */
   readonly alarmTopicArn?: string;
   /**
@@ -350,6 +353,8 @@ export class EtcdHaStack extends Stack {
   /** The EventBridge rules that start ReplaceMember (none without automaticReplacement and autoScalingGroupNames). */
   readonly replaceTrigger?: ReplaceMemberTrigger;
   readonly hostPolicy: MemberHostPolicy;
+  /** Where every alarm of the stack goes: alarmTopicArn's topic, or the one the stack created. */
+  readonly alarmTopic: sns.ITopic;
 
   /** Store → step functions → workflows → triggers → the hosts' policy → outputs, each part in lib/parts. */
   constructor(scope: Construct, id: string, props: EtcdHaStackProps = {}) {
@@ -361,6 +366,9 @@ export class EtcdHaStack extends Stack {
     const healingGracePeriodMinutes = props.healingGracePeriodMinutes ?? 10;
 
     const store = addStore(this, { removalPolicy, snapshotRetentionDays: props.snapshotRetentionDays ?? 30 });
+    // The alarm topic first: every part's alarms notify it.
+    const alarms = addAlarms(this, { ...props, backupSchedule: props.backupSchedule ?? DEFAULT_BACKUP_SCHEDULE, removalPolicy });
+    const alarmTopicArn = alarms.alarmTopic.topicArn;
     const stepFunctions = addStepFunctions(this, {
       ...props,
       store,
@@ -371,9 +379,10 @@ export class EtcdHaStack extends Stack {
       logRetention,
       removalPolicy,
     });
-    const workflows = addWorkflows(this, { ...props, steps: stepFunctions.steps, logRetention, removalPolicy, healingGracePeriodMinutes });
+    const workflows = addWorkflows(this, { ...props, alarmTopicArn, steps: stepFunctions.steps, logRetention, removalPolicy, healingGracePeriodMinutes });
     const triggers = addTriggers(this, {
       ...props,
+      alarmTopicArn,
       replaceMember: workflows.replaceMember.stateMachine,
       stepFunctions,
       automaticReplacement: props.automaticReplacement ?? true,
@@ -384,7 +393,8 @@ export class EtcdHaStack extends Stack {
       removalPolicy,
     });
     this.hostPolicy = new MemberHostPolicy(this, 'MemberHostPolicy', { secretPrefix, secretsKey: store.secretsKey });
-    addOutputs(this, { store, workflows, hostPolicy: this.hostPolicy });
+    addOutputs(this, { store, workflows, hostPolicy: this.hostPolicy, alarms });
+    this.alarmTopic = alarms.alarmTopic;
 
     ({ secretsKey: this.secretsKey, registryTable: this.registryTable, snapshotBucket: this.snapshotBucket } = store);
     this.steps = stepFunctions.steps;

@@ -1,11 +1,12 @@
 // The stack's outputs: what an operator (and the etcd-ha command line) needs to find.
 import { CfnOutput, type Stack } from 'aws-cdk-lib';
 import type { MemberHostPolicy } from '../member-host-policy';
+import type { Alarms } from './alarms';
 import type { Store } from './store';
 import type { Workflows } from './workflows';
 
-export function addOutputs(stack: Stack, parts: { readonly store: Store; readonly workflows: Workflows; readonly hostPolicy: MemberHostPolicy }): void {
-  const { store, workflows, hostPolicy } = parts;
+export function addOutputs(stack: Stack, parts: { readonly store: Store; readonly workflows: Workflows; readonly hostPolicy: MemberHostPolicy; readonly alarms: Alarms }): void {
+  const { store, workflows, hostPolicy, alarms } = parts;
   new CfnOutput(stack, 'ProvisionClusterStateMachineArn', {
     description: 'Start an execution with a cluster spec as input',
     value: workflows.provisionCluster.stateMachine.stateMachineArn,
@@ -37,4 +38,8 @@ export function addOutputs(stack: Stack, parts: { readonly store: Store; readonl
   });
   new CfnOutput(stack, 'RegistryTableName', { description: 'Cluster records and locks', value: store.registryTable.tableName });
   new CfnOutput(stack, 'SecretsKeyArn', { description: "KMS key of the clusters' secrets", value: store.secretsKey.keyArn });
+  new CfnOutput(stack, 'AlarmTopicArn', {
+    description: 'Every alarm of the stack notifies this SNS topic (alarmTopicArn, or the one the stack created): subscribe to it',
+    value: alarms.alarmTopic.topicArn,
+  });
 }

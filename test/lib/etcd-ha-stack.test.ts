@@ -211,9 +211,10 @@ describe('EtcdHaStack resources', () => {
   });
 
   it('has a KMS key with rotation for the secrets, and a registry table (pk string, PITR, encrypted, lock TTL), both retained by default', () => {
-    const { template } = synth;
-    template.resourceCountIs('AWS::KMS::Key', 1);
-    template.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    const { template, stack } = synth;
+    // The secrets key, and the alarm topic's own (lib/parts/alarms.ts).
+    template.resourceCountIs('AWS::KMS::Key', 2);
+    assert.deepEqual(template.findResources('AWS::KMS::Key', { Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' })[logicalId(stack.secretsKey)] !== undefined, true);
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResource('AWS::DynamoDB::Table', {
       Properties: {
@@ -231,7 +232,8 @@ describe('EtcdHaStack resources', () => {
 
   it('raises an alarm when a ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster or BackupCluster execution fails (and one on the trigger\'s dead-letter queue)', () => {
     const { template, stack } = synth;
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    // Plus the no-good-backup alarm (test/lib/alarms.test.ts).
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
     for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',

@@ -6,11 +6,11 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { BACKUP_STEPS, backupClusterDefinition, type BackupStep } from '../statemachines/backup-cluster';
-import { WORKFLOW_TAG_VALUES } from '../lambdas/catalog/contracts';
+import { DEFAULT_BACKUP_SCHEDULE, WORKFLOW_TAG_VALUES } from '../lambdas/catalog/contracts';
 import { Workflow, workflowCommonProps, type WorkflowCommonProps } from './workflow';
 
-/** Every 15 minutes, as etcd-manager backs up. */
-export const DEFAULT_BACKUP_SCHEDULE = 'rate(15 minutes)';
+/** Every 15 minutes, as etcd-manager backs up (lambdas/catalog/contracts.ts: the local scheduler's default too). */
+export { DEFAULT_BACKUP_SCHEDULE };
 
 export interface BackupClusterWorkflowProps extends WorkflowCommonProps {
   readonly functions: Readonly<Record<BackupStep, lambda.IFunction>>;

@@ -23,6 +23,7 @@ type AwsStatus = typeof import('./aws-status');
 type AwsDelete = typeof import('./aws-delete');
 type AwsBackup = typeof import('./aws-backup');
 type LocalBackup = typeof import('./local-backup');
+type LocalSchedule = typeof import('./local-schedule');
 
 /** Loads a command's module when the command runs. */
 function load<M>(path: string): M {
@@ -138,6 +139,18 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
     .description("the local cluster's backups, newest first: time, revision, size, where; the last good one marked")
     .addOption(outputOption())
     .action((opts: { output: OutputFormat }) => run(() => load<LocalBackup>('./local-backup').localBackups({ format: opts.output }, output))());
+
+  // ---- The local scheduler (BackupCluster on its schedule) ----
+  local
+    .command('schedule')
+    .description('in the foreground, the scheduled workflows through the local runner: BackupCluster (which prunes) on its schedule; one line per run; Ctrl-C stops after the running workflow')
+    .option('--backup-every <schedule>', 'BackupCluster\'s schedule: a duration ("2s", "1m", "1h"), "rate(15 minutes)", or "off" (default: the stack\'s, rate(15 minutes))')
+    .option('--backup-retention <json>', 'the retention tiers, as the backupRetention context key: {"keepAllHours": 24, "hourlyDays": 7, "dailyDays": 90}')
+    .option('--runs <n>', 'stop after this many runs in all', wholeNumber('--runs'))
+    .option('--for <duration>', 'start nothing after this long ("30s", "10m")')
+    .action((opts: { backupEvery?: string; backupRetention?: string; runs?: number; for?: string }) =>
+      run(() => load<LocalSchedule>('./local-schedule').localSchedule(opts, output))(),
+    );
 
   local
     .command('kill')

@@ -469,7 +469,3 @@ export interface LastBackupStore {
   get(clusterName: string): Promise<BackupMetadata | undefined>;
   put(metadata: BackupMetadata): Promise<void>;
 }
-
-// ---- Metrics (STAND-IN for the "Snapshot handoff" commit on main; dropped when it lands) ----
-export interface MetricPoint { readonly name: string; readonly value: number; readonly unit: 'Seconds' | 'Count' | 'None'; readonly dimensions?: Readonly<Record<string, string>> }
-export interface MetricsPublisher { publish(points: readonly MetricPoint[]): Promise<void> }

@@ -120,9 +120,6 @@ export const BACKUP_LOCK_KEY_PREFIX = 'backup-lock#';
 /** Start of the key of each cluster's last good backup (`backup#<cluster>`), beside its record, never in it. */
 export const LAST_BACKUP_KEY_PREFIX = 'backup#';
 
-// ---- Metrics (STAND-IN for the "Snapshot handoff" commit on main; dropped when it lands) ----
-export const METRICS = { namespace: 'etcd-ha', lastGoodBackupAge: 'LastGoodBackupAgeSeconds', restoreDrillSucceeded: 'RestoreDrillSucceeded' } as const;
-
 // ---- Schedules (the stack's defaults, also the local scheduler's: no CDK needed to read them) ----
 /** BackupCluster's default schedule: every 15 minutes, as etcd-manager backs up. */
 export const DEFAULT_BACKUP_SCHEDULE = 'rate(15 minutes)';

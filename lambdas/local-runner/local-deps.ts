@@ -19,8 +19,6 @@ import { localSpecPolicy } from './local-spec-policy';
 import { DirBackupStore } from '../adapters/local/dir-backup-store';
 import { DEFAULT_RETENTION, type RetentionPolicy } from '../core/backup/retention';
 import type { BackupDeps } from '../steps/backup';
-import { join } from 'node:path';
-import { FileMetricsPublisher } from '../adapters/local/file-metrics';
 
 export interface LocalDepsOptions {
   readonly firstAddress?: string;
@@ -84,13 +82,12 @@ export function localDeletion(home: LocalHome, deps: Pick<ReplaceDeps, 'lock'>):
  * BackupCluster's local adapters: backups and the last good one under the home's backups dir, its own lock files
  * (locks/backup: never a cluster lock), the default retention unless one is given.
  */
-export function localBackups(home: LocalHome, retention: RetentionPolicy = DEFAULT_RETENTION): Pick<BackupDeps, 'backups' | 'lastBackup' | 'backupLock' | 'backupRetention' | 'metrics'> {
+export function localBackups(home: LocalHome, retention: RetentionPolicy = DEFAULT_RETENTION): Pick<BackupDeps, 'backups' | 'lastBackup' | 'backupLock' | 'backupRetention'> {
   const store = new DirBackupStore({ dir: home.backupsDir });
   return {
     backups: store,
     lastBackup: store,
     backupLock: new FileClusterLock({ dir: home.backupLocksDir, liveness: new ProcessExecutionLiveness() }),
     backupRetention: retention,
-    metrics: new FileMetricsPublisher(join(home.dir, 'metrics.jsonl')),
   };
 }

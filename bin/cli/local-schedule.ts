@@ -65,7 +65,7 @@ export async function localSchedule(options: LocalScheduleOptions, output: Outpu
 
   const runner = new LocalWorkflowRunner({ env, ...(backupRetention && { backupOverrides: { backupRetention } }) });
   const record = requireRecordedCluster(runner.home);
-  output.out(`Scheduling on the local cluster "${record.clusterName}" (${table.map((t) => `${t.workflow} every ${t.everyMs / 1000}s`).join(', ')}); metrics in ${runner.home.dir}/metrics.jsonl; Ctrl-C stops after the running workflow`);
+  output.out(`Scheduling on the local cluster "${record.clusterName}" (${table.map((t) => `${t.workflow} every ${t.everyMs / 1000}s`).join(', ')}); metrics in ${runner.home.metricsFile}; Ctrl-C stops after the running workflow`);
 
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {

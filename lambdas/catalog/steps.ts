@@ -71,7 +71,10 @@ export type StepAccess =
   /** Read each cluster's last good backup (`backup#<cluster>` items only, GetItem). */
   | 'readLastBackup'
   /** cloudwatch:PutMetricData, only into etcd-ha's namespace (the `cloudwatch:namespace` condition). */
-  | 'publishMetrics';
+  | 'publishMetrics'
+  // ---- RestoreCluster, restore drills ----
+  /** Copy backups into the staging prefix (`restores/`, tagged with the host's instance ARN), list and delete there. */
+  | 'stageSnapshots';
 
 /** The Lambda service's longest invocation. */
 export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;

@@ -110,12 +110,13 @@ describe(`etcd-ha local schedule (real etcd) on ${ETCD.label}`, () => {
     // Two points per run: the cluster's and the fleet's, each with its time; the last good backup is seconds old.
     const metricsFile = join(cli.home, 'metrics.jsonl');
     assert.ok(existsSync(metricsFile));
-    const points = readFileSync(metricsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { time: string; name: string; value: number; unit: string; dimensions?: Record<string, string> });
+    const points = readFileSync(metricsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { namespace: string; at: string; name: string; value: number; unit: string; dimensions?: Record<string, string> });
     assert.equal(points.length, 2 * runs);
     for (const p of points) {
       assert.equal(p.name, METRICS.lastGoodBackupAge);
       assert.equal(p.unit, 'Seconds');
-      assert.ok(!Number.isNaN(Date.parse(p.time)));
+      assert.ok(!Number.isNaN(Date.parse(p.at)));
+      assert.equal(p.namespace, METRICS.namespace);
       assert.ok(p.value >= 0 && p.value < 30, `a fresh backup's age, got ${p.value}`);
     }
     assert.equal(points.filter((p) => p.dimensions?.Cluster === clusterName).length, runs);

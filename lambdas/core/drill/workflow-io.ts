@@ -23,8 +23,8 @@ export interface RestoredFigures {
   readonly revision: number;
   /** Keys at the backup's revision, or 'compacted' when the snapshot no longer holds that revision; absent when not asked. */
   readonly keysAtBackupRevision?: number | 'compacted';
-  /** The tool and version that restored it (snapshot_restore's line), for the report. */
-  readonly tool?: string;
+  /** The temporary etcd's version (the member's own binary or image). */
+  readonly etcdVersion?: string;
 }
 
 /** How one cluster's drill ended. */

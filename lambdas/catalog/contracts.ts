@@ -110,6 +110,7 @@ export const WORKFLOW_TAG_VALUES = {
   checkClusterHealth: 'CheckClusterHealth',
   deleteCluster: 'DeleteCluster',
   backupCluster: 'BackupCluster',
+  drillRestore: 'DrillRestore',
 } as const;
 
 // ---- BackupCluster ----
@@ -119,3 +120,7 @@ export const BACKUP_KEY_PREFIX = 'backups/';
 export const BACKUP_LOCK_KEY_PREFIX = 'backup-lock#';
 /** Start of the key of each cluster's last good backup (`backup#<cluster>`), beside its record, never in it. */
 export const LAST_BACKUP_KEY_PREFIX = 'backup#';
+
+// ---- DrillRestore ----
+/** Start of the key of each cluster's drill lock (`drill-lock#<cluster>`): its own, never the cluster's lock. */
+export const DRILL_LOCK_KEY_PREFIX = 'drill-lock#';

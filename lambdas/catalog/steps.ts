@@ -68,6 +68,9 @@ export type StepAccess =
   | 'deleteBackups'
   /** Read and write each cluster's last good backup (`backup#<cluster>` items only). */
   | 'writeLastBackup'
+  // ---- RestoreCluster, restore drills ----
+  /** Copy backups into the staging prefix (`restores/`, tagged with the host's instance ARN), list and delete there. */
+  | 'stageSnapshots'
   // ---- DrillRestore ----
   /** Take its own lock (`drill-lock#<cluster>` items only) and ask whether an expired lock's holder still runs. */
   | 'acquireDrillLock'
@@ -551,6 +554,17 @@ export const STEPS = {
     access: ['readLastBackup'],
     workflows: ['drillRestore'],
   },
+  // The snapshot handoff's steps (lambdas/steps/backup/handoff-steps.ts): RestoreCluster runs them too.
+  verifySnapshot: {
+    title: 'Verify Snapshot',
+    states: ['Verify Snapshot'],
+    does: "reads the backup's snapshot whole: its size and etcd's SHA-256 trailer must match the manifest",
+    // A multi-GB snapshot is read within one invocation: Lambda's longest.
+    timeout: { seconds: LAMBDA_MAX_TIMEOUT_SECONDS },
+    memoryMb: 1024,
+    access: ['readBackups'],
+    workflows: ['drillRestore'],
+  },
   chooseDrillHost: {
     title: 'Choose Drill Host',
     states: ['Choose Drill Host'],
@@ -559,12 +573,28 @@ export const STEPS = {
     access: ['readRegistry', ...TALKS_TO_ETCD],
     workflows: ['drillRestore'],
   },
+  stageSnapshot: {
+    title: 'Stage Snapshot',
+    states: ['Stage Snapshot'],
+    does: "a copy of the backup under the staging prefix that only the chosen host's instance may read",
+    timeout: { seconds: LAMBDA_MAX_TIMEOUT_SECONDS },
+    access: ['stageSnapshots'],
+    workflows: ['drillRestore'],
+  },
   restoreOnDrillHost: {
     title: 'Restore On Drill Host',
     states: ['Restore On Drill Host'],
     does: 'fetches the staged snapshot on the host, restores it into a temporary dir served by a temporary etcd on loopback ports, counts its keys, then removes it all',
     timeout: HOST_SCRIPT,
     access: ['readRegistry', 'runCommand'],
+    workflows: ['drillRestore'],
+  },
+  unstageSnapshots: {
+    title: 'Unstage Snapshots',
+    states: ['Unstage Snapshots'],
+    does: 'removes every staged copy of this execution, for every host',
+    timeout: { seconds: 120 },
+    access: ['stageSnapshots'],
     workflows: ['drillRestore'],
   },
   publishDrillResult: {

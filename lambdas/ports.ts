@@ -113,12 +113,13 @@ export interface EtcdAdmin {
   memberPromote(endpoints: readonly string[], id: string): Promise<{ readonly members: readonly ClusterMember[]; readonly promoted: boolean }>;
   /**
    * Streams a snapshot of the backend from the first endpoint that answers into `sink`. Gives that endpoint and
-   * its member's status, asked right before its stream opened (so its revision is the one at the start).
+   * its member's status, asked right before its stream opened (so its revision is the one at the start), and the
+   * keys at that revision (a count-only read; absent when it could not be read).
    */
   snapshot(
     endpoints: readonly string[],
     sink: (chunks: AsyncIterable<Uint8Array>) => Promise<void>,
-  ): Promise<{ readonly endpoint: string; readonly status: MemberStatus }>;
+  ): Promise<{ readonly endpoint: string; readonly status: MemberStatus; readonly keyCount?: number }>;
   close(): Promise<void>;
 }
 

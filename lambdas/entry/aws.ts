@@ -43,6 +43,12 @@ import { DynamoDbLastBackupStore } from '../adapters/aws/dynamodb-last-backup-st
 import { parseRetention } from '../core/backup/retention';
 import { BACKUP_LOCK_KEY_PREFIX } from '../catalog/contracts';
 import { BACKUP_STEPS, type BackupStep } from '../catalog/steps';
+import { createDrillSteps, type DrillDeps, type DrillOwnStep } from '../steps/drill';
+import { createHandoffSteps, type HandoffStep } from '../steps/backup/handoff-steps';
+import { S3SnapshotHandoff } from '../adapters/aws/s3-snapshot-handoff';
+import { DRILL_LOCK_KEY_PREFIX } from '../catalog/contracts';
+import { DRILL_STEPS } from '../catalog/steps';
+import type { MetricsPublisher, SnapshotHandoff } from '../ports';
 import { DEFAULT_SECRET_PREFIX, ENV, INSTANCE_ARN_TAG, INSTANCE_ID_TAG } from '../catalog/contracts';
 import { ALL_STEPS, DELETE_ONLY_STEPS, HEALTH_CHECK_STEPS, PROVISION_STEPS, REPLACE_STEPS, type DeleteOnlyStep, type HealthCheckStep, type MaintenanceOnlyStep, type ProvisionStep, type ReplaceOnlyStep, type ReplaceStep, type StepName } from '../catalog/steps';
 
@@ -231,6 +237,33 @@ export function awsBackupDeps(env: Env, clients: AwsClients, log: Logger): Backu
 }
 
 /**
+ * DrillRestore's dependencies on AWS: the step dependencies, the last good backup items, its own lock (drill-lock#
+ * items, never the cluster lock), the snapshot handoff (staged copies under restores/) and the metrics publisher.
+ */
+export function awsDrillDeps(env: Env, clients: AwsClients, log: Logger): DrillDeps & { readonly handoff: SnapshotHandoff } {
+  const tableName = required(env, ENV.registryTable);
+  return {
+    ...awsDeps(env, clients, log),
+    lastBackup: new DynamoDbLastBackupStore({ client: clients.dynamodb, tableName }),
+    drillLock: new DynamoDbClusterLock({ client: clients.dynamodb, tableName, liveness: new SfnExecutionLiveness({ client: clients.sfn }), keyPrefix: DRILL_LOCK_KEY_PREFIX }),
+    handoff: new S3SnapshotHandoff({
+      client: clients.s3,
+      bucket: required(env, ENV.snapshotBucket),
+      kmsKeyId: required(env, ENV.kmsKeyId),
+      region: required(env, 'AWS_REGION'),
+      account: required(env, ENV.accountId),
+    }),
+    metrics: METRICS_NOT_WIRED,
+  };
+}
+
+// Not wired yet: the CloudWatch adapter (lambdas/adapters/aws/cloudwatch-metrics.ts) comes from the backup-alarms
+// work. Until then Publish Drill Result fails on AWS (the drill ends failed, naming this), never silently.
+const METRICS_NOT_WIRED: MetricsPublisher = {
+  publish: () => Promise.reject(new EnvironmentConfigError('no CloudWatch metrics publisher is wired into lambdas/entry/aws.ts yet')),
+};
+
+/**
  * Clones of failed instances, only when the stack turned them on and named the roles a clone may carry
  * (memberInstanceRoleArns); otherwise why not, which Choose Replacement Host tells a request that names no host.
  */
@@ -305,6 +338,7 @@ let maintenanceSteps: ReturnType<typeof createMaintenanceSteps> | undefined;
 let healthCheckSteps: ReturnType<typeof createHealthCheckSteps> | undefined;
 let deleteSteps: ReturnType<typeof createDeleteSteps> | undefined;
 let backupSteps: ReturnType<typeof createBackupSteps> | undefined;
+let drillSteps: Record<DrillOwnStep | HandoffStep, StepHandler> | undefined;
 let healthProbeHandler: StepHandler | undefined;
 let syncMemberRulesHandler: StepHandler | undefined;
 
@@ -351,6 +385,13 @@ function stepHandler(step: StepName): StepHandler {
   }
   if ((BACKUP_STEPS as readonly StepName[]).includes(step)) {
     return (backupSteps ??= createBackupSteps(awsBackupDeps(process.env, clients, log)))[step as BackupStep];
+  }
+  if ((DRILL_STEPS as readonly StepName[]).includes(step)) {
+    drillSteps ??= (() => {
+      const deps = awsDrillDeps(process.env, clients, log);
+      return { ...createDrillSteps(deps), ...createHandoffSteps({ handoff: deps.handoff, log }) };
+    })();
+    return drillSteps[step as DrillOwnStep | HandoffStep];
   }
   return (maintenanceSteps ??= createMaintenanceSteps(awsReplaceDeps(process.env, clients, log)))[step as MaintenanceOnlyStep];
 }

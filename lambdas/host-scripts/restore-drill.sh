@@ -13,7 +13,8 @@
 #   DRILL_ADDRESS    loopback address the temporary etcd listens on (default 127.0.0.1; local mode: the
 #                    simulated host's own)
 #   BACKUP_REVISION  the backup's revision: the keys at it are counted too (default: not asked)
-#   ETCD_IMAGE       kubeadm only: the member's etcd image
+#   ETCD_IMAGE       kubeadm only: the member's etcd image (default: the image its static pod manifest names)
+#   ETCD_HA_CONTAINER_RUN  kubeadm only: the container CLI, as snapshot_restore (lib.sh) runs it
 # The keys and revision are read from etcd's JSON gateway (/v3/kv/range, count only) with curl, the same on both
 # runtimes: on kubeadm hosts etcdctl exists only inside the image.
 set -euo pipefail
@@ -28,7 +29,13 @@ DRILL_ADDRESS="${DRILL_ADDRESS:-127.0.0.1}"
 [[ "$DRILL_ADDRESS" =~ ^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$ ]] || die "DRILL_ADDRESS must be a loopback address (127.x.y.z), got '$DRILL_ADDRESS'"
 BACKUP_REVISION="${BACKUP_REVISION:-}"
 [[ -z "$BACKUP_REVISION" || "$BACKUP_REVISION" =~ ^[0-9]+$ ]] || die "BACKUP_REVISION must be a whole number, got '$BACKUP_REVISION'"
-[[ "$RUNTIME" == systemd ]] || require_var ETCD_IMAGE
+if [[ "$RUNTIME" == kubeadm && -z "${ETCD_IMAGE:-}" ]]; then
+  manifest="$(host_path /etc/kubernetes/manifests/etcd.yaml)"
+  [[ -f "$manifest" ]] || die "ETCD_IMAGE is not given and there is no static pod manifest at $manifest to read the member's image from"
+  ETCD_IMAGE="$(sed -n 's/^ *image: *"\{0,1\}\([^" ]*\)"\{0,1\} *$/\1/p' -- "$manifest" | head -n 1)"
+  [[ -n "$ETCD_IMAGE" ]] || die "no image: line in $manifest"
+fi
+export ETCD_IMAGE="${ETCD_IMAGE:-}"
 command -v curl >/dev/null || die "curl is needed to ask the temporary etcd"
 
 READY_SECONDS=60
@@ -51,14 +58,14 @@ stop_temporary_etcd() {
   DRILL_PID=""
 }
 
-# Runs on every exit (lib.sh's trap): the temporary etcd, its dir and the fetched snapshot go, whatever happened.
+# Runs on every exit (lib.sh's trap), before lib.sh removes the fetched snapshot: the temporary etcd stops, then
+# its dir goes, whatever happened.
 script_cleanup() {
   stop_temporary_etcd
   if [[ -n "$DRILL_DIR" && -d "$DRILL_DIR" ]]; then
     rm -rf -- "$DRILL_DIR"
     log "removed $DRILL_DIR"
   fi
-  rm -f -- "$SNAPSHOT_FILE"
 }
 
 # A port above 20000 that nothing answers on at DRILL_ADDRESS (a listener on 0.0.0.0 answers there too).
@@ -83,7 +90,10 @@ start_temporary_etcd() {
     tools="$(etcd_tools_dir)" || die "cannot find the member's etcd binary"
     "$tools/etcd" "${args[@]}" >"$DRILL_DIR/etcd.log" 2>&1 &
   else
-    container_run_etcd "$DRILL_DIR" "${args[@]}" >"$DRILL_DIR/etcd.log" 2>&1 &
+    # The member's image, host network, only the drill dir mounted; the CLI proxies the stop signal to etcd.
+    local run_cli="${ETCD_HA_CONTAINER_RUN:-ctr -n k8s.io run --rm --net-host}"
+    # shellcheck disable=SC2086 # word-split on purpose: ETCD_HA_CONTAINER_RUN is a command plus its leading arguments
+    $run_cli --mount "type=bind,src=$DRILL_DIR,dst=$DRILL_DIR,options=rbind:rw" "$ETCD_IMAGE" "etcd-ha-drill-$$-$1" etcd "${args[@]}" >"$DRILL_DIR/etcd.log" 2>&1 &
   fi
   DRILL_PID=$!
   log "temporary etcd (pid $DRILL_PID) on $client, peer $peer"
@@ -118,6 +128,7 @@ CLIENT_PORT="$(free_port)"
 PEER_PORT="$(free_port)"
 snapshot_restore "$SNAPSHOT_FILE" "$DRILL_DIR/data" drill "drill=http://$DRILL_ADDRESS:$PEER_PORT" "http://$DRILL_ADDRESS:$PEER_PORT" "etcd-ha-drill-$$" 0 ||
   die "the snapshot did not restore (snapshot_restore failed)"
+# Served from the restored dir from here on: the fetched copy need not wait for the end of the command.
 rm -f -- "$SNAPSHOT_FILE"
 
 attempt=1

@@ -448,6 +448,17 @@ describe('EtcdHaStack IAM', () => {
       recordLastGoodBackup: ['dynamodb:GetItem', 'dynamodb:PutItem', 's3:GetObject', 's3:ListBucket', 'kms:Decrypt'],
       pruneBackups: ['dynamodb:GetItem', 'dynamodb:PutItem', 's3:GetObject', 's3:ListBucket', 'kms:Decrypt', 's3:DeleteObject'],
       releaseBackupLock: ['dynamodb:DeleteItem'],
+      // DrillRestore: its own lock items, the last good backup read-only, the staging prefix, its metric; no cluster lock.
+      validateDrillRequest: ['dynamodb:GetItem', 'dynamodb:Scan'],
+      acquireDrillLock: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'states:DescribeExecution'],
+      findLastGoodBackup: ['dynamodb:GetItem'],
+      verifySnapshot: ['s3:GetObject', 's3:ListBucket', 'kms:Decrypt'],
+      chooseDrillHost: [...talksToEtcd, 'dynamodb:GetItem', 'dynamodb:Scan'],
+      stageSnapshot: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 's3:DeleteObject', 's3:ListBucket', 'kms:GenerateDataKey', 'kms:Decrypt'],
+      restoreOnDrillHost: ['dynamodb:GetItem', 'dynamodb:Scan', 'ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation'],
+      unstageSnapshots: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 's3:DeleteObject', 's3:ListBucket', 'kms:GenerateDataKey', 'kms:Decrypt'],
+      publishDrillResult: ['cloudwatch:PutMetricData'],
+      releaseDrillLock: ['dynamodb:DeleteItem'],
     };
     for (const step of ALL_STEPS) {
       const statements = statementsOfRole(template, roleId(stack, step));

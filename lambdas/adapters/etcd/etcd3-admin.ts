@@ -154,7 +154,10 @@ export class Etcd3Admin implements EtcdAdmin {
    * sink, also moves on to the next endpoint; the sink then starts again from the beginning (stores
    * overwrite). A failure of the sink itself (the store) is not the member's and ends the search.
    */
-  async snapshot(endpoints: readonly string[], sink: (chunks: AsyncIterable<Uint8Array>) => Promise<void>): Promise<{ endpoint: string; status: MemberStatus }> {
+  async snapshot(
+    endpoints: readonly string[],
+    sink: (chunks: AsyncIterable<Uint8Array>) => Promise<void>,
+  ): Promise<{ endpoint: string; status: MemberStatus; keyCount?: number }> {
     const failures: string[] = [];
     for (const endpoint of endpoints) {
       const status = await this.status(endpoint);
@@ -162,6 +165,7 @@ export class Etcd3Admin implements EtcdAdmin {
         failures.push(`${endpoint}: ${status.error}`);
         continue;
       }
+      const keyCount = await this.keyCountAt(endpoint, status.revision);
       const health: StreamHealth = {};
       let stream: SnapshotStream | undefined;
       let chunks: AsyncGenerator<Uint8Array>;
@@ -177,7 +181,7 @@ export class Etcd3Admin implements EtcdAdmin {
       }
       try {
         await sink(prepend(first, chunks));
-        return { endpoint, status };
+        return { endpoint, status, ...(keyCount !== undefined && { keyCount }) };
       } catch (error) {
         stream.cancel?.();
         if (health.failure === undefined) throw error;
@@ -201,6 +205,19 @@ export class Etcd3Admin implements EtcdAdmin {
       this.#clients.set(endpoint, client);
     }
     return client;
+  }
+
+  /**
+   * The keys at `revision` on that member (a serializable count-only range: member-local, no quorum), which a restore
+   * drill compares with; undefined when it cannot tell (no revision, the call failed): a backup does not fail for it.
+   */
+  private async keyCountAt(endpoint: string, revision: number | undefined): Promise<number | undefined> {
+    if (revision === undefined) return undefined;
+    try {
+      return await this.bounded(this.callTimeoutMs, this.client(endpoint).getAll().serializable(true).revision(revision).count());
+    } catch {
+      return undefined;
+    }
   }
 
   private async status(endpoint: string): Promise<MemberStatus> {

@@ -100,7 +100,7 @@ export interface ResolveOptions {
  */
 export interface EtcdAdmin {
   /** Asks every endpoint for its status (one client each) plus the member list and alarms. */
-  inspect(endpoints: readonly string[]): Promise<ClusterView>;
+  inspect(endpoints: readonly string[], options?: InspectOptions): Promise<ClusterView>;
   /** Adds a member by peer URL; a member already listed with that peer URL is returned with `added: false`. */
   memberAdd(
     endpoints: readonly string[],
@@ -121,6 +121,15 @@ export interface EtcdAdmin {
     sink: (chunks: AsyncIterable<Uint8Array>) => Promise<void>,
   ): Promise<{ readonly endpoint: string; readonly status: MemberStatus; readonly keyCount?: number }>;
   close(): Promise<void>;
+}
+
+export interface InspectOptions {
+  /**
+   * Ask for the alarm list. It goes through raft (a proposal every member writes to its WAL): a restore drill, which
+   * must leave the members' data dirs as they are, does not ask (`alarmsUnknown` then says so).
+   * @default true
+   */
+  readonly alarms?: boolean;
 }
 
 export interface EtcdAdminFactory {

@@ -6,7 +6,7 @@ import { Etcd3, type IMember, type IStatusResponse } from 'etcd3';
 import { noop } from 'cockatiel';
 import { EtcdHaError, EtcdMemberChangeRefusedError, EtcdNotReadyError, EtcdUnavailableError } from '../../core/errors';
 import { hexId } from '../../core/health';
-import type { ClusterMember, ClusterView, EtcdAdmin, EtcdAdminFactory, EtcdClientCredentials, MemberStatus } from '../../ports';
+import type { ClusterMember, ClusterView, EtcdAdmin, EtcdAdminFactory, EtcdClientCredentials, InspectOptions, MemberStatus } from '../../ports';
 
 export interface Etcd3AdminOptions {
   /**
@@ -75,7 +75,7 @@ export class Etcd3Admin implements EtcdAdmin {
       });
   }
 
-  async inspect(endpoints: readonly string[]): Promise<ClusterView> {
+  async inspect(endpoints: readonly string[], options: InspectOptions = {}): Promise<ClusterView> {
     const statuses = await Promise.all(endpoints.map((endpoint) => this.status(endpoint)));
     // Ask the members that just answered first; a dead one would only cost another timeout.
     const order = [...statuses.filter((s) => s.ok), ...statuses.filter((s) => !s.ok)].map((s) => s.endpoint);
@@ -84,6 +84,13 @@ export class Etcd3Admin implements EtcdAdmin {
       // Linearizable: etcd 3.5 answers only with quorum; 3.4 ignores the flag and answers from the member asked.
       const list = this.bounded(this.callTimeoutMs, client.cluster.memberList({ linearizable: true }));
       // Asked together, but a failed alarm list (it goes through raft) must not hide a member list that came.
+      if (options.alarms === false) {
+        try {
+          return { statuses, members: (await list).members.map(toClusterMember), alarms: [], alarmsUnknown: 'not asked' };
+        } catch {
+          continue;
+        }
+      }
       const alarms = this.bounded(this.callTimeoutMs, client.maintenance.alarm({ action: 'Get', memberID: 0, alarm: 'None' })).then(
         (answer) => ({ ok: true as const, answer }),
         (error: unknown) => ({ ok: false as const, error: messageOf(error) }),

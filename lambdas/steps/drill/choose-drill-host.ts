@@ -28,7 +28,8 @@ export function makeChooseDrillHost(deps: Pick<StepDeps, 'registry' | 'secrets' 
     const hosts = deps.directory.recorded(clusterName, record.members);
     const candidates = hosts.map((host) => ({ host, name: host.name, endpoint: clientUrl(host.address, spec) }));
     const pki = pkiRefs(deps.secrets, clusterName, record.members.map((m) => m.name));
-    const view = await withAdmin(deps, pki, (admin) => admin.inspect(candidates.map((c) => c.endpoint)));
+    // No alarm list: it goes through raft, and a drill writes nothing to the live cluster, not even a WAL entry.
+    const view = await withAdmin(deps, pki, (admin) => admin.inspect(candidates.map((c) => c.endpoint), { alarms: false }));
     const chosen = chooseDrillHost(candidates, view);
     if (!chosen) throw new EtcdUnavailableError(`no member of cluster ${clusterName} answered: no host to drill on`);
     deps.log.info('drill host chosen', { cluster: clusterName, host: chosen.name });

@@ -23,6 +23,7 @@ type AwsStatus = typeof import('./aws-status');
 type AwsDelete = typeof import('./aws-delete');
 type AwsBackup = typeof import('./aws-backup');
 type LocalBackup = typeof import('./local-backup');
+type Drill = typeof import('./drill');
 
 /** Loads a command's module when the command runs. */
 function load<M>(path: string): M {
@@ -55,6 +56,7 @@ const STATE_MACHINE_HELP = {
   health:
     'CheckClusterHealth state machine (default: $ETCD_HA_HEALTH_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=CheckClusterHealth; stack output CheckClusterHealthStateMachineArn)',
   backup: 'BackupCluster state machine (default: $ETCD_HA_BACKUP_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=BackupCluster; stack output BackupClusterStateMachineArn)',
+  drill: 'DrillRestore state machine (default: $ETCD_HA_DRILL_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=DrillRestore; stack output DrillRestoreStateMachineArn)',
   delete: 'DeleteCluster state machine (default: $ETCD_HA_DELETE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=DeleteCluster; stack output DeleteClusterStateMachineArn)',
 };
 
@@ -138,6 +140,13 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
     .description("the local cluster's backups, newest first: time, revision, size, where; the last good one marked")
     .addOption(outputOption())
     .action((opts: { output: OutputFormat }) => run(() => load<LocalBackup>('./local-backup').localBackups({ format: opts.output }, output))());
+
+  // ---- DrillRestore, local ----
+  local
+    .command('drill')
+    .description('DrillRestore on the local cluster: its last good backup restored on one member host into a temporary etcd, keys and revision compared, then removed; exit 1 when the drill fails')
+    .addOption(outputOption())
+    .action((opts: { output: OutputFormat }) => run(() => load<Drill>('./drill').localDrill({ format: opts.output }, output))());
 
   local
     .command('kill')
@@ -375,6 +384,29 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
       run(() => {
         if (opts.cluster === undefined) throw new UsageError('backup needs --cluster NAME');
         return load<AwsBackup>('./aws-backup').backup(
+          {
+            cluster: opts.cluster,
+            format: opts.output,
+            ...(opts.stateMachine !== undefined && { stateMachineArn: opts.stateMachine }),
+            ...(opts.name !== undefined && { name: opts.name }),
+          },
+          output,
+        );
+      })(),
+    );
+
+  // ---- DrillRestore ----
+  program
+    .command('drill')
+    .description("DrillRestore for one cluster: its last good backup restored on one member host into a temporary etcd on loopback ports, its keys and revision compared with the backup's, then removed; exit 1 when the drill fails")
+    .option('--cluster <name>', 'the cluster')
+    .option('--state-machine <arn>', STATE_MACHINE_HELP.drill)
+    .option('--name <name>', 'the execution name (default: <cluster>-drill-<UTC time>)')
+    .addOption(outputOption())
+    .action((opts: { cluster?: string; stateMachine?: string; name?: string; output: OutputFormat }) =>
+      run(() => {
+        if (opts.cluster === undefined) throw new UsageError('drill needs --cluster NAME');
+        return load<Drill>('./drill').drill(
           {
             cluster: opts.cluster,
             format: opts.output,

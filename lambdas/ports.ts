@@ -100,7 +100,7 @@ export interface ResolveOptions {
  */
 export interface EtcdAdmin {
   /** Asks every endpoint for its status (one client each) plus the member list and alarms. */
-  inspect(endpoints: readonly string[]): Promise<ClusterView>;
+  inspect(endpoints: readonly string[], options?: InspectOptions): Promise<ClusterView>;
   /** Adds a member by peer URL; a member already listed with that peer URL is returned with `added: false`. */
   memberAdd(
     endpoints: readonly string[],
@@ -113,13 +113,23 @@ export interface EtcdAdmin {
   memberPromote(endpoints: readonly string[], id: string): Promise<{ readonly members: readonly ClusterMember[]; readonly promoted: boolean }>;
   /**
    * Streams a snapshot of the backend from the first endpoint that answers into `sink`. Gives that endpoint and
-   * its member's status, asked right before its stream opened (so its revision is the one at the start).
+   * its member's status, asked right before its stream opened (so its revision is the one at the start), and the
+   * keys at that revision (a count-only read; absent when it could not be read).
    */
   snapshot(
     endpoints: readonly string[],
     sink: (chunks: AsyncIterable<Uint8Array>) => Promise<void>,
-  ): Promise<{ readonly endpoint: string; readonly status: MemberStatus }>;
+  ): Promise<{ readonly endpoint: string; readonly status: MemberStatus; readonly keyCount?: number }>;
   close(): Promise<void>;
+}
+
+export interface InspectOptions {
+  /**
+   * Ask for the alarm list. It goes through raft (a proposal every member writes to its WAL): a restore drill, which
+   * must leave the members' data dirs as they are, does not ask (`alarmsUnknown` then says so).
+   * @default true
+   */
+  readonly alarms?: boolean;
 }
 
 export interface EtcdAdminFactory {

@@ -40,6 +40,7 @@ export const CONTEXT_KEYS = {
   allowedEtcdSecurityFlags: 'EtcdHaStackProps.allowedEtcdSecurityFlags (a JSON list, or flag names separated by commas; default none)',
   backupSchedule: 'EtcdHaStackProps.backupSchedule: an EventBridge schedule expression (default "rate(15 minutes)") or "off"',
   backupRetention: 'EtcdHaStackProps.backupRetention: JSON {"keepAllHours": 24, "hourlyDays": 7, "dailyDays": 90} (the default); fields left out keep theirs',
+  restoreDrillSchedule: 'EtcdHaStackProps.restoreDrillSchedule: an EventBridge schedule expression (default "rate(1 day)") or "off"',
   deployForTests: 'true: no BootstrapVersion rule (moto_server keeps no bootstrap parameter); for tests only',
 } as const;
 
@@ -153,6 +154,7 @@ export function stackPropsFromContext(node: Node): EtcdHaStackProps {
   const backupSchedule = text(node, 'backupSchedule');
   const rawRetention: unknown = node.tryGetContext('backupRetention');
   const backupRetention = rawRetention === undefined || rawRetention === '' ? undefined : parseRetention(rawRetention, 'context backupRetention');
+  const restoreDrillSchedule = text(node, 'restoreDrillSchedule');
   const specPolicy = specPolicyFromContext(node);
   return {
     ...specPolicy,
@@ -182,6 +184,7 @@ export function stackPropsFromContext(node: Node): EtcdHaStackProps {
     ...(removal !== undefined && { removalPolicy: removal }),
     ...(backupSchedule !== undefined && { backupSchedule }),
     ...(backupRetention !== undefined && { backupRetention }),
+    ...(restoreDrillSchedule !== undefined && { restoreDrillSchedule }),
     // moto_server keeps no /cdk-bootstrap/.../version parameter: no rule that checks it.
     ...(flag(node, 'deployForTests') && { synthesizer: new DefaultStackSynthesizer({ generateBootstrapVersionRule: false }) }),
   };

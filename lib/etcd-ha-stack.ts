@@ -17,6 +17,7 @@ import type { SetMaintenanceWorkflow } from './set-maintenance-workflow';
 import type { CheckClusterHealthWorkflow } from './check-cluster-health-workflow';
 import type { DeleteClusterWorkflow } from './delete-cluster-workflow';
 import { DEFAULT_BACKUP_SCHEDULE, type BackupClusterWorkflow } from './backup-cluster-workflow';
+import type { DrillRestoreWorkflow } from './drill-restore-workflow';
 import { parseRetention, type RetentionPolicy } from '../lambdas/core/backup/retention';
 import { MemberHostPolicy } from './member-host-policy';
 import type { ProvisionClusterWorkflow } from './provision-cluster-workflow';
@@ -191,6 +192,12 @@ export interface EtcdHaStackProps extends StackProps, SpecPolicyProps {
    * @default - all from the last 24 h, the newest of each hour for 7 days, of each day for 90 days
    */
   readonly backupRetention?: RetentionPolicy;
+  /**
+   * DrillRestore's schedule: an EventBridge schedule expression that drills every recorded cluster's last good
+   * backup, or 'off' (no "no drill succeeded in 2 days" alarm then).
+   * @default 'rate(1 day)'
+   */
+  readonly restoreDrillSchedule?: string;
 }
 
 /** The largest hostCommandTimeoutSeconds (lambdas/catalog/steps.ts): host steps must fit in one Lambda invocation. */
@@ -308,6 +315,9 @@ function validateBackupProps(props: EtcdHaStackProps): void {
   if (props.backupSchedule !== undefined) {
     check(props.backupSchedule === 'off' || /^(rate|cron)\(.+\)$/.test(props.backupSchedule), 'backupSchedule', 'an EventBridge schedule expression ("rate(15 minutes)", "cron(…)") or "off"', props.backupSchedule);
   }
+  if (props.restoreDrillSchedule !== undefined) {
+    check(props.restoreDrillSchedule === 'off' || /^(rate|cron)\(.+\)$/.test(props.restoreDrillSchedule), 'restoreDrillSchedule', 'an EventBridge schedule expression ("rate(1 day)", "cron(…)") or "off"', props.restoreDrillSchedule);
+  }
   // parseRetention names the field and what it expects.
   if (props.backupRetention !== undefined) parseRetention(props.backupRetention, 'backupRetention');
 }
@@ -348,6 +358,8 @@ export class EtcdHaStack extends Stack {
   /** `etcd-ha delete`: stops a cluster, deletes its secrets and record (a dry run without confirm). */
   readonly deleteCluster: DeleteClusterWorkflow;
   readonly backupCluster: BackupClusterWorkflow;
+  /** `etcd-ha drill`: restores the last good backup on one member host into a temporary etcd, then removes it. */
+  readonly drillRestore: DrillRestoreWorkflow;
   /** The scheduled health probe (none with healthProbe false). */
   readonly healthProbe?: HealthProbe;
   /** The EventBridge rules that start ReplaceMember (none without automaticReplacement and autoScalingGroupNames). */
@@ -399,6 +411,7 @@ export class EtcdHaStack extends Stack {
     ({ secretsKey: this.secretsKey, registryTable: this.registryTable, snapshotBucket: this.snapshotBucket } = store);
     this.steps = stepFunctions.steps;
     ({ provisionCluster: this.provisionCluster, replaceMember: this.replaceMember, setMaintenance: this.setMaintenance, checkClusterHealth: this.checkClusterHealth, deleteCluster: this.deleteCluster, backupCluster: this.backupCluster } = workflows);
+    this.drillRestore = workflows.drillRestore;
     if (triggers.healthProbe) this.healthProbe = triggers.healthProbe;
     if (triggers.replaceTrigger) this.replaceTrigger = triggers.replaceTrigger;
   }

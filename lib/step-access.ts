@@ -8,7 +8,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { BACKUP_KEY_PREFIX, BACKUP_LOCK_KEY_PREFIX, RESTORE_KEY_PREFIX, LAST_BACKUP_KEY_PREFIX, METRICS, CLUSTER_TAG, LOCK_KEY_PREFIX, PROBE_KEY_PREFIX, RECORD_KEY_PREFIX, REPLACED_BY_TAG, RUN_SHELL_SCRIPT_DOCUMENT } from '../lambdas/catalog/contracts';
+import { BACKUP_KEY_PREFIX, BACKUP_LOCK_KEY_PREFIX, RESTORE_KEY_PREFIX, LAST_BACKUP_KEY_PREFIX, DRILL_LOCK_KEY_PREFIX, METRICS, CLUSTER_TAG, LOCK_KEY_PREFIX, PROBE_KEY_PREFIX, RECORD_KEY_PREFIX, REPLACED_BY_TAG, RUN_SHELL_SCRIPT_DOCUMENT } from '../lambdas/catalog/contracts';
 import { HEALTH_PROBE, MAINTENANCE_ONLY_STEPS, PROVISION_STEPS, REPLACE_ONLY_STEPS, STEP_SPECS, type StepAccess, type StepName } from '../lambdas/catalog/steps';
 import { acknowledge } from './nag';
 
@@ -349,6 +349,7 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
 
   grantBackupAccess(role, access, resources, add, reasons);
   grantPublishMetrics(access, add, reasons);
+  grantDrillAccess(role, access, resources, add, reasons);
 
   // One acknowledgment per finding; two kinds that share a finding ("Resource::*") share one reason.
   const byFinding = new Map<string, string[]>();
@@ -536,4 +537,32 @@ function grantPublishMetrics(access: readonly StepAccess[], add: (statement: iam
     appliesTo: 'Resource::*',
     reason: `cloudwatch:PutMetricData supports no resource-level permissions; the cloudwatch:namespace condition limits it to etcd-ha's namespace ("${METRICS.namespace}").`,
   });
+}
+
+// ---- DrillRestore: its own lock items (the last good backup and the metric: readLastBackup, publishMetrics above) ----
+function grantDrillAccess(
+  role: iam.Role,
+  access: readonly StepAccess[],
+  resources: StepAccessResources,
+  add: (statement: iam.PolicyStatementProps) => void,
+  reasons: Array<{ appliesTo: string; reason: string }>,
+): void {
+  const table = resources.registryTable.tableArn;
+  const itemsStartingWith = (prefix: string) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } });
+  if (access.includes('releaseDrillLock')) {
+    add({ sid: 'ReleaseDrillLock', actions: ['dynamodb:DeleteItem'], resources: [table], conditions: itemsStartingWith(DRILL_LOCK_KEY_PREFIX) });
+  }
+  if (access.includes('acquireDrillLock')) {
+    add({
+      sid: 'AcquireDrillLock',
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resources: [table],
+      conditions: itemsStartingWith(DRILL_LOCK_KEY_PREFIX),
+    });
+    add({ sid: 'AskDrillLockHolders', actions: ['states:DescribeExecution'], resources: [lockHolderExecutionsArn(role)] });
+    reasons.push({
+      appliesTo: 'Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:*',
+      reason: "Acquire Drill Lock asks whether an expired drill lock's holder (a DrillRestore execution named in the lock item) still runs; it only reads, and the state machine's ARN cannot be referenced without a dependency cycle.",
+    });
+  }
 }

@@ -61,6 +61,13 @@ export const WORKFLOWS = {
     stackOutput: 'BackupClusterStateMachineArn',
     tag: WORKFLOW_TAG_VALUES.backupCluster,
   },
+  drill: {
+    workflow: 'drill-restore',
+    title: 'DrillRestore',
+    arnEnv: 'ETCD_HA_DRILL_STATE_MACHINE_ARN',
+    stackOutput: 'DrillRestoreStateMachineArn',
+    tag: WORKFLOW_TAG_VALUES.drillRestore,
+  },
 } as const satisfies Record<string, DeployedWorkflow>;
 
 export interface StartDeps {

@@ -1,13 +1,13 @@
 // `etcd-ha local schedule`: the scheduled workflows on the local runner, in the foreground, as EventBridge starts
-// them on AWS: BackupCluster (which prunes) on the backup schedule. The table below is the whole schedule; a
+// them on AWS: BackupCluster (which prunes) on the backup schedule, DrillRestore on the drill schedule. The table below is the whole schedule; a
 // scheduled workflow is one more line of it. SIGINT/SIGTERM stop it once the running workflow has ended (a second
 // signal stops at once: a backup lock left behind is taken over once this process is gone).
 import { parseSchedule } from '../../lambdas/core/schedule';
 import { parseRetention } from '../../lambdas/core/backup/retention';
-import { DEFAULT_BACKUP_SCHEDULE } from '../../lambdas/catalog/contracts';
+import { DEFAULT_BACKUP_SCHEDULE, DEFAULT_DRILL_SCHEDULE } from '../../lambdas/catalog/contracts';
 import { LocalWorkflowRunner } from '../../lambdas/local-runner/local-workflow-runner';
 import { runSchedule, type ScheduledWorkflow } from '../../lambdas/local-runner/local-scheduler';
-import type { BackupClusterOutput } from '../../lambdas/workflow-runner/contracts';
+import type { BackupClusterOutput, DrillRestoreOutput } from '../../lambdas/workflow-runner/contracts';
 import type { WorkflowOutcome } from '../../lambdas/workflow-runner/port';
 import { requireRecordedCluster } from './local-cluster';
 import { EXIT, UsageError, type Output } from './output';
@@ -15,6 +15,8 @@ import { EXIT, UsageError, type Output } from './output';
 export interface LocalScheduleOptions {
   /** BackupCluster's schedule: "2s", "1m", "rate(15 minutes)", "off". @default DEFAULT_BACKUP_SCHEDULE */
   readonly backupEvery?: string;
+  /** DrillRestore's schedule, in the same forms. @default DEFAULT_DRILL_SCHEDULE */
+  readonly drillEvery?: string;
   /** The retention tiers as JSON, as the backupRetention context key. @default - DEFAULT_RETENTION */
   readonly backupRetention?: string;
   readonly runs?: number;
@@ -45,8 +47,19 @@ function describeBackups(outcome: WorkflowOutcome): string {
     .join('; ');
 }
 
+/** What a DrillRestore run did: each cluster's verdict (a failed run's drills are in its cause). */
+function describeDrills(outcome: WorkflowOutcome): string {
+  const output = outcome.output as DrillRestoreOutput | undefined;
+  if (output && Array.isArray(output.drills)) {
+    if (output.drills.length === 0) return 'nothing drilled';
+    return output.drills.map((d) => (d.outcome === 'passed' ? `${d.clusterName} drill passed (${d.keys} keys, revision ${d.revision})` : `${d.clusterName} ${d.outcome}`)).join('; ');
+  }
+  return outcome.cause ?? '';
+}
+
 export async function localSchedule(options: LocalScheduleOptions, output: Output, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const backupMs = everyMs('--backup-every', options.backupEvery ?? DEFAULT_BACKUP_SCHEDULE);
+  const drillMs = everyMs('--drill-every', options.drillEvery ?? DEFAULT_DRILL_SCHEDULE);
   let backupRetention;
   try {
     backupRetention = options.backupRetention === undefined ? undefined : parseRetention(options.backupRetention, '--backup-retention');
@@ -60,6 +73,7 @@ export async function localSchedule(options: LocalScheduleOptions, output: Outpu
   // The schedule, as data: one line per scheduled workflow (its schedule off: no line).
   const table: ScheduledWorkflow[] = [
     ...(backupMs === undefined ? [] : [{ workflow: 'backup-cluster' as const, everyMs: backupMs, input: { trigger: 'schedule' }, describe: describeBackups }]),
+    ...(drillMs === undefined ? [] : [{ workflow: 'drill-restore' as const, everyMs: drillMs, input: { trigger: 'schedule' }, describe: describeDrills, firstAfter: 'backup-cluster' as const }]),
   ];
   if (table.length === 0) throw new UsageError('nothing to schedule: every schedule is off');
 

@@ -24,6 +24,7 @@ type AwsDelete = typeof import('./aws-delete');
 type AwsBackup = typeof import('./aws-backup');
 type LocalBackup = typeof import('./local-backup');
 type LocalSchedule = typeof import('./local-schedule');
+type Drill = typeof import('./drill');
 
 /** Loads a command's module when the command runs. */
 function load<M>(path: string): M {
@@ -56,6 +57,7 @@ const STATE_MACHINE_HELP = {
   health:
     'CheckClusterHealth state machine (default: $ETCD_HA_HEALTH_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=CheckClusterHealth; stack output CheckClusterHealthStateMachineArn)',
   backup: 'BackupCluster state machine (default: $ETCD_HA_BACKUP_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=BackupCluster; stack output BackupClusterStateMachineArn)',
+  drill: 'DrillRestore state machine (default: $ETCD_HA_DRILL_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=DrillRestore; stack output DrillRestoreStateMachineArn)',
   delete: 'DeleteCluster state machine (default: $ETCD_HA_DELETE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=DeleteCluster; stack output DeleteClusterStateMachineArn)',
 };
 
@@ -143,14 +145,21 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
   // ---- The local scheduler (BackupCluster on its schedule) ----
   local
     .command('schedule')
-    .description('in the foreground, the scheduled workflows through the local runner: BackupCluster (which prunes) on its schedule; one line per run; Ctrl-C stops after the running workflow')
+    .description('in the foreground, the scheduled workflows through the local runner: BackupCluster (which prunes) and DrillRestore, each on its schedule; one line per run; Ctrl-C stops after the running workflow')
     .option('--backup-every <schedule>', 'BackupCluster\'s schedule: a duration ("2s", "1m", "1h"), "rate(15 minutes)", or "off" (default: the stack\'s, rate(15 minutes))')
+    .option('--drill-every <schedule>', 'DrillRestore\'s schedule, in the same forms (default: the stack\'s, rate(1 day))')
     .option('--backup-retention <json>', 'the retention tiers, as the backupRetention context key: {"keepAllHours": 24, "hourlyDays": 7, "dailyDays": 90}')
     .option('--runs <n>', 'stop after this many runs in all', wholeNumber('--runs'))
     .option('--for <duration>', 'start nothing after this long ("30s", "10m")')
-    .action((opts: { backupEvery?: string; backupRetention?: string; runs?: number; for?: string }) =>
+    .action((opts: { backupEvery?: string; drillEvery?: string; backupRetention?: string; runs?: number; for?: string }) =>
       run(() => load<LocalSchedule>('./local-schedule').localSchedule(opts, output))(),
     );
+  // ---- DrillRestore, local ----
+  local
+    .command('drill')
+    .description('DrillRestore on the local cluster: its last good backup restored on one member host into a temporary etcd, keys and revision compared, then removed; exit 1 when the drill fails')
+    .addOption(outputOption())
+    .action((opts: { output: OutputFormat }) => run(() => load<Drill>('./drill').localDrill({ format: opts.output }, output))());
 
   local
     .command('kill')
@@ -388,6 +397,29 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
       run(() => {
         if (opts.cluster === undefined) throw new UsageError('backup needs --cluster NAME');
         return load<AwsBackup>('./aws-backup').backup(
+          {
+            cluster: opts.cluster,
+            format: opts.output,
+            ...(opts.stateMachine !== undefined && { stateMachineArn: opts.stateMachine }),
+            ...(opts.name !== undefined && { name: opts.name }),
+          },
+          output,
+        );
+      })(),
+    );
+
+  // ---- DrillRestore ----
+  program
+    .command('drill')
+    .description("DrillRestore for one cluster: its last good backup restored on one member host into a temporary etcd on loopback ports, its keys and revision compared with the backup's, then removed; exit 1 when the drill fails")
+    .option('--cluster <name>', 'the cluster')
+    .option('--state-machine <arn>', STATE_MACHINE_HELP.drill)
+    .option('--name <name>', 'the execution name (default: <cluster>-drill-<UTC time>)')
+    .addOption(outputOption())
+    .action((opts: { cluster?: string; stateMachine?: string; name?: string; output: OutputFormat }) =>
+      run(() => {
+        if (opts.cluster === undefined) throw new UsageError('drill needs --cluster NAME');
+        return load<Drill>('./drill').drill(
           {
             cluster: opts.cluster,
             format: opts.output,

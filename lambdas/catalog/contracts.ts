@@ -110,6 +110,7 @@ export const WORKFLOW_TAG_VALUES = {
   checkClusterHealth: 'CheckClusterHealth',
   deleteCluster: 'DeleteCluster',
   backupCluster: 'BackupCluster',
+  drillRestore: 'DrillRestore',
 } as const;
 
 // ---- BackupCluster ----
@@ -143,3 +144,8 @@ export const METRICS = {
 // ---- Schedules (the stack's defaults, also the local scheduler's: no CDK needed to read them) ----
 /** BackupCluster's default schedule: every 15 minutes, as etcd-manager backs up. */
 export const DEFAULT_BACKUP_SCHEDULE = 'rate(15 minutes)';
+/** DrillRestore's default schedule: a restore drill of every cluster's last good backup once a day. */
+export const DEFAULT_DRILL_SCHEDULE = 'rate(1 day)';
+// ---- DrillRestore ----
+/** Start of the key of each cluster's drill lock (`drill-lock#<cluster>`): its own, never the cluster's lock. */
+export const DRILL_LOCK_KEY_PREFIX = 'drill-lock#';

@@ -7,7 +7,7 @@
 // The order is the order the steps run in, across the workflows: each workflow's steps, filtered from it, are in
 // its own order. A step several workflows run has one function, one handler and one grant.
 
-export type WorkflowName = 'provisionCluster' | 'replaceMember' | 'setMaintenance' | 'checkClusterHealth' | 'deleteCluster' | 'backupCluster';
+export type WorkflowName = 'provisionCluster' | 'replaceMember' | 'setMaintenance' | 'checkClusterHealth' | 'deleteCluster' | 'backupCluster' | 'drillRestore';
 
 /** What a step may do on AWS: lib/step-access.ts turns each kind into a few IAM statements on the narrowest resources. */
 export type StepAccess =
@@ -74,7 +74,12 @@ export type StepAccess =
   | 'publishMetrics'
   // ---- RestoreCluster, restore drills ----
   /** Copy backups into the staging prefix (`restores/`, tagged with the host's instance ARN), list and delete there. */
-  | 'stageSnapshots';
+  | 'stageSnapshots'
+  // ---- DrillRestore ----
+  /** Take its own lock (`drill-lock#<cluster>` items only) and ask whether an expired lock's holder still runs. */
+  | 'acquireDrillLock'
+  /** Release its own lock (a conditional DeleteItem on `drill-lock#<cluster>` items only). */
+  | 'releaseDrillLock';
 
 /** The Lambda service's longest invocation. */
 export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
@@ -531,6 +536,91 @@ export const STEPS = {
     access: ['readRegistry', 'readLastBackup', 'publishMetrics'],
     workflows: ['backupCluster'],
   },
+  // ---- DrillRestore: its own steps and lock (never the cluster lock: a drill touches no member) ----
+  // Verify Snapshot, Stage Snapshot and Unstage Snapshots are the snapshot handoff's steps (shared with RestoreCluster).
+  validateDrillRequest: {
+    title: 'Validate Drill Request',
+    states: ['Validate Drill Request'],
+    does: 'which recorded clusters to drill: the one a request names, or every one (the schedule)',
+    timeout: { seconds: 30 },
+    access: ['readRegistry'],
+    workflows: ['drillRestore'],
+  },
+  acquireDrillLock: {
+    title: 'Acquire Drill Lock',
+    states: ['Acquire Drill Lock'],
+    does: "the cluster's drill lock (not its cluster lock): two drills of one cluster never run at once",
+    timeout: { seconds: 30 },
+    access: ['acquireDrillLock'],
+    workflows: ['drillRestore'],
+  },
+  findLastGoodBackup: {
+    title: 'Find Last Good Backup',
+    states: ['Find Last Good Backup'],
+    does: "the cluster's last good backup, the one a drill restores (none: the drill fails)",
+    timeout: { seconds: 30 },
+    access: ['readLastBackup'],
+    workflows: ['drillRestore'],
+  },
+  // The snapshot handoff's steps (lambdas/steps/backup/handoff-steps.ts): RestoreCluster runs them too.
+  verifySnapshot: {
+    title: 'Verify Snapshot',
+    states: ['Verify Snapshot'],
+    does: "reads the backup's snapshot whole: its size and etcd's SHA-256 trailer must match the manifest",
+    // A multi-GB snapshot is read within one invocation: Lambda's longest.
+    timeout: { seconds: LAMBDA_MAX_TIMEOUT_SECONDS },
+    memoryMb: 1024,
+    access: ['readBackups'],
+    workflows: ['drillRestore'],
+  },
+  chooseDrillHost: {
+    title: 'Choose Drill Host',
+    states: ['Choose Drill Host'],
+    does: 'one member host that answers, a follower when there is one',
+    timeout: { seconds: 60 },
+    access: ['readRegistry', ...TALKS_TO_ETCD],
+    workflows: ['drillRestore'],
+  },
+  stageSnapshot: {
+    title: 'Stage Snapshot',
+    states: ['Stage Snapshot'],
+    does: "a copy of the backup under the staging prefix that only the chosen host's instance may read",
+    timeout: { seconds: LAMBDA_MAX_TIMEOUT_SECONDS },
+    access: ['stageSnapshots'],
+    workflows: ['drillRestore'],
+  },
+  restoreOnDrillHost: {
+    title: 'Restore On Drill Host',
+    states: ['Restore On Drill Host'],
+    does: 'fetches the staged snapshot on the host, restores it into a temporary dir served by a temporary etcd on loopback ports, counts its keys, then removes it all',
+    timeout: HOST_SCRIPT,
+    access: ['readRegistry', 'runCommand'],
+    workflows: ['drillRestore'],
+  },
+  unstageSnapshots: {
+    title: 'Unstage Snapshots',
+    states: ['Unstage Snapshots'],
+    does: 'removes every staged copy of this execution, for every host',
+    timeout: { seconds: 120 },
+    access: ['stageSnapshots'],
+    workflows: ['drillRestore'],
+  },
+  publishDrillResult: {
+    title: 'Publish Drill Result',
+    states: ['Publish Drill Result'],
+    does: "compares the restored keys and revision with the backup's manifest and publishes RestoreDrillSucceeded (1 or 0)",
+    timeout: { seconds: 30 },
+    access: ['publishMetrics'],
+    workflows: ['drillRestore'],
+  },
+  releaseDrillLock: {
+    title: 'Release Drill Lock',
+    states: ['Release Drill Lock'],
+    does: "deletes the cluster's drill lock if this execution holds it",
+    timeout: { seconds: 30 },
+    access: ['releaseDrillLock'],
+    workflows: ['drillRestore'],
+  },
 } as const satisfies Record<string, StepSpec>;
 
 /** Every step a function runs in a workflow. */
@@ -579,11 +669,15 @@ export const DELETE_ONLY_STEPS = DELETE_STEPS.filter(
  * Every step, in the order the stack creates their functions: ProvisionCluster's, then those only ReplaceMember
  * runs, then those only SetMaintenance runs, then CheckClusterHealth's, then those only DeleteCluster runs, then BackupCluster's.
  */
-export const ALL_STEPS: readonly StepName[] = [...PROVISION_STEPS, ...REPLACE_ONLY_STEPS, ...MAINTENANCE_ONLY_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_ONLY_STEPS, ...stepsOf('backupCluster')];
+export const ALL_STEPS: readonly StepName[] = [...PROVISION_STEPS, ...REPLACE_ONLY_STEPS, ...MAINTENANCE_ONLY_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_ONLY_STEPS, ...stepsOf('backupCluster'), ...stepsOf('drillRestore')];
 
 // ---- BackupCluster: its steps are its own (after DeleteCluster's in the stack's order) ----
 export type BackupStep = StepOf<'backupCluster'>;
 export const BACKUP_STEPS = stepsOf('backupCluster');
+
+// ---- DrillRestore: its own steps plus the snapshot handoff's (after BackupCluster's in the stack's order) ----
+export type DrillStep = StepOf<'drillRestore'>;
+export const DRILL_STEPS = stepsOf('drillRestore');
 
 /** The step's function description: its title and what it does. */
 export function stepDescription(step: StepName): string {

@@ -180,3 +180,7 @@ export class ForeignSecretError extends EtcdHaError {
     super(`secret ${secretName} is not one etcd-ha created, so it is neither written nor reused: ${reasons.join('; ')}. Delete it (or move it aside) if it is not needed, then re-run.`);
   }
 }
+
+// ---- DrillRestore ----
+/** A drill found no last good backup to restore: a failed drill (RestoreDrillSucceeded 0), not a skipped one. */
+export class NoBackupToDrillError extends EtcdHaError {}

@@ -45,6 +45,12 @@ import { CloudWatchMetricsPublisher } from '../adapters/aws/cloudwatch-metrics';
 import { parseRetention } from '../core/backup/retention';
 import { BACKUP_LOCK_KEY_PREFIX } from '../catalog/contracts';
 import { BACKUP_STEPS, type BackupStep } from '../catalog/steps';
+import { createDrillSteps, type DrillDeps, type DrillOwnStep } from '../steps/drill';
+import { createHandoffSteps, type HandoffStep } from '../steps/backup/handoff-steps';
+import { S3SnapshotHandoff } from '../adapters/aws/s3-snapshot-handoff';
+import { DRILL_LOCK_KEY_PREFIX } from '../catalog/contracts';
+import { DRILL_STEPS } from '../catalog/steps';
+import type { SnapshotHandoff } from '../ports';
 import { DEFAULT_SECRET_PREFIX, ENV, INSTANCE_ARN_TAG, INSTANCE_ID_TAG } from '../catalog/contracts';
 import { ALL_STEPS, DELETE_ONLY_STEPS, HEALTH_CHECK_STEPS, PROVISION_STEPS, REPLACE_STEPS, type DeleteOnlyStep, type HealthCheckStep, type MaintenanceOnlyStep, type ProvisionStep, type ReplaceOnlyStep, type ReplaceStep, type StepName } from '../catalog/steps';
 
@@ -236,6 +242,27 @@ export function awsBackupDeps(env: Env, clients: AwsClients, log: Logger): Backu
 }
 
 /**
+ * DrillRestore's dependencies on AWS: the step dependencies, the last good backup items, its own lock (drill-lock#
+ * items, never the cluster lock), the snapshot handoff (staged copies under restores/) and the metrics publisher.
+ */
+export function awsDrillDeps(env: Env, clients: AwsClients, log: Logger): DrillDeps & { readonly handoff: SnapshotHandoff } {
+  const tableName = required(env, ENV.registryTable);
+  return {
+    ...awsDeps(env, clients, log),
+    lastBackup: new DynamoDbLastBackupStore({ client: clients.dynamodb, tableName }),
+    drillLock: new DynamoDbClusterLock({ client: clients.dynamodb, tableName, liveness: new SfnExecutionLiveness({ client: clients.sfn }), keyPrefix: DRILL_LOCK_KEY_PREFIX }),
+    handoff: new S3SnapshotHandoff({
+      client: clients.s3,
+      bucket: required(env, ENV.snapshotBucket),
+      kmsKeyId: required(env, ENV.kmsKeyId),
+      region: required(env, 'AWS_REGION'),
+      account: required(env, ENV.accountId),
+    }),
+    metrics: new CloudWatchMetricsPublisher({ client: clients.cloudwatch }),
+  };
+}
+
+/**
  * Clones of failed instances, only when the stack turned them on and named the roles a clone may carry
  * (memberInstanceRoleArns); otherwise why not, which Choose Replacement Host tells a request that names no host.
  */
@@ -311,6 +338,7 @@ let maintenanceSteps: ReturnType<typeof createMaintenanceSteps> | undefined;
 let healthCheckSteps: ReturnType<typeof createHealthCheckSteps> | undefined;
 let deleteSteps: ReturnType<typeof createDeleteSteps> | undefined;
 let backupSteps: ReturnType<typeof createBackupSteps> | undefined;
+let drillSteps: Record<DrillOwnStep | HandoffStep, StepHandler> | undefined;
 let healthProbeHandler: StepHandler | undefined;
 let syncMemberRulesHandler: StepHandler | undefined;
 
@@ -357,6 +385,13 @@ function stepHandler(step: StepName): StepHandler {
   }
   if ((BACKUP_STEPS as readonly StepName[]).includes(step)) {
     return (backupSteps ??= createBackupSteps(awsBackupDeps(process.env, clients, log)))[step as BackupStep];
+  }
+  if ((DRILL_STEPS as readonly StepName[]).includes(step)) {
+    drillSteps ??= (() => {
+      const deps = awsDrillDeps(process.env, clients, log);
+      return { ...createDrillSteps(deps), ...createHandoffSteps({ handoff: deps.handoff, log }) };
+    })();
+    return drillSteps[step as DrillOwnStep | HandoffStep];
   }
   return (maintenanceSteps ??= createMaintenanceSteps(awsReplaceDeps(process.env, clients, log)))[step as MaintenanceOnlyStep];
 }

@@ -18,6 +18,7 @@ export const HOST_SCRIPTS = [
   'boot-status',
   'reset-joining-host',
   'fetch-snapshot',
+  'restore-drill',
 ] as const;
 
 export type HostScriptName = (typeof HOST_SCRIPTS)[number];
@@ -68,6 +69,8 @@ export const HOST_SCRIPT_INPUTS: Readonly<Record<HostScriptName, HostScriptInput
     optional: ['SNAPSHOT_REGION', 'ETCD_HA_SNAPSHOT_FETCH'],
     produces: ['SNAPSHOT_FILE'],
   },
+  // After fetch-snapshot in the same command. ETCD_IMAGE: kubeadm only (default: the member's static pod manifest's).
+  'restore-drill': { required: ['SNAPSHOT_FILE', 'RUNTIME'], optional: ['DRILL_ADDRESS', 'BACKUP_REVISION', 'ETCD_IMAGE', 'ETCD_HA_CONTAINER_RUN'] },
 };
 
 /** The inputs given to buildHostCommand are not acceptable; the message names the variable. */

@@ -22,6 +22,8 @@ import type { BackupDeps } from '../steps/backup';
 import { DirSnapshotHandoff } from '../adapters/local/dir-snapshot-handoff';
 import { FileMetrics } from '../adapters/local/file-metrics';
 import { METRICS } from '../catalog/contracts';
+import { join } from 'node:path';
+import type { DrillDeps } from '../steps/drill';
 
 export interface LocalDepsOptions {
   readonly firstAddress?: string;
@@ -97,5 +99,21 @@ export function localBackups(
     backupRetention: retention,
     handoff: new DirSnapshotHandoff(),
     metrics: new FileMetrics({ path: home.metricsFile, namespace: METRICS.namespace }),
+  };
+}
+
+/**
+ * DrillRestore's local adapters: the last good backups under the home's backups dir, its own lock files (locks/drill:
+ * never a cluster lock, never the backup lock), the metrics file, the backup file itself as the staged snapshot, and
+ * the temporary etcd on the simulated host's own loopback address (each host has one; AWS hosts use 127.0.0.1).
+ */
+export function localDrills(home: LocalHome): Pick<DrillDeps, 'lastBackup' | 'drillLock' | 'metrics' | 'drillAddressOf'> & { readonly handoff: SnapshotHandoff } {
+  const { lastBackup, handoff, metrics } = localBackups(home);
+  return {
+    lastBackup,
+    handoff,
+    metrics,
+    drillLock: new FileClusterLock({ dir: join(home.locksDir, 'drill'), liveness: new ProcessExecutionLiveness() }),
+    drillAddressOf: (host) => host.address,
   };
 }

@@ -14,6 +14,11 @@ export interface ScheduledWorkflow {
   readonly input: unknown;
   /** What the run's line says after its status (e.g. the backups taken and pruned). @default - nothing more */
   readonly describe?: (outcome: WorkflowOutcome) => string;
+  /**
+   * Its first run waits until a run of this workflow (when scheduled too) has ended: a drill restores the last good
+   * backup, so at the start it follows the first backup instead of racing it. @default - none: runs at the start
+   */
+  readonly firstAfter?: WorkflowName;
 }
 
 export interface ScheduledRun {
@@ -54,6 +59,8 @@ export async function runSchedule(options: LocalSchedulerOptions): Promise<Sched
   // Every workflow runs once at the start, then on its grid.
   const slots: Slot[] = options.table.map((entry) => ({ entry, due: began }));
   const runs: ScheduledRun[] = [];
+  const scheduled = new Set(options.table.map((entry) => entry.workflow));
+  const waiting = (slot: Slot) => slot.entry.firstAfter !== undefined && scheduled.has(slot.entry.firstAfter) && !runs.some((r) => r.workflow === slot.entry.firstAfter);
   let started = 0;
   const stopped = () => options.signal?.aborted === true || (deadline !== undefined && clock.now().getTime() >= deadline) || (options.maxRuns !== undefined && started >= options.maxRuns);
 
@@ -75,10 +82,10 @@ export async function runSchedule(options: LocalSchedulerOptions): Promise<Sched
   const aborted = options.signal && new Promise<void>((resolve) => options.signal!.addEventListener('abort', () => resolve(), { once: true }));
   while (!stopped()) {
     const now = clock.now();
-    for (const slot of slots) if (slot.running === undefined && slot.due.getTime() <= now.getTime() && !stopped()) start(slot);
+    for (const slot of slots) if (slot.running === undefined && !waiting(slot) && slot.due.getTime() <= now.getTime() && !stopped()) start(slot);
     if (stopped()) break;
     // Wait for the next due time of an idle workflow, a run's end, the deadline or a stop, whichever comes first.
-    const idleDue = slots.filter((s) => s.running === undefined).map((s) => s.due.getTime());
+    const idleDue = slots.filter((s) => s.running === undefined && !waiting(s)).map((s) => s.due.getTime());
     const wakeAt = Math.min(...idleDue, deadline ?? Infinity);
     const waits: Array<Promise<unknown>> = slots.flatMap((s) => (s.running ? [s.running] : []));
     if (Number.isFinite(wakeAt)) waits.push(sleepFor(Math.max(0, wakeAt - clock.now().getTime()), undefined, { signal: options.signal }).catch(() => undefined));

@@ -18,8 +18,10 @@ import { localScriptsPaths } from '../adapters/local/local-host-runner';
 import { LocalMachinePower } from '../adapters/local/local-machine-power';
 import type { AslDefinition } from './asl';
 import { loadDefinition, type LocalWorkflowName } from './definitions';
-import { localBackups, localDeletion, localDeps } from './local-deps';
+import { localBackups, localDeletion, localDeps, localDrills } from './local-deps';
 import { createBackupSteps, type BackupDeps } from '../steps/backup';
+import { createHandoffSteps } from '../steps/backup/handoff-steps';
+import { createDrillSteps, type DrillDeps } from '../steps/drill';
 import { localHome, type LocalHome } from './local-home';
 import { etcdVersionOf, localEtcdBinary } from './etcd-binaries';
 import { runWorkflow, type WorkflowEvent, type WorkflowResult } from './run-workflow';
@@ -61,6 +63,8 @@ export interface LocalRunnerOptions {
   readonly deps?: ReplaceDeps;
   /** BackupCluster's adapters in place of localBackups(home) (tests: another retention, a clock). @default - none */
   readonly backupOverrides?: Partial<BackupDeps>;
+  /** DrillRestore's adapters in place of localDrills(home) (tests: a metrics recorder). @default - none */
+  readonly drillOverrides?: Partial<DrillDeps>;
 }
 
 export class LocalWorkflowRunner implements WorkflowRunner {
@@ -68,9 +72,11 @@ export class LocalWorkflowRunner implements WorkflowRunner {
   readonly deps: ReplaceDeps;
   private readonly etcdBinary: string | undefined;
   private readonly backupOverrides: Partial<BackupDeps>;
+  private readonly drillOverrides: Partial<DrillDeps>;
 
   constructor(options: LocalRunnerOptions = {}) {
     this.backupOverrides = options.backupOverrides ?? {};
+    this.drillOverrides = options.drillOverrides ?? {};
     const env = options.env ?? process.env;
     this.home = options.home ?? localHome(env);
     this.etcdBinary = localEtcdBinary(env);
@@ -137,6 +143,10 @@ export class LocalWorkflowRunner implements WorkflowRunner {
         return createDeleteSteps({ ...this.deps, ...localDeletion(this.home, this.deps) });
       case 'backup-cluster':
         return createBackupSteps({ ...this.deps, ...localBackups(this.home), ...this.backupOverrides });
+      case 'drill-restore': {
+        const drills = { ...localDrills(this.home), ...this.drillOverrides };
+        return { ...createDrillSteps({ ...this.deps, ...drills }), ...createHandoffSteps({ handoff: drills.handoff, log: this.deps.log }) };
+      }
     }
   }
 

@@ -7,3 +7,4 @@ export type { ClusterHealthReport, HealthCheckRequest, MemberHealthReport, Valid
 export { DeleteRequestSchema, type DeleteRequest, type DeletionDryRun, type DeletionOutcome, type DeletionPlan } from '../core/workflow-io';
 export { BackupRequestSchema, type BackupRequest, type BackupOutcome, type BackupClusterOutput } from '../core/backup/workflow-io';
 export type { BackupMetadata } from '../core/backup/metadata';
+export { DrillRequestSchema, type DrillRequest, type DrillOutcome, type DrillRestoreOutput } from '../core/drill/workflow-io';

@@ -31,6 +31,10 @@ export function addOutputs(stack: Stack, parts: { readonly store: Store; readonl
     description: 'Back up a cluster: {"clusterName"} (etcd-ha backup); {} backs up every recorded cluster (the schedule)',
     value: workflows.backupCluster.stateMachine.stateMachineArn,
   });
+  new CfnOutput(stack, 'DrillRestoreStateMachineArn', {
+    description: 'Drill a restore: {"clusterName"} (etcd-ha drill); {} drills every recorded cluster (the schedule)',
+    value: workflows.drillRestore.stateMachine.stateMachineArn,
+  });
   new CfnOutput(stack, 'SnapshotBucketName', { description: 'Snapshots taken before each membership change (SSE-KMS)', value: store.snapshotBucket.bucketName });
   new CfnOutput(stack, 'MemberHostPolicyArn', {
     description: "Attach to the member hosts' instance role (with AmazonSSMManagedInstanceCore)",

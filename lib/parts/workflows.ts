@@ -6,6 +6,9 @@ import { DELETE_STEPS, HEALTH_CHECK_STEPS, MAINTENANCE_STEPS, PROVISION_STEPS, R
 import { DeleteClusterWorkflow } from '../delete-cluster-workflow';
 import { BackupClusterWorkflow } from '../backup-cluster-workflow';
 import { BACKUP_STEPS } from '../../lambdas/catalog/steps';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { DRILL_STEPS } from '../../lambdas/catalog/steps';
+import { DrillRestoreWorkflow } from '../drill-restore-workflow';
 import { CheckClusterHealthWorkflow } from '../check-cluster-health-workflow';
 import { ProvisionClusterWorkflow } from '../provision-cluster-workflow';
 import { ReplaceMemberWorkflow } from '../replace-member-workflow';
@@ -25,6 +28,8 @@ export interface WorkflowsProps {
   readonly healingGracePeriodMinutes: number;
   /** BackupCluster's schedule expression, or 'off'. @default - BackupClusterWorkflow's (every 15 minutes) */
   readonly backupSchedule?: string;
+  /** DrillRestore's schedule expression, or 'off'. @default - DrillRestoreWorkflow's (daily) */
+  readonly restoreDrillSchedule?: string;
 }
 
 export interface Workflows {
@@ -34,6 +39,7 @@ export interface Workflows {
   readonly checkClusterHealth: CheckClusterHealthWorkflow;
   readonly deleteCluster: DeleteClusterWorkflow;
   readonly backupCluster: BackupClusterWorkflow;
+  readonly drillRestore: DrillRestoreWorkflow;
 }
 
 export function addWorkflows(stack: Stack, props: WorkflowsProps): Workflows {
@@ -67,5 +73,13 @@ export function addWorkflows(stack: Stack, props: WorkflowsProps): Workflows {
     ...(props.backupSchedule !== undefined && { schedule: props.backupSchedule }),
     ...common,
   });
-  return { provisionCluster, replaceMember, setMaintenance, checkClusterHealth, deleteCluster, backupCluster };
+  // ---- DrillRestore ----
+  // Its metric alarms notify the stack's alarm topic (lib/parts/alarms.ts: alarmTopicArn's, or the one it created).
+  const drillRestore = new DrillRestoreWorkflow(stack, 'DrillRestore', {
+    functions: functionsOf(DRILL_STEPS),
+    ...(props.restoreDrillSchedule !== undefined && { schedule: props.restoreDrillSchedule }),
+    ...(props.alarmTopicArn !== undefined && { alarmTopic: sns.Topic.fromTopicArn(stack, 'DrillAlarmTopic', props.alarmTopicArn) }),
+    ...common,
+  });
+  return { provisionCluster, replaceMember, setMaintenance, checkClusterHealth, deleteCluster, backupCluster, drillRestore };
 }

@@ -27,7 +27,8 @@ describe('etcd-ha local schedule: refused before anything starts', () => {
   const refused: Array<[string[], RegExp]> = [
     [['--backup-every', 'soon'], /--backup-every must be "off", a rate such as "rate\(15 minutes\)".*got "soon"/],
     [['--backup-every', 'cron(0 3 * * ? *)'], /--backup-every: a cron expression runs on AWS only/],
-    [['--backup-every', 'off'], /nothing to schedule: every schedule is off/],
+    [['--backup-every', 'off', '--drill-every', 'off'], /nothing to schedule: every schedule is off/],
+    [['--drill-every', 'cron(0 3 * * ? *)'], /--drill-every: a cron expression runs on AWS only/],
     [['--backup-retention', '{"dailyDays": -1}'], /--backup-retention[\s\S]*dailyDays: expected a whole number from 0 to 3650/],
     [['--for', 'a while'], /--for must be/],
     [['--runs', '0'], /--runs must be at least 1/],
@@ -45,6 +46,6 @@ describe('etcd-ha local schedule: refused before anything starts', () => {
   it('--help: exit 0, the flags listed', async () => {
     const help = capture();
     assert.equal(await main(['local', 'schedule', '--help'], help), EXIT.done);
-    for (const flag of ['--backup-every <schedule>', '--backup-retention <json>', '--runs <n>', '--for <duration>']) assert.match(help.stdout.join('\n'), new RegExp(flag));
+    for (const flag of ['--backup-every <schedule>', '--drill-every <schedule>', '--backup-retention <json>', '--runs <n>', '--for <duration>']) assert.match(help.stdout.join('\n'), new RegExp(flag));
   });
 });

@@ -78,7 +78,8 @@ describe(`etcd-ha local schedule (real etcd) on ${ETCD.label}`, () => {
     );
     const exited = once(scheduler.child, 'exit');
     const runLines = () => readFileSync(logFile, 'utf8').split('\n').filter((l) => / backup-cluster (SUCCEEDED|FAILED) in /.test(l));
-    await waitFor('three scheduled backups', () => (runLines().length >= 3 ? true : undefined));
+    const drillLines = () => readFileSync(logFile, 'utf8').split('\n').filter((l) => / drill-restore (SUCCEEDED|FAILED) in /.test(l));
+    await waitFor('three scheduled backups and the drill', () => (runLines().length >= 3 && drillLines().length >= 1 ? true : undefined));
     process.kill(scheduler.pid, 'SIGTERM');
     const [code] = (await exited) as [number | null];
     const log = readFileSync(logFile, 'utf8');
@@ -88,8 +89,13 @@ describe(`etcd-ha local schedule (real etcd) on ${ETCD.label}`, () => {
 
     // One line per run; the first pruned the three the tiers no longer keep, the later ones nothing.
     const lines = runLines();
-    const runs = Number(/stopped after (\d+) run/.exec(log)![1]);
+    const runs = Number(/stopped after (\d+) run/.exec(log)![1]) - 1;
     assert.equal(lines.length, runs);
+    // The drill (the stack's default schedule, rate(1 day)) ran once, after the first backup, and restored it.
+    const drills = drillLines();
+    assert.equal(drills.length, 1, log);
+    assert.match(drills[0]!, new RegExp(`^\\S+Z drill-restore SUCCEEDED in \\d+\\.\\ds ${clusterName} drill passed \\(\\d+ keys, revision \\d+\\)$`));
+    assert.ok(Date.parse(drills[0]!.split(' ')[0]!) >= Date.parse(lines[0]!.split(' ')[0]!), 'the drill started after the first backup');
     assert.ok(runs >= 3);
     for (const line of lines) assert.match(line, new RegExp(`^\\S+Z backup-cluster SUCCEEDED in \\d+\\.\\ds ${clusterName} backed up \\(revision \\d+, pruned \\d+\\)$`));
     assert.match(lines[0]!, /pruned 3\)$/);
@@ -110,7 +116,10 @@ describe(`etcd-ha local schedule (real etcd) on ${ETCD.label}`, () => {
     // Two points per run: the cluster's and the fleet's, each with its time; the last good backup is seconds old.
     const metricsFile = join(cli.home, 'metrics.jsonl');
     assert.ok(existsSync(metricsFile));
-    const points = readFileSync(metricsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { namespace: string; at: string; name: string; value: number; unit: string; dimensions?: Record<string, string> });
+    const all = readFileSync(metricsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { namespace: string; at: string; name: string; value: number; unit: string; dimensions?: Record<string, string> });
+    const drillPoints = all.filter((p) => p.name === METRICS.restoreDrillSucceeded);
+    assert.deepEqual(drillPoints.map((p) => [p.value, p.dimensions?.Cluster ?? 'fleet']).sort(), [[1, clusterName], [1, 'fleet']].sort());
+    const points = all.filter((p) => p.name !== METRICS.restoreDrillSucceeded);
     assert.equal(points.length, 2 * runs);
     for (const p of points) {
       assert.equal(p.name, METRICS.lastGoodBackupAge);

@@ -19,13 +19,15 @@ import {
   awsDeps,
   awsReplaceDeps,
   awsHealthProbeDeps,
-  awsBackupDeps,
+  awsBackupDeps, awsDrillDeps,
   jsonLogger,
   handlerFor,
   withInstanceArnTags,
   type AwsClients,
 } from '../../lambdas/entry/aws';
 import { INSTANCE_ARN_TAG as HOST_POLICY_TAG } from '../../lib/member-host-policy';
+import { DRILL_STEPS } from '../../lambdas/catalog/steps';
+import { S3SnapshotHandoff } from '../../lambdas/adapters/aws/s3-snapshot-handoff';
 import { CLUSTER_TAG } from '../../lib/step-access';
 import { PROVISION_STEPS } from '../../statemachines/provision-cluster';
 import { MAINTENANCE_STEPS } from '../../statemachines/set-maintenance';
@@ -61,8 +63,14 @@ const quiet: Logger = { info: () => undefined, warn: () => undefined };
 const env = { AWS_REGION: 'eu-west-1', KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/k', REGISTRY_TABLE: 'etcd-ha-registry', ACCOUNT_ID: '123456789012' };
 
 describe('AWS composition root', () => {
-  it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster and BackupCluster (the shared steps once), the health probe and Sync Member Rules', () => {
-    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, 'healthProbe', 'syncMemberRules'])].sort());
+  it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster and DrillRestore (the shared steps once), the health probe and Sync Member Rules', () => {
+    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...DRILL_STEPS, 'healthProbe', 'syncMemberRules'])].sort());
+  });
+
+  it("builds DrillRestore's dependencies: its own lock over drill-lock# items, the S3 handoff, CloudWatch metrics", () => {
+    const deps = awsDrillDeps({ ...env, SNAPSHOT_BUCKET: 'snapshots-bucket' }, clients, quiet);
+    assert.ok(deps.handoff instanceof S3SnapshotHandoff);
+    assert.ok(deps.metrics instanceof CloudWatchMetricsPublisher);
   });
 
   it("builds BackupCluster's dependencies: the backup prefix, its own lock, the retention from BACKUP_RETENTION (a bad one names the variable)", () => {

@@ -34,6 +34,7 @@ describe('buildHostCommand', () => {
         'boot-status',
         'reset-joining-host',
         'fetch-snapshot',
+        'restore-drill',
       ],
     );
     assert.deepEqual(Object.keys(HOST_SCRIPT_INPUTS).sort(), [...HOST_SCRIPTS].sort());

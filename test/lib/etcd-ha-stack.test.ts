@@ -21,6 +21,7 @@ import { MAINTENANCE_STEPS } from '../../statemachines/set-maintenance';
 import { HEALTH_CHECK_STEPS } from '../../statemachines/check-cluster-health';
 import { DELETE_STEPS } from '../../statemachines/delete-cluster';
 import { BACKUP_STEPS } from '../../statemachines/backup-cluster';
+import { DRILL_STEPS } from '../../statemachines/drill-restore';
 import { LOCAL_FUNCTION_ARN_PREFIX, allStates, renderAsl } from '../../statemachines/render-asl';
 import { HOST_SCRIPTS } from '../../lambdas/host-scripts';
 import { ENV, HANDLERS } from '../../lambdas/entry/aws';
@@ -30,7 +31,7 @@ import { actionsOf, deployedDefinition, logicalId, statementsOfRole, type Statem
 const NETWORK = { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], securityGroupId: 'sg-0123456789abcdef0' };
 const GROUPS = ['etcd-members-a', 'etcd-members-b'];
 /** The steps that run host scripts through SSM Run Command, ProvisionCluster's and Prepare / Reset Joining Host. */
-const HOST_STEPS: readonly EtcdHaStep[] = ['configureKubelet', 'pushCertificates', 'pushRevocationList', 'writeEtcdConfig', 'startEtcd', 'collectMemberLogs', 'resetJoiningHost'];
+const HOST_STEPS: readonly EtcdHaStep[] = ['configureKubelet', 'pushCertificates', 'pushRevocationList', 'writeEtcdConfig', 'startEtcd', 'collectMemberLogs', 'resetJoiningHost', 'restoreOnDrillHost'];
 /** The steps that talk to etcd: in the members' VPC when the stack has one. */
 const ETCD_STEPS = ALL_STEPS.filter((step) => STEP_ACCESS[step].includes('etcdNetwork'));
 
@@ -69,11 +70,11 @@ const functionId = (stack: EtcdHaStack, step: EtcdHaStep) => logicalId(stack.ste
 const roleId = (stack: EtcdHaStack, step: EtcdHaStep) => logicalId(stack.steps[step].role);
 
 describe('EtcdHaStack resources', () => {
-  it('has the ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster and BackupCluster state machines: Standard, traced, logging ALL events without execution data, each to its own log group', () => {
+  it('has the ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster and DrillRestore state machines: Standard, traced, logging ALL events without execution data, each to its own log group', () => {
     const { template, stack } = synth;
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 6);
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 7);
     const machines = template.findResources('AWS::StepFunctions::StateMachine');
-    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster]) {
+    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore]) {
       assert.deepEqual(
         {
           type: machines[logicalId(workflow.stateMachine)]!.Properties.StateMachineType,
@@ -99,6 +100,7 @@ describe('EtcdHaStack resources', () => {
     assert.match(logicalId(stack.checkClusterHealth.stateMachine), /^CheckClusterHealthStateMachine[0-9A-F]{8}$/);
     assert.match(logicalId(stack.deleteCluster.stateMachine), /^DeleteClusterStateMachine[0-9A-F]{8}$/);
     assert.match(logicalId(stack.backupCluster.stateMachine), /^BackupClusterStateMachine[0-9A-F]{8}$/);
+    assert.match(logicalId(stack.drillRestore.stateMachine), /^DrillRestoreStateMachine[0-9A-F]{8}$/);
   });
 
   it('tags each state machine, and nothing else, etcd-ha:workflow = its workflow (the command line finds them by it)', () => {
@@ -114,6 +116,7 @@ describe('EtcdHaStack resources', () => {
       [logicalId(stack.checkClusterHealth.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'CheckClusterHealth' }],
       [logicalId(stack.deleteCluster.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'DeleteCluster' }],
       [logicalId(stack.backupCluster.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'BackupCluster' }],
+      [logicalId(stack.drillRestore.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'DrillRestore' }],
     });
     // Only the state machines carry it: not their roles, log groups or the functions.
     const elsewhere = Object.entries(template.toJSON().Resources as Record<string, { Type: string; Properties?: { Tags?: unknown } }>).filter(
@@ -124,13 +127,14 @@ describe('EtcdHaStack resources', () => {
 
   it('has one function per step (the steps ReplaceMember shares with ProvisionCluster once), Node.js 24 on arm64, running the step\'s export of the bundle, each with its own log group', () => {
     const { template, stack } = synth;
-    assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS])].sort());
+    assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...DRILL_STEPS])].sort());
     // Plus the health probe's function and Sync Member Rules'.
     template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length + 2);
     // 17 ProvisionCluster steps (the lock steps and the two revocation steps among them), 15 of ReplaceMember's own
     // (Look Again and Retire Replaced Host the latest), 2 of SetMaintenance's, 2 of CheckClusterHealth's, 4 of
-    // DeleteCluster's own, 7 of BackupCluster's own (Publish Backup Metrics the latest).
-    assert.equal(ALL_STEPS.length, 47);
+    // DeleteCluster's own, 7 of BackupCluster's own (Publish Backup Metrics the latest), 10 of DrillRestore's (the snapshot
+    // handoff's three among them).
+    assert.equal(ALL_STEPS.length, 57);
     for (const step of ALL_STEPS) {
       const fn = template.findResources('AWS::Lambda::Function')[functionId(stack, step)];
       assert.ok(fn, `no function for ${step}`);
@@ -144,7 +148,7 @@ describe('EtcdHaStack resources', () => {
       assert.deepEqual(fn.Properties.Role, { 'Fn::GetAtt': [roleId(stack, step), 'Arn'] });
       assert.ok(fn.Properties.Timeout <= 900, `${step}: timeout ${fn.Properties.Timeout}`);
       // RSA key generation is CPU-bound: Generate PKI gets a whole vCPU; the snapshot upload gets more network.
-      assert.equal(fn.Properties.MemorySize, step === 'generatePki' ? 1769 : step === 'snapshotBeforeChange' || step === 'takeBackup' ? 1024 : 512, step);
+      assert.equal(fn.Properties.MemorySize, step === 'generatePki' ? 1769 : step === 'snapshotBeforeChange' || step === 'takeBackup' || step === 'verifySnapshot' ? 1024 : 512, step);
     }
     // A multi-GB snapshot streams to S3 within one invocation.
     assert.equal(template.findResources('AWS::Lambda::Function')[functionId(stack, 'snapshotBeforeChange')]!.Properties.Timeout, 900);
@@ -204,7 +208,7 @@ describe('EtcdHaStack resources', () => {
   it('keeps logs in explicit log groups with a retention: no logRetention custom resource, no custom resource at all', () => {
     const { template } = synth;
     // One per step function, one per workflow, one for the health probe, one for Sync Member Rules.
-    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 6 + 2);
+    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 7 + 2);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
     assert.deepEqual(types.filter((t) => t.startsWith('Custom::') || t === 'AWS::CloudFormation::CustomResource'), []);
@@ -230,11 +234,11 @@ describe('EtcdHaStack resources', () => {
     });
   });
 
-  it('raises an alarm when a ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster or BackupCluster execution fails (and one on the trigger\'s dead-letter queue)', () => {
+  it("raises an alarm when a ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster or DrillRestore execution fails (and one on the trigger's dead-letter queue; the two metric alarms of DrillRestore are test/lib/drill-restore-stack.test.ts)", () => {
     const { template, stack } = synth;
-    // Plus the no-good-backup alarm (test/lib/alarms.test.ts).
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
-    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster]) {
+    // Plus the no-good-backup alarm (test/lib/alarms.test.ts) and DrillRestore's two metric alarms.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: 'ExecutionsFailed',
@@ -270,6 +274,7 @@ describe('EtcdHaStack resources', () => {
       'checkHealth',
       'checkQuorum',
       'checkRestartSafety',
+      'chooseDrillHost',
       'chooseNextMember',
       'lookAgain',
       'planProvision',
@@ -452,6 +457,17 @@ describe('EtcdHaStack IAM', () => {
       releaseBackupLock: ['dynamodb:DeleteItem'],
       // The registry (which clusters), their last good backups (read only), PutMetricData into etcd-ha's namespace.
       publishBackupMetrics: ['dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:GetItem', 'cloudwatch:PutMetricData'],
+      // DrillRestore: its own lock items, the last good backup read-only, the staging prefix, its metric; no cluster lock.
+      validateDrillRequest: ['dynamodb:GetItem', 'dynamodb:Scan'],
+      acquireDrillLock: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'states:DescribeExecution'],
+      findLastGoodBackup: ['dynamodb:GetItem'],
+      verifySnapshot: ['s3:GetObject', 's3:ListBucket', 'kms:Decrypt'],
+      chooseDrillHost: [...talksToEtcd, 'dynamodb:GetItem', 'dynamodb:Scan'],
+      stageSnapshot: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 's3:DeleteObject', 's3:ListBucket', 'kms:GenerateDataKey', 'kms:Decrypt'],
+      restoreOnDrillHost: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', 'dynamodb:GetItem', 'dynamodb:Scan'],
+      unstageSnapshots: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 's3:DeleteObject', 's3:ListBucket', 'kms:GenerateDataKey', 'kms:Decrypt'],
+      publishDrillResult: ['cloudwatch:PutMetricData'],
+      releaseDrillLock: ['dynamodb:DeleteItem'],
     };
     for (const step of ALL_STEPS) {
       const statements = statementsOfRole(template, roleId(stack, step));
@@ -496,7 +512,9 @@ describe('EtcdHaStack IAM', () => {
       // PutMetricData has no resource-level permissions: the cloudwatch:namespace condition limits it.
       [roleId(stack, 'publishBackupMetrics'), ['cloudwatch:PutMetricData']],
       ...HOST_STEPS.map((step): [string, string[]] => [roleId(stack, step), ['ssm:GetCommandInvocation']]),
-      ...[stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster].flatMap((workflow): Array<[string, string[]]> => {
+      // PutMetricData has no resource-level permissions: narrowed to the etcd-ha namespace by a condition.
+      [roleId(stack, 'publishDrillResult'), ['cloudwatch:PutMetricData']],
+      ...[stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore].flatMap((workflow): Array<[string, string[]]> => {
         const stateMachineRole = logicalId(workflow.stateMachine.role);
         return [
           [
@@ -595,6 +613,8 @@ describe('cdk-nag AwsSolutions', () => {
       `AwsSolutions-IAM5[Resource::<${logicalId(vpcStack.snapshotBucket)}.Arn>/snapshots/*]`,
       // BackupCluster: the backup prefix.
       `AwsSolutions-IAM5[Resource::<${logicalId(vpcStack.snapshotBucket)}.Arn>/backups/*]`,
+      // The snapshot handoff (Stage Snapshot, Unstage Snapshots): the staging prefix.
+      `AwsSolutions-IAM5[Resource::<${logicalId(vpcStack.snapshotBucket)}.Arn>/restores/*]`,
       ...GROUPS.map(asg),
       // Choose Replacement Host launching a clone: the failed instance's resources, the clone's, the role it passes.
       // Each resource pattern is narrowed by a condition (ec2:Vpc, ec2:Owner, tags) or read only; no launch template, no role pattern.

@@ -75,11 +75,15 @@ describe('the health probe', () => {
     assert.equal(every5.template.findResources('AWS::Events::Rule')[logicalId(every5.stack.healthProbe!.schedule)]!.Properties.ScheduleExpression, 'rate(5 minutes)');
     const none = build({ healthProbe: false });
     assert.equal(none.stack.healthProbe, undefined);
-    // Only Sync Member Rules' schedule and BackupCluster's are left.
+    // Only Sync Member Rules' schedule, BackupCluster's and DrillRestore's are left.
     const schedules = Object.entries(none.template.findResources('AWS::Events::Rule')).filter(([, r]) => r.Properties.ScheduleExpression);
     assert.deepEqual(
       schedules.map(([id]) => id).sort(),
-      [logicalId(none.stack.node.findChild('MemberRuleSync').node.findChild('Schedule') as never), logicalId(none.stack.backupCluster.scheduleRule!)].sort(),
+      [
+        logicalId(none.stack.node.findChild('MemberRuleSync').node.findChild('Schedule') as never),
+        logicalId(none.stack.backupCluster.scheduleRule!),
+        logicalId(none.stack.drillRestore.scheduleRule!),
+      ].sort(),
     );
   });
 

@@ -9,7 +9,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import validator from 'asl-validator';
 import { ALL_STEPS, EtcdHaStack, SNAPSHOT_KEY_PREFIX, type EtcdHaStackProps } from '../../lib/etcd-ha-stack';
-import { BACKUP_STEPS } from '../../lambdas/catalog/steps';
+import { BACKUP_STEPS, DRILL_STEPS } from '../../lambdas/catalog/steps';
 import { STOPPED_INSTANCE_STATES, TERMINATED_INSTANCE_STATES } from '../../lib/replace-member-trigger';
 import { DynamoDbClusterLock, LOCK_KEY_PREFIX } from '../../lambdas/adapters/aws/dynamodb-registry';
 import { ReplaceRequestSchema } from '../../lambdas/steps/replace/inputs';
@@ -358,7 +358,7 @@ describe('EventBridge trigger', () => {
     assert.equal(manual.stack.replaceTrigger, undefined);
     assert.equal(rules(manual.template).length, 0);
     manual.template.resourceCountIs('AWS::SQS::Queue', 0);
-    manual.template.resourceCountIs('AWS::StepFunctions::StateMachine', 6);
+    manual.template.resourceCountIs('AWS::StepFunctions::StateMachine', 7);
     const groupsOnly = build('EtcdHaGroupsOnly', { automaticReplacement: false, autoScalingGroupNames: ['etcd-a'] });
     assert.deepEqual(
       rules(groupsOnly.template).map((r) => r.Properties.EventPattern['detail-type']),
@@ -421,8 +421,9 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       'readClusterHealth',
       // DeleteCluster's request is read before the lock.
       'validateDeleteRequest',
-      // BackupCluster never takes the cluster lock (its own lock needs no renewal).
+      // BackupCluster and DrillRestore never take the cluster lock (their own locks need no renewal).
       ...BACKUP_STEPS,
+      ...DRILL_STEPS,
     ];
     const renewing = ALL_STEPS.filter((step) => !notUnderLock.includes(step));
     assert.deepEqual([...renewing].sort(), [
@@ -515,10 +516,11 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
     });
     // No other function may write under snapshots/, and none may read or delete there (BackupCluster's S3 grants are
-    // on backups/ only: test/lib/backup-cluster-iam.test.ts).
+    // on backups/ only: test/lib/backup-cluster-iam.test.ts; the snapshot handoff's on backups/ and restores/ only).
+    const elsewhere = (text: string) => ['backups/', 'restores/'].some((prefix) => text.includes(prefix));
     const onSnapshots = Object.values(template.findResources('AWS::IAM::Policy'))
       .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
-      .filter((st) => !JSON.stringify(st.Resource ?? '').includes('/backups/') && !JSON.stringify(st.Condition ?? '').includes('backups/'))
+      .filter((st) => !elsewhere(JSON.stringify(st.Resource ?? '')) && !elsewhere(JSON.stringify(st.Condition ?? '')))
       .flatMap(actionsOf)
       .filter((a) => a.startsWith('s3:'));
     assert.deepEqual(onSnapshots, ['s3:PutObject', 's3:AbortMultipartUpload']);

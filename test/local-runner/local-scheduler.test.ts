@@ -68,6 +68,27 @@ describe('local scheduler', () => {
     assert.ok(Date.now() - began < 600);
   });
 
+  it('a drill scheduled after the backups starts once the first backup has ended, then keeps its own grid', async () => {
+    const runner = standInRunner({ 'backup-cluster': 80, 'drill-restore': 5 });
+    await runSchedule({
+      runner,
+      table: [
+        { workflow: 'backup-cluster', everyMs: 1000, input: {} },
+        { workflow: 'drill-restore', everyMs: 1000, input: {}, firstAfter: 'backup-cluster' },
+      ],
+      onLine: () => undefined,
+      maxRuns: 2,
+    });
+    const [backup, drill] = [runner.log.find((r) => r.workflow === 'backup-cluster')!, runner.log.find((r) => r.workflow === 'drill-restore')!];
+    assert.ok(drill.start >= backup.end, `the drill starts after the first backup ended (${drill.start - backup.end} ms)`);
+    assert.ok(drill.start - backup.end < 50, 'and right after it');
+    // With no backup scheduled, nothing holds the drill back.
+    const alone = standInRunner({ 'drill-restore': 5 });
+    const began = Date.now();
+    await runSchedule({ runner: alone, table: [{ workflow: 'drill-restore', everyMs: 1000, input: {}, firstAfter: 'backup-cluster' }], onLine: () => undefined, maxRuns: 1 });
+    assert.ok(alone.log[0]!.start - began < 50);
+  });
+
   it('a stop starts nothing new and waits for the running workflow to end; a failed run says why in its line', async () => {
     const runner = standInRunner({ 'backup-cluster': 150 }, 'backup-cluster');
     const stop = new AbortController();

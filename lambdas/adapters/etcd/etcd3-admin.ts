@@ -6,7 +6,7 @@ import { Etcd3, type IMember, type IStatusResponse } from 'etcd3';
 import { noop } from 'cockatiel';
 import { EtcdHaError, EtcdMemberChangeRefusedError, EtcdNotReadyError, EtcdUnavailableError } from '../../core/errors';
 import { hexId } from '../../core/health';
-import type { ClusterMember, ClusterView, EtcdAdmin, EtcdAdminFactory, EtcdClientCredentials, MemberStatus } from '../../ports';
+import type { ClusterMember, ClusterView, EtcdAdmin, EtcdAdminFactory, EtcdClientCredentials, InspectOptions, MemberStatus } from '../../ports';
 
 export interface Etcd3AdminOptions {
   /**
@@ -75,7 +75,7 @@ export class Etcd3Admin implements EtcdAdmin {
       });
   }
 
-  async inspect(endpoints: readonly string[]): Promise<ClusterView> {
+  async inspect(endpoints: readonly string[], options: InspectOptions = {}): Promise<ClusterView> {
     const statuses = await Promise.all(endpoints.map((endpoint) => this.status(endpoint)));
     // Ask the members that just answered first; a dead one would only cost another timeout.
     const order = [...statuses.filter((s) => s.ok), ...statuses.filter((s) => !s.ok)].map((s) => s.endpoint);
@@ -84,6 +84,13 @@ export class Etcd3Admin implements EtcdAdmin {
       // Linearizable: etcd 3.5 answers only with quorum; 3.4 ignores the flag and answers from the member asked.
       const list = this.bounded(this.callTimeoutMs, client.cluster.memberList({ linearizable: true }));
       // Asked together, but a failed alarm list (it goes through raft) must not hide a member list that came.
+      if (options.alarms === false) {
+        try {
+          return { statuses, members: (await list).members.map(toClusterMember), alarms: [], alarmsUnknown: 'not asked' };
+        } catch {
+          continue;
+        }
+      }
       const alarms = this.bounded(this.callTimeoutMs, client.maintenance.alarm({ action: 'Get', memberID: 0, alarm: 'None' })).then(
         (answer) => ({ ok: true as const, answer }),
         (error: unknown) => ({ ok: false as const, error: messageOf(error) }),
@@ -154,7 +161,10 @@ export class Etcd3Admin implements EtcdAdmin {
    * sink, also moves on to the next endpoint; the sink then starts again from the beginning (stores
    * overwrite). A failure of the sink itself (the store) is not the member's and ends the search.
    */
-  async snapshot(endpoints: readonly string[], sink: (chunks: AsyncIterable<Uint8Array>) => Promise<void>): Promise<{ endpoint: string; status: MemberStatus }> {
+  async snapshot(
+    endpoints: readonly string[],
+    sink: (chunks: AsyncIterable<Uint8Array>) => Promise<void>,
+  ): Promise<{ endpoint: string; status: MemberStatus; keyCount?: number }> {
     const failures: string[] = [];
     for (const endpoint of endpoints) {
       const status = await this.status(endpoint);
@@ -162,6 +172,7 @@ export class Etcd3Admin implements EtcdAdmin {
         failures.push(`${endpoint}: ${status.error}`);
         continue;
       }
+      const keyCount = await this.keyCountAt(endpoint, status.revision);
       const health: StreamHealth = {};
       let stream: SnapshotStream | undefined;
       let chunks: AsyncGenerator<Uint8Array>;
@@ -177,7 +188,7 @@ export class Etcd3Admin implements EtcdAdmin {
       }
       try {
         await sink(prepend(first, chunks));
-        return { endpoint, status };
+        return { endpoint, status, ...(keyCount !== undefined && { keyCount }) };
       } catch (error) {
         stream.cancel?.();
         if (health.failure === undefined) throw error;
@@ -201,6 +212,19 @@ export class Etcd3Admin implements EtcdAdmin {
       this.#clients.set(endpoint, client);
     }
     return client;
+  }
+
+  /**
+   * The keys at `revision` on that member (a serializable count-only range: member-local, no quorum), which a restore
+   * drill compares with; undefined when it cannot tell (no revision, the call failed): a backup does not fail for it.
+   */
+  private async keyCountAt(endpoint: string, revision: number | undefined): Promise<number | undefined> {
+    if (revision === undefined) return undefined;
+    try {
+      return await this.bounded(this.callTimeoutMs, this.client(endpoint).getAll().serializable(true).revision(revision).count());
+    } catch {
+      return undefined;
+    }
   }
 
   private async status(endpoint: string): Promise<MemberStatus> {

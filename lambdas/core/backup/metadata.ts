@@ -13,6 +13,11 @@ export const BackupMetadataSchema = z.object({
   location: z.string().min(1),
   /** The source member's revision right before its stream opened (the snapshot's own may be a little larger). */
   revision: z.number().int().nonnegative(),
+  /**
+   * Keys at `revision` (a count-only range read at that revision on the source member, right before its stream
+   * opened), which a restore drill compares with. @default - not recorded (manifests taken before it was)
+   */
+  keyCount: z.number().int().nonnegative().optional(),
   /** Hex, as etcdctl prints it. */
   clusterId: z.string().min(1),
   /** The member list as etcd gave it (IDs in hex). */

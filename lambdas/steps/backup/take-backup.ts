@@ -56,6 +56,7 @@ export function makeTakeBackup(deps: Pick<StepDeps, 'registry' | 'secrets' | 'et
       takenAt: takenAt.toISOString(),
       location: saved.location,
       revision: status.revision,
+      ...(source.keyCount !== undefined && { keyCount: source.keyCount }),
       clusterId: hexId(status.clusterId),
       members: view.members.map((m) => ({ name: m.name, id: hexId(m.id), peerURLs: [...m.peerURLs], isLearner: m.isLearner })),
       etcdVersion: status.version ?? 'unknown',

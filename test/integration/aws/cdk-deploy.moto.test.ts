@@ -42,6 +42,7 @@ import { REPLACE_STEPS, replaceMemberDefinition } from '../../../statemachines/r
 import { HEALTH_CHECK_STEPS, checkClusterHealthDefinition } from '../../../statemachines/check-cluster-health';
 import { deleteClusterDefinition } from '../../../statemachines/delete-cluster';
 import { BACKUP_STEPS, backupClusterDefinition } from '../../../statemachines/backup-cluster';
+import { DRILL_STEPS, drillRestoreDefinition } from '../../../statemachines/drill-restore';
 import { DELETE_STEPS } from '../../../lambdas/catalog/steps';
 import { allStates, renderAsl, type AslDefinition } from '../../../statemachines/render-asl';
 import { startMoto, type Moto } from '../../support/moto';
@@ -241,9 +242,10 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
       CheckClusterHealthStateMachine: renderAsl(HEALTH_CHECK_STEPS, (scope, functions) => checkClusterHealthDefinition(scope, { functions })),
       DeleteClusterStateMachine: renderAsl(DELETE_STEPS, (scope, functions) => deleteClusterDefinition(scope, { functions })),
       BackupClusterStateMachine: renderAsl(BACKUP_STEPS, (scope, functions) => backupClusterDefinition(scope, { functions })),
+      DrillRestoreStateMachine: renderAsl(DRILL_STEPS, (scope, functions) => drillRestoreDefinition(scope, { functions })),
     };
     const machines = Object.entries(template().Resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
-    assert.equal(machines.length, 6);
+    assert.equal(machines.length, 7);
     for (const [prefix, local] of Object.entries(locals)) {
       const machine = machines.find(([id]) => id.startsWith(prefix))!;
       const answer = await clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: physicalOf(prefix) }));
@@ -276,7 +278,7 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
         Object.fromEntries(((await clients.sfn.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags ?? []).map((t) => [t.key!, t.value ?? ''])),
       close: () => undefined,
     };
-    for (const workflow of ['ProvisionCluster', 'ReplaceMember', 'SetMaintenance', 'CheckClusterHealth', 'BackupCluster']) {
+    for (const workflow of ['ProvisionCluster', 'ReplaceMember', 'SetMaintenance', 'CheckClusterHealth', 'BackupCluster', 'DrillRestore']) {
       assert.deepEqual(await stateMachinesTagged(api, 'etcd-ha:workflow', workflow), [physicalOf(`${workflow}StateMachine`)], workflow);
     }
   });
@@ -390,8 +392,8 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
       const rule = name.split('|').at(-1)!;
       assert.ok(await gone(() => clients.events.send(new DescribeRuleCommand({ Name: rule })), /ResourceNotFound/), rule);
     }
-    // The two EC2 state-change rules, the lifecycle rule, the health probe's schedule, Sync Member Rules' and BackupCluster's.
-    assert.equal(byType('AWS::Events::Rule').length, 6);
+    // The two EC2 state-change rules, the lifecycle rule, the health probe's schedule, Sync Member Rules', BackupCluster's and DrillRestore's.
+    assert.equal(byType('AWS::Events::Rule').length, 7);
     for (const bucket of byType('AWS::S3::Bucket')) {
       assert.ok(await gone(() => clients.s3.send(new HeadBucketCommand({ Bucket: bucket })), /NotFound|NoSuchBucket/), bucket);
     }

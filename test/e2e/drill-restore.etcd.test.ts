@@ -16,6 +16,7 @@ import { localBackups } from '../../lambdas/local-runner/local-deps';
 import type { BackupClusterOutput, BackupMetadata } from '../../lambdas/workflow-runner/contracts';
 import type { DrillRestoreOutput } from '../../lambdas/core/drill/workflow-io';
 import type { MetricLine } from '../../lambdas/adapters/local/file-metrics';
+import { METRICS } from '../../lambdas/catalog/contracts';
 import { sandboxesOfSuite, threeMembers, type LocalWorkflowSandbox } from '../support/local-workflow';
 import { etcdUnderTest } from '../support/etcd-under-test';
 import { etcdctl, readRecord } from '../support/local-cluster-oracle';
@@ -75,8 +76,10 @@ function leftBehind(s: LocalWorkflowSandbox): Record<string, unknown> {
 }
 const NOTHING_LEFT = { drills: [], fetched: [], processes: [], locks: [] };
 
+/** The drill's points in metrics.jsonl (BackupCluster writes its own there too). */
 function metricsOf(s: LocalWorkflowSandbox): MetricLine[] {
-  return existsSync(s.home.metricsFile) ? readFileSync(s.home.metricsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricLine) : [];
+  const lines = existsSync(s.home.metricsFile) ? readFileSync(s.home.metricsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricLine) : [];
+  return lines.filter((m) => m.name === METRICS.restoreDrillSucceeded);
 }
 
 /** Overwrites bolt's two meta pages (the first 8 KiB) and recomputes etcd's trailer: every hash check passes, the file does not open. */

@@ -190,3 +190,18 @@ export function describeRestorePlan(plan: RestorePlan): string[] {
     `to restore, run again with confirm = "${plan.clusterName}"`,
   ];
 }
+
+/** What the record keeps of the last restore (ClusterRecord.lastRestore): which backup, when, by whom, the new cluster. */
+export interface RestoreNote {
+  readonly at: string;
+  readonly by?: string;
+  readonly execution: string;
+  readonly backup: string;
+  readonly backupRevision: number;
+  readonly backupTakenAt: string;
+  /** The cluster ID before (the backup's) and after the restore (hex). */
+  readonly previousClusterId: string;
+  readonly clusterId: string;
+  readonly token: string;
+  readonly bumpRevision: number;
+}

@@ -472,3 +472,44 @@ export interface LastBackupStore {
   get(clusterName: string): Promise<BackupMetadata | undefined>;
   put(metadata: BackupMetadata): Promise<void>;
 }
+
+// ---- RestoreCluster and restore drills: a backup handed to member hosts ----
+/** Where a host fetches a staged snapshot from, and what it must find there (fetch-snapshot.sh checks both). */
+export interface StagedSnapshot {
+  /** `s3://bucket/key` on AWS, a file path locally: no credentials in it (the host reads it with its own). */
+  readonly uri: string;
+  /** Bytes, etcd's 32-byte SHA-256 trailer included. */
+  readonly bytes: number;
+  /** The trailer in hex: the SHA-256 of the file without its last 32 bytes. */
+  readonly sha256: string;
+}
+
+/**
+ * A backup handed to member hosts for a restore or a drill: read whole and checked first, then made readable by one
+ * host at a time (on AWS a copy only that instance's role may read; the backups themselves stay out of hosts' reach).
+ */
+export interface SnapshotHandoff {
+  /**
+   * Reads the snapshot whole: its size and etcd's SHA-256 trailer must match the manifest.
+   * @throws SnapshotCorruptError naming what differs.
+   */
+  verify(backup: BackupMetadata): Promise<void>;
+  /** Makes the backup readable by that host alone; safe to repeat. `purpose`: the execution's name. */
+  stage(backup: BackupMetadata, host: { readonly instanceId: string }, purpose: string): Promise<StagedSnapshot>;
+  /** Removes everything `stage` made for that purpose, for every host; safe to repeat. */
+  unstage(clusterName: string, purpose: string): Promise<void>;
+}
+
+// ---- Metrics (backups, restore drills) ----
+/** One figure for CloudWatch (METRICS in catalog/contracts.ts names them), or for `<home>/metrics.jsonl` locally. */
+export interface MetricPoint {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: 'Seconds' | 'Count' | 'None';
+  /** `{ Cluster: name }` for a cluster's own figure; none for the fleet-wide one that alarms watch. */
+  readonly dimensions?: Readonly<Record<string, string>>;
+}
+
+export interface MetricsPublisher {
+  publish(points: readonly MetricPoint[]): Promise<void>;
+}

@@ -8,7 +8,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { BACKUP_KEY_PREFIX, BACKUP_LOCK_KEY_PREFIX, LAST_BACKUP_KEY_PREFIX, CLUSTER_TAG, LOCK_KEY_PREFIX, PROBE_KEY_PREFIX, RECORD_KEY_PREFIX, REPLACED_BY_TAG, RUN_SHELL_SCRIPT_DOCUMENT } from '../lambdas/catalog/contracts';
+import { BACKUP_KEY_PREFIX, BACKUP_LOCK_KEY_PREFIX, RESTORE_KEY_PREFIX, LAST_BACKUP_KEY_PREFIX, CLUSTER_TAG, LOCK_KEY_PREFIX, PROBE_KEY_PREFIX, RECORD_KEY_PREFIX, REPLACED_BY_TAG, RUN_SHELL_SCRIPT_DOCUMENT } from '../lambdas/catalog/contracts';
 import { HEALTH_PROBE, MAINTENANCE_ONLY_STEPS, PROVISION_STEPS, REPLACE_ONLY_STEPS, STEP_SPECS, type StepAccess, type StepName } from '../lambdas/catalog/steps';
 import { acknowledge } from './nag';
 
@@ -480,7 +480,7 @@ function grantBackupAccess(
   if (access.includes('writeLastBackup')) {
     add({ sid: 'LastGoodBackup', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [table], conditions: itemsStartingWith(LAST_BACKUP_KEY_PREFIX) });
   }
-  const wantsBucket = access.some((k) => k === 'writeBackups' || k === 'readBackups' || k === 'deleteBackups');
+  const wantsBucket = access.some((k) => k === 'writeBackups' || k === 'readBackups' || k === 'deleteBackups' || k === 'stageSnapshots');
   if (!wantsBucket) return;
   const bucket = resources.snapshotBucket;
   if (bucket === undefined) throw new Error('the backup access kinds need the snapshot bucket');
@@ -498,10 +498,24 @@ function grantBackupAccess(
   if (access.includes('deleteBackups')) {
     add({ sid: 'DeleteBackups', actions: ['s3:DeleteObject'], resources: [objects] });
   }
+  if (access.includes('stageSnapshots')) {
+    // CopyObject reads the backup and writes the tagged copy inside S3; the copy is encrypted like the backups.
+    const staged = bucket.arnForObjects(`${RESTORE_KEY_PREFIX}*`);
+    add({ sid: 'ReadBackupsToStage', actions: ['s3:GetObject'], resources: [objects] });
+    add({ sid: 'StageSnapshots', actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 's3:DeleteObject'], resources: [staged] });
+    add({ sid: 'ListStagedSnapshots', actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${RESTORE_KEY_PREFIX}*`] } } });
+    add({ sid: 'EncryptStagedSnapshots', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [resources.secretsKey.keyArn], conditions: viaS3 });
+  }
   const cfnBucket = bucket.node.defaultChild as CfnElement | undefined;
   const bucketArn = cfnBucket ? `<${Stack.of(role).getLogicalId(cfnBucket)}.Arn>` : bucket.bucketArn;
   reasons.push({
     appliesTo: `Resource::${bucketArn}/${BACKUP_KEY_PREFIX}*`,
     reason: `BackupCluster names each backup at run time ("${BACKUP_KEY_PREFIX}<cluster>/<time>.db" and its ".json" manifest): the backup prefix is the narrowest fixed resource; nothing outside it (Snapshot Before Change's snapshots included) is granted.`,
   });
+  if (access.includes('stageSnapshots')) {
+    reasons.push({
+      appliesTo: `Resource::${bucketArn}/${RESTORE_KEY_PREFIX}*`,
+      reason: `Stage Snapshot names each host's copy at run time ("${RESTORE_KEY_PREFIX}<cluster>/<execution>/<instance-id>.db"): the staging prefix is the narrowest fixed resource.`,
+    });
+  }
 }

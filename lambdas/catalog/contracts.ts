@@ -119,3 +119,23 @@ export const BACKUP_KEY_PREFIX = 'backups/';
 export const BACKUP_LOCK_KEY_PREFIX = 'backup-lock#';
 /** Start of the key of each cluster's last good backup (`backup#<cluster>`), beside its record, never in it. */
 export const LAST_BACKUP_KEY_PREFIX = 'backup#';
+
+// ---- RestoreCluster, restore drills ----
+/**
+ * Start of every staged snapshot key (`restores/<cluster>/<execution>/<instance-id>.db`): a copy of a backup that only
+ * the instance named by its INSTANCE_ARN_TAG object tag may read. A lifecycle rule expires what a run left behind.
+ */
+export const RESTORE_KEY_PREFIX = 'restores/';
+
+// ---- Metrics ----
+/**
+ * CloudWatch metrics: each published with the dimension `Cluster` (the cluster's own figure) and without dimensions
+ * (the fleet-wide figure the alarms watch).
+ */
+export const METRICS = {
+  namespace: 'etcd-ha',
+  /** Seconds since the last good backup was taken (fleet-wide: the oldest among recorded clusters). */
+  lastGoodBackupAge: 'LastGoodBackupAgeSeconds',
+  /** 1 when a restore drill restored, served and matched the backup; 0 when it did not. */
+  restoreDrillSucceeded: 'RestoreDrillSucceeded',
+} as const;

@@ -67,7 +67,10 @@ export type StepAccess =
   /** Delete objects under the backup prefix (Prune Old Backups). */
   | 'deleteBackups'
   /** Read and write each cluster's last good backup (`backup#<cluster>` items only). */
-  | 'writeLastBackup';
+  | 'writeLastBackup'
+  // ---- RestoreCluster, restore drills ----
+  /** Copy backups into the staging prefix (`restores/`, tagged with the host's instance ARN), list and delete there. */
+  | 'stageSnapshots';
 
 /** The Lambda service's longest invocation. */
 export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;

@@ -17,6 +17,7 @@ export const HOST_SCRIPTS = [
   'collect-etcd-logs',
   'boot-status',
   'reset-joining-host',
+  'fetch-snapshot',
 ] as const;
 
 export type HostScriptName = (typeof HOST_SCRIPTS)[number];
@@ -61,6 +62,12 @@ export const HOST_SCRIPT_INPUTS: Readonly<Record<HostScriptName, HostScriptInput
   'collect-etcd-logs': { required: [], optional: ['LINES'] },
   'reset-joining-host': { required: ['MODE', 'RUNTIME', 'DATA_DIR'], optional: ['WIPE_DATA_DIR'] },
   'boot-status': { required: [], optional: [] },
+  // ETCD_HA_SNAPSHOT_FETCH: local mode (`cp --`), passed by the local host runner in the process environment.
+  'fetch-snapshot': {
+    required: ['SNAPSHOT_URI', 'SNAPSHOT_BYTES', 'SNAPSHOT_SHA256'],
+    optional: ['SNAPSHOT_REGION', 'ETCD_HA_SNAPSHOT_FETCH'],
+    produces: ['SNAPSHOT_FILE'],
+  },
 };
 
 /** The inputs given to buildHostCommand are not acceptable; the message names the variable. */

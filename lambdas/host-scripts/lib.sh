@@ -68,11 +68,20 @@ file_owner() {
 # Scratch space for decoded inputs; removed on exit. A script that needs its own cleanup defines a
 # function named script_cleanup, which runs first.
 WORK_DIR="$(mktemp -d)"
+# Paths removed when the command ends, however it ends (remove_on_exit): e.g. a fetched snapshot, which holds every
+# key of the cluster and must never outlive the command that uses it.
+_LIB_REMOVE_ON_EXIT=()
 _lib_on_exit() {
   local status=$?
   if declare -F script_cleanup >/dev/null; then script_cleanup || true; fi
+  if ((${#_LIB_REMOVE_ON_EXIT[@]} > 0)); then rm -rf -- "${_LIB_REMOVE_ON_EXIT[@]}" || true; fi
   rm -rf -- "$WORK_DIR"
   exit "$status"
+}
+
+# remove_on_exit PATH: PATH is removed when the command ends, success or failure.
+remove_on_exit() {
+  _LIB_REMOVE_ON_EXIT+=("$1")
 }
 trap _lib_on_exit EXIT
 
@@ -213,4 +222,96 @@ service_is_active() {
 service() {
   log "$SERVICE_CTL $*"
   "$SERVICE_CTL" "$@" || die "$SERVICE_CTL $* failed"
+}
+
+# stop_etcd RUNTIME: no etcd of this host runs afterwards. systemd: the unit is stopped. kubeadm: the static pod
+# manifest is moved out of kubelet's manifest dir (kubelet would run any file left in it; kubelet then stops the pod)
+# and its process must be gone within 60 s. Nothing is deleted.
+stop_etcd() {
+  local runtime="$1"
+  if [[ "$runtime" == systemd ]]; then
+    if service_is_active etcd; then
+      service stop etcd
+    else
+      log "etcd is not running"
+    fi
+    return 0
+  fi
+  [[ "$runtime" == kubeadm ]] || die "stop_etcd: RUNTIME must be systemd or kubeadm, got '$runtime'"
+  local manifest moved i
+  manifest="$(host_path /etc/kubernetes/manifests/etcd.yaml)"
+  if [[ -f "$manifest" ]]; then
+    moved="$(move_aside "$manifest")"
+    mv -- "$moved" "$(host_path /etc/kubernetes)/$(basename -- "$moved")" || die "cannot move $moved out of the manifest dir"
+    log "moved etcd's static pod manifest out of kubelet's manifest dir; kubelet stops the pod"
+  fi
+  for ((i = 0; i < 60; i++)); do
+    pgrep -x etcd >/dev/null || {
+      log "no etcd process runs"
+      return 0
+    }
+    sleep 1
+  done
+  die "etcd still runs 60 s after its static pod manifest was removed"
+}
+
+# etcd_tools_dir: the directory of the etcd binary the systemd unit runs (the first word of the unit's last
+# ExecStart= line, on this host, symlinks resolved): its etcdutl (3.5) or etcdctl (3.4) sits beside it, so a
+# snapshot is restored and read by the tool of the member's own version.
+etcd_tools_dir() {
+  local unit exec binary
+  unit="$(host_path /etc/systemd/system/etcd.service)"
+  [[ -f "$unit" ]] || die "no etcd unit at $unit: cannot tell which etcd this host runs"
+  exec="$(grep -E '^ExecStart=.+' -- "$unit" | tail -n 1)"
+  exec="${exec#ExecStart=}"
+  binary="${exec%% *}"
+  [[ "$binary" == /* ]] || die "the etcd unit's ExecStart does not name an absolute path: '$exec'"
+  binary="$(readlink -f -- "$(host_path "$binary")")" || die "cannot resolve the etcd binary $binary of $unit"
+  [[ -x "$binary" ]] || die "the etcd binary $binary the unit names is not executable"
+  dirname -- "$binary"
+}
+
+# snapshot_restore SNAPSHOT_FILE DATA_DIR NAME INITIAL_CLUSTER PEER_URLS TOKEN BUMP_REVISION
+# Restores a backend snapshot into DATA_DIR (which must not exist yet) as member NAME, with the member's own tool:
+#   systemd  etcdutl beside the member's etcd (3.5), else etcdctl there (3.4: no --bump-revision; logged);
+#   kubeadm  etcdutl from the member's image (ETCD_IMAGE), run by the container runtime's CLI
+#            (ETCD_HA_CONTAINER_RUN, word-split, default containerd's ctr) with the snapshot's and data dir's parents
+#            mounted at the same paths.
+# BUMP_REVISION > 0 adds --bump-revision N --mark-compacted (etcdutl only), so that watchers never see revisions go
+# back. The tool checks the snapshot's SHA-256 trailer itself (no --skip-hash-check). Prints the tool it used.
+snapshot_restore() {
+  local snapshot="$1" data_dir="$2" name="$3" cluster="$4" peer_urls="$5" token="$6" bump="$7"
+  [[ -f "$snapshot" ]] || die "snapshot_restore: no snapshot file at $snapshot"
+  [[ ! -e "$data_dir" ]] || die "snapshot_restore: $data_dir exists; a restore needs a data dir that does not exist yet"
+  [[ "$bump" =~ ^[0-9]+$ ]] || die "snapshot_restore: BUMP_REVISION must be a whole number, got '$bump'"
+  local args=(snapshot restore "$snapshot" --data-dir "$data_dir" --name "$name" --initial-cluster "$cluster"
+    --initial-advertise-peer-urls "$peer_urls" --initial-cluster-token "$token")
+  local bump_args=()
+  ((bump > 0)) && bump_args=(--bump-revision "$bump" --mark-compacted)
+  ensure_dir "$(dirname -- "$data_dir")"
+  if [[ "${RUNTIME:-systemd}" == kubeadm ]]; then
+    [[ -n "${ETCD_IMAGE:-}" ]] || die "snapshot_restore: ETCD_IMAGE (the member's etcd image) is required on kubeadm"
+    local run_cli="${ETCD_HA_CONTAINER_RUN:-ctr -n k8s.io run --rm --net-host}" snap_dir data_parent
+    snap_dir="$(dirname -- "$snapshot")"
+    data_parent="$(dirname -- "$data_dir")"
+    log "restoring with etcdutl from $ETCD_IMAGE ($run_cli)"
+    # shellcheck disable=SC2086 # word-split on purpose: ETCD_HA_CONTAINER_RUN is a command plus its leading arguments
+    $run_cli --mount "type=bind,src=$snap_dir,dst=$snap_dir,options=rbind:ro" \
+      --mount "type=bind,src=$data_parent,dst=$data_parent,options=rbind:rw" \
+      "$ETCD_IMAGE" "etcd-ha-restore-$$" etcdutl "${args[@]}" "${bump_args[@]}" ||
+      die "etcdutl snapshot restore from $ETCD_IMAGE failed"
+    return 0
+  fi
+  local tools
+  tools="$(etcd_tools_dir)"
+  if [[ -x "$tools/etcdutl" ]]; then
+    log "restoring with $tools/etcdutl ($("$tools/etcdutl" version 2>/dev/null | head -n 1))"
+    "$tools/etcdutl" "${args[@]}" "${bump_args[@]}" || die "etcdutl snapshot restore failed"
+  elif [[ -x "$tools/etcdctl" ]]; then
+    ((bump == 0)) || log "etcdctl $("$tools/etcdctl" version 2>/dev/null | head -n 1) cannot bump the revision (etcd 3.4): restoring without"
+    log "restoring with $tools/etcdctl"
+    ETCDCTL_API=3 "$tools/etcdctl" "${args[@]}" || die "etcdctl snapshot restore failed"
+  else
+    die "neither etcdutl nor etcdctl beside the member's etcd in $tools"
+  fi
 }

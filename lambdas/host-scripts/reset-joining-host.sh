@@ -30,37 +30,7 @@ WIPE_DATA_DIR="${WIPE_DATA_DIR:-false}"
 require_bool WIPE_DATA_DIR
 
 DATA="$(host_path "$DATA_DIR")"
-MANIFEST="$(host_path /etc/kubernetes/manifests/etcd.yaml)"
-STOP_WAIT_SECONDS=60
-
-stop_etcd() {
-  if [[ "$RUNTIME" == systemd ]]; then
-    if service_is_active etcd; then
-      service stop etcd
-    else
-      log "etcd is not running"
-    fi
-    return 0
-  fi
-  if [[ -f "$MANIFEST" ]]; then
-    local moved
-    # Out of the manifest dir: kubelet would run any file left in it.
-    moved="$(move_aside "$MANIFEST")"
-    mv -- "$moved" "$(host_path /etc/kubernetes)/$(basename -- "$moved")" || die "cannot move $moved out of the manifest dir"
-    log "moved etcd's static pod manifest out of kubelet's manifest dir; kubelet stops the pod"
-  fi
-  local i
-  for ((i = 0; i < STOP_WAIT_SECONDS; i++)); do
-    pgrep -x etcd >/dev/null || {
-      log "no etcd process runs"
-      return 0
-    }
-    sleep 1
-  done
-  die "etcd still runs $STOP_WAIT_SECONDS s after its static pod manifest was removed"
-}
-
-stop_etcd
+stop_etcd "$RUNTIME"
 forget_applied_settings
 if data_dir_is_empty "$DATA"; then
   log "data dir $DATA is empty"

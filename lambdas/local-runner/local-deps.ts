@@ -3,7 +3,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ReplaceDeps } from '../steps/replace';
-import type { Logger, RecordDeletion, SecretDeletion } from '../ports';
+import type { Logger, MetricsPublisher, RecordDeletion, SecretDeletion, SnapshotHandoff } from '../ports';
 import { FileSecretStore } from '../adapters/local/file-secret-store';
 import { LoopbackHostDirectory } from '../adapters/local/loopback-host-directory';
 import { LocalHostRunner, localScriptsPaths } from '../adapters/local/local-host-runner';
@@ -19,6 +19,9 @@ import { localSpecPolicy } from './local-spec-policy';
 import { DirBackupStore } from '../adapters/local/dir-backup-store';
 import { DEFAULT_RETENTION, type RetentionPolicy } from '../core/backup/retention';
 import type { BackupDeps } from '../steps/backup';
+import { DirSnapshotHandoff } from '../adapters/local/dir-snapshot-handoff';
+import { FileMetrics } from '../adapters/local/file-metrics';
+import { METRICS } from '../catalog/contracts';
 
 export interface LocalDepsOptions {
   readonly firstAddress?: string;
@@ -82,12 +85,17 @@ export function localDeletion(home: LocalHome, deps: Pick<ReplaceDeps, 'lock'>):
  * BackupCluster's local adapters: backups and the last good one under the home's backups dir, its own lock files
  * (locks/backup: never a cluster lock), the default retention unless one is given.
  */
-export function localBackups(home: LocalHome, retention: RetentionPolicy = DEFAULT_RETENTION): Pick<BackupDeps, 'backups' | 'lastBackup' | 'backupLock' | 'backupRetention'> {
+export function localBackups(
+  home: LocalHome,
+  retention: RetentionPolicy = DEFAULT_RETENTION,
+): Pick<BackupDeps, 'backups' | 'lastBackup' | 'backupLock' | 'backupRetention'> & { readonly handoff: SnapshotHandoff; readonly metrics: MetricsPublisher } {
   const store = new DirBackupStore({ dir: home.backupsDir });
   return {
     backups: store,
     lastBackup: store,
     backupLock: new FileClusterLock({ dir: home.backupLocksDir, liveness: new ProcessExecutionLiveness() }),
     backupRetention: retention,
+    handoff: new DirSnapshotHandoff(),
+    metrics: new FileMetrics({ path: home.metricsFile, namespace: METRICS.namespace }),
   };
 }

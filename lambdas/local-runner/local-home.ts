@@ -21,6 +21,8 @@ export interface LocalHome {
   readonly backupsDir: string;
   /** BackupCluster's own locks, apart from the cluster locks. */
   readonly backupLocksDir: string;
+  /** What CloudWatch would receive (FileMetrics): one JSON line per metric point. */
+  readonly metricsFile: string;
 }
 
 export function localHome(env: NodeJS.ProcessEnv = process.env): LocalHome {
@@ -37,6 +39,7 @@ export function localHome(env: NodeJS.ProcessEnv = process.env): LocalHome {
     probesDir: join(dir, 'probes'),
     backupsDir: join(dir, 'backups'),
     backupLocksDir: join(dir, 'locks', 'backup'),
+    metricsFile: join(dir, 'metrics.jsonl'),
   };
 }
 

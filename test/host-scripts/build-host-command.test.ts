@@ -33,6 +33,7 @@ describe('buildHostCommand', () => {
         'collect-etcd-logs',
         'boot-status',
         'reset-joining-host',
+        'fetch-snapshot',
       ],
     );
     assert.deepEqual(Object.keys(HOST_SCRIPT_INPUTS).sort(), [...HOST_SCRIPTS].sort());

@@ -133,6 +133,8 @@ export class LocalHostRunner implements HostRunner {
       ETCD_HA_SERVICE_CTL: this.props.serviceCtl,
       ETCD_HA_SECRET_FETCH: this.props.secretFetch,
       ETCD_HA_SECRET_DIR: this.props.secretDir,
+      // A staged snapshot is the backup file itself locally (DirSnapshotHandoff): the host copies it below its root.
+      ETCD_HA_SNAPSHOT_FETCH: 'cp --',
     };
     return new Promise((resolvePromise, reject) => {
       const stdout = new Tail(this.tailBytes);

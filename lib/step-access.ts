@@ -477,6 +477,10 @@ function grantBackupAccess(
       reason: "Acquire Backup Lock asks whether an expired backup lock's holder (a BackupCluster execution named in the lock item) still runs; it only reads, and the state machine's ARN cannot be referenced without a dependency cycle.",
     });
   }
+  if (access.includes('readLastBackup')) {
+    // RestoreCluster's Plan Restore reads the last good backup; it never writes it.
+    add({ sid: 'ReadLastGoodBackup', actions: ['dynamodb:GetItem'], resources: [table], conditions: itemsStartingWith(LAST_BACKUP_KEY_PREFIX) });
+  }
   if (access.includes('writeLastBackup')) {
     add({ sid: 'LastGoodBackup', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [table], conditions: itemsStartingWith(LAST_BACKUP_KEY_PREFIX) });
   }

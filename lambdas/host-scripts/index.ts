@@ -18,6 +18,9 @@ export const HOST_SCRIPTS = [
   'boot-status',
   'reset-joining-host',
   'fetch-snapshot',
+  // RestoreCluster
+  'stop-etcd-for-restore',
+  'restore-member',
 ] as const;
 
 export type HostScriptName = (typeof HOST_SCRIPTS)[number];
@@ -67,6 +70,13 @@ export const HOST_SCRIPT_INPUTS: Readonly<Record<HostScriptName, HostScriptInput
     required: ['SNAPSHOT_URI', 'SNAPSHOT_BYTES', 'SNAPSHOT_SHA256'],
     optional: ['SNAPSHOT_REGION', 'ETCD_HA_SNAPSHOT_FETCH'],
     produces: ['SNAPSHOT_FILE'],
+  },
+  // RestoreCluster: etcd stopped on every host first, then each member restored from the fetched snapshot.
+  'stop-etcd-for-restore': { required: ['RUNTIME', 'DATA_DIR', 'RESTORE_TOKEN'], optional: [] },
+  // ETCD_HA_CONTAINER_RUN: the container runtime's CLI on kubeadm hosts (lib.sh snapshot_restore; tests pass a stand-in).
+  'restore-member': {
+    required: ['SNAPSHOT_FILE', 'RUNTIME', 'DATA_DIR', 'MEMBER_NAME', 'INITIAL_CLUSTER', 'PEER_URLS', 'RESTORE_TOKEN', 'BUMP_REVISION'],
+    optional: ['ETCD_IMAGE', 'ETCD_HA_CONTAINER_RUN'],
   },
 };
 

@@ -20,6 +20,7 @@ import type { AslDefinition } from './asl';
 import { loadDefinition, type LocalWorkflowName } from './definitions';
 import { localBackups, localDeletion, localDeps } from './local-deps';
 import { createBackupSteps, type BackupDeps } from '../steps/backup';
+import { createRestoreSteps } from '../steps/restore';
 import { localHome, type LocalHome } from './local-home';
 import { etcdVersionOf, localEtcdBinary } from './etcd-binaries';
 import { runWorkflow, type WorkflowEvent, type WorkflowResult } from './run-workflow';
@@ -137,6 +138,9 @@ export class LocalWorkflowRunner implements WorkflowRunner {
         return createDeleteSteps({ ...this.deps, ...localDeletion(this.home, this.deps) });
       case 'backup-cluster':
         return createBackupSteps({ ...this.deps, ...localBackups(this.home), ...this.backupOverrides });
+      case 'restore-cluster':
+        // The backups and the handoff of the home (the backup file itself is what each local host fetches).
+        return createRestoreSteps({ ...this.deps, ...localBackups(this.home), ...this.backupOverrides });
     }
   }
 

@@ -47,8 +47,8 @@ export interface PlannedRestore {
   readonly hosts: Host[];
   readonly pki: PkiRefs;
   readonly backup: BackupMetadata;
-  /** The Map items of the host states: each host with the spec and plan. */
-  readonly members: Array<{ readonly spec: ClusterSpec; readonly host: Host }>;
+  /** The Map items of the host states: each host with the spec, and the host Stage Snapshot stages for (its instance; locally its name). */
+  readonly members: Array<{ readonly spec: ClusterSpec; readonly host: Host; readonly stageFor: string }>;
 }
 
 const PlanInputSchema = z.object({
@@ -117,7 +117,7 @@ export function makePlanRestore(deps: RestorePlanDeps) {
       hosts: resolved,
       pki: pkiRefs(deps.secrets, input.clusterName, resolved.map((h) => h.name)),
       backup: backup.metadata,
-      members: resolved.map((host) => ({ spec, host })),
+      members: resolved.map((host) => ({ spec, host, stageFor: host.instanceId ?? host.name })),
     };
   };
 }

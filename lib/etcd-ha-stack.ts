@@ -18,6 +18,7 @@ import type { DeleteClusterWorkflow } from './delete-cluster-workflow';
 import type { BackupClusterWorkflow } from './backup-cluster-workflow';
 import { parseRetention, type RetentionPolicy } from '../lambdas/core/backup/retention';
 import { MemberHostPolicy } from './member-host-policy';
+import type { RestoreClusterWorkflow } from './restore-cluster-workflow';
 import type { ProvisionClusterWorkflow } from './provision-cluster-workflow';
 import type { ReplaceMemberTrigger } from './replace-member-trigger';
 import type { ReplaceMemberWorkflow } from './replace-member-workflow';
@@ -345,6 +346,8 @@ export class EtcdHaStack extends Stack {
   /** `etcd-ha delete`: stops a cluster, deletes its secrets and record (a dry run without confirm). */
   readonly deleteCluster: DeleteClusterWorkflow;
   readonly backupCluster: BackupClusterWorkflow;
+  /** `etcd-ha restore`: a cluster brought back from a backup (a dry run without confirm). */
+  readonly restoreCluster: RestoreClusterWorkflow;
   /** The scheduled health probe (none with healthProbe false). */
   readonly healthProbe?: HealthProbe;
   /** The EventBridge rules that start ReplaceMember (none without automaticReplacement and autoScalingGroupNames). */
@@ -383,12 +386,13 @@ export class EtcdHaStack extends Stack {
       logRetention,
       removalPolicy,
     });
-    this.hostPolicy = new MemberHostPolicy(this, 'MemberHostPolicy', { secretPrefix, secretsKey: store.secretsKey });
+    this.hostPolicy = new MemberHostPolicy(this, 'MemberHostPolicy', { secretPrefix, secretsKey: store.secretsKey, snapshotBucket: store.snapshotBucket });
     addOutputs(this, { store, workflows, hostPolicy: this.hostPolicy });
 
     ({ secretsKey: this.secretsKey, registryTable: this.registryTable, snapshotBucket: this.snapshotBucket } = store);
     this.steps = stepFunctions.steps;
     ({ provisionCluster: this.provisionCluster, replaceMember: this.replaceMember, setMaintenance: this.setMaintenance, checkClusterHealth: this.checkClusterHealth, deleteCluster: this.deleteCluster, backupCluster: this.backupCluster } = workflows);
+    this.restoreCluster = workflows.restoreCluster;
     if (triggers.healthProbe) this.healthProbe = triggers.healthProbe;
     if (triggers.replaceTrigger) this.replaceTrigger = triggers.replaceTrigger;
   }

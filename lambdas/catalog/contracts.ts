@@ -110,6 +110,7 @@ export const WORKFLOW_TAG_VALUES = {
   checkClusterHealth: 'CheckClusterHealth',
   deleteCluster: 'DeleteCluster',
   backupCluster: 'BackupCluster',
+  restoreCluster: 'RestoreCluster',
 } as const;
 
 // ---- BackupCluster ----

@@ -43,6 +43,9 @@ import { DynamoDbLastBackupStore } from '../adapters/aws/dynamodb-last-backup-st
 import { parseRetention } from '../core/backup/retention';
 import { BACKUP_LOCK_KEY_PREFIX } from '../catalog/contracts';
 import { BACKUP_STEPS, type BackupStep } from '../catalog/steps';
+import { RESTORE_ONLY_STEPS, type RestoreOnlyStep } from '../catalog/steps';
+import { createRestoreSteps, type RestoreDeps } from '../steps/restore';
+import { S3SnapshotHandoff } from '../adapters/aws/s3-snapshot-handoff';
 import { DEFAULT_SECRET_PREFIX, ENV, INSTANCE_ARN_TAG, INSTANCE_ID_TAG } from '../catalog/contracts';
 import { ALL_STEPS, DELETE_ONLY_STEPS, HEALTH_CHECK_STEPS, PROVISION_STEPS, REPLACE_STEPS, type DeleteOnlyStep, type HealthCheckStep, type MaintenanceOnlyStep, type ProvisionStep, type ReplaceOnlyStep, type ReplaceStep, type StepName } from '../catalog/steps';
 
@@ -231,6 +234,21 @@ export function awsBackupDeps(env: Env, clients: AwsClients, log: Logger): Backu
 }
 
 /**
+ * RestoreCluster's dependencies on AWS: ProvisionCluster's (the lock, the host runner), the backups and the last good
+ * one (read only), and the handoff that stages a backup under `restores/` for one instance at a time.
+ */
+export function awsRestoreDeps(env: Env, clients: AwsClients, log: Logger): RestoreDeps {
+  const bucket = required(env, ENV.snapshotBucket);
+  const kmsKeyId = required(env, ENV.kmsKeyId);
+  return {
+    ...awsProvisionDeps(env, clients, log),
+    backups: new S3BackupStore({ client: clients.s3, bucket, kmsKeyId }),
+    lastBackup: new DynamoDbLastBackupStore({ client: clients.dynamodb, tableName: required(env, ENV.registryTable) }),
+    handoff: new S3SnapshotHandoff({ client: clients.s3, bucket, kmsKeyId, region: required(env, 'AWS_REGION'), account: required(env, ENV.accountId) }),
+  };
+}
+
+/**
  * Clones of failed instances, only when the stack turned them on and named the roles a clone may carry
  * (memberInstanceRoleArns); otherwise why not, which Choose Replacement Host tells a request that names no host.
  */
@@ -305,6 +323,7 @@ let maintenanceSteps: ReturnType<typeof createMaintenanceSteps> | undefined;
 let healthCheckSteps: ReturnType<typeof createHealthCheckSteps> | undefined;
 let deleteSteps: ReturnType<typeof createDeleteSteps> | undefined;
 let backupSteps: ReturnType<typeof createBackupSteps> | undefined;
+let restoreSteps: ReturnType<typeof createRestoreSteps> | undefined;
 let healthProbeHandler: StepHandler | undefined;
 let syncMemberRulesHandler: StepHandler | undefined;
 
@@ -351,6 +370,9 @@ function stepHandler(step: StepName): StepHandler {
   }
   if ((BACKUP_STEPS as readonly StepName[]).includes(step)) {
     return (backupSteps ??= createBackupSteps(awsBackupDeps(process.env, clients, log)))[step as BackupStep];
+  }
+  if ((RESTORE_ONLY_STEPS as readonly StepName[]).includes(step)) {
+    return (restoreSteps ??= createRestoreSteps(awsRestoreDeps(process.env, clients, log)))[step as RestoreOnlyStep];
   }
   return (maintenanceSteps ??= createMaintenanceSteps(awsReplaceDeps(process.env, clients, log)))[step as MaintenanceOnlyStep];
 }

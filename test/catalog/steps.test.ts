@@ -14,6 +14,7 @@ import { setMaintenanceDefinition } from '../../statemachines/set-maintenance';
 import { checkClusterHealthDefinition } from '../../statemachines/check-cluster-health';
 import { deleteClusterDefinition } from '../../statemachines/delete-cluster';
 import { BACKUP_STEPS, backupClusterDefinition } from '../../statemachines/backup-cluster';
+import { RESTORE_STEPS, restoreClusterDefinition } from '../../statemachines/restore-cluster';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -81,6 +82,7 @@ const DEFINITIONS: Record<WorkflowName, AslDefinition> = {
   checkClusterHealth: renderAsl(HEALTH_CHECK_STEPS, (scope, functions) => checkClusterHealthDefinition(scope, { functions })),
   deleteCluster: renderAsl(DELETE_STEPS, (scope, functions) => deleteClusterDefinition(scope, { functions })),
   backupCluster: renderAsl(BACKUP_STEPS, (scope, functions) => backupClusterDefinition(scope, { functions })),
+  restoreCluster: renderAsl(RESTORE_STEPS, (scope, functions) => restoreClusterDefinition(scope, { functions })),
 };
 
 describe('step catalog', () => {

@@ -67,14 +67,14 @@ describe('EtcdHaStack props validation', () => {
     template.allResourcesProperties('AWS::Lambda::Function', { Environment: { Variables: { SECRET_PREFIX: 'k8s/etcd', HOST_COMMAND_TIMEOUT_SECONDS: '300' } } });
     // The six workflows' alarms, and the dead-letter queue's, tell the topic.
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    assert.equal(alarms.length, 7);
+    assert.equal(alarms.length, 8);
     for (const alarm of alarms) {
       assert.deepEqual(alarm.Properties.AlarmActions, ['arn:aws:sns:us-east-1:123456789012:etcd-ha-alarms']);
       assert.deepEqual(alarm.Properties.OKActions, ['arn:aws:sns:us-east-1:123456789012:etcd-ha-alarms']);
     }
-    assert.equal(alarms.filter((a) => a.Properties.MetricName === 'ExecutionsFailed' && a.Properties.Threshold === 2 && a.Properties.Period === 900).length, 6);
+    assert.equal(alarms.filter((a) => a.Properties.MetricName === 'ExecutionsFailed' && a.Properties.Threshold === 2 && a.Properties.Period === 900).length, 7);
     template.hasResourceProperties('AWS::S3::Bucket', {
-      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 7, NoncurrentVersionExpiration: { NoncurrentDays: 7 } }), Match.objectLike({ Id: 'ExpirePrunedBackups' })] },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 7, NoncurrentVersionExpiration: { NoncurrentDays: 7 } }), Match.objectLike({ Id: 'ExpirePrunedBackups' }), Match.objectLike({ Id: 'ExpireStagedSnapshots', ExpirationInDays: 1 })] },
     });
     assert.match(JSON.stringify(template.findResources('AWS::IAM::ManagedPolicy')), /:secret:k8s\/etcd\/\*/);
     // DESTROY: the table loses its deletion protection and the key goes with the stack (after a 7-day window).

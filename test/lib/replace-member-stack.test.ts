@@ -190,6 +190,15 @@ describe('snapshot bucket', () => {
             ExpiredObjectDeleteMarker: true,
             AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
           },
+          {
+            // RestoreCluster's staged copies: Unstage Snapshots removes them; this is the backstop.
+            Id: 'ExpireStagedSnapshots',
+            Status: 'Enabled',
+            Prefix: 'restores/',
+            ExpirationInDays: 1,
+            NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          },
         ],
       },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
@@ -358,7 +367,7 @@ describe('EventBridge trigger', () => {
     assert.equal(manual.stack.replaceTrigger, undefined);
     assert.equal(rules(manual.template).length, 0);
     manual.template.resourceCountIs('AWS::SQS::Queue', 0);
-    manual.template.resourceCountIs('AWS::StepFunctions::StateMachine', 6);
+    manual.template.resourceCountIs('AWS::StepFunctions::StateMachine', 7);
     const groupsOnly = build('EtcdHaGroupsOnly', { automaticReplacement: false, autoScalingGroupNames: ['etcd-a'] });
     assert.deepEqual(
       rules(groupsOnly.template).map((r) => r.Properties.EventPattern['detail-type']),
@@ -423,6 +432,9 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       'validateDeleteRequest',
       // BackupCluster never takes the cluster lock (its own lock needs no renewal).
       ...BACKUP_STEPS,
+      // RestoreCluster's request is read before the lock; its staged copies are removed after a failure too.
+      'validateRestoreRequest',
+      'unstageSnapshots',
     ];
     const renewing = ALL_STEPS.filter((step) => !notUnderLock.includes(step));
     assert.deepEqual([...renewing].sort(), [
@@ -440,20 +452,26 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       'generatePki',
       'markClusterDeleting',
       'planProvision',
+      'planRestore',
       'promoteLearner',
       'pushCertificates',
       'pushRevocationList',
       'readCluster',
       'recordCluster',
+      'recordRestoredCluster',
       'removeFailedMember',
       'removeLearners',
       'removeStrayLearners',
       'resetJoiningHost',
       'resolveHosts',
+      'restoreMember',
       'retireReplacedHost',
       'revokeCertificates',
       'snapshotBeforeChange',
+      'stageSnapshot',
       'startEtcd',
+      'stopEtcdForRestore',
+      'verifySnapshot',
       'writeEtcdConfig',
     ]);
     for (const step of Object.keys(stack.steps) as Array<keyof EtcdHaStack['steps']>) {
@@ -515,10 +533,10 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
     });
     // No other function may write under snapshots/, and none may read or delete there (BackupCluster's S3 grants are
-    // on backups/ only: test/lib/backup-cluster-iam.test.ts).
+    // on backups/ only: test/lib/backup-cluster-iam.test.ts; RestoreCluster's on backups/ and restores/).
     const onSnapshots = Object.values(template.findResources('AWS::IAM::Policy'))
       .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
-      .filter((st) => !JSON.stringify(st.Resource ?? '').includes('/backups/') && !JSON.stringify(st.Condition ?? '').includes('backups/'))
+      .filter((st) => !/\/(backups|restores)\//.test(JSON.stringify(st.Resource ?? '')) && !/(backups|restores)\//.test(JSON.stringify(st.Condition ?? '')))
       .flatMap(actionsOf)
       .filter((a) => a.startsWith('s3:'));
     assert.deepEqual(onSnapshots, ['s3:PutObject', 's3:AbortMultipartUpload']);

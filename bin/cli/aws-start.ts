@@ -61,6 +61,13 @@ export const WORKFLOWS = {
     stackOutput: 'BackupClusterStateMachineArn',
     tag: WORKFLOW_TAG_VALUES.backupCluster,
   },
+  restore: {
+    workflow: 'restore-cluster',
+    title: 'RestoreCluster',
+    arnEnv: 'ETCD_HA_RESTORE_STATE_MACHINE_ARN',
+    stackOutput: 'RestoreClusterStateMachineArn',
+    tag: WORKFLOW_TAG_VALUES.restoreCluster,
+  },
 } as const satisfies Record<string, DeployedWorkflow>;
 
 export interface StartDeps {

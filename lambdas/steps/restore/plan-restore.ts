@@ -8,6 +8,9 @@ import { SpecValidationError } from '../../core/errors';
 import { bootstrappingReason, isBootstrapping } from '../../core/cluster-status';
 import { RestoreRequestSchema } from '../../core/restore/request';
 import { chooseRestoreHosts, describeRestorePlan, planRestore, type RestorePlan } from '../../core/restore/plan';
+import type { RestoreDryRun } from '../../core/restore/outcome';
+
+export type { RestoreDryRun };
 import type { BackupMetadata } from '../../core/backup/metadata';
 import type { ClusterSpec, Member } from '../../core/spec';
 import type { BackupStore, ClusterRecord, Host, LastBackupStore } from '../../ports';
@@ -28,14 +31,6 @@ export interface ValidatedRestore {
   readonly by: string;
   readonly snapshot: string | null;
   readonly hosts: Record<string, string>;
-}
-
-/** The dry run's output (and what a confirmed restore follows). */
-export interface RestoreDryRun {
-  readonly clusterName: string;
-  readonly dryRun: true;
-  readonly plan: RestorePlan;
-  readonly message: string[];
 }
 
 /** Plan Restore's answer: the plan, and what the later states need to follow it. */

@@ -8,6 +8,9 @@ import { hexId } from '../../core/health';
 import { EtcdNotReadyError } from '../../core/errors';
 import { ClusterSpecSchema } from '../../core/spec';
 import type { RestoreNote, RestorePlan } from '../../core/restore/plan';
+import type { RestoreOutcome } from '../../core/restore/outcome';
+
+export type { RestoreOutcome };
 import type { StepDeps } from '../deps';
 import { HealthSchema, HostSchema, PkiRefsSchema } from '../inputs';
 import { readHealthcheckClient } from '../pki-secrets';
@@ -24,22 +27,6 @@ const RecordRestoreInputSchema = z.object({
   lockOwner: z.string().min(1),
   by: z.string().min(1),
 });
-
-/** A confirmed restore's output. */
-export interface RestoreOutcome {
-  readonly clusterName: string;
-  readonly dryRun: false;
-  readonly restored: true;
-  readonly clusterId: string;
-  readonly previousClusterId: string;
-  /** The revision a member answered with right after the restore (3.5: past the backup's by the bump). */
-  readonly revision: number | null;
-  readonly plan: RestorePlan;
-  readonly members: ReadonlyArray<{ name: string; id: string; endpoint: string; leader: boolean }>;
-  /** Each host's old data dir, moved aside (never deleted). */
-  readonly movedAside: ReadonlyArray<{ host: string; to: string }>;
-  readonly message: string;
-}
 
 export function makeRecordRestoredCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'log' | 'secrets' | 'etcd'>) {
   const recordCluster = makeRecordCluster(deps);

@@ -48,8 +48,12 @@ if [[ "$RUNTIME" == systemd ]]; then
 else
   [[ ! -f "$MANIFEST" ]] || die "etcd's static pod manifest is still in kubelet's manifest dir: stop etcd first (Stop Etcd For Restore)"
   if [[ -z "${ETCD_IMAGE:-}" ]]; then
-    # The newest manifest stop_etcd moved out of the manifest dir names the image the member ran.
-    moved_manifest="$(ls -1t -- "$(host_path /etc/kubernetes)"/etcd.yaml.removed-* 2>/dev/null | head -n 1 || true)"
+    # The newest manifest stop_etcd moved out of the manifest dir names the image the member ran (the glob sorts
+    # by the UTC stamp move_aside gave each: the last one is the newest).
+    moved_manifest=""
+    for candidate in "$(host_path /etc/kubernetes)"/etcd.yaml.removed-*; do
+      [[ -f "$candidate" ]] && moved_manifest="$candidate"
+    done
     [[ -n "$moved_manifest" ]] || die "ETCD_IMAGE is not given and no moved etcd manifest (/etc/kubernetes/etcd.yaml.removed-*) names the member's image"
     ETCD_IMAGE="$(sed -n 's/^[[:space:]]*image:[[:space:]]*//p' "$moved_manifest" | head -n 1 | tr -d "\"'")"
     [[ -n "$ETCD_IMAGE" ]] || die "no image: line in $moved_manifest"

@@ -34,6 +34,8 @@ describe('buildHostCommand', () => {
         'boot-status',
         'reset-joining-host',
         'fetch-snapshot',
+        'stop-etcd-for-restore',
+        'restore-member',
       ],
     );
     assert.deepEqual(Object.keys(HOST_SCRIPT_INPUTS).sort(), [...HOST_SCRIPTS].sort());

@@ -8,7 +8,9 @@
 //   the record updated (lastRestore, new member IDs, token); on 3.5 the revision is the backup's + 1e9 or more, on 3.4
 //   it is not bumped; each old data dir moved aside, none deleted;
 // - the same execution again (same name, same input): converges, the cluster untouched (same cluster ID and PIDs).
-import { describe, it } from 'node:test';
+// And on the real command line (127.0.1.30-32): local up → local backup → 2 of 3 killed → local restore prints the
+// plan and changes nothing → a --confirm naming another cluster exits 2 → local restore --confirm local → healthy.
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +22,7 @@ import { RESTORE_REVISION_BUMP } from '../../lambdas/core/restore/plan';
 import { sandboxesOfSuite, threeMembers, type LocalWorkflowSandbox } from '../support/local-workflow';
 import { etcdUnderTest } from '../support/etcd-under-test';
 import { etcdctl, killMember, memberList, readRecord, revisionAt } from '../support/local-cluster-oracle';
+import { LocalCliSandbox } from '../support/local-cli';
 
 const ETCD = etcdUnderTest();
 const CLUSTER = 'restored';
@@ -135,5 +138,41 @@ describe(`RestoreCluster on the local runner (real etcd) on ${ETCD.label}`, () =
     assert.deepEqual((again.output as RestoreOutcome).movedAside, []);
     assert.deepEqual(HOSTS.map((h) => s.pidOf(h)), pids, 'every member kept running');
     assert.deepEqual(get(s, endpoints[0]!, '/before/').length, 20);
+  });
+});
+
+describe(`etcd-ha local restore on the command line on ${ETCD.label}`, () => {
+  const cli = new LocalCliSandbox('127.0.1.30');
+  after(() => cli.cleanUp());
+
+  it('local backup, 2 of 3 killed, local restore: the plan first (nothing changed), then --confirm local: healthy again', () => {
+    const up = cli.run(['local', 'up']);
+    assert.equal(up.status, 0, up.stderr);
+    const backup = cli.run(['local', 'backup']);
+    assert.equal(backup.status, 0, backup.stderr);
+    const [survivor, ...victims] = Object.keys(cli.pids()).sort();
+    for (const member of victims) assert.equal(cli.run(['local', 'kill', '--member', member]).status, 0);
+    const pidsBefore = cli.pids();
+
+    const dry = cli.run(['local', 'restore']);
+    assert.equal(dry.status, 0, dry.stderr);
+    assert.match(dry.stdout, /Dry run: nothing was changed\. A restore of cluster "local" would use:/);
+    assert.match(dry.stdout, /backup\s+\S+ \(the last good one\)/);
+    assert.match(dry.stdout, /To restore: npx etcd-ha local restore --confirm local/);
+    assert.deepEqual(cli.pids(), pidsBefore);
+
+    const wrong = cli.run(['local', 'restore', '--confirm', 'prod']);
+    assert.equal(wrong.status, 2);
+    assert.match(wrong.stderr, /--confirm: must equal --cluster/);
+
+    const restored = cli.run(['local', 'restore', '--confirm', 'local']);
+    assert.equal(restored.status, 0, `${restored.stdout}\n${restored.stderr}`);
+    assert.match(restored.stdout, /cluster "local" restored from backup/);
+    assert.ok(survivor !== undefined && Object.keys(cli.pids()).length === 3);
+    const status = cli.run(['local', 'status', '-o', 'json']);
+    assert.equal(status.status, 0, status.stdout);
+    const report = JSON.parse(status.stdout) as { healthy: boolean; members: Array<{ healthy: boolean; learner: boolean }> };
+    assert.equal(report.healthy, true);
+    assert.deepEqual(report.members.map((m) => m.healthy && !m.learner), [true, true, true]);
   });
 });

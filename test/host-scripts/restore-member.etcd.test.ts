@@ -22,12 +22,6 @@ const ADDRESS = '127.0.1.20';
 const TOKEN = 'demo-restore-run-1';
 const INITIAL_CLUSTER = 'infra0=https://10.0.0.6:2380,infra1=https://10.0.0.7:2380,infra2=https://10.0.0.8:2380';
 
-function run(command: string, args: string[], env: Record<string, string> = {}): string {
-  const out = spawnSync(command, args, { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
-  assert.equal(out.status, 0, `${command} ${args.join(' ')}: ${out.stderr}`);
-  return out.stdout;
-}
-
 describe(`restore-member.sh on ${ETCD.label}`, () => {
   const work = tempDir('restore-member');
   const processes = new ProcessGroup();

@@ -150,7 +150,7 @@ describe('Plan Restore', () => {
     it(`refuses ${what}; writes nothing`, async () => {
       const { deps: d, store } = deps(join(base, what.replace(/\W+/g, '-')));
       await backUp(store, '2026-12-05T11-00-00-000Z', setUp);
-      const error = await rejection(makePlanRestore(d)({ clusterName: 'prod', snapshot: null, hosts: {}, execution: 'r', ...input }));
+      const error = await rejection(makePlanRestore(d)({ clusterName: 'prod', hosts: {}, execution: 'r', snapshot: ('snapshot' in input ? input.snapshot : null), ...('hosts' in input && { hosts: input.hosts }) }));
       assert.match(error.message, message);
     });
   }

@@ -20,6 +20,7 @@ import {
   awsReplaceDeps,
   awsHealthProbeDeps,
   awsBackupDeps,
+  awsRestoreDeps,
   jsonLogger,
   handlerFor,
   withInstanceArnTags,
@@ -32,6 +33,8 @@ import { MAINTENANCE_STEPS } from '../../statemachines/set-maintenance';
 import { HEALTH_CHECK_STEPS } from '../../statemachines/check-cluster-health';
 import { DELETE_STEPS } from '../../statemachines/delete-cluster';
 import { BACKUP_STEPS } from '../../statemachines/backup-cluster';
+import { RESTORE_STEPS } from '../../statemachines/restore-cluster';
+import { S3SnapshotHandoff } from '../../lambdas/adapters/aws/s3-snapshot-handoff';
 import { S3BackupStore } from '../../lambdas/adapters/aws/s3-backup-store';
 import { DynamoDbProbeStateStore } from '../../lambdas/adapters/aws/dynamodb-probe-state-store';
 import { Ec2MachinePower } from '../../lambdas/adapters/aws/ec2-machine-power';
@@ -58,8 +61,15 @@ const quiet: Logger = { info: () => undefined, warn: () => undefined };
 const env = { AWS_REGION: 'eu-west-1', KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/k', REGISTRY_TABLE: 'etcd-ha-registry', ACCOUNT_ID: '123456789012' };
 
 describe('AWS composition root', () => {
-  it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster and BackupCluster (the shared steps once), the health probe and Sync Member Rules', () => {
-    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, 'healthProbe', 'syncMemberRules'])].sort());
+  it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster and RestoreCluster (the shared steps once), the health probe and Sync Member Rules', () => {
+    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...RESTORE_STEPS, 'healthProbe', 'syncMemberRules'])].sort());
+  });
+
+  it("builds RestoreCluster's dependencies: the backups (read), the handoff staging copies in the snapshot bucket", () => {
+    const deps = awsRestoreDeps({ ...env, SNAPSHOT_BUCKET: 'snapshots-bucket' }, clients, quiet);
+    assert.ok(deps.backups instanceof S3BackupStore);
+    assert.ok(deps.handoff instanceof S3SnapshotHandoff);
+    assert.throws(() => awsRestoreDeps({ ...env, SNAPSHOT_BUCKET: '' }, clients, quiet), (e: Error) => e instanceof EnvironmentConfigError && /SNAPSHOT_BUCKET/.test(e.message));
   });
 
   it("builds BackupCluster's dependencies: the backup prefix, its own lock, the retention from BACKUP_RETENTION (a bad one names the variable)", () => {

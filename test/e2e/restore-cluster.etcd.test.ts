@@ -8,6 +8,9 @@
 //   the record updated (lastRestore, new member IDs, token); on 3.5 the revision is the backup's + 1e9 or more, on 3.4
 //   it is not bumped; each old data dir moved aside, none deleted;
 // - the same execution again (same name, same input): converges, the cluster untouched (same cluster ID and PIDs).
+// A restore that fails after the hosts were touched (Start Etcd refused on one host; 127.0.1.16-18): the execution
+// fails naming the cause and what the hosts hold, the lock is released, nothing staged is left, every old data dir is
+// kept aside (and never started again); a new execution then restores the cluster.
 // And on the real command line (127.0.1.30-32): local up → local backup → 2 of 3 killed → local restore prints the
 // plan and changes nothing → a --confirm naming another cluster exits 2 → local restore --confirm local → healthy.
 import { after, describe, it } from 'node:test';
@@ -138,6 +141,49 @@ describe(`RestoreCluster on the local runner (real etcd) on ${ETCD.label}`, () =
     assert.deepEqual((again.output as RestoreOutcome).movedAside, []);
     assert.deepEqual(HOSTS.map((h) => s.pidOf(h)), pids, 'every member kept running');
     assert.deepEqual(get(s, endpoints[0]!, '/before/').length, 20);
+  });
+});
+
+describe(`RestoreCluster failing after the hosts were touched, on ${ETCD.label}`, () => {
+  const sandbox = sandboxesOfSuite();
+
+  it('fails naming what the hosts hold, unlocks, starts no old data; a new execution restores', async () => {
+    const s = sandbox('127.0.1.16');
+    const provisioned = await s.provision(threeMembers(CLUSTER));
+    assert.equal(provisioned.result.status, 'SUCCEEDED', provisioned.result.cause);
+    const record = await readRecord(s, CLUSTER);
+    const endpoints = record.members.map((m) => `https://${m.address}:2379`);
+    const runner = new LocalWorkflowRunner({ home: s.home, deps: s.deps() });
+    for (let i = 0; i < 5; i += 1) put(s, endpoints[0]!, `/before/${i}`);
+    const backup = await runner.run('backup-cluster', { clusterName: CLUSTER }, { executionName: 'backup-1' });
+    assert.equal(backup.status, 'SUCCEEDED', backup.cause);
+    await killMember(s, 'infra2');
+
+    const broken = await runner.run('restore-cluster', { clusterName: CLUSTER, confirm: CLUSTER }, {
+      executionName: 'restore-broken',
+      wrapSteps: (steps) => ({
+        ...steps,
+        startEtcd: async (input) => {
+          if ((input as { host: { name: string } }).host.name === 'infra1') throw Object.assign(new Error('Start Etcd failed on infra1: exit code 1'), { name: 'HostScriptFailedError' });
+          return steps.startEtcd!(input);
+        },
+      }),
+    });
+    assert.equal(broken.status, 'FAILED');
+    assert.equal(broken.error, 'HostScriptFailedError');
+    assert.match(broken.cause ?? '', /Start Etcd failed on infra1/);
+    assert.match(broken.cause ?? '', /Hosts: etcd was stopped on every member host; .*moved aside to \/var\/lib\/etcd\.removed-<UTC time> \(never deleted, never started again automatically\)/);
+    assert.deepEqual(existsSync(s.home.locksDir) ? readdirSync(s.home.locksDir).filter((f) => f.includes(CLUSTER)) : [], [], 'the lock is released');
+    for (const h of HOSTS) {
+      assert.equal(readdirSync(join(s.home.hostsDir, h, 'var', 'lib')).filter((e) => e.startsWith('etcd.removed-')).length, 1, `${h}: its old data dir is kept aside`);
+      assert.equal(existsSync(join(s.home.hostsDir, h, 'var', 'lib', 'etcd-ha', 'snapshots')) ? readdirSync(join(s.home.hostsDir, h, 'var', 'lib', 'etcd-ha', 'snapshots')).length : 0, 0, `${h}: no snapshot left`);
+    }
+    assert.ok(broken.events.some((e) => e.state === 'Unstage Snapshots After Failure'));
+
+    const again = await runner.run('restore-cluster', { clusterName: CLUSTER, confirm: CLUSTER }, { executionName: 'restore-again' });
+    assert.equal(again.status, 'SUCCEEDED', again.cause);
+    assert.deepEqual(memberList(s, CLUSTER, endpoints.join(',')).map((m) => m.name).sort(), HOSTS);
+    assert.equal(get(s, endpoints[2]!, '/before/').length, 5);
   });
 });
 

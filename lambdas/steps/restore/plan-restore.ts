@@ -4,7 +4,7 @@
 // Both are read-only: a dry run ends with Plan Restore's plan and changes nothing.
 import { z } from 'zod';
 import { parseOrThrow } from '../../core/parse';
-import { SpecValidationError } from '../../core/errors';
+import { HostNotFoundError, SpecValidationError } from '../../core/errors';
 import { bootstrappingReason, isBootstrapping } from '../../core/cluster-status';
 import { RestoreRequestSchema } from '../../core/restore/request';
 import { chooseRestoreHosts, describeRestorePlan, planRestore, type RestorePlan } from '../../core/restore/plan';
@@ -90,7 +90,13 @@ export function makePlanRestore(deps: RestorePlanDeps) {
     if (choice.problems.length > 0) throw new SpecValidationError('RestoreCluster input', choice.problems);
     // Each host's current address; a named replacement is checked as ReplaceMember checks one (tag, not retired).
     const wanted: Member[] = choice.members.map((m) => (m.instanceId ? { name: m.name, instanceId: m.instanceId } : { name: m.name, address: m.address }));
-    const resolved = await deps.directory.resolve(input.clusterName, wanted);
+    const resolved = await deps.directory.resolve(input.clusterName, wanted).catch((error: unknown) => {
+      // A recorded host that is gone (terminated, retired): say how to name another for its member.
+      if (error instanceof HostNotFoundError) {
+        throw new HostNotFoundError(`${error.message}. Name a replacement host for that member: hosts: { "<member>": "<instance-id>" } (etcd-ha restore --host MEMBER=INSTANCE)`, { cause: error });
+      }
+      throw error;
+    });
     const replaces = new Map(choice.members.map((m) => [m.name, m.replaces]));
     const recorded = recordedSpec(record);
     const spec: ClusterSpec = { ...recorded, members: resolved.map((h) => ({ name: h.name, address: h.address, ...(h.instanceId && { instanceId: h.instanceId }) })) };

@@ -159,13 +159,21 @@ describe(`RestoreCluster failing after the hosts were touched, on ${ETCD.label}`
     assert.equal(backup.status, 'SUCCEEDED', backup.cause);
     await killMember(s, 'infra2');
 
+    let othersStarted = 0;
     const broken = await runner.run('restore-cluster', { clusterName: CLUSTER, confirm: CLUSTER }, {
       executionName: 'restore-broken',
       wrapSteps: (steps) => ({
         ...steps,
         startEtcd: async (input) => {
-          if ((input as { host: { name: string } }).host.name === 'infra1') throw Object.assign(new Error('Start Etcd failed on infra1: exit code 1'), { name: 'HostScriptFailedError' });
-          return steps.startEtcd!(input);
+          if ((input as { host: { name: string } }).host.name !== 'infra1') {
+            const started = await steps.startEtcd!(input);
+            othersStarted += 1;
+            return started;
+          }
+          // Fail once the other hosts' Start Etcd are done: an abandoned Map iteration would otherwise go on starting
+          // its member after the execution ended (as an SSM command already sent does on AWS).
+          for (let i = 0; i < 300 && othersStarted < 2; i += 1) await new Promise((r) => setTimeout(r, 100));
+          throw Object.assign(new Error('Start Etcd failed on infra1: exit code 1'), { name: 'HostScriptFailedError' });
         },
       }),
     });

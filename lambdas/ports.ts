@@ -8,6 +8,7 @@ export type { ClusterMember, ClusterView, MemberStatus, HostPlacement, RecordedM
 import type { MaintenanceState } from './core/maintenance';
 import type { ProbeState } from './core/health-probe';
 import type { ClusterStatus } from './core/cluster-status';
+import type { RestoreNote } from './core/restore/plan';
 
 /** A member's host as the workflow sees it once resolved. Carried in Step Functions payloads: no secrets. */
 export interface Host {
@@ -169,6 +170,8 @@ export interface ClusterRecord {
    * as the lock holder). Every writer of the record keeps it. @default - never paused
    */
   readonly maintenance?: MaintenanceState;
+  /** The last RestoreCluster: the backup it restored and the new cluster ID (Record Restored Cluster). @default - never restored */
+  readonly lastRestore?: RestoreNote;
 }
 
 export interface ClusterRegistry {

@@ -20,6 +20,7 @@ import { DEFAULT_BACKUP_SCHEDULE, type BackupClusterWorkflow } from './backup-cl
 import type { DrillRestoreWorkflow } from './drill-restore-workflow';
 import { parseRetention, type RetentionPolicy } from '../lambdas/core/backup/retention';
 import { MemberHostPolicy } from './member-host-policy';
+import type { RestoreClusterWorkflow } from './restore-cluster-workflow';
 import type { ProvisionClusterWorkflow } from './provision-cluster-workflow';
 import type { ReplaceMemberTrigger } from './replace-member-trigger';
 import type { ReplaceMemberWorkflow } from './replace-member-workflow';
@@ -360,6 +361,8 @@ export class EtcdHaStack extends Stack {
   readonly backupCluster: BackupClusterWorkflow;
   /** `etcd-ha drill`: restores the last good backup on one member host into a temporary etcd, then removes it. */
   readonly drillRestore: DrillRestoreWorkflow;
+  /** `etcd-ha restore`: a cluster brought back from a backup (a dry run without confirm). */
+  readonly restoreCluster: RestoreClusterWorkflow;
   /** The scheduled health probe (none with healthProbe false). */
   readonly healthProbe?: HealthProbe;
   /** The EventBridge rules that start ReplaceMember (none without automaticReplacement and autoScalingGroupNames). */
@@ -404,7 +407,7 @@ export class EtcdHaStack extends Stack {
       logRetention,
       removalPolicy,
     });
-    this.hostPolicy = new MemberHostPolicy(this, 'MemberHostPolicy', { secretPrefix, secretsKey: store.secretsKey });
+    this.hostPolicy = new MemberHostPolicy(this, 'MemberHostPolicy', { secretPrefix, secretsKey: store.secretsKey, snapshotBucket: store.snapshotBucket });
     addOutputs(this, { store, workflows, hostPolicy: this.hostPolicy, alarms });
     this.alarmTopic = alarms.alarmTopic;
 
@@ -412,6 +415,7 @@ export class EtcdHaStack extends Stack {
     this.steps = stepFunctions.steps;
     ({ provisionCluster: this.provisionCluster, replaceMember: this.replaceMember, setMaintenance: this.setMaintenance, checkClusterHealth: this.checkClusterHealth, deleteCluster: this.deleteCluster, backupCluster: this.backupCluster } = workflows);
     this.drillRestore = workflows.drillRestore;
+    this.restoreCluster = workflows.restoreCluster;
     if (triggers.healthProbe) this.healthProbe = triggers.healthProbe;
     if (triggers.replaceTrigger) this.replaceTrigger = triggers.replaceTrigger;
   }

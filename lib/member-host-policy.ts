@@ -2,13 +2,17 @@
 // Certificates a host fetches its own member secret with its own credentials (fetch-member-pki.sh): this
 // lets it read only member secrets (`<prefix>/<cluster>/member/<name>`, never the CA or a client secret,
 // whatever their tags say), and of those only one whose `etcd-ha:instance-arn` tag names the very instance that
-// asks (`ec2:SourceInstanceARN`), and use the secrets' KMS key only through Secrets Manager. Nothing else:
-// the SSM agent's own permissions (e.g. AmazonSSMManagedInstanceCore) are the instance role's business.
+// asks (`ec2:SourceInstanceARN`), and use the secrets' KMS key only through Secrets Manager. During a restore
+// (fetch-snapshot.sh) it reads a staged snapshot under `restores/` of the snapshot bucket only when the object's
+// `etcd-ha:instance-arn` tag names the very instance that asks, and decrypts it only through S3; never a backup.
+// Nothing else: the SSM agent's own permissions (e.g. AmazonSSMManagedInstanceCore) are the instance role's business.
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Aws, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag';
-import { INSTANCE_ARN_TAG } from '../lambdas/catalog/contracts';
+import { INSTANCE_ARN_TAG, RESTORE_KEY_PREFIX } from '../lambdas/catalog/contracts';
 import { secretsArnPattern, viaSecretsManager } from './step-access';
 
 /** The secret tag the policy compares with the requesting instance's ARN (set by lambdas/entry/aws.ts). */
@@ -20,8 +24,14 @@ export const MEMBER_SECRETS_PATTERN = '*/member/*';
 export interface MemberHostPolicyProps {
   /** First segment of the secret names (`<prefix>/<cluster>/member/<name>`). */
   readonly secretPrefix: string;
-  /** The key that encrypts the secrets. */
+  /** The key that encrypts the secrets (and the snapshot bucket). */
   readonly secretsKey: kms.IKey;
+  /**
+   * The bucket RestoreCluster stages snapshots in (`restores/`): a host may read a staged copy tagged with its own
+   * instance ARN.
+   * @default - none: no snapshot is readable by a host
+   */
+  readonly snapshotBucket?: s3.IBucket;
 }
 
 export class MemberHostPolicy extends Construct {
@@ -44,6 +54,7 @@ export class MemberHostPolicy extends Construct {
           resources: [props.secretsKey.keyArn],
           conditions: viaSecretsManager(),
         }),
+        ...(props.snapshotBucket ? stagedSnapshotStatements(props.snapshotBucket, props.secretsKey) : []),
       ],
     });
     acknowledge(
@@ -52,5 +63,31 @@ export class MemberHostPolicy extends Construct {
       `A host may read only member secrets ("${props.secretPrefix}/<cluster>/member/<name>", created per cluster at run time), and of those only one whose ${INSTANCE_ARN_TAG} tag equals its own ec2:SourceInstanceARN (condition); the CA and client secrets are outside the pattern.`,
       [`Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${props.secretPrefix}/${MEMBER_SECRETS_PATTERN}`],
     );
+    if (props.snapshotBucket) {
+      acknowledge(
+        this.policy,
+        'AwsSolutions-IAM5',
+        `Restore Member's host reads the copy Stage Snapshot made for it ("${RESTORE_KEY_PREFIX}<cluster>/<execution>/<instance-id>.db", named at run time), and only one whose ${INSTANCE_ARN_TAG} object tag equals its own ec2:SourceInstanceARN (condition); backups and Snapshot Before Change's snapshots are outside the prefix.`,
+        [`Resource::<${Stack.of(this).getLogicalId(props.snapshotBucket.node.defaultChild as CfnElement)}.Arn>/${RESTORE_KEY_PREFIX}*`],
+      );
+    }
   }
+}
+
+/** A staged snapshot, only the copy tagged with the asking instance's ARN; its KMS key only through S3. */
+function stagedSnapshotStatements(bucket: s3.IBucket, key: kms.IKey): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'ReadOwnStagedSnapshot',
+      actions: ['s3:GetObject'],
+      resources: [bucket.arnForObjects(`${RESTORE_KEY_PREFIX}*`)],
+      conditions: { StringEquals: { [`s3:ExistingObjectTag/${INSTANCE_ARN_TAG}`]: '${ec2:SourceInstanceARN}' } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'DecryptStagedSnapshotViaS3',
+      actions: ['kms:Decrypt'],
+      resources: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } },
+    }),
+  ];
 }

@@ -480,6 +480,7 @@ function grantBackupAccess(
     });
   }
   if (access.includes('readLastBackup')) {
+    // Publish Backup Metrics, Find Last Good Backup and Plan Restore read the last good backup; they never write it.
     add({ sid: 'ReadLastGoodBackup', actions: ['dynamodb:GetItem'], resources: [table], conditions: itemsStartingWith(LAST_BACKUP_KEY_PREFIX) });
   }
   if (access.includes('writeLastBackup')) {

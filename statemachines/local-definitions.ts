@@ -10,6 +10,7 @@ import { HEALTH_CHECK_STEPS, checkClusterHealthDefinition } from './check-cluste
 import { DELETE_STEPS, deleteClusterDefinition } from './delete-cluster';
 import { BACKUP_STEPS, backupClusterDefinition } from './backup-cluster';
 import { DRILL_STEPS, drillRestoreDefinition } from './drill-restore';
+import { RESTORE_STEPS, restoreClusterDefinition } from './restore-cluster';
 import type { LocalWorkflowName } from '../lambdas/local-runner/definitions';
 
 /** Health checks of a local run (Check Health every 50 ms locally, each waiting for its answer). */
@@ -31,4 +32,8 @@ export const LOCAL_DEFINITIONS: Readonly<Record<LocalWorkflowName, () => AslDefi
     renderAsl(DELETE_STEPS, (scope, functions) => deleteClusterDefinition(scope, { functions, lockWaitAttempts: LOCAL_LOCK_WAIT_ATTEMPTS })),
   'backup-cluster': () => renderAsl(BACKUP_STEPS, (scope, functions) => backupClusterDefinition(scope, { functions })),
   'drill-restore': () => renderAsl(DRILL_STEPS, (scope, functions) => drillRestoreDefinition(scope, { functions })),
+  'restore-cluster': () =>
+    renderAsl(RESTORE_STEPS, (scope, functions) =>
+      restoreClusterDefinition(scope, { functions, lockWaitAttempts: LOCAL_LOCK_WAIT_ATTEMPTS, healthCheckAttempts: LOCAL_HEALTH_CHECK_ATTEMPTS }),
+    ),
 };

@@ -68,6 +68,13 @@ export const WORKFLOWS = {
     stackOutput: 'DrillRestoreStateMachineArn',
     tag: WORKFLOW_TAG_VALUES.drillRestore,
   },
+  restore: {
+    workflow: 'restore-cluster',
+    title: 'RestoreCluster',
+    arnEnv: 'ETCD_HA_RESTORE_STATE_MACHINE_ARN',
+    stackOutput: 'RestoreClusterStateMachineArn',
+    tag: WORKFLOW_TAG_VALUES.restoreCluster,
+  },
 } as const satisfies Record<string, DeployedWorkflow>;
 
 export interface StartDeps {

@@ -25,6 +25,8 @@ type AwsBackup = typeof import('./aws-backup');
 type LocalBackup = typeof import('./local-backup');
 type LocalSchedule = typeof import('./local-schedule');
 type Drill = typeof import('./drill');
+type AwsRestore = typeof import('./aws-restore');
+type LocalRestore = typeof import('./local-restore');
 
 /** Loads a command's module when the command runs. */
 function load<M>(path: string): M {
@@ -59,6 +61,7 @@ const STATE_MACHINE_HELP = {
   backup: 'BackupCluster state machine (default: $ETCD_HA_BACKUP_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=BackupCluster; stack output BackupClusterStateMachineArn)',
   drill: 'DrillRestore state machine (default: $ETCD_HA_DRILL_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=DrillRestore; stack output DrillRestoreStateMachineArn)',
   delete: 'DeleteCluster state machine (default: $ETCD_HA_DELETE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=DeleteCluster; stack output DeleteClusterStateMachineArn)',
+  restore: 'RestoreCluster state machine (default: $ETCD_HA_RESTORE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=RestoreCluster; stack output RestoreClusterStateMachineArn)',
 };
 
 /** The whole command tree; each action stores its exit code in `exit.code`. */
@@ -160,6 +163,29 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
     .description('DrillRestore on the local cluster: its last good backup restored on one member host into a temporary etcd, keys and revision compared, then removed; exit 1 when the drill fails')
     .addOption(outputOption())
     .action((opts: { output: OutputFormat }) => run(() => load<Drill>('./drill').localDrill({ format: opts.output }, output))());
+  // ---- RestoreCluster, local ----
+  local
+    .command('restore')
+    .description(
+      'RestoreCluster on the local cluster from its last good backup (or --snapshot): etcd stopped on every member, data dirs moved aside, each member restored and started; without --confirm a dry run that prints the plan and changes nothing',
+    )
+    .option('--snapshot <name|path>', 'a backup by name or snapshot path, as `local backups` lists it (default: the last good one)')
+    .option('--confirm <name>', "the local cluster's name: only then is anything changed")
+    .option('--by <who>', 'who restores (default: user@host)')
+    .addOption(outputOption())
+    .action((opts: { snapshot?: string; confirm?: string; by?: string; output: OutputFormat }) =>
+      run(() =>
+        load<LocalRestore>('./local-restore').localRestore(
+          {
+            format: opts.output,
+            ...(opts.snapshot !== undefined && { snapshot: opts.snapshot }),
+            ...(opts.confirm !== undefined && { confirm: opts.confirm }),
+            ...(opts.by !== undefined && { by: opts.by }),
+          },
+          output,
+        ),
+      )(),
+    );
 
   local
     .command('kill')
@@ -423,6 +449,39 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
           {
             cluster: opts.cluster,
             format: opts.output,
+            ...(opts.stateMachine !== undefined && { stateMachineArn: opts.stateMachine }),
+            ...(opts.name !== undefined && { name: opts.name }),
+          },
+          output,
+        );
+      })(),
+    );
+
+  // ---- RestoreCluster ----
+  program
+    .command('restore')
+    .description(
+      "RestoreCluster: a cluster that lost quorum brought back from its last good backup (or --snapshot) under its lock: etcd stopped on every member, data dirs moved aside, restored with a new cluster token; without --confirm a dry run that prints the plan",
+    )
+    .option('--cluster <name>', 'the cluster')
+    .option('--snapshot <name>', "a backup's name (default: the last good one)")
+    .option('--host <member=instance>', 'a replacement host for a member whose host is gone (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--confirm <name>', "the cluster's name again: only then is anything changed")
+    .option('--by <who>', 'who restores (default: user@host)')
+    .option('--state-machine <arn>', STATE_MACHINE_HELP.restore)
+    .option('--name <name>', 'the execution name (default: <cluster>-restore-<UTC time>)')
+    .addOption(outputOption())
+    .action((opts: { cluster?: string; snapshot?: string; host?: string[]; confirm?: string; by?: string; stateMachine?: string; name?: string; output: OutputFormat }) =>
+      run(() => {
+        if (opts.cluster === undefined) throw new UsageError('restore needs --cluster NAME (and --confirm NAME to restore; without it, a dry run)');
+        return load<AwsRestore>('./aws-restore').restore(
+          {
+            cluster: opts.cluster,
+            format: opts.output,
+            ...(opts.snapshot !== undefined && { snapshot: opts.snapshot }),
+            ...(opts.host !== undefined && { hosts: opts.host }),
+            ...(opts.confirm !== undefined && { confirm: opts.confirm }),
+            ...(opts.by !== undefined && { by: opts.by }),
             ...(opts.stateMachine !== undefined && { stateMachineArn: opts.stateMachine }),
             ...(opts.name !== undefined && { name: opts.name }),
           },

@@ -111,6 +111,7 @@ export const WORKFLOW_TAG_VALUES = {
   deleteCluster: 'DeleteCluster',
   backupCluster: 'BackupCluster',
   drillRestore: 'DrillRestore',
+  restoreCluster: 'RestoreCluster',
 } as const;
 
 // ---- BackupCluster ----

@@ -7,7 +7,7 @@
 // The order is the order the steps run in, across the workflows: each workflow's steps, filtered from it, are in
 // its own order. A step several workflows run has one function, one handler and one grant.
 
-export type WorkflowName = 'provisionCluster' | 'replaceMember' | 'setMaintenance' | 'checkClusterHealth' | 'deleteCluster' | 'backupCluster' | 'drillRestore';
+export type WorkflowName = 'provisionCluster' | 'replaceMember' | 'setMaintenance' | 'checkClusterHealth' | 'deleteCluster' | 'backupCluster' | 'drillRestore' | 'restoreCluster';
 
 /** What a step may do on AWS: lib/step-access.ts turns each kind into a few IAM statements on the narrowest resources. */
 export type StepAccess =
@@ -170,7 +170,7 @@ export const STEPS = {
     does: "the cluster's lock item in the registry table, one change at a time",
     timeout: { seconds: 30 },
     access: ['acquireClusterLock'],
-    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance', 'deleteCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance', 'deleteCluster', 'restoreCluster'],
   },
   planProvision: {
     title: 'Read Cluster',
@@ -262,7 +262,7 @@ export const STEPS = {
     memoryMb: 1769,
     // A first provisioning records the cluster as bootstrapping (as the lock holder) before its CA is made.
     access: ['renewClusterLock', 'writeSecrets', 'readRegistry', 'writeRegistry'],
-    workflows: ['provisionCluster', 'replaceMember'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster'],
   },
   // Revocation (issue 13, item 5): the CRL signed, then on every member before any member loads it.
   revokeCertificates: {
@@ -272,7 +272,7 @@ export const STEPS = {
     timeout: { seconds: 60 },
     // The CA key signs the CRL; the ledger and the member secrets' tags are written.
     access: ['renewClusterLock', 'writeSecrets'],
-    workflows: ['provisionCluster', 'replaceMember'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster'],
   },
   pushRevocationList: {
     title: 'Push Revocation List',
@@ -280,7 +280,7 @@ export const STEPS = {
     does: "the cluster's CRL onto every member's host (SSM Run Command), before any member loads it",
     timeout: HOST_SCRIPT,
     access: ['renewClusterLock', 'runCommand'],
-    workflows: ['provisionCluster', 'replaceMember'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster'],
   },
   configureKubelet: {
     title: 'Configure Kubelet',
@@ -288,7 +288,7 @@ export const STEPS = {
     does: 'the kubelet drop-in for the etcd static pod (SSM Run Command)',
     timeout: HOST_SCRIPT,
     access: ['renewClusterLock', 'runCommand'],
-    workflows: ['provisionCluster', 'replaceMember'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster'],
   },
   pushCertificates: {
     title: 'Push Certificates',
@@ -296,7 +296,7 @@ export const STEPS = {
     does: 'each host fetches and installs its own member secret (SSM Run Command)',
     timeout: HOST_SCRIPT,
     access: ['renewClusterLock', 'runCommand'],
-    workflows: ['provisionCluster', 'replaceMember'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster'],
   },
   removeStrayLearners: {
     title: 'Remove Stray Learners',
@@ -321,7 +321,7 @@ export const STEPS = {
     does: 'per-host kubeadm config or etcd env file (SSM Run Command)',
     timeout: HOST_SCRIPT,
     access: ['renewClusterLock', 'runCommand'],
-    workflows: ['provisionCluster', 'replaceMember'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster'],
   },
   chooseNextMember: {
     title: 'Choose Next Member',
@@ -345,7 +345,7 @@ export const STEPS = {
     does: 'kubeadm init phase etcd local, or the etcd unit (SSM Run Command)',
     timeout: HOST_SCRIPT,
     access: ['renewClusterLock', 'runCommand'],
-    workflows: ['provisionCluster', 'replaceMember'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster'],
   },
   promoteLearner: {
     title: 'Promote Learner',
@@ -370,7 +370,7 @@ export const STEPS = {
     does: "every member's status over mTLS",
     timeout: { seconds: 60 },
     access: ['renewClusterLock', ...TALKS_TO_ETCD],
-    workflows: ['provisionCluster', 'replaceMember'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster'],
   },
   collectMemberLogs: {
     title: 'Collect Member Logs',
@@ -379,7 +379,7 @@ export const STEPS = {
     // Its script runs with at most 60 s (lambdas/steps/collect-member-logs.ts).
     timeout: { hostScript: 60 },
     access: ['renewClusterLock', 'runCommand'],
-    workflows: ['provisionCluster', 'replaceMember'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster'],
   },
   recordCluster: {
     title: 'Record Cluster',
@@ -415,7 +415,7 @@ export const STEPS = {
     does: "deletes the cluster's lock item if this execution holds it",
     timeout: { seconds: 30 },
     access: ['releaseClusterLock'],
-    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance', 'deleteCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance', 'deleteCluster', 'restoreCluster'],
   },
   completeLifecycleAction: {
     title: 'Complete Lifecycle Action',
@@ -562,7 +562,7 @@ export const STEPS = {
     access: ['readLastBackup'],
     workflows: ['drillRestore'],
   },
-  // The snapshot handoff's steps (lambdas/steps/backup/handoff-steps.ts): RestoreCluster runs them too.
+  // The snapshot handoff's steps (lambdas/steps/backup/handoff-steps.ts), DrillRestore's and RestoreCluster's.
   verifySnapshot: {
     title: 'Verify Snapshot',
     states: ['Verify Snapshot'],
@@ -570,8 +570,9 @@ export const STEPS = {
     // A multi-GB snapshot is read within one invocation: Lambda's longest.
     timeout: { seconds: LAMBDA_MAX_TIMEOUT_SECONDS },
     memoryMb: 1024,
-    access: ['readBackups'],
-    workflows: ['drillRestore'],
+    // Under RestoreCluster's lock (its input carries the lock) it renews it first; a drill holds no cluster lock.
+    access: ['renewClusterLock', 'readBackups'],
+    workflows: ['drillRestore', 'restoreCluster'],
   },
   chooseDrillHost: {
     title: 'Choose Drill Host',
@@ -586,8 +587,8 @@ export const STEPS = {
     states: ['Stage Snapshot'],
     does: "a copy of the backup under the staging prefix that only the chosen host's instance may read",
     timeout: { seconds: LAMBDA_MAX_TIMEOUT_SECONDS },
-    access: ['stageSnapshots'],
-    workflows: ['drillRestore'],
+    access: ['renewClusterLock', 'stageSnapshots'],
+    workflows: ['drillRestore', 'restoreCluster'],
   },
   restoreOnDrillHost: {
     title: 'Restore On Drill Host',
@@ -599,11 +600,11 @@ export const STEPS = {
   },
   unstageSnapshots: {
     title: 'Unstage Snapshots',
-    states: ['Unstage Snapshots'],
+    states: ['Unstage Snapshots', 'Unstage Snapshots After Failure'],
     does: 'removes every staged copy of this execution, for every host',
     timeout: { seconds: 120 },
     access: ['stageSnapshots'],
-    workflows: ['drillRestore'],
+    workflows: ['drillRestore', 'restoreCluster'],
   },
   publishDrillResult: {
     title: 'Publish Drill Result',
@@ -620,6 +621,48 @@ export const STEPS = {
     timeout: { seconds: 30 },
     access: ['releaseDrillLock'],
     workflows: ['drillRestore'],
+  },
+  // ---- RestoreCluster: the shared lock, PKI, config, start and health steps, the snapshot handoff (above), and these ----
+  validateRestoreRequest: {
+    title: 'Validate Restore Request',
+    states: ['Validate Restore Request'],
+    does: 'the restore request (a misspelt field refused by name) and that the cluster is recorded; writes nothing',
+    timeout: { seconds: 30 },
+    access: ['readRegistry'],
+    workflows: ['restoreCluster'],
+  },
+  planRestore: {
+    title: 'Plan Restore',
+    states: ['Plan Restore'],
+    does: "under the cluster's lock: the backup (last good or named), each member's host and current address, the new token; the dry run's answer",
+    timeout: { seconds: 60 },
+    // Read-only: the record, the manifests, the last good backup, the hosts (EC2 describe calls).
+    access: ['renewClusterLock', 'readRegistry', 'readBackups', 'readLastBackup', 'describeInstances'],
+    workflows: ['restoreCluster'],
+  },
+  stopEtcdForRestore: {
+    title: 'Stop Etcd For Restore',
+    states: ['Stop Etcd For Restore'],
+    does: 'stops etcd on a member host before any member is restored (SSM Run Command); moves nothing',
+    timeout: HOST_SCRIPT,
+    access: ['renewClusterLock', 'runCommand'],
+    workflows: ['restoreCluster'],
+  },
+  restoreMember: {
+    title: 'Restore Member',
+    states: ['Restore Member'],
+    does: 'the host fetches and checks the staged snapshot, moves its data dir aside and runs snapshot restore (SSM Run Command)',
+    timeout: HOST_SCRIPT,
+    access: ['renewClusterLock', 'runCommand'],
+    workflows: ['restoreCluster'],
+  },
+  recordRestoredCluster: {
+    title: 'Record Restored Cluster',
+    states: ['Record Restored Cluster'],
+    does: 'the new cluster ID, members, token and hosts into the record, as the lock holder',
+    timeout: { seconds: 60 },
+    access: ['renewClusterLock', 'readRegistry', 'writeRegistry', ...TALKS_TO_ETCD],
+    workflows: ['restoreCluster'],
   },
 } as const satisfies Record<string, StepSpec>;
 
@@ -667,9 +710,11 @@ export const DELETE_ONLY_STEPS = DELETE_STEPS.filter(
 );
 /**
  * Every step, in the order the stack creates their functions: ProvisionCluster's, then those only ReplaceMember
- * runs, then those only SetMaintenance runs, then CheckClusterHealth's, then those only DeleteCluster runs, then BackupCluster's.
+ * runs, then those only SetMaintenance runs, then CheckClusterHealth's, then those only DeleteCluster runs, then BackupCluster's,
+ * then DrillRestore's (the snapshot handoff's among them), then the rest of RestoreCluster's.
  */
-export const ALL_STEPS: readonly StepName[] = [...PROVISION_STEPS, ...REPLACE_ONLY_STEPS, ...MAINTENANCE_ONLY_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_ONLY_STEPS, ...stepsOf('backupCluster'), ...stepsOf('drillRestore')];
+const BEFORE_RESTORE: readonly StepName[] = [...PROVISION_STEPS, ...REPLACE_ONLY_STEPS, ...MAINTENANCE_ONLY_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_ONLY_STEPS, ...stepsOf('backupCluster'), ...stepsOf('drillRestore')];
+export const ALL_STEPS: readonly StepName[] = [...BEFORE_RESTORE, ...stepsOf('restoreCluster').filter((step) => !BEFORE_RESTORE.includes(step))];
 
 // ---- BackupCluster: its steps are its own (after DeleteCluster's in the stack's order) ----
 export type BackupStep = StepOf<'backupCluster'>;
@@ -702,3 +747,12 @@ export const HEALTH_PROBE = {
   // Besides states:StartExecution on ReplaceMember (lib/health-probe.ts).
   access: ['readRegistry', 'writeProbeState', 'describeInstances', ...TALKS_TO_ETCD],
 } as const satisfies Pick<StepSpec, 'title' | 'does' | 'access'>;
+
+// ---- RestoreCluster: its own steps come after BackupCluster's in the stack's order ----
+export type RestoreStep = StepOf<'restoreCluster'>;
+export const RESTORE_STEPS = stepsOf('restoreCluster');
+/** The steps only RestoreCluster runs (its lock, PKI, config, start and health steps are shared). */
+export type RestoreOnlyStep = Exclude<RestoreStep, ProvisionStep | ReplaceStep>;
+export const RESTORE_ONLY_STEPS = RESTORE_STEPS.filter(
+  (step): step is RestoreOnlyStep => !(PROVISION_STEPS as readonly string[]).includes(step) && !(REPLACE_STEPS as readonly string[]).includes(step),
+);

@@ -6,6 +6,7 @@
 // workflow does that change. Pure: the step does the reading.
 import type { ClusterSpec } from './spec';
 import { quorumOf } from './quorum';
+import { restoreCommands } from './restore/advice';
 import { peerUrl } from './etcd-flags';
 import type { ClusterMember } from './etcd-view';
 import type { RecordedMember, RemovedMember } from './recorded-member';
@@ -129,7 +130,7 @@ export function planProvision(spec: ClusterSpec, record: RecordedCluster | undef
   if (record.members.length - down.length < quorum) {
     return {
       refused: 'quorum',
-      message: `cluster ${name} has lost quorum: ${record.members.length - down.length} of ${record.members.length} recorded members answer (${down.join(', ')} do not), ${quorum} needed. Provisioning never bootstraps a recorded cluster again (that would start an empty one under its name): restore it from a snapshot`,
+      message: `cluster ${name} has lost quorum: ${record.members.length - down.length} of ${record.members.length} recorded members answer (${down.join(', ')} do not), ${quorum} needed. Provisioning never bootstraps a recorded cluster again (that would start an empty one under its name): restore it from a snapshot: ${restoreCommands(name)}`,
     };
   }
   if (etcd?.members) {

@@ -1,5 +1,6 @@
 // Quorum rules for replacing one failed member (etcd runtime-configuration guide: remove first,
 // then add; one change at a time; the cluster must have quorum to commit either change).
+import { restoreAdvice } from './restore/advice';
 
 export interface MemberHealthFact {
   readonly name: string;
@@ -20,7 +21,7 @@ export function quorumOf(voters: number): number {
  * Whether `failed` can be removed and replaced now. Removing it needs a quorum of the current
  * voters among the OTHER members: with 2 of 3 down, no change can commit and only a restore helps.
  */
-export function judgeReplacement(members: readonly MemberHealthFact[], failed: string, options: { force?: boolean } = {}): ReplacementVerdict {
+export function judgeReplacement(members: readonly MemberHealthFact[], failed: string, options: { force?: boolean; clusterName?: string } = {}): ReplacementVerdict {
   const voters = members.filter((m) => !m.learner);
   const target = voters.find((m) => m.name === failed);
   if (!target) {
@@ -35,8 +36,7 @@ export function judgeReplacement(members: readonly MemberHealthFact[], failed: s
       reason: 'quorum-lost',
       message:
         `quorum is lost: ${healthyOthers} of ${voters.length} members besides ${failed} are healthy, ${quorum} are needed ` +
-        `(down: ${down.join(', ')}). No membership change can commit; restore the cluster from a snapshot ` +
-        '(etcdutl snapshot restore) instead of replacing members.',
+        `(down: ${down.join(', ')}). No membership change can commit; ${restoreAdvice(options.clusterName)}.`,
     };
   }
   if (target.healthy && !options.force) {
@@ -73,7 +73,7 @@ export type AdditionVerdict =
  * Whether a replacement can be added now that the failed member is no longer a voter: adding a learner
  * and promoting it both commit through raft, so a quorum of the current voters must answer.
  */
-export function judgeAddition(members: readonly MemberHealthFact[]): AdditionVerdict {
+export function judgeAddition(members: readonly MemberHealthFact[], clusterName?: string): AdditionVerdict {
   const voters = members.filter((m) => !m.learner);
   const healthy = voters.filter((m) => m.healthy).length;
   const quorum = quorumOf(voters.length);
@@ -83,6 +83,6 @@ export function judgeAddition(members: readonly MemberHealthFact[]): AdditionVer
     safe: false,
     message:
       `quorum is lost: ${healthy} of ${voters.length} members are healthy, ${quorum} are needed (down: ${down.join(', ')}). ` +
-      'No membership change can commit; restore the cluster from a snapshot (etcdutl snapshot restore) instead of replacing members.',
+      `No membership change can commit; ${restoreAdvice(clusterName)}.`,
   };
 }

@@ -46,11 +46,12 @@ import { parseRetention } from '../core/backup/retention';
 import { BACKUP_LOCK_KEY_PREFIX } from '../catalog/contracts';
 import { BACKUP_STEPS, type BackupStep } from '../catalog/steps';
 import { createDrillSteps, type DrillDeps, type DrillOwnStep } from '../steps/drill';
-import { createHandoffSteps, type HandoffStep } from '../steps/backup/handoff-steps';
 import { S3SnapshotHandoff } from '../adapters/aws/s3-snapshot-handoff';
 import { DRILL_LOCK_KEY_PREFIX } from '../catalog/contracts';
 import { DRILL_STEPS } from '../catalog/steps';
 import type { SnapshotHandoff } from '../ports';
+import { RESTORE_ONLY_STEPS, type RestoreOnlyStep } from '../catalog/steps';
+import { createRestoreSteps, type RestoreDeps } from '../steps/restore';
 import { DEFAULT_SECRET_PREFIX, ENV, INSTANCE_ARN_TAG, INSTANCE_ID_TAG } from '../catalog/contracts';
 import { ALL_STEPS, DELETE_ONLY_STEPS, HEALTH_CHECK_STEPS, PROVISION_STEPS, REPLACE_STEPS, type DeleteOnlyStep, type HealthCheckStep, type MaintenanceOnlyStep, type ProvisionStep, type ReplaceOnlyStep, type ReplaceStep, type StepName } from '../catalog/steps';
 
@@ -263,6 +264,21 @@ export function awsDrillDeps(env: Env, clients: AwsClients, log: Logger): DrillD
 }
 
 /**
+ * RestoreCluster's dependencies on AWS: ProvisionCluster's (the lock, the host runner), the backups and the last good
+ * one (read only), and the handoff that stages a backup under `restores/` for one instance at a time.
+ */
+export function awsRestoreDeps(env: Env, clients: AwsClients, log: Logger): RestoreDeps {
+  const bucket = required(env, ENV.snapshotBucket);
+  const kmsKeyId = required(env, ENV.kmsKeyId);
+  return {
+    ...awsProvisionDeps(env, clients, log),
+    backups: new S3BackupStore({ client: clients.s3, bucket, kmsKeyId }),
+    lastBackup: new DynamoDbLastBackupStore({ client: clients.dynamodb, tableName: required(env, ENV.registryTable) }),
+    handoff: new S3SnapshotHandoff({ client: clients.s3, bucket, kmsKeyId, region: required(env, 'AWS_REGION'), account: required(env, ENV.accountId) }),
+  };
+}
+
+/**
  * Clones of failed instances, only when the stack turned them on and named the roles a clone may carry
  * (memberInstanceRoleArns); otherwise why not, which Choose Replacement Host tells a request that names no host.
  */
@@ -338,7 +354,8 @@ let maintenanceSteps: ReturnType<typeof createMaintenanceSteps> | undefined;
 let healthCheckSteps: ReturnType<typeof createHealthCheckSteps> | undefined;
 let deleteSteps: ReturnType<typeof createDeleteSteps> | undefined;
 let backupSteps: ReturnType<typeof createBackupSteps> | undefined;
-let drillSteps: Record<DrillOwnStep | HandoffStep, StepHandler> | undefined;
+let drillSteps: Record<DrillOwnStep, StepHandler> | undefined;
+let restoreSteps: ReturnType<typeof createRestoreSteps> | undefined;
 let healthProbeHandler: StepHandler | undefined;
 let syncMemberRulesHandler: StepHandler | undefined;
 
@@ -386,12 +403,13 @@ function stepHandler(step: StepName): StepHandler {
   if ((BACKUP_STEPS as readonly StepName[]).includes(step)) {
     return (backupSteps ??= createBackupSteps(awsBackupDeps(process.env, clients, log)))[step as BackupStep];
   }
+  // The snapshot handoff's steps serve DrillRestore and RestoreCluster: RestoreCluster's version renews the cluster lock
+  // when the input carries it (RestoreCluster's states), and does nothing more without one (DrillRestore's).
+  if ((RESTORE_ONLY_STEPS as readonly StepName[]).includes(step)) {
+    return (restoreSteps ??= createRestoreSteps(awsRestoreDeps(process.env, clients, log)))[step as RestoreOnlyStep];
+  }
   if ((DRILL_STEPS as readonly StepName[]).includes(step)) {
-    drillSteps ??= (() => {
-      const deps = awsDrillDeps(process.env, clients, log);
-      return { ...createDrillSteps(deps), ...createHandoffSteps({ handoff: deps.handoff, log }) };
-    })();
-    return drillSteps[step as DrillOwnStep | HandoffStep];
+    return (drillSteps ??= createDrillSteps(awsDrillDeps(process.env, clients, log)))[step as DrillOwnStep];
   }
   return (maintenanceSteps ??= createMaintenanceSteps(awsReplaceDeps(process.env, clients, log)))[step as MaintenanceOnlyStep];
 }

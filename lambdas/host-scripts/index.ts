@@ -19,6 +19,9 @@ export const HOST_SCRIPTS = [
   'reset-joining-host',
   'fetch-snapshot',
   'restore-drill',
+  // RestoreCluster
+  'stop-etcd-for-restore',
+  'restore-member',
 ] as const;
 
 export type HostScriptName = (typeof HOST_SCRIPTS)[number];
@@ -71,6 +74,13 @@ export const HOST_SCRIPT_INPUTS: Readonly<Record<HostScriptName, HostScriptInput
   },
   // After fetch-snapshot in the same command. ETCD_IMAGE: kubeadm only (default: the member's static pod manifest's).
   'restore-drill': { required: ['SNAPSHOT_FILE', 'RUNTIME'], optional: ['DRILL_ADDRESS', 'BACKUP_REVISION', 'ETCD_IMAGE', 'ETCD_HA_CONTAINER_RUN'] },
+  // RestoreCluster: etcd stopped on every host first, then each member restored from the fetched snapshot.
+  'stop-etcd-for-restore': { required: ['RUNTIME', 'DATA_DIR', 'RESTORE_TOKEN'], optional: [] },
+  // ETCD_HA_CONTAINER_RUN: the container runtime's CLI on kubeadm hosts (lib.sh snapshot_restore; tests pass a stand-in).
+  'restore-member': {
+    required: ['SNAPSHOT_FILE', 'RUNTIME', 'DATA_DIR', 'MEMBER_NAME', 'INITIAL_CLUSTER', 'PEER_URLS', 'RESTORE_TOKEN', 'BUMP_REVISION'],
+    optional: ['ETCD_IMAGE', 'ETCD_HA_CONTAINER_RUN'],
+  },
 };
 
 /** The inputs given to buildHostCommand are not acceptable; the message names the variable. */

@@ -22,6 +22,7 @@ import { localBackups, localDeletion, localDeps, localDrills } from './local-dep
 import { createBackupSteps, type BackupDeps } from '../steps/backup';
 import { createHandoffSteps } from '../steps/backup/handoff-steps';
 import { createDrillSteps, type DrillDeps } from '../steps/drill';
+import { createRestoreSteps } from '../steps/restore';
 import { localHome, type LocalHome } from './local-home';
 import { etcdVersionOf, localEtcdBinary } from './etcd-binaries';
 import { runWorkflow, type WorkflowEvent, type WorkflowResult } from './run-workflow';
@@ -147,6 +148,9 @@ export class LocalWorkflowRunner implements WorkflowRunner {
         const drills = { ...localDrills(this.home), ...this.drillOverrides };
         return { ...createDrillSteps({ ...this.deps, ...drills }), ...createHandoffSteps({ handoff: drills.handoff, log: this.deps.log }) };
       }
+      case 'restore-cluster':
+        // The backups and the handoff of the home (the backup file itself is what each local host fetches).
+        return createRestoreSteps({ ...this.deps, ...localBackups(this.home), ...this.backupOverrides });
     }
   }
 

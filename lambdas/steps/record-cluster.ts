@@ -7,6 +7,7 @@ import { parseOrThrow } from '../core/parse';
 import { ClusterSpecSchema } from '../core/spec';
 import type { ClusterRecord } from '../ports';
 import type { ClusterSummary } from '../core/workflow-io';
+import type { RestoreNote } from '../core/restore/plan';
 import type { StepDeps } from './deps';
 import { HealthSchema, HostSchema, PkiRefsSchema } from './inputs';
 
@@ -21,12 +22,14 @@ const RecordInputSchema = z.object({
   clusterToken: z.string().min(1).nullable().optional(),
   /** The member this change replaced: it leaves the record's list of removed members awaiting a replacement. */
   replaced: z.string().optional(),
+  /** RestoreCluster: the restore that made this cluster (kept in the record as lastRestore). */
+  restore: z.custom<RestoreNote>((v) => typeof v === 'object' && v !== null && typeof (v as RestoreNote).clusterId === 'string', 'must be the note Record Restored Cluster makes').optional(),
 });
 
 
 export function makeRecordCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'log'>) {
   return async function recordCluster(raw: unknown): Promise<ClusterSummary> {
-    const { spec, hosts, pki, health, lockOwner, replaced, clusterToken } = parseOrThrow(RecordInputSchema, raw, 'Record Cluster input');
+    const { spec, hosts, pki, health, lockOwner, replaced, clusterToken, restore } = parseOrThrow(RecordInputSchema, raw, 'Record Cluster input');
     const ids = new Map(health.members.map((m) => [m.name, m]));
     const before = await deps.registry.get(spec.clusterName);
     // A member that did not answer keeps the ID the record had for it.
@@ -60,6 +63,7 @@ export function makeRecordCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'l
       spec: { ...spec, members: members.map((h) => ({ name: h.name, address: h.address, ...(h.instanceId && { instanceId: h.instanceId }) })) },
       // A pause outlives provisioning and replacements: only Set Maintenance changes it.
       ...(before?.maintenance && { maintenance: before.maintenance }),
+      ...(restore && { lastRestore: restore }),
     };
     await deps.registry.put(record, { lockOwner });
     deps.log.info('cluster recorded', { cluster: spec.clusterName, lockOwner });

@@ -35,6 +35,10 @@ export function addOutputs(stack: Stack, parts: { readonly store: Store; readonl
     description: 'Drill a restore: {"clusterName"} (etcd-ha drill); {} drills every recorded cluster (the schedule)',
     value: workflows.drillRestore.stateMachine.stateMachineArn,
   });
+  new CfnOutput(stack, 'RestoreClusterStateMachineArn', {
+    description: 'Restore a cluster from a backup: {"clusterName", "snapshot"?, "hosts"?, "confirm": clusterName, "by"}; without confirm a dry run (etcd-ha restore)',
+    value: workflows.restoreCluster.stateMachine.stateMachineArn,
+  });
   new CfnOutput(stack, 'SnapshotBucketName', { description: 'Snapshots taken before each membership change (SSE-KMS)', value: store.snapshotBucket.bucketName });
   new CfnOutput(stack, 'MemberHostPolicyArn', {
     description: "Attach to the member hosts' instance role (with AmazonSSMManagedInstanceCore)",

@@ -5,7 +5,7 @@ import { Duration, RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { BACKUP_KEY_PREFIX, REGISTRY_TABLE_KEY, REGISTRY_TABLE_TTL_ATTRIBUTE, SNAPSHOT_KEY_PREFIX } from '../../lambdas/catalog/contracts';
+import { BACKUP_KEY_PREFIX, RESTORE_KEY_PREFIX, REGISTRY_TABLE_KEY, REGISTRY_TABLE_TTL_ATTRIBUTE, SNAPSHOT_KEY_PREFIX } from '../../lambdas/catalog/contracts';
 import { acknowledge } from '../nag';
 
 export interface Store {
@@ -62,6 +62,14 @@ export function addStore(stack: Stack, props: StoreProps): Store {
         prefix: BACKUP_KEY_PREFIX,
         noncurrentVersionExpiration: Duration.days(1),
         expiredObjectDeleteMarker: true,
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      },
+      {
+        // RestoreCluster's staged copies: Unstage Snapshots removes them; this is the backstop for a run that died.
+        id: 'ExpireStagedSnapshots',
+        prefix: RESTORE_KEY_PREFIX,
+        expiration: Duration.days(1),
+        noncurrentVersionExpiration: Duration.days(1),
         abortIncompleteMultipartUploadAfter: Duration.days(1),
       },
     ],

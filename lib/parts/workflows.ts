@@ -1,14 +1,15 @@
-// The stack's workflows: ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth and DeleteCluster over the step functions (a step
+// The stack's workflows: ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster and RestoreCluster over the step functions (a step
 // several workflows run is one function), each with its log group and failure alarm.
 import { Duration, type RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { DELETE_STEPS, HEALTH_CHECK_STEPS, MAINTENANCE_STEPS, PROVISION_STEPS, REPLACE_STEPS, type StepName } from '../../lambdas/catalog/steps';
 import { DeleteClusterWorkflow } from '../delete-cluster-workflow';
 import { BackupClusterWorkflow } from '../backup-cluster-workflow';
-import { BACKUP_STEPS } from '../../lambdas/catalog/steps';
+import { BACKUP_STEPS, RESTORE_STEPS } from '../../lambdas/catalog/steps';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DRILL_STEPS } from '../../lambdas/catalog/steps';
 import { DrillRestoreWorkflow } from '../drill-restore-workflow';
+import { RestoreClusterWorkflow } from '../restore-cluster-workflow';
 import { CheckClusterHealthWorkflow } from '../check-cluster-health-workflow';
 import { ProvisionClusterWorkflow } from '../provision-cluster-workflow';
 import { ReplaceMemberWorkflow } from '../replace-member-workflow';
@@ -40,6 +41,7 @@ export interface Workflows {
   readonly deleteCluster: DeleteClusterWorkflow;
   readonly backupCluster: BackupClusterWorkflow;
   readonly drillRestore: DrillRestoreWorkflow;
+  readonly restoreCluster: RestoreClusterWorkflow;
 }
 
 export function addWorkflows(stack: Stack, props: WorkflowsProps): Workflows {
@@ -81,5 +83,6 @@ export function addWorkflows(stack: Stack, props: WorkflowsProps): Workflows {
     ...(props.alarmTopicArn !== undefined && { alarmTopic: sns.Topic.fromTopicArn(stack, 'DrillAlarmTopic', props.alarmTopicArn) }),
     ...common,
   });
-  return { provisionCluster, replaceMember, setMaintenance, checkClusterHealth, deleteCluster, backupCluster, drillRestore };
+  const restoreCluster = new RestoreClusterWorkflow(stack, 'RestoreCluster', { functions: functionsOf(RESTORE_STEPS), ...healthChecks, ...common });
+  return { provisionCluster, replaceMember, setMaintenance, checkClusterHealth, deleteCluster, backupCluster, drillRestore, restoreCluster };
 }

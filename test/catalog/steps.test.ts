@@ -15,6 +15,7 @@ import { checkClusterHealthDefinition } from '../../statemachines/check-cluster-
 import { deleteClusterDefinition } from '../../statemachines/delete-cluster';
 import { BACKUP_STEPS, backupClusterDefinition } from '../../statemachines/backup-cluster';
 import { DRILL_STEPS, drillRestoreDefinition } from '../../statemachines/drill-restore';
+import { RESTORE_STEPS, restoreClusterDefinition } from '../../statemachines/restore-cluster';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -83,6 +84,7 @@ const DEFINITIONS: Record<WorkflowName, AslDefinition> = {
   deleteCluster: renderAsl(DELETE_STEPS, (scope, functions) => deleteClusterDefinition(scope, { functions })),
   backupCluster: renderAsl(BACKUP_STEPS, (scope, functions) => backupClusterDefinition(scope, { functions })),
   drillRestore: renderAsl(DRILL_STEPS, (scope, functions) => drillRestoreDefinition(scope, { functions })),
+  restoreCluster: renderAsl(RESTORE_STEPS, (scope, functions) => restoreClusterDefinition(scope, { functions })),
 };
 
 describe('step catalog', () => {

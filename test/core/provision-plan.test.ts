@@ -36,6 +36,7 @@ describe('planProvision', () => {
     assert.ok('refused' in plan && plan.refused === 'quorum');
     assert.match(plan.message, /lost quorum: 1 of 3 recorded members answer \(infra1, infra2 do not\), 2 needed/);
     assert.match(plan.message, /restore it from a snapshot/);
+    assert.match(plan.message, /`etcd-ha restore --cluster \S+` \(AWS\) or `etcd-ha local restore`/);
   });
 
   it('refuses a different member list, naming each difference and the workflow that changes membership', () => {

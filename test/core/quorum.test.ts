@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { judgeReplacement, quorumOf, replacementName, type MemberHealthFact } from '../../lambdas/core/quorum';
+import { judgeAddition, judgeReplacement, quorumOf, replacementName, type MemberHealthFact } from '../../lambdas/core/quorum';
 
 const m = (name: string, healthy: boolean, learner = false): MemberHealthFact => ({ name, id: name, healthy, learner });
 
@@ -25,12 +25,16 @@ describe('judgeReplacement', () => {
   }
 
   it('says quorum is lost and that a restore is needed', () => {
-    const verdict = judgeReplacement([m('a', true), m('b', false), m('c', false)], 'c');
+    const verdict = judgeReplacement([m('a', true), m('b', false), m('c', false)], 'c', { clusterName: 'demo' });
     assert.equal(verdict.safe, false);
     if (!verdict.safe) {
       assert.match(verdict.message, /quorum is lost: 1 of 3 members besides c are healthy, 2 are needed \(down: b, c\)/);
-      assert.match(verdict.message, /restore the cluster from a snapshot/);
+      // The command that helps, on AWS and locally (the core cannot tell which it runs on).
+      assert.match(verdict.message, /restore the cluster from its last good backup/);
+      assert.match(verdict.message, /`etcd-ha restore --cluster demo` \(AWS\) or `etcd-ha local restore` \(local mode\)/);
     }
+    const addition = judgeAddition([m('a', true), m('b', false)], 'demo');
+    assert.ok(!addition.safe && addition.message.includes('etcd-ha restore --cluster demo'));
   });
 
   it('replaces a healthy member only when forced', () => {

@@ -19,7 +19,9 @@ import {
   awsDeps,
   awsReplaceDeps,
   awsHealthProbeDeps,
-  awsBackupDeps, awsDrillDeps,
+  awsBackupDeps,
+  awsDrillDeps,
+  awsRestoreDeps,
   jsonLogger,
   handlerFor,
   withInstanceArnTags,
@@ -34,6 +36,7 @@ import { MAINTENANCE_STEPS } from '../../statemachines/set-maintenance';
 import { HEALTH_CHECK_STEPS } from '../../statemachines/check-cluster-health';
 import { DELETE_STEPS } from '../../statemachines/delete-cluster';
 import { BACKUP_STEPS } from '../../statemachines/backup-cluster';
+import { RESTORE_STEPS } from '../../statemachines/restore-cluster';
 import { S3BackupStore } from '../../lambdas/adapters/aws/s3-backup-store';
 import { DynamoDbProbeStateStore } from '../../lambdas/adapters/aws/dynamodb-probe-state-store';
 import { Ec2MachinePower } from '../../lambdas/adapters/aws/ec2-machine-power';
@@ -63,14 +66,21 @@ const quiet: Logger = { info: () => undefined, warn: () => undefined };
 const env = { AWS_REGION: 'eu-west-1', KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/k', REGISTRY_TABLE: 'etcd-ha-registry', ACCOUNT_ID: '123456789012' };
 
 describe('AWS composition root', () => {
-  it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster and DrillRestore (the shared steps once), the health probe and Sync Member Rules', () => {
-    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...DRILL_STEPS, 'healthProbe', 'syncMemberRules'])].sort());
+  it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, DrillRestore and RestoreCluster (the shared steps once), the health probe and Sync Member Rules', () => {
+    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...DRILL_STEPS, ...RESTORE_STEPS, 'healthProbe', 'syncMemberRules'])].sort());
   });
 
   it("builds DrillRestore's dependencies: its own lock over drill-lock# items, the S3 handoff, CloudWatch metrics", () => {
     const deps = awsDrillDeps({ ...env, SNAPSHOT_BUCKET: 'snapshots-bucket' }, clients, quiet);
     assert.ok(deps.handoff instanceof S3SnapshotHandoff);
     assert.ok(deps.metrics instanceof CloudWatchMetricsPublisher);
+  });
+
+  it("builds RestoreCluster's dependencies: the backups (read), the handoff staging copies in the snapshot bucket", () => {
+    const deps = awsRestoreDeps({ ...env, SNAPSHOT_BUCKET: 'snapshots-bucket' }, clients, quiet);
+    assert.ok(deps.backups instanceof S3BackupStore);
+    assert.ok(deps.handoff instanceof S3SnapshotHandoff);
+    assert.throws(() => awsRestoreDeps({ ...env, SNAPSHOT_BUCKET: '' }, clients, quiet), (e: Error) => e instanceof EnvironmentConfigError && /SNAPSHOT_BUCKET/.test(e.message));
   });
 
   it("builds BackupCluster's dependencies: the backup prefix, its own lock, the retention from BACKUP_RETENTION (a bad one names the variable)", () => {

@@ -35,6 +35,8 @@ describe('buildHostCommand', () => {
         'reset-joining-host',
         'fetch-snapshot',
         'restore-drill',
+        'stop-etcd-for-restore',
+        'restore-member',
       ],
     );
     assert.deepEqual(Object.keys(HOST_SCRIPT_INPUTS).sort(), [...HOST_SCRIPTS].sort());

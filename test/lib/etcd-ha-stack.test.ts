@@ -22,6 +22,7 @@ import { HEALTH_CHECK_STEPS } from '../../statemachines/check-cluster-health';
 import { DELETE_STEPS } from '../../statemachines/delete-cluster';
 import { BACKUP_STEPS } from '../../statemachines/backup-cluster';
 import { DRILL_STEPS } from '../../statemachines/drill-restore';
+import { RESTORE_STEPS } from '../../statemachines/restore-cluster';
 import { LOCAL_FUNCTION_ARN_PREFIX, allStates, renderAsl } from '../../statemachines/render-asl';
 import { HOST_SCRIPTS } from '../../lambdas/host-scripts';
 import { ENV, HANDLERS } from '../../lambdas/entry/aws';
@@ -31,7 +32,7 @@ import { actionsOf, deployedDefinition, logicalId, statementsOfRole, type Statem
 const NETWORK = { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], securityGroupId: 'sg-0123456789abcdef0' };
 const GROUPS = ['etcd-members-a', 'etcd-members-b'];
 /** The steps that run host scripts through SSM Run Command, ProvisionCluster's and Prepare / Reset Joining Host. */
-const HOST_STEPS: readonly EtcdHaStep[] = ['configureKubelet', 'pushCertificates', 'pushRevocationList', 'writeEtcdConfig', 'startEtcd', 'collectMemberLogs', 'resetJoiningHost', 'restoreOnDrillHost'];
+const HOST_STEPS: readonly EtcdHaStep[] = ['configureKubelet', 'pushCertificates', 'pushRevocationList', 'writeEtcdConfig', 'startEtcd', 'collectMemberLogs', 'resetJoiningHost', 'restoreOnDrillHost', 'stopEtcdForRestore', 'restoreMember'];
 /** The steps that talk to etcd: in the members' VPC when the stack has one. */
 const ETCD_STEPS = ALL_STEPS.filter((step) => STEP_ACCESS[step].includes('etcdNetwork'));
 
@@ -70,11 +71,11 @@ const functionId = (stack: EtcdHaStack, step: EtcdHaStep) => logicalId(stack.ste
 const roleId = (stack: EtcdHaStack, step: EtcdHaStep) => logicalId(stack.steps[step].role);
 
 describe('EtcdHaStack resources', () => {
-  it('has the ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster and DrillRestore state machines: Standard, traced, logging ALL events without execution data, each to its own log group', () => {
+  it('has the ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, DrillRestore and RestoreCluster state machines: Standard, traced, logging ALL events without execution data, each to its own log group', () => {
     const { template, stack } = synth;
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 7);
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 8);
     const machines = template.findResources('AWS::StepFunctions::StateMachine');
-    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore]) {
+    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster]) {
       assert.deepEqual(
         {
           type: machines[logicalId(workflow.stateMachine)]!.Properties.StateMachineType,
@@ -117,6 +118,7 @@ describe('EtcdHaStack resources', () => {
       [logicalId(stack.deleteCluster.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'DeleteCluster' }],
       [logicalId(stack.backupCluster.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'BackupCluster' }],
       [logicalId(stack.drillRestore.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'DrillRestore' }],
+      [logicalId(stack.restoreCluster.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'RestoreCluster' }],
     });
     // Only the state machines carry it: not their roles, log groups or the functions.
     const elsewhere = Object.entries(template.toJSON().Resources as Record<string, { Type: string; Properties?: { Tags?: unknown } }>).filter(
@@ -127,14 +129,14 @@ describe('EtcdHaStack resources', () => {
 
   it('has one function per step (the steps ReplaceMember shares with ProvisionCluster once), Node.js 24 on arm64, running the step\'s export of the bundle, each with its own log group', () => {
     const { template, stack } = synth;
-    assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...DRILL_STEPS])].sort());
+    assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...DRILL_STEPS, ...RESTORE_STEPS])].sort());
     // Plus the health probe's function and Sync Member Rules'.
     template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length + 2);
     // 17 ProvisionCluster steps (the lock steps and the two revocation steps among them), 15 of ReplaceMember's own
     // (Look Again and Retire Replaced Host the latest), 2 of SetMaintenance's, 2 of CheckClusterHealth's, 4 of
     // DeleteCluster's own, 7 of BackupCluster's own (Publish Backup Metrics the latest), 10 of DrillRestore's (the snapshot
-    // handoff's three among them).
-    assert.equal(ALL_STEPS.length, 57);
+    // handoff's three among them, shared with RestoreCluster), 5 of RestoreCluster's own.
+    assert.equal(ALL_STEPS.length, 62);
     for (const step of ALL_STEPS) {
       const fn = template.findResources('AWS::Lambda::Function')[functionId(stack, step)];
       assert.ok(fn, `no function for ${step}`);
@@ -208,7 +210,7 @@ describe('EtcdHaStack resources', () => {
   it('keeps logs in explicit log groups with a retention: no logRetention custom resource, no custom resource at all', () => {
     const { template } = synth;
     // One per step function, one per workflow, one for the health probe, one for Sync Member Rules.
-    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 7 + 2);
+    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 8 + 2);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
     assert.deepEqual(types.filter((t) => t.startsWith('Custom::') || t === 'AWS::CloudFormation::CustomResource'), []);
@@ -234,11 +236,11 @@ describe('EtcdHaStack resources', () => {
     });
   });
 
-  it("raises an alarm when a ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster or DrillRestore execution fails (and one on the trigger's dead-letter queue; the two metric alarms of DrillRestore are test/lib/drill-restore-stack.test.ts)", () => {
+  it("raises an alarm when a ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, DrillRestore or RestoreCluster execution fails (and one on the trigger's dead-letter queue; the two metric alarms of DrillRestore are test/lib/drill-restore-stack.test.ts)", () => {
     const { template, stack } = synth;
     // Plus the no-good-backup alarm (test/lib/alarms.test.ts) and DrillRestore's two metric alarms.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
-    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore]) {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 12);
+    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: 'ExecutionsFailed',
@@ -281,6 +283,7 @@ describe('EtcdHaStack resources', () => {
       'promoteLearner',
       'readCluster',
       'readClusterHealth',
+      'recordRestoredCluster',
       'removeFailedMember',
       'removeLearners',
       'removeStrayLearners',
@@ -309,7 +312,7 @@ describe('EtcdHaStack IAM', () => {
   });
   const viaSecretsManager = { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } };
 
-  it('host policy: GetSecretValue on <prefix>/*/member/* only for the secret tagged with the caller\'s instance ARN, kms:Decrypt via Secrets Manager, nothing else', () => {
+  it('host policy: GetSecretValue on <prefix>/*/member/* only for the secret tagged with the caller\'s instance ARN, kms:Decrypt via Secrets Manager; a restores/ object only with its instance tag, kms:Decrypt via S3; nothing else', () => {
     const { template, stack } = synth;
     // Besides the host policy, only CDK's overflow of a state machine role whose inline policy outgrew IAM's 10,240
     // characters (ReplaceMember invokes 30 functions, each ARN twice): attached to that role alone.
@@ -334,6 +337,21 @@ describe('EtcdHaStack IAM', () => {
         Action: 'kms:Decrypt',
         Resource: { 'Fn::GetAtt': [logicalId(stack.secretsKey), 'Arn'] },
         Condition: viaSecretsManager,
+      },
+      // RestoreCluster: a staged snapshot only, only the copy tagged with the asking instance's ARN; never a backup.
+      {
+        Sid: 'ReadOwnStagedSnapshot',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.snapshotBucket), 'Arn'] }, '/restores/*']] },
+        Condition: { StringEquals: { 's3:ExistingObjectTag/etcd-ha:instance-arn': '${ec2:SourceInstanceARN}' } },
+      },
+      {
+        Sid: 'DecryptStagedSnapshotViaS3',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: { 'Fn::GetAtt': [logicalId(stack.secretsKey), 'Arn'] },
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
       },
     ]);
     assert.equal(policy.Properties.Roles, undefined, 'the stack attaches the host policy to nothing itself');
@@ -461,13 +479,20 @@ describe('EtcdHaStack IAM', () => {
       validateDrillRequest: ['dynamodb:GetItem', 'dynamodb:Scan'],
       acquireDrillLock: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'states:DescribeExecution'],
       findLastGoodBackup: ['dynamodb:GetItem'],
-      verifySnapshot: ['s3:GetObject', 's3:ListBucket', 'kms:Decrypt'],
       chooseDrillHost: [...talksToEtcd, 'dynamodb:GetItem', 'dynamodb:Scan'],
-      stageSnapshot: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 's3:DeleteObject', 's3:ListBucket', 'kms:GenerateDataKey', 'kms:Decrypt'],
       restoreOnDrillHost: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', 'dynamodb:GetItem', 'dynamodb:Scan'],
-      unstageSnapshots: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 's3:DeleteObject', 's3:ListBucket', 'kms:GenerateDataKey', 'kms:Decrypt'],
       publishDrillResult: ['cloudwatch:PutMetricData'],
       releaseDrillLock: ['dynamodb:DeleteItem'],
+      // RestoreCluster (and the snapshot handoff it shares with DrillRestore, whose input carries no lock): reads before the lock; under it the record, the manifests, the last good backup (read only),
+      // the staging prefix, host commands; the record written only by Record Restored Cluster, as the lock holder.
+      validateRestoreRequest: ['dynamodb:GetItem', 'dynamodb:Scan'],
+      planRestore: ['ec2:DescribeInstances', 'dynamodb:GetItem', 'dynamodb:Scan', ...renew, 'dynamodb:GetItem', 's3:GetObject', 's3:ListBucket', 'kms:Decrypt'],
+      verifySnapshot: [...renew, 's3:GetObject', 's3:ListBucket', 'kms:Decrypt'],
+      stopEtcdForRestore: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew],
+      stageSnapshot: [...renew, 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 's3:DeleteObject', 's3:ListBucket', 'kms:GenerateDataKey', 'kms:Decrypt'],
+      restoreMember: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew],
+      recordRestoredCluster: [...talksToEtcd, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Scan', ...renew],
+      unstageSnapshots: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 's3:DeleteObject', 's3:ListBucket', 'kms:GenerateDataKey', 'kms:Decrypt'],
     };
     for (const step of ALL_STEPS) {
       const statements = statementsOfRole(template, roleId(stack, step));
@@ -504,6 +529,8 @@ describe('EtcdHaStack IAM', () => {
       [roleId(stack, 'chooseReplacementHost'), ['ec2:DescribeInstances']],
       [roleId(stack, 'lookAgain'), ['ec2:DescribeInstances']],
       [roleId(stack, 'retireReplacedHost'), ['ec2:DescribeInstances']],
+      // Plan Restore resolves each member's host to its current address (and checks a named replacement's tags).
+      [roleId(stack, 'planRestore'), ['ec2:DescribeInstances']],
       [logicalId(stack.healthProbe!.function.role), ['ec2:DescribeInstances']],
       // DeleteCluster finds a cluster's secrets by name and tag (ListSecrets has no resource-level permissions).
       [roleId(stack, 'validateDeleteRequest'), ['secretsmanager:ListSecrets']],
@@ -514,7 +541,7 @@ describe('EtcdHaStack IAM', () => {
       ...HOST_STEPS.map((step): [string, string[]] => [roleId(stack, step), ['ssm:GetCommandInvocation']]),
       // PutMetricData has no resource-level permissions: narrowed to the etcd-ha namespace by a condition.
       [roleId(stack, 'publishDrillResult'), ['cloudwatch:PutMetricData']],
-      ...[stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore].flatMap((workflow): Array<[string, string[]]> => {
+      ...[stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster].flatMap((workflow): Array<[string, string[]]> => {
         const stateMachineRole = logicalId(workflow.stateMachine.role);
         return [
           [

@@ -68,16 +68,16 @@ describe('EtcdHaStack props validation', () => {
     // The seven workflows' alarms, the dead-letter queue's, the no-good-backup alarm and DrillRestore's two tell the topic;
     // none is created.
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    assert.equal(alarms.length, 11);
+    assert.equal(alarms.length, 12);
     template.resourceCountIs('AWS::SNS::Topic', 0);
     template.hasOutput('AlarmTopicArn', { Value: 'arn:aws:sns:us-east-1:123456789012:etcd-ha-alarms' });
     for (const alarm of alarms) {
       assert.deepEqual(alarm.Properties.AlarmActions, ['arn:aws:sns:us-east-1:123456789012:etcd-ha-alarms']);
       assert.deepEqual(alarm.Properties.OKActions, ['arn:aws:sns:us-east-1:123456789012:etcd-ha-alarms']);
     }
-    assert.equal(alarms.filter((a) => a.Properties.MetricName === 'ExecutionsFailed' && a.Properties.Threshold === 2 && a.Properties.Period === 900).length, 7);
+    assert.equal(alarms.filter((a) => a.Properties.MetricName === 'ExecutionsFailed' && a.Properties.Threshold === 2 && a.Properties.Period === 900).length, 8);
     template.hasResourceProperties('AWS::S3::Bucket', {
-      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 7, NoncurrentVersionExpiration: { NoncurrentDays: 7 } }), Match.objectLike({ Id: 'ExpirePrunedBackups' })] },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 7, NoncurrentVersionExpiration: { NoncurrentDays: 7 } }), Match.objectLike({ Id: 'ExpirePrunedBackups' }), Match.objectLike({ Id: 'ExpireStagedSnapshots', ExpirationInDays: 1 })] },
     });
     assert.match(JSON.stringify(template.findResources('AWS::IAM::ManagedPolicy')), /:secret:k8s\/etcd\/\*/);
     // DESTROY: the table loses its deletion protection and the key goes with the stack (after a 7-day window).

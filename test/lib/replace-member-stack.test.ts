@@ -190,6 +190,15 @@ describe('snapshot bucket', () => {
             ExpiredObjectDeleteMarker: true,
             AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
           },
+          {
+            // RestoreCluster's staged copies: Unstage Snapshots removes them; this is the backstop.
+            Id: 'ExpireStagedSnapshots',
+            Status: 'Enabled',
+            Prefix: 'restores/',
+            ExpirationInDays: 1,
+            NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          },
         ],
       },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
@@ -358,7 +367,7 @@ describe('EventBridge trigger', () => {
     assert.equal(manual.stack.replaceTrigger, undefined);
     assert.equal(rules(manual.template).length, 0);
     manual.template.resourceCountIs('AWS::SQS::Queue', 0);
-    manual.template.resourceCountIs('AWS::StepFunctions::StateMachine', 7);
+    manual.template.resourceCountIs('AWS::StepFunctions::StateMachine', 8);
     const groupsOnly = build('EtcdHaGroupsOnly', { automaticReplacement: false, autoScalingGroupNames: ['etcd-a'] });
     assert.deepEqual(
       rules(groupsOnly.template).map((r) => r.Properties.EventPattern['detail-type']),
@@ -421,9 +430,13 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       'readClusterHealth',
       // DeleteCluster's request is read before the lock.
       'validateDeleteRequest',
-      // BackupCluster and DrillRestore never take the cluster lock (their own locks need no renewal).
+      // BackupCluster and DrillRestore never take the cluster lock (their own locks need no renewal); the snapshot
+      // handoff's Verify and Stage Snapshot are RestoreCluster's too, under its lock.
       ...BACKUP_STEPS,
-      ...DRILL_STEPS,
+      ...DRILL_STEPS.filter((step) => step !== 'verifySnapshot' && step !== 'stageSnapshot'),
+      // RestoreCluster's request is read before the lock; its staged copies are removed after a failure too.
+      'validateRestoreRequest',
+      'unstageSnapshots',
     ];
     const renewing = ALL_STEPS.filter((step) => !notUnderLock.includes(step));
     assert.deepEqual([...renewing].sort(), [
@@ -441,20 +454,26 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       'generatePki',
       'markClusterDeleting',
       'planProvision',
+      'planRestore',
       'promoteLearner',
       'pushCertificates',
       'pushRevocationList',
       'readCluster',
       'recordCluster',
+      'recordRestoredCluster',
       'removeFailedMember',
       'removeLearners',
       'removeStrayLearners',
       'resetJoiningHost',
       'resolveHosts',
+      'restoreMember',
       'retireReplacedHost',
       'revokeCertificates',
       'snapshotBeforeChange',
+      'stageSnapshot',
       'startEtcd',
+      'stopEtcdForRestore',
+      'verifySnapshot',
       'writeEtcdConfig',
     ]);
     for (const step of Object.keys(stack.steps) as Array<keyof EtcdHaStack['steps']>) {

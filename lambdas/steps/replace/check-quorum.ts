@@ -28,11 +28,11 @@ export function makeCheckQuorum(deps: Pick<StepDeps, 'secrets' | 'etcd' | 'log'>
         ? hosts.map((h) => ({ name: h.name, id: '', learner: false, healthy: endpointsOf([h], spec).some((url) => answered.has(url)) }))
         : view.members.map((m) => ({ name: m.name, id: m.id, learner: m.isLearner, healthy: m.clientURLs.some((url) => answered.has(url)) }));
       const basis = fromRecord ? ` (The member list could not be read (etcd 3.5 serves it only with quorum): judged from the ${hosts.length} recorded members.)` : '';
-      const verdict = judgeReplacement(facts, failed.name, { force });
+      const verdict = judgeReplacement(facts, failed.name, { force, clusterName: spec.clusterName });
       if (failed.removed || (!verdict.safe && verdict.reason === 'not-a-member')) {
         // Removed already (by an execution that removed every dead voter, or a re-run after Remove Dead
         // Members): only the addition is left, and it needs a quorum of the voters as they are.
-        const addition = judgeAddition(facts);
+        const addition = judgeAddition(facts, spec.clusterName);
         if (!addition.safe) throw new QuorumLostError(`${addition.message}${basis}`);
         return { voters: addition.voters, healthyOthers: addition.healthy, quorum: addition.quorum, alreadyRemoved: true };
       }

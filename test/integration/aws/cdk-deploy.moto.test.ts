@@ -43,6 +43,7 @@ import { HEALTH_CHECK_STEPS, checkClusterHealthDefinition } from '../../../state
 import { deleteClusterDefinition } from '../../../statemachines/delete-cluster';
 import { BACKUP_STEPS, backupClusterDefinition } from '../../../statemachines/backup-cluster';
 import { DRILL_STEPS, drillRestoreDefinition } from '../../../statemachines/drill-restore';
+import { RESTORE_STEPS, restoreClusterDefinition } from '../../../statemachines/restore-cluster';
 import { DELETE_STEPS } from '../../../lambdas/catalog/steps';
 import { allStates, renderAsl, type AslDefinition } from '../../../statemachines/render-asl';
 import { startMoto, type Moto } from '../../support/moto';
@@ -243,9 +244,10 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
       DeleteClusterStateMachine: renderAsl(DELETE_STEPS, (scope, functions) => deleteClusterDefinition(scope, { functions })),
       BackupClusterStateMachine: renderAsl(BACKUP_STEPS, (scope, functions) => backupClusterDefinition(scope, { functions })),
       DrillRestoreStateMachine: renderAsl(DRILL_STEPS, (scope, functions) => drillRestoreDefinition(scope, { functions })),
+      RestoreClusterStateMachine: renderAsl(RESTORE_STEPS, (scope, functions) => restoreClusterDefinition(scope, { functions })),
     };
     const machines = Object.entries(template().Resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
-    assert.equal(machines.length, 7);
+    assert.equal(machines.length, 8);
     for (const [prefix, local] of Object.entries(locals)) {
       const machine = machines.find(([id]) => id.startsWith(prefix))!;
       const answer = await clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: physicalOf(prefix) }));
@@ -278,7 +280,7 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
         Object.fromEntries(((await clients.sfn.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags ?? []).map((t) => [t.key!, t.value ?? ''])),
       close: () => undefined,
     };
-    for (const workflow of ['ProvisionCluster', 'ReplaceMember', 'SetMaintenance', 'CheckClusterHealth', 'BackupCluster', 'DrillRestore']) {
+    for (const workflow of ['ProvisionCluster', 'ReplaceMember', 'SetMaintenance', 'CheckClusterHealth', 'BackupCluster', 'DrillRestore', 'RestoreCluster']) {
       assert.deepEqual(await stateMachinesTagged(api, 'etcd-ha:workflow', workflow), [physicalOf(`${workflow}StateMachine`)], workflow);
     }
   });
@@ -355,7 +357,11 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
     assert.deepEqual(document.Statement[0]!.Condition, {
       StringEquals: { 'aws:ResourceTag/etcd-ha:instance-arn': '${ec2:SourceInstanceARN}' },
     });
-    assert.equal(document.Statement.length, 2);
+    // The member secret and its key via Secrets Manager; the staged snapshot (restores/, its own instance tag) and its key via S3.
+    assert.equal(document.Statement.length, 4);
+    assert.deepEqual(document.Statement[2]!.Condition, {
+      StringEquals: { 's3:ExistingObjectTag/etcd-ha:instance-arn': '${ec2:SourceInstanceARN}' },
+    });
   });
 
   it('changes nothing on a second deploy', async () => {

@@ -49,7 +49,6 @@ import { createDrillSteps, type DrillDeps, type DrillOwnStep } from '../steps/dr
 import { S3SnapshotHandoff } from '../adapters/aws/s3-snapshot-handoff';
 import { DRILL_LOCK_KEY_PREFIX } from '../catalog/contracts';
 import { DRILL_STEPS } from '../catalog/steps';
-import type { SnapshotHandoff } from '../ports';
 import { RESTORE_ONLY_STEPS, type RestoreOnlyStep } from '../catalog/steps';
 import { createRestoreSteps, type RestoreDeps } from '../steps/restore';
 import { DEFAULT_SECRET_PREFIX, ENV, INSTANCE_ARN_TAG, INSTANCE_ID_TAG } from '../catalog/contracts';
@@ -243,22 +242,16 @@ export function awsBackupDeps(env: Env, clients: AwsClients, log: Logger): Backu
 }
 
 /**
- * DrillRestore's dependencies on AWS: the step dependencies, the last good backup items, its own lock (drill-lock#
- * items, never the cluster lock), the snapshot handoff (staged copies under restores/) and the metrics publisher.
+ * DrillRestore's own steps' dependencies on AWS: the step dependencies, the last good backup items, its own lock
+ * (drill-lock# items, never the cluster lock) and the metrics publisher. The snapshot handoff's steps it shares with
+ * RestoreCluster are built with RestoreCluster's (awsRestoreDeps).
  */
-export function awsDrillDeps(env: Env, clients: AwsClients, log: Logger): DrillDeps & { readonly handoff: SnapshotHandoff } {
+export function awsDrillDeps(env: Env, clients: AwsClients, log: Logger): DrillDeps {
   const tableName = required(env, ENV.registryTable);
   return {
     ...awsDeps(env, clients, log),
     lastBackup: new DynamoDbLastBackupStore({ client: clients.dynamodb, tableName }),
     drillLock: new DynamoDbClusterLock({ client: clients.dynamodb, tableName, liveness: new SfnExecutionLiveness({ client: clients.sfn }), keyPrefix: DRILL_LOCK_KEY_PREFIX }),
-    handoff: new S3SnapshotHandoff({
-      client: clients.s3,
-      bucket: required(env, ENV.snapshotBucket),
-      kmsKeyId: required(env, ENV.kmsKeyId),
-      region: required(env, 'AWS_REGION'),
-      account: required(env, ENV.accountId),
-    }),
     metrics: new CloudWatchMetricsPublisher({ client: clients.cloudwatch }),
   };
 }

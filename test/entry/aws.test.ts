@@ -70,9 +70,8 @@ describe('AWS composition root', () => {
     assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...DRILL_STEPS, ...RESTORE_STEPS, 'healthProbe', 'syncMemberRules'])].sort());
   });
 
-  it("builds DrillRestore's dependencies: its own lock over drill-lock# items, the S3 handoff, CloudWatch metrics", () => {
+  it("builds DrillRestore's dependencies: its own lock over drill-lock# items, CloudWatch metrics", () => {
     const deps = awsDrillDeps({ ...env, SNAPSHOT_BUCKET: 'snapshots-bucket' }, clients, quiet);
-    assert.ok(deps.handoff instanceof S3SnapshotHandoff);
     assert.ok(deps.metrics instanceof CloudWatchMetricsPublisher);
   });
 

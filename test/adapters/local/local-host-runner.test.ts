@@ -46,12 +46,14 @@ describe('LocalHostRunner', () => {
       const [result] = await runner.run([h], command('env | sort'));
       assert.equal(result?.exitCode, 0, result?.stderrTail);
       const names = result!.stdoutTail.split('\n').filter(Boolean).map((line) => line.split('=')[0]);
-      const expected = ['ETCD_HA_ROOT', 'ETCD_HA_SECRET_DIR', 'ETCD_HA_SECRET_FETCH', 'ETCD_HA_SERVICE_CTL', 'PATH'];
+      const expected = ['ETCD_HA_ROOT', 'ETCD_HA_SECRET_DIR', 'ETCD_HA_SECRET_FETCH', 'ETCD_HA_SERVICE_CTL', 'ETCD_HA_SNAPSHOT_FETCH', 'PATH'];
       // bash adds PWD, SHLVL and _ itself.
       assert.deepEqual(names.filter((n) => !['PWD', 'SHLVL', '_'].includes(n!)), expected);
       assert.match(result!.stdoutTail, new RegExp(`^ETCD_HA_ROOT=${h.root}$`, 'm'));
       assert.match(result!.stdoutTail, new RegExp(`^ETCD_HA_SECRET_FETCH=${scripts.readSecret}$`, 'm'));
       assert.match(result!.stdoutTail, new RegExp(`^ETCD_HA_SECRET_DIR=${secretDir}$`, 'm'));
+      // A staged snapshot is the backup file itself locally: the host copies it below its root.
+      assert.match(result!.stdoutTail, /^ETCD_HA_SNAPSHOT_FETCH=cp --$/m);
     } finally {
       delete process.env.ETCD_HA_TEST_LEAK;
     }

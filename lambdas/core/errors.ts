@@ -184,3 +184,6 @@ export class ForeignSecretError extends EtcdHaError {
 // ---- DrillRestore ----
 /** A drill found no last good backup to restore: a failed drill (RestoreDrillSucceeded 0), not a skipped one. */
 export class NoBackupToDrillError extends EtcdHaError {}
+
+/** ScaleCluster refuses the next change (quorum not healthy, a learner left over, no host to grow onto): nothing was changed by it. */
+export class ScaleRefusedError extends EtcdHaError {}

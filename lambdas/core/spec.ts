@@ -139,15 +139,23 @@ const ClusterSpecFields = z.strictObject(
   { error: wrongTypeShowing('object', 'a cluster spec is a JSON object such as { "clusterName": "demo", "members": [ … ] }') },
 );
 
-export const ClusterSpecSchema = ClusterSpecFields.superRefine(checkClusterRules);
+/**
+ * A cluster as it is: what the steps are handed and the record holds. Its member list may have an even size for as
+ * long as ScaleCluster, one member at a time, goes from one odd size to the next (3 → 4 → 5), or after such a run
+ * failed half-way; a spec someone asks for (parseClusterSpec, Validate Spec) must have an odd size.
+ */
+export const ClusterSpecSchema = ClusterSpecFields.superRefine((spec, ctx) => checkClusterRules(spec, ctx, 'any'));
+/** A spec someone asks for: an odd size (1 only with allowSingleMember), besides every other rule. */
+const RequestedClusterSpecSchema = ClusterSpecFields.superRefine((spec, ctx) => checkClusterRules(spec, ctx, 'odd'));
 
 export type ClusterSpecInput = z.input<typeof ClusterSpecSchema>;
 export type ClusterSpec = z.output<typeof ClusterSpecSchema>;
 export type Member = z.output<typeof MemberSchema>;
 
-function checkClusterRules(spec: z.output<typeof ClusterSpecFields>, ctx: z.RefinementCtx): void {
+function checkClusterRules(spec: z.output<typeof ClusterSpecFields>, ctx: z.RefinementCtx, sizes: 'odd' | 'any'): void {
   const count = spec.members.length;
-  if (!(ALLOWED_MEMBER_COUNTS as readonly number[]).includes(count)) {
+  const sizeAllowed = sizes === 'odd' ? (ALLOWED_MEMBER_COUNTS as readonly number[]).includes(count) : count >= 1 && count <= Math.max(...ALLOWED_MEMBER_COUNTS);
+  if (!sizeAllowed) {
     ctx.addIssue({
       code: 'custom',
       path: ['members'],
@@ -206,7 +214,7 @@ function checkClusterRules(spec: z.output<typeof ClusterSpecFields>, ctx: z.Refi
 /** The spec schema with a deployment's policy (spec-policy.ts) on top: every problem, of both, in one answer. */
 function clusterSpecSchemaUnder(policy: SpecPolicy) {
   return ClusterSpecFields.superRefine((spec, ctx) => {
-    checkClusterRules(spec, ctx);
+    checkClusterRules(spec, ctx, 'odd');
     for (const { path, message } of specPolicyProblems(spec.etcd, policy)) ctx.addIssue({ code: 'custom', path: [...path], message });
   });
 }
@@ -216,5 +224,10 @@ function clusterSpecSchemaUnder(policy: SpecPolicy) {
  * policy (where a spec enters a workflow: Validate Spec), also what the deployment lets a spec run on its hosts.
  */
 export function parseClusterSpec(input: unknown, policy?: SpecPolicy): ClusterSpec {
-  return parseOrThrow(policy ? clusterSpecSchemaUnder(policy) : ClusterSpecSchema, input, 'cluster spec');
+  return parseOrThrow(policy ? clusterSpecSchemaUnder(policy) : RequestedClusterSpecSchema, input, 'cluster spec');
+}
+
+/** The spec of a cluster as recorded: every rule but the odd size (a scale may have stopped between two odd sizes). */
+export function parseRecordedClusterSpec(input: unknown): ClusterSpec {
+  return parseOrThrow(ClusterSpecSchema, input, 'recorded cluster spec');
 }

@@ -1,7 +1,7 @@
 // The spec of a recorded cluster. Its member list is the cluster's intended membership: the members and
 // the removed ones awaiting their replacements (between two executions of an outage a 5-member cluster
 // may have 4 members and 1 awaiting, which alone would not be a valid size).
-import { parseClusterSpec, type ClusterSpec } from '../core/spec';
+import { parseRecordedClusterSpec, type ClusterSpec } from '../core/spec';
 import type { ClusterRecord } from '../ports';
 
 export function recordedSpec(record: ClusterRecord): ClusterSpec {
@@ -10,5 +10,5 @@ export function recordedSpec(record: ClusterRecord): ClusterSpec {
     address: m.address,
     ...(m.instanceId && { instanceId: m.instanceId }),
   }));
-  return parseClusterSpec({ ...(record.spec as Record<string, unknown>), members: intended });
+  return parseRecordedClusterSpec({ ...(record.spec as Record<string, unknown>), members: intended });
 }

@@ -113,6 +113,11 @@ export interface EtcdAdmin {
   /** Promotes a learner; a member that is already a voter gives `promoted: false`. */
   memberPromote(endpoints: readonly string[], id: string): Promise<{ readonly members: readonly ClusterMember[]; readonly promoted: boolean }>;
   /**
+   * Hands leadership to the voter `targetId` (etcd's MoveLeader), asked of the leader at `leaderEndpoint`; a target
+   * that leads already is success. Resolves once etcd answered (the transfer is done then).
+   */
+  moveLeader(leaderEndpoint: string, targetId: string): Promise<void>;
+  /**
    * Streams a snapshot of the backend from the first endpoint that answers into `sink`. Gives that endpoint and
    * its member's status, asked right before its stream opened (so its revision is the one at the start), and the
    * keys at that revision (a count-only read; absent when it could not be read).

@@ -35,6 +35,7 @@ function refusingPromotion(inner: EtcdAdminFactory, times: number): EtcdAdminFac
           }
           return admin.memberPromote(...args);
         },
+        moveLeader: (...args) => admin.moveLeader(...args),
         snapshot: (...args) => admin.snapshot(...args),
         close: () => admin.close(),
       };

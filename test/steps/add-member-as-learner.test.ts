@@ -99,6 +99,7 @@ function etcdScripted(adds: Array<() => Error | undefined>, looks: ClusterView[]
       return { members, removed: true };
     },
     memberPromote: async () => assert.fail('Add Member As Learner promotes nobody'),
+    moveLeader: async () => assert.fail('Add Member As Learner moves no leader'),
     snapshot: async () => assert.fail('Add Member As Learner takes no snapshot'),
     close: async () => {
       calls.closed += 1;

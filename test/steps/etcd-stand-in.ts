@@ -50,6 +50,7 @@ export function etcdAnswering(answer: (endpoints: readonly string[]) => ClusterV
     memberAdd: async () => assert.fail(`${step} changes no membership`),
     memberRemove: async () => assert.fail(`${step} changes no membership`),
     memberPromote: async () => assert.fail(`${step} changes no membership`),
+    moveLeader: async () => assert.fail(`${step} moves no leader`),
     snapshot: async () => assert.fail(`${step} takes no snapshot`),
     close: async () => {
       calls.closed += 1;

@@ -37,6 +37,7 @@ function stepWith(view: ClusterView, promote: () => Promise<{ promoted: boolean 
       promoted.push(id);
       return { members: [], ...(await promote()) };
     },
+    moveLeader: async () => assert.fail('no leader move'),
     snapshot: async () => assert.fail('no snapshot'),
     close: async () => undefined,
   };

@@ -86,6 +86,7 @@ function snapshotStepOver(sources: Readonly<Record<string, Source>>, options: { 
     memberAdd: async () => assert.fail('Snapshot Before Change changes no membership'),
     memberRemove: async () => assert.fail('Snapshot Before Change changes no membership'),
     memberPromote: async () => assert.fail('Snapshot Before Change changes no membership'),
+    moveLeader: async () => assert.fail('Snapshot Before Change moves no leader'),
     snapshot: async (endpoints, sink) => {
       calls.asked.push([...endpoints]);
       const failures: string[] = [];

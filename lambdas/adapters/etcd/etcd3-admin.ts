@@ -152,6 +152,16 @@ export class Etcd3Admin implements EtcdAdmin {
     }
   }
 
+  async moveLeader(leaderEndpoint: string, targetId: string): Promise<void> {
+    const status = await this.status(leaderEndpoint);
+    if (status.ok && status.leaderId === targetId) return;
+    try {
+      await this.firstAnswer([leaderEndpoint], `move leader to ${hexId(targetId)}`, this.changeTimeoutMs, (c, options) => c.maintenance.moveLeader({ targetID: targetId }, options));
+    } catch (error) {
+      throw classify(`move leader to ${hexId(targetId)}`, error);
+    }
+  }
+
   /**
    * Each member is asked its status first (bounded): a dead or stopped one is passed over at once, and the
    * status of the member the snapshot comes from describes it. Its revision is the one when the stream was

@@ -11,6 +11,7 @@ import { DELETE_STEPS, deleteClusterDefinition } from './delete-cluster';
 import { BACKUP_STEPS, backupClusterDefinition } from './backup-cluster';
 import { DRILL_STEPS, drillRestoreDefinition } from './drill-restore';
 import { RESTORE_STEPS, restoreClusterDefinition } from './restore-cluster';
+import { SCALE_STEPS, scaleClusterDefinition } from './scale-cluster';
 import type { LocalWorkflowName } from '../lambdas/local-runner/definitions';
 
 /** Health checks of a local run (Check Health every 50 ms locally, each waiting for its answer). */
@@ -35,5 +36,9 @@ export const LOCAL_DEFINITIONS: Readonly<Record<LocalWorkflowName, () => AslDefi
   'restore-cluster': () =>
     renderAsl(RESTORE_STEPS, (scope, functions) =>
       restoreClusterDefinition(scope, { functions, lockWaitAttempts: LOCAL_LOCK_WAIT_ATTEMPTS, healthCheckAttempts: LOCAL_HEALTH_CHECK_ATTEMPTS }),
+    ),
+  'scale-cluster': () =>
+    renderAsl(SCALE_STEPS, (scope, functions) =>
+      scaleClusterDefinition(scope, { functions, lockWaitAttempts: LOCAL_LOCK_WAIT_ATTEMPTS, healthCheckAttempts: LOCAL_HEALTH_CHECK_ATTEMPTS }),
     ),
 };

@@ -7,7 +7,16 @@
 // The order is the order the steps run in, across the workflows: each workflow's steps, filtered from it, are in
 // its own order. A step several workflows run has one function, one handler and one grant.
 
-export type WorkflowName = 'provisionCluster' | 'replaceMember' | 'setMaintenance' | 'checkClusterHealth' | 'deleteCluster' | 'backupCluster' | 'drillRestore' | 'restoreCluster';
+export type WorkflowName =
+  | 'provisionCluster'
+  | 'replaceMember'
+  | 'setMaintenance'
+  | 'checkClusterHealth'
+  | 'deleteCluster'
+  | 'backupCluster'
+  | 'drillRestore'
+  | 'restoreCluster'
+  | 'scaleCluster';
 
 /** What a step may do on AWS: lib/step-access.ts turns each kind into a few IAM statements on the narrowest resources. */
 export type StepAccess =
@@ -17,6 +26,8 @@ export type StepAccess =
   | 'runCommand'
   /** Read the clusters' healthcheck client secrets (`<prefix>/<cluster>/healthcheck-client`) and nothing else. */
   | 'readHealthcheckClient'
+  /** ScaleCluster: read the clusters' revocation ledgers (`<prefix>/<cluster>/revocation`: public serials and names, no key). */
+  | 'readRevocationLedger'
   /** Read, create and update the clusters' secrets and their tags. */
   | 'writeSecrets'
   /** Write the cluster record; under the lock, in a transaction that checks the lock item's owner (lock items only). */
@@ -170,7 +181,7 @@ export const STEPS = {
     does: "the cluster's lock item in the registry table, one change at a time",
     timeout: { seconds: 30 },
     access: ['acquireClusterLock'],
-    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance', 'deleteCluster', 'restoreCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance', 'deleteCluster', 'restoreCluster', 'scaleCluster'],
   },
   planProvision: {
     title: 'Read Cluster',
@@ -207,7 +218,7 @@ export const STEPS = {
     // Lambda's network bandwidth grows with memory; the upload buffers 5 parts of 16 MiB at most.
     memoryMb: 1024,
     access: ['renewClusterLock', ...TALKS_TO_ETCD, 'writeSnapshots'],
-    workflows: ['replaceMember'],
+    workflows: ['replaceMember', 'scaleCluster'],
   },
   removeFailedMember: {
     title: 'Remove Dead Members',
@@ -243,7 +254,7 @@ export const STEPS = {
     does: 'no etcd runs on the joining host and its data dir is empty (SSM Run Command)',
     timeout: HOST_SCRIPT,
     access: ['renewClusterLock', 'runCommand'],
-    workflows: ['replaceMember', 'deleteCluster'],
+    workflows: ['replaceMember', 'deleteCluster', 'scaleCluster'],
   },
   resolveHosts: {
     title: 'Resolve Hosts',
@@ -262,7 +273,7 @@ export const STEPS = {
     memoryMb: 1769,
     // A first provisioning records the cluster as bootstrapping (as the lock holder) before its CA is made.
     access: ['renewClusterLock', 'writeSecrets', 'readRegistry', 'writeRegistry'],
-    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster', 'scaleCluster'],
   },
   // Revocation (issue 13, item 5): the CRL signed, then on every member before any member loads it.
   revokeCertificates: {
@@ -272,7 +283,7 @@ export const STEPS = {
     timeout: { seconds: 60 },
     // The CA key signs the CRL; the ledger and the member secrets' tags are written.
     access: ['renewClusterLock', 'writeSecrets'],
-    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster', 'scaleCluster'],
   },
   pushRevocationList: {
     title: 'Push Revocation List',
@@ -280,7 +291,7 @@ export const STEPS = {
     does: "the cluster's CRL onto every member's host (SSM Run Command), before any member loads it",
     timeout: HOST_SCRIPT,
     access: ['renewClusterLock', 'runCommand'],
-    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster', 'scaleCluster'],
   },
   configureKubelet: {
     title: 'Configure Kubelet',
@@ -288,7 +299,7 @@ export const STEPS = {
     does: 'the kubelet drop-in for the etcd static pod (SSM Run Command)',
     timeout: HOST_SCRIPT,
     access: ['renewClusterLock', 'runCommand'],
-    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster', 'scaleCluster'],
   },
   pushCertificates: {
     title: 'Push Certificates',
@@ -296,7 +307,7 @@ export const STEPS = {
     does: 'each host fetches and installs its own member secret (SSM Run Command)',
     timeout: HOST_SCRIPT,
     access: ['renewClusterLock', 'runCommand'],
-    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster', 'scaleCluster'],
   },
   removeStrayLearners: {
     title: 'Remove Stray Learners',
@@ -313,7 +324,7 @@ export const STEPS = {
     timeout: MEMBERSHIP_CHANGE,
     // Removes (and records) a voter that died since Remove Dead Members when etcd refuses the add for it.
     access: ['renewClusterLock', 'readRegistry', 'writeRegistry', ...TALKS_TO_ETCD],
-    workflows: ['replaceMember'],
+    workflows: ['replaceMember', 'scaleCluster'],
   },
   writeEtcdConfig: {
     title: 'Write Etcd Config',
@@ -321,7 +332,7 @@ export const STEPS = {
     does: 'per-host kubeadm config or etcd env file (SSM Run Command)',
     timeout: HOST_SCRIPT,
     access: ['renewClusterLock', 'runCommand'],
-    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster', 'scaleCluster'],
   },
   chooseNextMember: {
     title: 'Choose Next Member',
@@ -345,7 +356,7 @@ export const STEPS = {
     does: 'kubeadm init phase etcd local, or the etcd unit (SSM Run Command)',
     timeout: HOST_SCRIPT,
     access: ['renewClusterLock', 'runCommand'],
-    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster', 'scaleCluster'],
   },
   promoteLearner: {
     title: 'Promote Learner',
@@ -354,7 +365,7 @@ export const STEPS = {
     timeout: MEMBERSHIP_CHANGE,
     // Records the promotion at once, as the lock holder.
     access: ['renewClusterLock', 'readRegistry', 'writeRegistry', ...TALKS_TO_ETCD],
-    workflows: ['replaceMember'],
+    workflows: ['replaceMember', 'scaleCluster'],
   },
   removeLearners: {
     title: 'Remove Unpromoted Learner',
@@ -362,7 +373,7 @@ export const STEPS = {
     does: 'takes out a learner this change could not promote',
     timeout: MEMBERSHIP_CHANGE,
     access: ['renewClusterLock', ...TALKS_TO_ETCD],
-    workflows: ['replaceMember'],
+    workflows: ['replaceMember', 'scaleCluster'],
   },
   checkHealth: {
     title: 'Check Health',
@@ -370,7 +381,7 @@ export const STEPS = {
     does: "every member's status over mTLS",
     timeout: { seconds: 60 },
     access: ['renewClusterLock', ...TALKS_TO_ETCD],
-    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster', 'scaleCluster'],
   },
   collectMemberLogs: {
     title: 'Collect Member Logs',
@@ -379,7 +390,7 @@ export const STEPS = {
     // Its script runs with at most 60 s (lambdas/steps/collect-member-logs.ts).
     timeout: { hostScript: 60 },
     access: ['renewClusterLock', 'runCommand'],
-    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster', 'scaleCluster'],
   },
   recordCluster: {
     title: 'Record Cluster',
@@ -389,7 +400,7 @@ export const STEPS = {
     // Reads the record first: a member that did not answer keeps its recorded ID, removed members stay listed.
     // Writes it only as the lock holder (a transaction conditioned on the lock item).
     access: ['renewClusterLock', 'readRegistry', 'writeRegistry'],
-    workflows: ['provisionCluster', 'replaceMember'],
+    workflows: ['provisionCluster', 'replaceMember', 'scaleCluster'],
   },
   retireReplacedHost: {
     title: 'Retire Replaced Host',
@@ -415,7 +426,7 @@ export const STEPS = {
     does: "deletes the cluster's lock item if this execution holds it",
     timeout: { seconds: 30 },
     access: ['releaseClusterLock'],
-    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance', 'deleteCluster', 'restoreCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance', 'deleteCluster', 'restoreCluster', 'scaleCluster'],
   },
   completeLifecycleAction: {
     title: 'Complete Lifecycle Action',
@@ -664,6 +675,32 @@ export const STEPS = {
     access: ['renewClusterLock', 'readRegistry', 'writeRegistry', ...TALKS_TO_ETCD],
     workflows: ['restoreCluster'],
   },
+  // ---- ScaleCluster: its own steps come after RestoreCluster's in the stack's order ----
+  validateScaleRequest: {
+    title: 'Validate Scale Request',
+    states: ['Validate Scale Request'],
+    does: 'the request (cluster, an odd size of at most 7, instances) and that the cluster is recorded (registry table)',
+    timeout: { seconds: 30 },
+    access: ['readRegistry'],
+    workflows: ['scaleCluster'],
+  },
+  planScaleChange: {
+    title: 'Plan Next Change',
+    states: ['Read Cluster For Scale', 'Plan Next Change'],
+    does: "under the cluster's lock, the record and etcd's member list: the next change (grow onto a new host, shrink by the newest member) or done; refuses without quorum",
+    timeout: { seconds: 60 },
+    // The ledger for names never used before; a new member's instance (tagged for the cluster) through EC2.
+    access: ['renewClusterLock', 'readRegistry', 'readRevocationLedger', 'describeInstances', ...TALKS_TO_ETCD],
+    workflows: ['scaleCluster'],
+  },
+  removeScaledMember: {
+    title: 'Remove Member',
+    states: ['Remove Member'],
+    does: 'etcd member remove of the member leaving, quorum checked first and leadership moved away first when it leads',
+    timeout: MEMBERSHIP_CHANGE,
+    access: ['renewClusterLock', ...TALKS_TO_ETCD],
+    workflows: ['scaleCluster'],
+  },
 } as const satisfies Record<string, StepSpec>;
 
 /** Every step a function runs in a workflow. */
@@ -714,7 +751,9 @@ export const DELETE_ONLY_STEPS = DELETE_STEPS.filter(
  * then DrillRestore's (the snapshot handoff's among them), then the rest of RestoreCluster's.
  */
 const BEFORE_RESTORE: readonly StepName[] = [...PROVISION_STEPS, ...REPLACE_ONLY_STEPS, ...MAINTENANCE_ONLY_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_ONLY_STEPS, ...stepsOf('backupCluster'), ...stepsOf('drillRestore')];
-export const ALL_STEPS: readonly StepName[] = [...BEFORE_RESTORE, ...stepsOf('restoreCluster').filter((step) => !BEFORE_RESTORE.includes(step))];
+const BEFORE_SCALE: readonly StepName[] = [...BEFORE_RESTORE, ...stepsOf('restoreCluster').filter((step) => !BEFORE_RESTORE.includes(step))];
+/** ... then those only ScaleCluster runs. */
+export const ALL_STEPS: readonly StepName[] = [...BEFORE_SCALE, ...stepsOf('scaleCluster').filter((step) => !BEFORE_SCALE.includes(step))];
 
 // ---- BackupCluster: its steps are its own (after DeleteCluster's in the stack's order) ----
 export type BackupStep = StepOf<'backupCluster'>;
@@ -756,3 +795,10 @@ export type RestoreOnlyStep = Exclude<RestoreStep, ProvisionStep | ReplaceStep>;
 export const RESTORE_ONLY_STEPS = RESTORE_STEPS.filter(
   (step): step is RestoreOnlyStep => !(PROVISION_STEPS as readonly string[]).includes(step) && !(REPLACE_STEPS as readonly string[]).includes(step),
 );
+
+// ---- ScaleCluster: its own steps come after RestoreCluster's in the stack's order ----
+export type ScaleStep = StepOf<'scaleCluster'>;
+export const SCALE_STEPS = stepsOf('scaleCluster');
+/** The steps only ScaleCluster runs (the rest are ProvisionCluster's and ReplaceMember's). */
+export type ScaleOnlyStep = Exclude<ScaleStep, ProvisionStep | ReplaceStep>;
+export const SCALE_ONLY_STEPS = SCALE_STEPS.filter((step): step is ScaleOnlyStep => !(PROVISION_STEPS as readonly string[]).includes(step) && !(REPLACE_STEPS as readonly string[]).includes(step));

@@ -23,6 +23,7 @@ import { createBackupSteps, type BackupDeps } from '../steps/backup';
 import { createHandoffSteps } from '../steps/backup/handoff-steps';
 import { createDrillSteps, type DrillDeps } from '../steps/drill';
 import { createRestoreSteps } from '../steps/restore';
+import { createScaleSteps } from '../steps/scale';
 import { localHome, type LocalHome } from './local-home';
 import { etcdVersionOf, localEtcdBinary } from './etcd-binaries';
 import { runWorkflow, type WorkflowEvent, type WorkflowResult } from './run-workflow';
@@ -151,6 +152,8 @@ export class LocalWorkflowRunner implements WorkflowRunner {
       case 'restore-cluster':
         // The backups and the handoff of the home (the backup file itself is what each local host fetches).
         return createRestoreSteps({ ...this.deps, ...localBackups(this.home), ...this.backupOverrides });
+      case 'scale-cluster':
+        return createScaleSteps(this.deps);
     }
   }
 

@@ -16,6 +16,7 @@ import { deleteClusterDefinition } from '../../statemachines/delete-cluster';
 import { BACKUP_STEPS, backupClusterDefinition } from '../../statemachines/backup-cluster';
 import { DRILL_STEPS, drillRestoreDefinition } from '../../statemachines/drill-restore';
 import { RESTORE_STEPS, restoreClusterDefinition } from '../../statemachines/restore-cluster';
+import { SCALE_STEPS, scaleClusterDefinition } from '../../statemachines/scale-cluster';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -85,6 +86,7 @@ const DEFINITIONS: Record<WorkflowName, AslDefinition> = {
   backupCluster: renderAsl(BACKUP_STEPS, (scope, functions) => backupClusterDefinition(scope, { functions })),
   drillRestore: renderAsl(DRILL_STEPS, (scope, functions) => drillRestoreDefinition(scope, { functions })),
   restoreCluster: renderAsl(RESTORE_STEPS, (scope, functions) => restoreClusterDefinition(scope, { functions })),
+  scaleCluster: renderAsl(SCALE_STEPS, (scope, functions) => scaleClusterDefinition(scope, { functions })),
 };
 
 describe('step catalog', () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { renderAsl } from '../../statemachines/render-asl';
 import { PROVISION_STEPS, provisionClusterDefinition } from '../../statemachines/provision-cluster';
 import { REPLACE_STEPS, replaceMemberDefinition } from '../../statemachines/replace-member';
+import { SCALE_STEPS, scaleClusterDefinition } from '../../statemachines/scale-cluster';
 import type { ReplaceDeps } from '../../lambdas/steps/replace';
 import type { ProvisionDeps } from '../../lambdas/steps';
 import { localDeps } from '../../lambdas/local-runner/local-deps';
@@ -75,6 +76,20 @@ export class LocalWorkflowSandbox {
       wrapSteps: (steps) => counting(options.wrapSteps ? options.wrapSteps(steps) : steps, calls),
       ...(options.executionName && { executionName: options.executionName }),
       ...(options.retryMs !== undefined && { retryMs: options.retryMs }),
+      ...(options.onEvent && { onEvent: options.onEvent }),
+    });
+    return { result, calls };
+  }
+
+  /** Runs ScaleCluster; counts how often each step handler was invoked. */
+  async scale(input: unknown, options: { deps?: ReplaceDeps; healthCheckAttempts?: number; onEvent?: (e: WorkflowEvent) => void } = {}): Promise<ProvisionRun> {
+    const calls: Record<string, number> = {};
+    const definition = renderAsl(SCALE_STEPS, (scope, functions) =>
+      scaleClusterDefinition(scope, { functions, lockWaitAttempts: 10, healthCheckAttempts: options.healthCheckAttempts ?? 60 }),
+    );
+    const result = await this.runner(options.deps ?? this.deps()).run('scale-cluster', input, {
+      definition,
+      wrapSteps: (steps) => counting(steps, calls),
       ...(options.onEvent && { onEvent: options.onEvent }),
     });
     return { result, calls };

@@ -8,7 +8,14 @@ import { parseOrThrow } from '../../core/parse';
 import { checkedSnapshot, SnapshotHashCheck, type VerifiedSnapshot } from '../../core/snapshot-hash';
 import type { SnapshotStore } from '../../ports';
 import type { StepDeps } from '../deps';
-import { ReplaceStateSchema } from './inputs';
+import { z } from 'zod';
+import { FailedMemberSchema, ReplaceStateSchema } from './inputs';
+
+/**
+ * ReplaceMember's state (the failed member's endpoint is not asked), or ScaleCluster's (no failed member; `label`
+ * names the change in the snapshot's name).
+ */
+const SnapshotInputSchema = ReplaceStateSchema.extend({ failed: FailedMemberSchema.optional(), label: z.string().regex(/^[a-z0-9-]+$/).optional() });
 import { endpointsOf, withAdmin } from './membership';
 
 export interface SnapshotBeforeChangeOutput {
@@ -31,16 +38,16 @@ export interface SnapshotBeforeChangeOutput {
 
 export function makeSnapshotBeforeChange(deps: Pick<StepDeps, 'secrets' | 'etcd' | 'log' | 'clock'> & { readonly snapshots: SnapshotStore }) {
   return async function snapshotBeforeChange(raw: unknown): Promise<SnapshotBeforeChangeOutput> {
-    const { spec, hosts, failed, pki } = parseOrThrow(ReplaceStateSchema, raw, 'Snapshot Before Change input');
+    const { spec, hosts, failed, pki, label } = parseOrThrow(SnapshotInputSchema, raw, 'Snapshot Before Change input');
     const stamp = deps.clock.now().toISOString().replace(/[:.]/g, '-');
     let saved: { location: string; bytes: number } | undefined;
     let verified: VerifiedSnapshot | undefined;
     const { endpoint, status } = await withAdmin(deps, pki, (admin) =>
       // Called again from the start when a member's stream fails half-way: a fresh check each time.
-      admin.snapshot(endpointsOf(hosts, spec, failed.name), async (chunks) => {
+      admin.snapshot(endpointsOf(hosts, spec, failed?.name), async (chunks) => {
         const check = new SnapshotHashCheck();
         try {
-          saved = await deps.snapshots.save(spec.clusterName, `before-replace-${failed.name}-${stamp}`, checkedSnapshot(chunks, check));
+          saved = await deps.snapshots.save(spec.clusterName, `before-${label ?? `replace-${failed?.name ?? 'change'}`}-${stamp}`, checkedSnapshot(chunks, check));
         } catch (error) {
           // The store's own error may wrap the stream's: the workflow must see the corruption by its name.
           throw check.failure ?? error;

@@ -21,6 +21,7 @@ import type { DrillRestoreWorkflow } from './drill-restore-workflow';
 import { parseRetention, type RetentionPolicy } from '../lambdas/core/backup/retention';
 import { MemberHostPolicy } from './member-host-policy';
 import type { RestoreClusterWorkflow } from './restore-cluster-workflow';
+import type { ScaleClusterWorkflow } from './scale-cluster-workflow';
 import type { ProvisionClusterWorkflow } from './provision-cluster-workflow';
 import type { ReplaceMemberTrigger } from './replace-member-trigger';
 import type { ReplaceMemberWorkflow } from './replace-member-workflow';
@@ -363,6 +364,8 @@ export class EtcdHaStack extends Stack {
   readonly drillRestore: DrillRestoreWorkflow;
   /** `etcd-ha restore`: a cluster brought back from a backup (a dry run without confirm). */
   readonly restoreCluster: RestoreClusterWorkflow;
+  /** `etcd-ha scale`: grows or shrinks a cluster one member at a time. */
+  readonly scaleCluster: ScaleClusterWorkflow;
   /** The scheduled health probe (none with healthProbe false). */
   readonly healthProbe?: HealthProbe;
   /** The EventBridge rules that start ReplaceMember (none without automaticReplacement and autoScalingGroupNames). */
@@ -416,6 +419,7 @@ export class EtcdHaStack extends Stack {
     ({ provisionCluster: this.provisionCluster, replaceMember: this.replaceMember, setMaintenance: this.setMaintenance, checkClusterHealth: this.checkClusterHealth, deleteCluster: this.deleteCluster, backupCluster: this.backupCluster } = workflows);
     this.drillRestore = workflows.drillRestore;
     this.restoreCluster = workflows.restoreCluster;
+    this.scaleCluster = workflows.scaleCluster;
     if (triggers.healthProbe) this.healthProbe = triggers.healthProbe;
     if (triggers.replaceTrigger) this.replaceTrigger = triggers.replaceTrigger;
   }

@@ -50,6 +50,9 @@ export const HEALTHCHECK_CLIENT_ITEM = 'healthcheck-client';
 
 /** Every cluster's healthcheck client secret: `<prefix>/<cluster>/healthcheck-client-XXXXXX`. */
 export const HEALTHCHECK_CLIENT_PATTERN = `*/${HEALTHCHECK_CLIENT_ITEM}-??????`;
+/** The revocation ledger's secret (lambdas/steps/pki-secrets.ts SECRET_ITEMS.revocation). */
+export const REVOCATION_LEDGER_ITEM = 'revocation';
+export const REVOCATION_LEDGER_PATTERN = `*/${REVOCATION_LEDGER_ITEM}-??????`;
 
 export interface StepAccessResources {
   readonly secretPrefix: string;
@@ -213,6 +216,21 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
     reasons.push({
       appliesTo: `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${resources.secretPrefix}/${HEALTHCHECK_CLIENT_PATTERN}`,
       reason: `Only the healthcheck client secret of each cluster ("${resources.secretPrefix}/<cluster>/${HEALTHCHECK_CLIENT_ITEM}" plus the random suffix Secrets Manager appends), read and described; the cluster comes from the execution.`,
+    });
+  }
+  if (access.includes('readRevocationLedger')) {
+    // Plan Next Change: the names of every member ever issued a certificate (public serials and names, no key).
+    add({
+      sid: 'ReadRevocationLedgers',
+      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:GetResourcePolicy'],
+      resources: [secretsArnPattern(role, resources.secretPrefix, REVOCATION_LEDGER_PATTERN)],
+    });
+    if (!access.includes('readHealthcheckClient')) {
+      add({ sid: 'DecryptClusterSecrets', actions: ['kms:Decrypt'], resources: [resources.secretsKey.keyArn], conditions: viaSecretsManager() });
+    }
+    reasons.push({
+      appliesTo: `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${resources.secretPrefix}/${REVOCATION_LEDGER_PATTERN}`,
+      reason: `Only the revocation ledger of each cluster ("${resources.secretPrefix}/<cluster>/${REVOCATION_LEDGER_ITEM}" plus the random suffix), read and described: member names and certificate serials, no key; the cluster comes from the execution.`,
     });
   }
   if (access.includes('writeRegistry')) {

@@ -112,6 +112,7 @@ export const WORKFLOW_TAG_VALUES = {
   backupCluster: 'BackupCluster',
   drillRestore: 'DrillRestore',
   restoreCluster: 'RestoreCluster',
+  scaleCluster: 'ScaleCluster',
 } as const;
 
 // ---- BackupCluster ----

@@ -51,6 +51,8 @@ import { DRILL_LOCK_KEY_PREFIX } from '../catalog/contracts';
 import { DRILL_STEPS } from '../catalog/steps';
 import { RESTORE_ONLY_STEPS, type RestoreOnlyStep } from '../catalog/steps';
 import { createRestoreSteps, type RestoreDeps } from '../steps/restore';
+import { createScaleSteps } from '../steps/scale';
+import { SCALE_ONLY_STEPS, type ScaleOnlyStep } from '../catalog/steps';
 import { DEFAULT_SECRET_PREFIX, ENV, INSTANCE_ARN_TAG, INSTANCE_ID_TAG } from '../catalog/contracts';
 import { ALL_STEPS, DELETE_ONLY_STEPS, HEALTH_CHECK_STEPS, PROVISION_STEPS, REPLACE_STEPS, type DeleteOnlyStep, type HealthCheckStep, type MaintenanceOnlyStep, type ProvisionStep, type ReplaceOnlyStep, type ReplaceStep, type StepName } from '../catalog/steps';
 
@@ -349,6 +351,7 @@ let deleteSteps: ReturnType<typeof createDeleteSteps> | undefined;
 let backupSteps: ReturnType<typeof createBackupSteps> | undefined;
 let drillSteps: Record<DrillOwnStep, StepHandler> | undefined;
 let restoreSteps: ReturnType<typeof createRestoreSteps> | undefined;
+let scaleSteps: ReturnType<typeof createScaleSteps> | undefined;
 let healthProbeHandler: StepHandler | undefined;
 let syncMemberRulesHandler: StepHandler | undefined;
 
@@ -400,6 +403,10 @@ function stepHandler(step: StepName): StepHandler {
   // when the input carries it (RestoreCluster's states), and does nothing more without one (DrillRestore's).
   if ((RESTORE_ONLY_STEPS as readonly StepName[]).includes(step)) {
     return (restoreSteps ??= createRestoreSteps(awsRestoreDeps(process.env, clients, log)))[step as RestoreOnlyStep];
+  }
+  // ScaleCluster's own steps (its shared ones are ProvisionCluster's and ReplaceMember's): ReplaceMember's adapters.
+  if ((SCALE_ONLY_STEPS as readonly StepName[]).includes(step)) {
+    return (scaleSteps ??= createScaleSteps(awsReplaceDeps(process.env, clients, log)))[step as ScaleOnlyStep];
   }
   if ((DRILL_STEPS as readonly StepName[]).includes(step)) {
     return (drillSteps ??= createDrillSteps(awsDrillDeps(process.env, clients, log)))[step as DrillOwnStep];

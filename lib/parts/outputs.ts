@@ -39,6 +39,10 @@ export function addOutputs(stack: Stack, parts: { readonly store: Store; readonl
     description: 'Restore a cluster from a backup: {"clusterName", "snapshot"?, "hosts"?, "confirm": clusterName, "by"}; without confirm a dry run (etcd-ha restore)',
     value: workflows.restoreCluster.stateMachine.stateMachineArn,
   });
+  new CfnOutput(stack, 'ScaleClusterStateMachineArn', {
+    description: 'Grow or shrink a cluster one member at a time: {"clusterName", "members": odd size, "allowSingleMember"?, "instances"?: [new members\' instance IDs]} (etcd-ha scale)',
+    value: workflows.scaleCluster.stateMachine.stateMachineArn,
+  });
   new CfnOutput(stack, 'SnapshotBucketName', { description: 'Snapshots taken before each membership change (SSE-KMS)', value: store.snapshotBucket.bucketName });
   new CfnOutput(stack, 'MemberHostPolicyArn', {
     description: "Attach to the member hosts' instance role (with AmazonSSMManagedInstanceCore)",

@@ -1,4 +1,4 @@
-// The stack's workflows: ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster and RestoreCluster over the step functions (a step
+// The stack's workflows: ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, RestoreCluster and ScaleCluster over the step functions (a step
 // several workflows run is one function), each with its log group and failure alarm.
 import { Duration, type RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -10,6 +10,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { DRILL_STEPS } from '../../lambdas/catalog/steps';
 import { DrillRestoreWorkflow } from '../drill-restore-workflow';
 import { RestoreClusterWorkflow } from '../restore-cluster-workflow';
+import { ScaleClusterWorkflow } from '../scale-cluster-workflow';
+import { SCALE_STEPS } from '../../lambdas/catalog/steps';
 import { CheckClusterHealthWorkflow } from '../check-cluster-health-workflow';
 import { ProvisionClusterWorkflow } from '../provision-cluster-workflow';
 import { ReplaceMemberWorkflow } from '../replace-member-workflow';
@@ -42,6 +44,7 @@ export interface Workflows {
   readonly backupCluster: BackupClusterWorkflow;
   readonly drillRestore: DrillRestoreWorkflow;
   readonly restoreCluster: RestoreClusterWorkflow;
+  readonly scaleCluster: ScaleClusterWorkflow;
 }
 
 export function addWorkflows(stack: Stack, props: WorkflowsProps): Workflows {
@@ -84,5 +87,11 @@ export function addWorkflows(stack: Stack, props: WorkflowsProps): Workflows {
     ...common,
   });
   const restoreCluster = new RestoreClusterWorkflow(stack, 'RestoreCluster', { functions: functionsOf(RESTORE_STEPS), ...healthChecks, ...common });
-  return { provisionCluster, replaceMember, setMaintenance, checkClusterHealth, deleteCluster, backupCluster, drillRestore, restoreCluster };
+  const scaleCluster = new ScaleClusterWorkflow(stack, 'ScaleCluster', {
+    functions: functionsOf(SCALE_STEPS),
+    ...healthChecks,
+    ...(props.promotionBudgetMinutes !== undefined && { promotionBudgetMinutes: props.promotionBudgetMinutes }),
+    ...common,
+  });
+  return { provisionCluster, replaceMember, setMaintenance, checkClusterHealth, deleteCluster, backupCluster, drillRestore, restoreCluster, scaleCluster };
 }

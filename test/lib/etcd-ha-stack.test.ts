@@ -23,6 +23,7 @@ import { DELETE_STEPS } from '../../statemachines/delete-cluster';
 import { BACKUP_STEPS } from '../../statemachines/backup-cluster';
 import { DRILL_STEPS } from '../../statemachines/drill-restore';
 import { RESTORE_STEPS } from '../../statemachines/restore-cluster';
+import { SCALE_STEPS } from '../../statemachines/scale-cluster';
 import { LOCAL_FUNCTION_ARN_PREFIX, allStates, renderAsl } from '../../statemachines/render-asl';
 import { HOST_SCRIPTS } from '../../lambdas/host-scripts';
 import { ENV, HANDLERS } from '../../lambdas/entry/aws';
@@ -71,11 +72,11 @@ const functionId = (stack: EtcdHaStack, step: EtcdHaStep) => logicalId(stack.ste
 const roleId = (stack: EtcdHaStack, step: EtcdHaStep) => logicalId(stack.steps[step].role);
 
 describe('EtcdHaStack resources', () => {
-  it('has the ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, DrillRestore and RestoreCluster state machines: Standard, traced, logging ALL events without execution data, each to its own log group', () => {
+  it('has the ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, DrillRestore, RestoreCluster and ScaleCluster state machines: Standard, traced, logging ALL events without execution data, each to its own log group', () => {
     const { template, stack } = synth;
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 8);
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 9);
     const machines = template.findResources('AWS::StepFunctions::StateMachine');
-    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster]) {
+    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster, stack.scaleCluster]) {
       assert.deepEqual(
         {
           type: machines[logicalId(workflow.stateMachine)]!.Properties.StateMachineType,
@@ -102,6 +103,7 @@ describe('EtcdHaStack resources', () => {
     assert.match(logicalId(stack.deleteCluster.stateMachine), /^DeleteClusterStateMachine[0-9A-F]{8}$/);
     assert.match(logicalId(stack.backupCluster.stateMachine), /^BackupClusterStateMachine[0-9A-F]{8}$/);
     assert.match(logicalId(stack.drillRestore.stateMachine), /^DrillRestoreStateMachine[0-9A-F]{8}$/);
+    assert.match(logicalId(stack.scaleCluster.stateMachine), /^ScaleClusterStateMachine[0-9A-F]{8}$/);
   });
 
   it('tags each state machine, and nothing else, etcd-ha:workflow = its workflow (the command line finds them by it)', () => {
@@ -119,6 +121,7 @@ describe('EtcdHaStack resources', () => {
       [logicalId(stack.backupCluster.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'BackupCluster' }],
       [logicalId(stack.drillRestore.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'DrillRestore' }],
       [logicalId(stack.restoreCluster.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'RestoreCluster' }],
+      [logicalId(stack.scaleCluster.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'ScaleCluster' }],
     });
     // Only the state machines carry it: not their roles, log groups or the functions.
     const elsewhere = Object.entries(template.toJSON().Resources as Record<string, { Type: string; Properties?: { Tags?: unknown } }>).filter(
@@ -129,14 +132,14 @@ describe('EtcdHaStack resources', () => {
 
   it('has one function per step (the steps ReplaceMember shares with ProvisionCluster once), Node.js 24 on arm64, running the step\'s export of the bundle, each with its own log group', () => {
     const { template, stack } = synth;
-    assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...DRILL_STEPS, ...RESTORE_STEPS])].sort());
+    assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...DRILL_STEPS, ...RESTORE_STEPS, ...SCALE_STEPS])].sort());
     // Plus the health probe's function and Sync Member Rules'.
     template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length + 2);
     // 17 ProvisionCluster steps (the lock steps and the two revocation steps among them), 15 of ReplaceMember's own
     // (Look Again and Retire Replaced Host the latest), 2 of SetMaintenance's, 2 of CheckClusterHealth's, 4 of
     // DeleteCluster's own, 7 of BackupCluster's own (Publish Backup Metrics the latest), 10 of DrillRestore's (the snapshot
-    // handoff's three among them, shared with RestoreCluster), 5 of RestoreCluster's own.
-    assert.equal(ALL_STEPS.length, 62);
+    // handoff's three among them, shared with RestoreCluster), 5 of RestoreCluster's own, 3 of ScaleCluster's own.
+    assert.equal(ALL_STEPS.length, 65);
     for (const step of ALL_STEPS) {
       const fn = template.findResources('AWS::Lambda::Function')[functionId(stack, step)];
       assert.ok(fn, `no function for ${step}`);
@@ -210,7 +213,7 @@ describe('EtcdHaStack resources', () => {
   it('keeps logs in explicit log groups with a retention: no logRetention custom resource, no custom resource at all', () => {
     const { template } = synth;
     // One per step function, one per workflow, one for the health probe, one for Sync Member Rules.
-    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 8 + 2);
+    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 9 + 2);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
     assert.deepEqual(types.filter((t) => t.startsWith('Custom::') || t === 'AWS::CloudFormation::CustomResource'), []);
@@ -236,11 +239,11 @@ describe('EtcdHaStack resources', () => {
     });
   });
 
-  it("raises an alarm when a ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, DrillRestore or RestoreCluster execution fails (and one on the trigger's dead-letter queue; the two metric alarms of DrillRestore are test/lib/drill-restore-stack.test.ts)", () => {
+  it("raises an alarm when a ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, DrillRestore RestoreCluster or ScaleCluster execution fails (and one on the trigger's dead-letter queue; the two metric alarms of DrillRestore are test/lib/drill-restore-stack.test.ts)", () => {
     const { template, stack } = synth;
     // Plus the no-good-backup alarm (test/lib/alarms.test.ts) and DrillRestore's two metric alarms.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 12);
-    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster]) {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 13);
+    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster, stack.scaleCluster]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: 'ExecutionsFailed',
@@ -263,6 +266,7 @@ describe('EtcdHaStack resources', () => {
     template.hasOutput('CheckClusterHealthStateMachineArn', { Value: { Ref: logicalId(stack.checkClusterHealth.stateMachine) } });
     template.hasOutput('DeleteClusterStateMachineArn', { Value: { Ref: logicalId(stack.deleteCluster.stateMachine) } });
     template.hasOutput('BackupClusterStateMachineArn', { Value: { Ref: logicalId(stack.backupCluster.stateMachine) } });
+    template.hasOutput('ScaleClusterStateMachineArn', { Value: { Ref: logicalId(stack.scaleCluster.stateMachine) } });
     template.hasOutput('SnapshotBucketName', { Value: { Ref: logicalId(stack.snapshotBucket) } });
     template.hasOutput('MemberHostPolicyArn', { Value: { Ref: logicalId(stack.hostPolicy.policy) } });
     template.hasOutput('RegistryTableName', { Value: { Ref: logicalId(stack.registryTable) } });
@@ -280,12 +284,14 @@ describe('EtcdHaStack resources', () => {
       'chooseNextMember',
       'lookAgain',
       'planProvision',
+      'planScaleChange',
       'promoteLearner',
       'readCluster',
       'readClusterHealth',
       'recordRestoredCluster',
       'removeFailedMember',
       'removeLearners',
+      'removeScaledMember',
       'removeStrayLearners',
       'snapshotBeforeChange',
       'takeBackup',
@@ -493,6 +499,10 @@ describe('EtcdHaStack IAM', () => {
       restoreMember: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew],
       recordRestoredCluster: [...talksToEtcd, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Scan', ...renew],
       unstageSnapshots: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 's3:DeleteObject', 's3:ListBucket', 'kms:GenerateDataKey', 'kms:Decrypt'],
+      validateScaleRequest: ['dynamodb:GetItem', 'dynamodb:Scan'],
+      // The revocation ledger (names ever issued a certificate), a new member's instance, etcd.
+      planScaleChange: ['ec2:DescribeInstances', ...talksToEtcd, 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:GetResourcePolicy', 'dynamodb:GetItem', 'dynamodb:Scan', ...renew],
+      removeScaledMember: [...talksToEtcd, ...renew],
     };
     for (const step of ALL_STEPS) {
       const statements = statementsOfRole(template, roleId(stack, step));
@@ -531,6 +541,8 @@ describe('EtcdHaStack IAM', () => {
       [roleId(stack, 'retireReplacedHost'), ['ec2:DescribeInstances']],
       // Plan Restore resolves each member's host to its current address (and checks a named replacement's tags).
       [roleId(stack, 'planRestore'), ['ec2:DescribeInstances']],
+      // Plan Next Change resolves a new member's instance (tagged for the cluster) to its address.
+      [roleId(stack, 'planScaleChange'), ['ec2:DescribeInstances']],
       [logicalId(stack.healthProbe!.function.role), ['ec2:DescribeInstances']],
       // DeleteCluster finds a cluster's secrets by name and tag (ListSecrets has no resource-level permissions).
       [roleId(stack, 'validateDeleteRequest'), ['secretsmanager:ListSecrets']],
@@ -541,7 +553,7 @@ describe('EtcdHaStack IAM', () => {
       ...HOST_STEPS.map((step): [string, string[]] => [roleId(stack, step), ['ssm:GetCommandInvocation']]),
       // PutMetricData has no resource-level permissions: narrowed to the etcd-ha namespace by a condition.
       [roleId(stack, 'publishDrillResult'), ['cloudwatch:PutMetricData']],
-      ...[stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster].flatMap((workflow): Array<[string, string[]]> => {
+      ...[stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster, stack.scaleCluster].flatMap((workflow): Array<[string, string[]]> => {
         const stateMachineRole = logicalId(workflow.stateMachine.role);
         return [
           [
@@ -651,6 +663,8 @@ describe('cdk-nag AwsSolutions', () => {
       ),
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:instance-profile/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*/healthcheck-client-??????]',
+      // Plan Next Change: the revocation ledgers (names and serials, no key).
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*/revocation-??????]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*]',
       // The member hosts: member secrets only.
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*/member/*]',

@@ -367,7 +367,7 @@ describe('EventBridge trigger', () => {
     assert.equal(manual.stack.replaceTrigger, undefined);
     assert.equal(rules(manual.template).length, 0);
     manual.template.resourceCountIs('AWS::SQS::Queue', 0);
-    manual.template.resourceCountIs('AWS::StepFunctions::StateMachine', 8);
+    manual.template.resourceCountIs('AWS::StepFunctions::StateMachine', 9);
     const groupsOnly = build('EtcdHaGroupsOnly', { automaticReplacement: false, autoScalingGroupNames: ['etcd-a'] });
     assert.deepEqual(
       rules(groupsOnly.template).map((r) => r.Properties.EventPattern['detail-type']),
@@ -437,6 +437,8 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       // RestoreCluster's request is read before the lock; its staged copies are removed after a failure too.
       'validateRestoreRequest',
       'unstageSnapshots',
+      // ScaleCluster's request is read before the lock.
+      'validateScaleRequest',
     ];
     const renewing = ALL_STEPS.filter((step) => !notUnderLock.includes(step));
     assert.deepEqual([...renewing].sort(), [
@@ -455,6 +457,7 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       'markClusterDeleting',
       'planProvision',
       'planRestore',
+      'planScaleChange',
       'promoteLearner',
       'pushCertificates',
       'pushRevocationList',
@@ -463,6 +466,7 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       'recordRestoredCluster',
       'removeFailedMember',
       'removeLearners',
+      'removeScaledMember',
       'removeStrayLearners',
       'resetJoiningHost',
       'resolveHosts',

@@ -44,6 +44,7 @@ import { deleteClusterDefinition } from '../../../statemachines/delete-cluster';
 import { BACKUP_STEPS, backupClusterDefinition } from '../../../statemachines/backup-cluster';
 import { DRILL_STEPS, drillRestoreDefinition } from '../../../statemachines/drill-restore';
 import { RESTORE_STEPS, restoreClusterDefinition } from '../../../statemachines/restore-cluster';
+import { SCALE_STEPS, scaleClusterDefinition } from '../../../statemachines/scale-cluster';
 import { DELETE_STEPS } from '../../../lambdas/catalog/steps';
 import { allStates, renderAsl, type AslDefinition } from '../../../statemachines/render-asl';
 import { startMoto, type Moto } from '../../support/moto';
@@ -245,9 +246,10 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
       BackupClusterStateMachine: renderAsl(BACKUP_STEPS, (scope, functions) => backupClusterDefinition(scope, { functions })),
       DrillRestoreStateMachine: renderAsl(DRILL_STEPS, (scope, functions) => drillRestoreDefinition(scope, { functions })),
       RestoreClusterStateMachine: renderAsl(RESTORE_STEPS, (scope, functions) => restoreClusterDefinition(scope, { functions })),
+      ScaleClusterStateMachine: renderAsl(SCALE_STEPS, (scope, functions) => scaleClusterDefinition(scope, { functions })),
     };
     const machines = Object.entries(template().Resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
-    assert.equal(machines.length, 8);
+    assert.equal(machines.length, 9);
     for (const [prefix, local] of Object.entries(locals)) {
       const machine = machines.find(([id]) => id.startsWith(prefix))!;
       const answer = await clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: physicalOf(prefix) }));
@@ -280,7 +282,7 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
         Object.fromEntries(((await clients.sfn.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags ?? []).map((t) => [t.key!, t.value ?? ''])),
       close: () => undefined,
     };
-    for (const workflow of ['ProvisionCluster', 'ReplaceMember', 'SetMaintenance', 'CheckClusterHealth', 'BackupCluster', 'DrillRestore', 'RestoreCluster']) {
+    for (const workflow of ['ProvisionCluster', 'ReplaceMember', 'SetMaintenance', 'CheckClusterHealth', 'BackupCluster', 'DrillRestore', 'RestoreCluster', 'ScaleCluster']) {
       assert.deepEqual(await stateMachinesTagged(api, 'etcd-ha:workflow', workflow), [physicalOf(`${workflow}StateMachine`)], workflow);
     }
   });

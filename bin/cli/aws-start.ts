@@ -75,6 +75,13 @@ export const WORKFLOWS = {
     stackOutput: 'RestoreClusterStateMachineArn',
     tag: WORKFLOW_TAG_VALUES.restoreCluster,
   },
+  scale: {
+    workflow: 'scale-cluster',
+    title: 'ScaleCluster',
+    arnEnv: 'ETCD_HA_SCALE_STATE_MACHINE_ARN',
+    stackOutput: 'ScaleClusterStateMachineArn',
+    tag: WORKFLOW_TAG_VALUES.scaleCluster,
+  },
 } as const satisfies Record<string, DeployedWorkflow>;
 
 export interface StartDeps {

@@ -27,6 +27,7 @@ type LocalSchedule = typeof import('./local-schedule');
 type Drill = typeof import('./drill');
 type AwsRestore = typeof import('./aws-restore');
 type LocalRestore = typeof import('./local-restore');
+type Scale = typeof import('./scale');
 
 /** Loads a command's module when the command runs. */
 function load<M>(path: string): M {
@@ -62,6 +63,7 @@ const STATE_MACHINE_HELP = {
   drill: 'DrillRestore state machine (default: $ETCD_HA_DRILL_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=DrillRestore; stack output DrillRestoreStateMachineArn)',
   delete: 'DeleteCluster state machine (default: $ETCD_HA_DELETE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=DeleteCluster; stack output DeleteClusterStateMachineArn)',
   restore: 'RestoreCluster state machine (default: $ETCD_HA_RESTORE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=RestoreCluster; stack output RestoreClusterStateMachineArn)',
+  scale: 'ScaleCluster state machine (default: $ETCD_HA_SCALE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=ScaleCluster; stack output ScaleClusterStateMachineArn)',
 };
 
 /** The whole command tree; each action stores its exit code in `exit.code`. */
@@ -210,6 +212,16 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
     );
 
   local
+    .command('scale')
+    .description('run ScaleCluster locally: grow (new members on the next free loopback addresses) or shrink, one member at a time')
+    .requiredOption('--members <n>', 'the number of members wanted: odd, at most 7', wholeNumber('--members'))
+    .option('--allow-single-member', 'allow --members 1 (no fault tolerance)', false)
+    .addOption(outputOption())
+    .action((opts: { members: number; allowSingleMember: boolean; output: OutputFormat }) =>
+      run(() => load<Scale>('./scale').localScale({ members: opts.members, allowSingleMember: opts.allowSingleMember, format: opts.output }, output))(),
+    );
+
+  local
     .command('heal')
     .description('replace members that die, like the EventBridge rule (Ctrl-C stops); nothing while healing is paused')
     .action(() =>
@@ -320,6 +332,37 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
               format: opts.output,
               ...(opts.instance !== undefined && { instance: opts.instance }),
               ...(opts.replacementName !== undefined && { replacementName: opts.replacementName }),
+              ...(opts.stateMachine !== undefined && { stateMachineArn: opts.stateMachine }),
+              ...(opts.name !== undefined && { name: opts.name }),
+            },
+            output,
+          );
+        })(),
+    );
+
+  program
+    .command('scale')
+    .description('start ScaleCluster and follow it: grow onto the instances given (tagged for the cluster), or shrink by the newest members, one at a time')
+    .option('--cluster <name>', 'the cluster')
+    .requiredOption('--members <n>', 'the number of members wanted: odd, at most 7', wholeNumber('--members'))
+    .option('--instance <id>', "a new member's EC2 instance, tagged etcd-ha:cluster=<cluster> (repeatable; one per member added)", (value: string, previous: string[] = []) => [...previous, value])
+    .option('--allow-single-member', 'allow --members 1 (no fault tolerance)', false)
+    .option('--state-machine <arn>', STATE_MACHINE_HELP.scale)
+    .option('--name <name>', 'the execution name (default: <cluster>-scale-<UTC time>)')
+    .option('--no-watch', 'start it and return')
+    .addOption(outputOption())
+    .action(
+      (opts: { cluster?: string; members: number; instance?: string[]; allowSingleMember: boolean; stateMachine?: string; name?: string; watch: boolean; output: OutputFormat }) =>
+        run(() => {
+          if (opts.cluster === undefined) throw new UsageError('scale needs --cluster NAME');
+          return load<Scale>('./scale').awsScale(
+            {
+              cluster: opts.cluster,
+              members: opts.members,
+              instances: opts.instance ?? [],
+              allowSingleMember: opts.allowSingleMember,
+              watch: opts.watch,
+              format: opts.output,
               ...(opts.stateMachine !== undefined && { stateMachineArn: opts.stateMachine }),
               ...(opts.name !== undefined && { name: opts.name }),
             },

@@ -94,7 +94,7 @@ function listDifferences(record: RecordedCluster, members: readonly ClusterMembe
 }
 
 const CHANGE_MEMBERSHIP =
-  'ProvisionCluster keeps the recorded membership: replace a member with ReplaceMember (etcd-ha replace / local heal); growing or shrinking a cluster is not supported yet (ScaleCluster is planned)';
+  'ProvisionCluster keeps the recorded membership: replace a member with ReplaceMember (etcd-ha replace / local heal); grow or shrink it with ScaleCluster (etcd-ha scale --cluster NAME --members N [--instance ID ...] / etcd-ha local scale --members N)';
 
 /** Why a spec may not be provisioned onto its recorded cluster's membership; undefined when it may. */
 export function membershipRefusal(spec: ClusterSpec, record: Pick<RecordedCluster, 'members' | 'removed'>): string | undefined {

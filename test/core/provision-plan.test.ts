@@ -46,7 +46,7 @@ describe('planProvision', () => {
     assert.match(plan.message, /the spec lists infra2, which is no member/);
     assert.match(plan.message, /infra3 is a member, the spec does not list it/);
     assert.match(plan.message, /ReplaceMember/);
-    assert.match(plan.message, /ScaleCluster/);
+    assert.match(plan.message, /ScaleCluster \(etcd-ha scale --cluster NAME --members N/);
   });
 
   it('refuses while a removed member awaits its replacement', () => {

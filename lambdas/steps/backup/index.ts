@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { parseOrThrow } from '../../core/parse';
 import { SpecValidationError } from '../../core/errors';
-import { bootstrappingReason, isBootstrapping } from '../../core/cluster-status';
+import { clustersToVisit } from '../clusters-to-visit';
 import { applyRetention, type RetentionPolicy } from '../../core/backup/retention';
 import { BackupMetadataSchema } from '../../core/backup/metadata';
 import { BackupRequestSchema } from '../../core/backup/workflow-io';
@@ -42,14 +42,7 @@ export function createBackupSteps(deps: BackupDeps): Record<BackupStep, StepHand
     async validateBackupRequest(raw: unknown): Promise<{ clusters: string[]; reason?: string }> {
       // The state passes the execution input as { request }.
       const request = parseOrThrow(BackupRequestSchema, (raw as { request?: unknown } | null)?.request, 'BackupCluster input');
-      if (request.clusterName === undefined) {
-        const clusters = (await deps.registry.list()).filter((r) => !isBootstrapping(r)).map((r) => r.clusterName);
-        return { clusters, ...(clusters.length === 0 && { reason: 'no cluster is recorded' }) };
-      }
-      const record = await deps.registry.get(request.clusterName);
-      if (!record) return { clusters: [], reason: `no cluster "${request.clusterName}" is recorded` };
-      if (isBootstrapping(record)) return { clusters: [], reason: bootstrappingReason(request.clusterName) };
-      return { clusters: [request.clusterName] };
+      return clustersToVisit(deps.registry, request.clusterName);
     },
 
     async acquireBackupLock(raw: unknown): Promise<{ acquired: boolean; heldBy?: string }> {

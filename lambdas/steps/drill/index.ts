@@ -5,7 +5,7 @@
 // a drill touches no member, and a replacement must not wait for one.
 import { z } from 'zod';
 import { parseOrThrow } from '../../core/parse';
-import { bootstrappingReason, isBootstrapping } from '../../core/cluster-status';
+import { clustersToVisit } from '../clusters-to-visit';
 import { DrillRequestSchema } from '../../core/drill/workflow-io';
 import type { ClusterLock, Host, LastBackupStore, MetricsPublisher } from '../../ports';
 import type { StepDeps, StepHandler } from '../deps';
@@ -40,14 +40,7 @@ export function createDrillSteps(deps: DrillDeps): Record<DrillOwnStep, StepHand
     async validateDrillRequest(raw: unknown): Promise<{ clusters: string[]; reason?: string }> {
       // The state passes the execution input as { request }.
       const request = parseOrThrow(DrillRequestSchema, (raw as { request?: unknown } | null)?.request, 'DrillRestore input');
-      if (request.clusterName === undefined) {
-        const clusters = (await deps.registry.list()).filter((r) => !isBootstrapping(r)).map((r) => r.clusterName);
-        return { clusters, ...(clusters.length === 0 && { reason: 'no cluster is recorded' }) };
-      }
-      const record = await deps.registry.get(request.clusterName);
-      if (!record) return { clusters: [], reason: `no cluster "${request.clusterName}" is recorded` };
-      if (isBootstrapping(record)) return { clusters: [], reason: bootstrappingReason(request.clusterName) };
-      return { clusters: [request.clusterName] };
+      return clustersToVisit(deps.registry, request.clusterName);
     },
 
     async acquireDrillLock(raw: unknown): Promise<{ acquired: boolean; heldBy?: string }> {

@@ -106,6 +106,9 @@ describe(`RestoreCluster on the local runner (real etcd) on ${ETCD.label}`, () =
     // 3. Confirmed.
     const restore = await runner.run('restore-cluster', { clusterName: CLUSTER, confirm: CLUSTER, by: 'test' }, { executionName: 'restore-1' });
     assert.equal(restore.status, 'SUCCEEDED', restore.cause);
+    // Certificates are issued and pushed again on the way: no key in any state's input or output, nor in the step log.
+    assert.ok(!/PRIVATE KEY/.test(JSON.stringify(restore.events)), 'no key material in the run events');
+    assert.ok(!existsSync(s.home.stepLog) || !/PRIVATE KEY/.test(readFileSync(s.home.stepLog, 'utf8')), 'no key material in the step log');
     const done = restore.output as RestoreOutcome;
     const listed = memberList(s, CLUSTER, endpoints.join(','));
     assert.deepEqual(listed.map((m) => `${m.name}${m.learner ? ' (learner)' : ''}`).sort(), HOSTS);
@@ -222,6 +225,7 @@ describe(`etcd-ha local restore on the command line on ${ETCD.label}`, () => {
     const restored = cli.run(['local', 'restore', '--confirm', 'local']);
     assert.equal(restored.status, 0, `${restored.stdout}\n${restored.stderr}`);
     assert.match(restored.stdout, /cluster "local" restored from backup/);
+    assert.ok(!/PRIVATE KEY/.test(`${dry.stdout}${dry.stderr}${restored.stdout}${restored.stderr}`), 'no key material in the CLI output');
     assert.ok(survivor !== undefined && Object.keys(cli.pids()).length === 3);
     const status = cli.run(['local', 'status', '-o', 'json']);
     assert.equal(status.status, 0, status.stdout);

@@ -528,3 +528,20 @@ export interface MetricPoint {
 export interface MetricsPublisher {
   publish(points: readonly MetricPoint[]): Promise<void>;
 }
+
+/**
+ * AdoptCluster's one-time upload (Receive Member PKI): a place the adopted member's host writes its own PKI into
+ * with its own credentials (host-scripts/upload-adopted-pki.sh), so that key material never travels through a
+ * command, an output, a payload or a log. AWS: an empty secret `<prefix>/<cluster>/adopt/<member>` (the stack's
+ * KMS key) tagged with the instance's ARN; the host policy lets an instance put a value only into an `adopt/` secret
+ * tagged with its own ARN, and never read one. Locally: a grant file beside the secret naming the host's root. The
+ * grant lasts from `open` to `close`, which Receive Member PKI calls when it ends, also on failure.
+ */
+export interface PkiUploadSlots {
+  /** Creates the slot (or finds the one a retried step made): its secret ID, for the host's put. */
+  open(clusterName: string, member: string, host: Host): Promise<{ readonly secretId: string }>;
+  /** The value the host put; undefined while it has put none. */
+  read(secretId: string): Promise<string | undefined>;
+  /** Deletes the slot and its value at once (no recovery window); a slot already gone is fine. */
+  close(secretId: string): Promise<void>;
+}

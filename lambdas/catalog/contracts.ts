@@ -151,3 +151,6 @@ export const DEFAULT_DRILL_SCHEDULE = 'rate(1 day)';
 // ---- DrillRestore ----
 /** Start of the key of each cluster's drill lock (`drill-lock#<cluster>`): its own, never the cluster's lock. */
 export const DRILL_LOCK_KEY_PREFIX = 'drill-lock#';
+
+/** AdoptCluster's upload slot for one member: `<prefix>/<cluster>/adopt/<member>` (lambdas/ports.ts PkiUploadSlots). */
+export const ADOPT_UPLOAD_ITEM = (member: string) => `adopt/${member}`;

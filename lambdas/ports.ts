@@ -117,6 +117,8 @@ export interface EtcdAdmin {
    * that leads already is success. Resolves once etcd answered (the transfer is done then).
    */
   moveLeader(leaderEndpoint: string, targetId: string): Promise<void>;
+  /** Sets a member's peer URLs (etcd's MemberUpdate); a member that already has exactly them gives `updated: false`. */
+  memberUpdate(endpoints: readonly string[], id: string, peerUrls: readonly string[]): Promise<{ readonly members: readonly ClusterMember[]; readonly updated: boolean }>;
   /**
    * Streams a snapshot of the backend from the first endpoint that answers into `sink`. Gives that endpoint and
    * its member's status, asked right before its stream opened (so its revision is the one at the start), and the

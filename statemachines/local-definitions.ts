@@ -12,6 +12,7 @@ import { BACKUP_STEPS, backupClusterDefinition } from './backup-cluster';
 import { DRILL_STEPS, drillRestoreDefinition } from './drill-restore';
 import { RESTORE_STEPS, restoreClusterDefinition } from './restore-cluster';
 import { SCALE_STEPS, scaleClusterDefinition } from './scale-cluster';
+import { ADOPT_STEPS, adoptClusterDefinition } from './adopt-cluster';
 import type { LocalWorkflowName } from '../lambdas/local-runner/definitions';
 
 /** Health checks of a local run (Check Health every 50 ms locally, each waiting for its answer). */
@@ -40,5 +41,9 @@ export const LOCAL_DEFINITIONS: Readonly<Record<LocalWorkflowName, () => AslDefi
   'scale-cluster': () =>
     renderAsl(SCALE_STEPS, (scope, functions) =>
       scaleClusterDefinition(scope, { functions, lockWaitAttempts: LOCAL_LOCK_WAIT_ATTEMPTS, healthCheckAttempts: LOCAL_HEALTH_CHECK_ATTEMPTS }),
+    ),
+  'adopt-cluster': () =>
+    renderAsl(ADOPT_STEPS, (scope, functions) =>
+      adoptClusterDefinition(scope, { functions, lockWaitAttempts: LOCAL_LOCK_WAIT_ATTEMPTS, healthCheckAttempts: LOCAL_HEALTH_CHECK_ATTEMPTS }),
     ),
 };

@@ -82,6 +82,13 @@ export const WORKFLOWS = {
     stackOutput: 'ScaleClusterStateMachineArn',
     tag: WORKFLOW_TAG_VALUES.scaleCluster,
   },
+  adopt: {
+    workflow: 'adopt-cluster',
+    title: 'AdoptCluster',
+    arnEnv: 'ETCD_HA_ADOPT_STATE_MACHINE_ARN',
+    stackOutput: 'AdoptClusterStateMachineArn',
+    tag: WORKFLOW_TAG_VALUES.adoptCluster,
+  },
 } as const satisfies Record<string, DeployedWorkflow>;
 
 export interface StartDeps {

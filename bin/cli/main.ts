@@ -28,6 +28,7 @@ type Drill = typeof import('./drill');
 type AwsRestore = typeof import('./aws-restore');
 type LocalRestore = typeof import('./local-restore');
 type Scale = typeof import('./scale');
+type Adopt = typeof import('./adopt');
 
 /** Loads a command's module when the command runs. */
 function load<M>(path: string): M {
@@ -63,6 +64,7 @@ const STATE_MACHINE_HELP = {
   drill: 'DrillRestore state machine (default: $ETCD_HA_DRILL_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=DrillRestore; stack output DrillRestoreStateMachineArn)',
   delete: 'DeleteCluster state machine (default: $ETCD_HA_DELETE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=DeleteCluster; stack output DeleteClusterStateMachineArn)',
   restore: 'RestoreCluster state machine (default: $ETCD_HA_RESTORE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=RestoreCluster; stack output RestoreClusterStateMachineArn)',
+  adopt: 'AdoptCluster state machine (default: $ETCD_HA_ADOPT_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=AdoptCluster; stack output AdoptClusterStateMachineArn)',
   scale: 'ScaleCluster state machine (default: $ETCD_HA_SCALE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=ScaleCluster; stack output ScaleClusterStateMachineArn)',
 };
 
@@ -222,6 +224,23 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
     );
 
   local
+    .command('adopt')
+    .description("run AdoptCluster locally: take over a kubeadm single-member etcd on a simulated host (<home>/hosts/<member>); a dry run unless --confirm")
+    .requiredOption('--member <name>', "the host's node name, which is etcd's member name")
+    .requiredOption('--address <ip>', "the simulated host's loopback address")
+    .option('--cluster <name>', 'the name the cluster gets', 'local')
+    .option('--confirm <name>', 'the cluster name again: adopt it (without it: a dry run that changes nothing)')
+    .addOption(outputOption())
+    .action((opts: { member: string; address: string; cluster: string; confirm?: string; output: OutputFormat }) =>
+      run(() =>
+        load<Adopt>('./adopt').localAdopt(
+          { cluster: opts.cluster, member: opts.member, address: opts.address, ...(opts.confirm !== undefined && { confirm: opts.confirm }), format: opts.output },
+          output,
+        ),
+      )(),
+    );
+
+  local
     .command('heal')
     .description('replace members that die, like the EventBridge rule (Ctrl-C stops); nothing while healing is paused')
     .action(() =>
@@ -338,6 +357,36 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
             output,
           );
         })(),
+    );
+
+  program
+    .command('adopt')
+    .description('start AdoptCluster and follow it: take over the kubeadm single-member etcd of a control-plane instance; a dry run unless --confirm')
+    .option('--cluster <name>', 'the name the cluster gets in etcd-ha')
+    .option('--member <name>', "the control plane's node name, which is etcd's member name")
+    .option('--instance <id>', 'the control-plane EC2 instance (tag it etcd-ha:cluster=<cluster>)')
+    .option('--confirm <name>', 'the cluster name again: adopt it (without it: a dry run that changes nothing)')
+    .option('--state-machine <arn>', STATE_MACHINE_HELP.adopt)
+    .option('--name <name>', 'the execution name (default: <cluster>-adopt-<UTC time>)')
+    .option('--no-watch', 'start it and return')
+    .addOption(outputOption())
+    .action((opts: { cluster?: string; member?: string; instance?: string; confirm?: string; stateMachine?: string; name?: string; watch: boolean; output: OutputFormat }) =>
+      run(() => {
+        if (opts.cluster === undefined || opts.member === undefined || opts.instance === undefined) throw new UsageError('adopt needs --cluster NAME --member NODE --instance ID');
+        return load<Adopt>('./adopt').awsAdopt(
+          {
+            cluster: opts.cluster,
+            member: opts.member,
+            instance: opts.instance,
+            watch: opts.watch,
+            format: opts.output,
+            ...(opts.confirm !== undefined && { confirm: opts.confirm }),
+            ...(opts.stateMachine !== undefined && { stateMachineArn: opts.stateMachine }),
+            ...(opts.name !== undefined && { name: opts.name }),
+          },
+          output,
+        );
+      })(),
     );
 
   program

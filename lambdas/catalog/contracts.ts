@@ -113,6 +113,7 @@ export const WORKFLOW_TAG_VALUES = {
   drillRestore: 'DrillRestore',
   restoreCluster: 'RestoreCluster',
   scaleCluster: 'ScaleCluster',
+  adoptCluster: 'AdoptCluster',
 } as const;
 
 // ---- BackupCluster ----

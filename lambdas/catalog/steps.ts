@@ -16,7 +16,8 @@ export type WorkflowName =
   | 'backupCluster'
   | 'drillRestore'
   | 'restoreCluster'
-  | 'scaleCluster';
+  | 'scaleCluster'
+  | 'adoptCluster';
 
 /** What a step may do on AWS: lib/step-access.ts turns each kind into a few IAM statements on the narrowest resources. */
 export type StepAccess =
@@ -90,7 +91,10 @@ export type StepAccess =
   /** Take its own lock (`drill-lock#<cluster>` items only) and ask whether an expired lock's holder still runs. */
   | 'acquireDrillLock'
   /** Release its own lock (a conditional DeleteItem on `drill-lock#<cluster>` items only). */
-  | 'releaseDrillLock';
+  | 'releaseDrillLock'
+  // ---- AdoptCluster ----
+  /** Open, read and close the one-time upload slots (`<prefix>/<cluster>/adopt/<member>`), nothing else of the secrets. */
+  | 'adoptUploadSlots';
 
 /** The Lambda service's longest invocation. */
 export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
@@ -181,7 +185,7 @@ export const STEPS = {
     does: "the cluster's lock item in the registry table, one change at a time",
     timeout: { seconds: 30 },
     access: ['acquireClusterLock'],
-    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance', 'deleteCluster', 'restoreCluster', 'scaleCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance', 'deleteCluster', 'restoreCluster', 'scaleCluster', 'adoptCluster'],
   },
   planProvision: {
     title: 'Read Cluster',
@@ -218,7 +222,7 @@ export const STEPS = {
     // Lambda's network bandwidth grows with memory; the upload buffers 5 parts of 16 MiB at most.
     memoryMb: 1024,
     access: ['renewClusterLock', ...TALKS_TO_ETCD, 'writeSnapshots'],
-    workflows: ['replaceMember', 'scaleCluster'],
+    workflows: ['replaceMember', 'scaleCluster', 'adoptCluster'],
   },
   removeFailedMember: {
     title: 'Remove Dead Members',
@@ -381,7 +385,7 @@ export const STEPS = {
     does: "every member's status over mTLS",
     timeout: { seconds: 60 },
     access: ['renewClusterLock', ...TALKS_TO_ETCD],
-    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster', 'scaleCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster', 'scaleCluster', 'adoptCluster'],
   },
   collectMemberLogs: {
     title: 'Collect Member Logs',
@@ -390,7 +394,7 @@ export const STEPS = {
     // Its script runs with at most 60 s (lambdas/steps/collect-member-logs.ts).
     timeout: { hostScript: 60 },
     access: ['renewClusterLock', 'runCommand'],
-    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster', 'scaleCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster', 'scaleCluster', 'adoptCluster'],
   },
   recordCluster: {
     title: 'Record Cluster',
@@ -400,7 +404,7 @@ export const STEPS = {
     // Reads the record first: a member that did not answer keeps its recorded ID, removed members stay listed.
     // Writes it only as the lock holder (a transaction conditioned on the lock item).
     access: ['renewClusterLock', 'readRegistry', 'writeRegistry'],
-    workflows: ['provisionCluster', 'replaceMember', 'scaleCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'scaleCluster', 'adoptCluster'],
   },
   retireReplacedHost: {
     title: 'Retire Replaced Host',
@@ -426,7 +430,7 @@ export const STEPS = {
     does: "deletes the cluster's lock item if this execution holds it",
     timeout: { seconds: 30 },
     access: ['releaseClusterLock'],
-    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance', 'deleteCluster', 'restoreCluster', 'scaleCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance', 'deleteCluster', 'restoreCluster', 'scaleCluster', 'adoptCluster'],
   },
   completeLifecycleAction: {
     title: 'Complete Lifecycle Action',
@@ -701,6 +705,39 @@ export const STEPS = {
     access: ['renewClusterLock', ...TALKS_TO_ETCD],
     workflows: ['scaleCluster'],
   },
+  // ---- AdoptCluster: its own steps come after ScaleCluster's in the stack's order ----
+  validateAdoptRequest: {
+    title: 'Validate Adopt Request',
+    states: ['Validate Adopt Request'],
+    does: 'the request (cluster name, the control-plane host, confirm) and that the name is free or this very member (registry table)',
+    timeout: { seconds: 30 },
+    access: ['readRegistry'],
+    workflows: ['adoptCluster'],
+  },
+  inspectAdoptableMember: {
+    title: 'Inspect Member',
+    states: ['Inspect Member'],
+    does: "the host's static pod manifest, etcd's member list, status and version, data size and certificate expiry (read-only host script), and what adopting it takes",
+    timeout: HOST_SCRIPT,
+    access: ['renewClusterLock', 'describeInstances', 'runCommand'],
+    workflows: ['adoptCluster'],
+  },
+  receiveMemberPki: {
+    title: 'Receive Member PKI',
+    states: ['Receive Member PKI'],
+    does: "the host puts its own PKI into a one-time upload slot only it may write; checked and stored as the cluster's secrets (CA kept); the slot closed",
+    timeout: HOST_SCRIPT,
+    access: ['renewClusterLock', 'readRegistry', 'writeRegistry', 'writeSecrets', 'adoptUploadSlots', 'runCommand'],
+    workflows: ['adoptCluster'],
+  },
+  movePeerUrl: {
+    title: 'Move Peer URL',
+    states: ['Move Peer URL'],
+    does: "etcd member update of a loopback peer URL to the host's address, then the host restarts its static pod once with it",
+    timeout: HOST_SCRIPT,
+    access: ['renewClusterLock', 'runCommand', ...TALKS_TO_ETCD],
+    workflows: ['adoptCluster'],
+  },
 } as const satisfies Record<string, StepSpec>;
 
 /** Every step a function runs in a workflow. */
@@ -752,8 +789,9 @@ export const DELETE_ONLY_STEPS = DELETE_STEPS.filter(
  */
 const BEFORE_RESTORE: readonly StepName[] = [...PROVISION_STEPS, ...REPLACE_ONLY_STEPS, ...MAINTENANCE_ONLY_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_ONLY_STEPS, ...stepsOf('backupCluster'), ...stepsOf('drillRestore')];
 const BEFORE_SCALE: readonly StepName[] = [...BEFORE_RESTORE, ...stepsOf('restoreCluster').filter((step) => !BEFORE_RESTORE.includes(step))];
-/** ... then those only ScaleCluster runs. */
-export const ALL_STEPS: readonly StepName[] = [...BEFORE_SCALE, ...stepsOf('scaleCluster').filter((step) => !BEFORE_SCALE.includes(step))];
+const BEFORE_ADOPT: readonly StepName[] = [...BEFORE_SCALE, ...stepsOf('scaleCluster').filter((step) => !BEFORE_SCALE.includes(step))];
+/** ... then those only ScaleCluster runs, then those only AdoptCluster runs. */
+export const ALL_STEPS: readonly StepName[] = [...BEFORE_ADOPT, ...stepsOf('adoptCluster').filter((step) => !BEFORE_ADOPT.includes(step))];
 
 // ---- BackupCluster: its steps are its own (after DeleteCluster's in the stack's order) ----
 export type BackupStep = StepOf<'backupCluster'>;
@@ -802,3 +840,7 @@ export const SCALE_STEPS = stepsOf('scaleCluster');
 /** The steps only ScaleCluster runs (the rest are ProvisionCluster's and ReplaceMember's). */
 export type ScaleOnlyStep = Exclude<ScaleStep, ProvisionStep | ReplaceStep>;
 export const SCALE_ONLY_STEPS = SCALE_STEPS.filter((step): step is ScaleOnlyStep => !(PROVISION_STEPS as readonly string[]).includes(step) && !(REPLACE_STEPS as readonly string[]).includes(step));
+
+// ---- AdoptCluster: its own steps come after ScaleCluster's in the stack's order ----
+export type AdoptStep = StepOf<'adoptCluster'>;
+export const ADOPT_STEPS = stepsOf('adoptCluster');

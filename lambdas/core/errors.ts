@@ -187,3 +187,6 @@ export class NoBackupToDrillError extends EtcdHaError {}
 
 /** ScaleCluster refuses the next change (quorum not healthy, a learner left over, no host to grow onto): nothing was changed by it. */
 export class ScaleRefusedError extends EtcdHaError {}
+
+/** AdoptCluster: the member found cannot be taken over as it is (each reason says why and what to do); nothing changed. */
+export class AdoptRefusedError extends EtcdHaError {}

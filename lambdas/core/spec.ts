@@ -58,6 +58,7 @@ function wrongTypeShowing(expected: string, example: string) {
 
 /** A member's name wherever one enters (a spec's members, ReplaceMember's replacement.name). */
 export const MemberNameSchema = dns1123Subdomain;
+export const ClusterNameSchema = dns1123Label;
 
 /** The data dir is made 0700 and may be moved aside, as root: it must be etcd's own directory. */
 const dataDir = absolutePath.superRefine((path, ctx) => {

@@ -22,6 +22,10 @@ export const HOST_SCRIPTS = [
   // RestoreCluster
   'stop-etcd-for-restore',
   'restore-member',
+  // AdoptCluster
+  'inspect-adoptable-etcd',
+  'upload-adopted-pki',
+  'move-peer-url',
 ] as const;
 
 export type HostScriptName = (typeof HOST_SCRIPTS)[number];
@@ -81,6 +85,10 @@ export const HOST_SCRIPT_INPUTS: Readonly<Record<HostScriptName, HostScriptInput
     required: ['SNAPSHOT_FILE', 'RUNTIME', 'DATA_DIR', 'MEMBER_NAME', 'INITIAL_CLUSTER', 'PEER_URLS', 'RESTORE_TOKEN', 'BUMP_REVISION'],
     optional: ['ETCD_IMAGE', 'ETCD_HA_CONTAINER_RUN'],
   },
+  // AdoptCluster: read-only facts; the host's own PKI into its one-time upload slot; the one restart for a loopback peer URL.
+  'inspect-adoptable-etcd': { required: [], optional: ['ETCD_HA_CURL'] },
+  'upload-adopted-pki': { required: ['UPLOAD_SECRET_ID'], optional: ['SECRET_REGION', 'ETCD_HA_SECRET_PUT', 'ETCD_HA_SECRET_DIR'] },
+  'move-peer-url': { required: ['PEER_URL', 'CLIENT_URL'], optional: ['ETCD_HA_STATIC_POD_SYNC', 'ETCD_HA_CURL', 'WAIT_SECONDS'] },
 };
 
 /** The inputs given to buildHostCommand are not acceptable; the message names the variable. */

@@ -3,7 +3,8 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ReplaceDeps } from '../steps/replace';
-import type { Logger, MetricsPublisher, RecordDeletion, SecretDeletion, SnapshotHandoff } from '../ports';
+import type { Logger, MetricsPublisher, PkiUploadSlots, RecordDeletion, SecretDeletion, SnapshotHandoff } from '../ports';
+import { FileUploadSlots } from '../adapters/local/file-upload-slots';
 import { FileSecretStore } from '../adapters/local/file-secret-store';
 import { LoopbackHostDirectory } from '../adapters/local/loopback-host-directory';
 import { LocalHostRunner, localScriptsPaths } from '../adapters/local/local-host-runner';
@@ -72,6 +73,11 @@ export function localDeps(home: LocalHome, options: LocalDepsOptions = {}): Repl
     // Validate Spec: the defaults plus the project's own etcd binaries (.etcd).
     specPolicy: localSpecPolicy(),
   };
+}
+
+/** AdoptCluster's upload slots in the home's secret store (a grant file beside each slot names the one host root that may write it). */
+export function localUploadSlots(home: LocalHome): PkiUploadSlots {
+  return new FileUploadSlots(new FileSecretStore({ dir: home.secretsDir }));
 }
 
 /**

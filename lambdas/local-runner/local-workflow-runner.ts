@@ -18,12 +18,13 @@ import { localScriptsPaths } from '../adapters/local/local-host-runner';
 import { LocalMachinePower } from '../adapters/local/local-machine-power';
 import type { AslDefinition } from './asl';
 import { loadDefinition, type LocalWorkflowName } from './definitions';
-import { localBackups, localDeletion, localDeps, localDrills } from './local-deps';
+import { localBackups, localDeletion, localDeps, localDrills, localUploadSlots } from './local-deps';
 import { createBackupSteps, type BackupDeps } from '../steps/backup';
 import { createHandoffSteps } from '../steps/backup/handoff-steps';
 import { createDrillSteps, type DrillDeps } from '../steps/drill';
 import { createRestoreSteps } from '../steps/restore';
 import { createScaleSteps } from '../steps/scale';
+import { createAdoptSteps } from '../steps/adopt';
 import { localHome, type LocalHome } from './local-home';
 import { etcdVersionOf, localEtcdBinary } from './etcd-binaries';
 import { runWorkflow, type WorkflowEvent, type WorkflowResult } from './run-workflow';
@@ -154,6 +155,8 @@ export class LocalWorkflowRunner implements WorkflowRunner {
         return createRestoreSteps({ ...this.deps, ...localBackups(this.home), ...this.backupOverrides });
       case 'scale-cluster':
         return createScaleSteps(this.deps);
+      case 'adopt-cluster':
+        return createAdoptSteps({ ...this.deps, uploadSlots: localUploadSlots(this.home) });
     }
   }
 

@@ -36,6 +36,7 @@ function refusingPromotion(inner: EtcdAdminFactory, times: number): EtcdAdminFac
           return admin.memberPromote(...args);
         },
         moveLeader: (...args) => admin.moveLeader(...args),
+        memberUpdate: (...args) => admin.memberUpdate(...args),
         snapshot: (...args) => admin.snapshot(...args),
         close: () => admin.close(),
       };

@@ -100,6 +100,7 @@ function etcdScripted(adds: Array<() => Error | undefined>, looks: ClusterView[]
     },
     memberPromote: async () => assert.fail('Add Member As Learner promotes nobody'),
     moveLeader: async () => assert.fail('Add Member As Learner moves no leader'),
+    memberUpdate: async () => assert.fail('Add Member As Learner updates no member'),
     snapshot: async () => assert.fail('Add Member As Learner takes no snapshot'),
     close: async () => {
       calls.closed += 1;

@@ -51,6 +51,7 @@ export function etcdAnswering(answer: (endpoints: readonly string[]) => ClusterV
     memberRemove: async () => assert.fail(`${step} changes no membership`),
     memberPromote: async () => assert.fail(`${step} changes no membership`),
     moveLeader: async () => assert.fail(`${step} moves no leader`),
+    memberUpdate: async () => assert.fail(`${step} updates no member`),
     snapshot: async () => assert.fail(`${step} takes no snapshot`),
     close: async () => {
       calls.closed += 1;

@@ -38,6 +38,7 @@ function stepWith(view: ClusterView, promote: () => Promise<{ promoted: boolean 
       return { members: [], ...(await promote()) };
     },
     moveLeader: async () => assert.fail('no leader move'),
+    memberUpdate: async () => assert.fail('no member update'),
     snapshot: async () => assert.fail('no snapshot'),
     close: async () => undefined,
   };

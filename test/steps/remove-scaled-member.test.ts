@@ -23,6 +23,7 @@ function stepWith(view: ClusterView) {
       return { members: view.members.filter((m) => m.id !== id), removed: true };
     },
     memberPromote: async () => assert.fail('Remove Member promotes nobody'),
+    memberUpdate: async () => assert.fail('Remove Member updates no member'),
     moveLeader: async (leaderEndpoint, targetId) => {
       calls.push(`move leader from ${leaderEndpoint} to ${targetId}`);
     },

@@ -87,6 +87,7 @@ function snapshotStepOver(sources: Readonly<Record<string, Source>>, options: { 
     memberRemove: async () => assert.fail('Snapshot Before Change changes no membership'),
     memberPromote: async () => assert.fail('Snapshot Before Change changes no membership'),
     moveLeader: async () => assert.fail('Snapshot Before Change moves no leader'),
+    memberUpdate: async () => assert.fail('Snapshot Before Change updates no member'),
     snapshot: async (endpoints, sink) => {
       calls.asked.push([...endpoints]);
       const failures: string[] = [];

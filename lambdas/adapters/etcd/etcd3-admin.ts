@@ -152,6 +152,19 @@ export class Etcd3Admin implements EtcdAdmin {
     }
   }
 
+  async memberUpdate(endpoints: readonly string[], id: string, peerUrls: readonly string[]) {
+    const before = await this.memberList(endpoints);
+    const member = before.find((m) => m.id === id);
+    if (member === undefined) throw new EtcdMemberChangeRefusedError(`member update ${hexId(id)}: no such member`);
+    if ([...member.peerURLs].sort().join(',') === [...peerUrls].sort().join(',')) return { members: before, updated: false };
+    try {
+      await this.change(endpoints, `update ${hexId(id)}`, (c, options) => c.cluster.memberUpdate({ ID: id, peerURLs: [...peerUrls] }, options));
+    } catch (error) {
+      throw classify(`member update ${hexId(id)}`, error);
+    }
+    return { members: await this.memberList(endpoints), updated: true };
+  }
+
   async moveLeader(leaderEndpoint: string, targetId: string): Promise<void> {
     const status = await this.status(leaderEndpoint);
     if (status.ok && status.leaderId === targetId) return;

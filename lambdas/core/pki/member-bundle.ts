@@ -88,9 +88,10 @@ export function encodeMemberBundle(files: readonly HostFile[]): string {
 /**
  * The files of a member secret's text. Comment lines ("#") may precede the first file; blank lines may
  * follow the END line. Never echoes file content in its errors.
- * @throws CaKeyInBundleError for a CA key file; MemberBundleFormatError for anything else out of place.
+ * @param options.allowCaKey AdoptCluster's upload (same format) carries the CA key on its way to the CA secret.
+ * @throws CaKeyInBundleError for a CA key file (unless allowed); MemberBundleFormatError for anything else out of place.
  */
-export function decodeMemberBundle(text: string): HostFile[] {
+export function decodeMemberBundle(text: string, options: { readonly allowCaKey?: boolean } = {}): HostFile[] {
   const lines = text.split('\n');
   // A final line break leaves one empty element: not a line of its own.
   if (lines[lines.length - 1] === '') lines.pop();
@@ -113,7 +114,7 @@ export function decodeMemberBundle(text: string): HostFile[] {
       const [, path = '', mode = ''] = match;
       const problems = fileProblems(path, mode);
       if (problems.length > 0) throw new MemberBundleFormatError(`line ${lineNo}: ${problems.join('; ')}`);
-      refuseCaKey(path);
+      if (!options.allowCaKey) refuseCaKey(path);
       if (files.some((file) => file.path === path)) throw new MemberBundleFormatError(`line ${lineNo}: ${path} is listed twice`);
       files.push({ path, mode: MODES.get(mode) ?? 0o600, lines: [] });
       continue;

@@ -22,6 +22,7 @@ import { parseRetention, type RetentionPolicy } from '../lambdas/core/backup/ret
 import { MemberHostPolicy } from './member-host-policy';
 import type { RestoreClusterWorkflow } from './restore-cluster-workflow';
 import type { ScaleClusterWorkflow } from './scale-cluster-workflow';
+import type { AdoptClusterWorkflow } from './adopt-cluster-workflow';
 import type { ProvisionClusterWorkflow } from './provision-cluster-workflow';
 import type { ReplaceMemberTrigger } from './replace-member-trigger';
 import type { ReplaceMemberWorkflow } from './replace-member-workflow';
@@ -366,6 +367,7 @@ export class EtcdHaStack extends Stack {
   readonly restoreCluster: RestoreClusterWorkflow;
   /** `etcd-ha scale`: grows or shrinks a cluster one member at a time. */
   readonly scaleCluster: ScaleClusterWorkflow;
+  readonly adoptCluster: AdoptClusterWorkflow;
   /** The scheduled health probe (none with healthProbe false). */
   readonly healthProbe?: HealthProbe;
   /** The EventBridge rules that start ReplaceMember (none without automaticReplacement and autoScalingGroupNames). */
@@ -420,6 +422,7 @@ export class EtcdHaStack extends Stack {
     this.drillRestore = workflows.drillRestore;
     this.restoreCluster = workflows.restoreCluster;
     this.scaleCluster = workflows.scaleCluster;
+    this.adoptCluster = workflows.adoptCluster;
     if (triggers.healthProbe) this.healthProbe = triggers.healthProbe;
     if (triggers.replaceTrigger) this.replaceTrigger = triggers.replaceTrigger;
   }

@@ -43,6 +43,10 @@ export function addOutputs(stack: Stack, parts: { readonly store: Store; readonl
     description: 'Grow or shrink a cluster one member at a time: {"clusterName", "members": odd size, "allowSingleMember"?, "instances"?: [new members\' instance IDs]} (etcd-ha scale)',
     value: workflows.scaleCluster.stateMachine.stateMachineArn,
   });
+  new CfnOutput(stack, 'AdoptClusterStateMachineArn', {
+    description: 'Take over a kubeadm single-member etcd: {"clusterName", "member": {"name", "instanceId"}, "confirm"?: clusterName}; without confirm a dry run (etcd-ha adopt)',
+    value: workflows.adoptCluster.stateMachine.stateMachineArn,
+  });
   new CfnOutput(stack, 'SnapshotBucketName', { description: 'Snapshots taken before each membership change (SSE-KMS)', value: store.snapshotBucket.bucketName });
   new CfnOutput(stack, 'MemberHostPolicyArn', {
     description: "Attach to the member hosts' instance role (with AmazonSSMManagedInstanceCore)",

@@ -1,4 +1,4 @@
-// The stack's workflows: ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, RestoreCluster and ScaleCluster over the step functions (a step
+// The stack's workflows: ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, RestoreCluster, ScaleCluster and AdoptCluster over the step functions (a step
 // several workflows run is one function), each with its log group and failure alarm.
 import { Duration, type RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -11,7 +11,8 @@ import { DRILL_STEPS } from '../../lambdas/catalog/steps';
 import { DrillRestoreWorkflow } from '../drill-restore-workflow';
 import { RestoreClusterWorkflow } from '../restore-cluster-workflow';
 import { ScaleClusterWorkflow } from '../scale-cluster-workflow';
-import { SCALE_STEPS } from '../../lambdas/catalog/steps';
+import { AdoptClusterWorkflow } from '../adopt-cluster-workflow';
+import { ADOPT_STEPS, SCALE_STEPS } from '../../lambdas/catalog/steps';
 import { CheckClusterHealthWorkflow } from '../check-cluster-health-workflow';
 import { ProvisionClusterWorkflow } from '../provision-cluster-workflow';
 import { ReplaceMemberWorkflow } from '../replace-member-workflow';
@@ -45,6 +46,7 @@ export interface Workflows {
   readonly drillRestore: DrillRestoreWorkflow;
   readonly restoreCluster: RestoreClusterWorkflow;
   readonly scaleCluster: ScaleClusterWorkflow;
+  readonly adoptCluster: AdoptClusterWorkflow;
 }
 
 export function addWorkflows(stack: Stack, props: WorkflowsProps): Workflows {
@@ -93,5 +95,6 @@ export function addWorkflows(stack: Stack, props: WorkflowsProps): Workflows {
     ...(props.promotionBudgetMinutes !== undefined && { promotionBudgetMinutes: props.promotionBudgetMinutes }),
     ...common,
   });
-  return { provisionCluster, replaceMember, setMaintenance, checkClusterHealth, deleteCluster, backupCluster, drillRestore, restoreCluster, scaleCluster };
+  const adoptCluster = new AdoptClusterWorkflow(stack, 'AdoptCluster', { functions: functionsOf(ADOPT_STEPS), ...healthChecks, ...common });
+  return { provisionCluster, replaceMember, setMaintenance, checkClusterHealth, deleteCluster, backupCluster, drillRestore, restoreCluster, scaleCluster, adoptCluster };
 }

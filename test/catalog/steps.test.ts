@@ -17,6 +17,7 @@ import { BACKUP_STEPS, backupClusterDefinition } from '../../statemachines/backu
 import { DRILL_STEPS, drillRestoreDefinition } from '../../statemachines/drill-restore';
 import { RESTORE_STEPS, restoreClusterDefinition } from '../../statemachines/restore-cluster';
 import { SCALE_STEPS, scaleClusterDefinition } from '../../statemachines/scale-cluster';
+import { ADOPT_STEPS, adoptClusterDefinition } from '../../statemachines/adopt-cluster';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -87,6 +88,7 @@ const DEFINITIONS: Record<WorkflowName, AslDefinition> = {
   drillRestore: renderAsl(DRILL_STEPS, (scope, functions) => drillRestoreDefinition(scope, { functions })),
   restoreCluster: renderAsl(RESTORE_STEPS, (scope, functions) => restoreClusterDefinition(scope, { functions })),
   scaleCluster: renderAsl(SCALE_STEPS, (scope, functions) => scaleClusterDefinition(scope, { functions })),
+  adoptCluster: renderAsl(ADOPT_STEPS, (scope, functions) => adoptClusterDefinition(scope, { functions })),
 };
 
 describe('step catalog', () => {

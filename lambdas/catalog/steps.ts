@@ -90,7 +90,13 @@ export type StepAccess =
   /** Take its own lock (`drill-lock#<cluster>` items only) and ask whether an expired lock's holder still runs. */
   | 'acquireDrillLock'
   /** Release its own lock (a conditional DeleteItem on `drill-lock#<cluster>` items only). */
-  | 'releaseDrillLock';
+  | 'releaseDrillLock'
+  // ---- AdoptCluster ----
+  /**
+   * Receive Member PKI: open, read and close upload slots (`<prefix>/<cluster>/adopt/<member>`, created only with the
+   * stack's key and the cluster and instance tags, deleted at once); nothing outside `adopt/`.
+   */
+  | 'adoptUploadSlots';
 
 /** The Lambda service's longest invocation. */
 export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;

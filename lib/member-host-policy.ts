@@ -5,6 +5,9 @@
 // asks (`ec2:SourceInstanceARN`), and use the secrets' KMS key only through Secrets Manager. During a restore
 // (fetch-snapshot.sh) it reads a staged snapshot under `restores/` of the snapshot bucket only when the object's
 // `etcd-ha:instance-arn` tag names the very instance that asks, and decrypts it only through S3; never a backup.
+// During AdoptCluster (upload-adopted-pki.sh) it puts its own PKI into an upload slot, `<prefix>/<cluster>/adopt/<member>`,
+// only one whose `etcd-ha:instance-arn` tag names the very instance that asks, with a data key of the stack's key made
+// through Secrets Manager for an `adopt/` secret only; it may never read a slot, nor put into any other secret.
 // Nothing else: the SSM agent's own permissions (e.g. AmazonSSMManagedInstanceCore) are the instance role's business.
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -12,8 +15,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Aws, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag';
-import { INSTANCE_ARN_TAG, RESTORE_KEY_PREFIX } from '../lambdas/catalog/contracts';
-import { secretsArnPattern, viaSecretsManager } from './step-access';
+import { ADOPT_UPLOAD_ITEM, INSTANCE_ARN_TAG, RESTORE_KEY_PREFIX } from '../lambdas/catalog/contracts';
+import { ADOPT_UPLOAD_SLOTS_PATTERN, secretsArnPattern, viaSecretsManager } from './step-access';
 
 /** The secret tag the policy compares with the requesting instance's ARN (set by lambdas/entry/aws.ts). */
 export { INSTANCE_ARN_TAG };
@@ -55,6 +58,7 @@ export class MemberHostPolicy extends Construct {
           conditions: viaSecretsManager(),
         }),
         ...(props.snapshotBucket ? stagedSnapshotStatements(props.snapshotBucket, props.secretsKey) : []),
+        ...adoptUploadStatements(this, props.secretPrefix, props.secretsKey),
       ],
     });
     acknowledge(
@@ -62,6 +66,12 @@ export class MemberHostPolicy extends Construct {
       'AwsSolutions-IAM5',
       `A host may read only member secrets ("${props.secretPrefix}/<cluster>/member/<name>", created per cluster at run time), and of those only one whose ${INSTANCE_ARN_TAG} tag equals its own ec2:SourceInstanceARN (condition); the CA and client secrets are outside the pattern.`,
       [`Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${props.secretPrefix}/${MEMBER_SECRETS_PATTERN}`],
+    );
+    acknowledge(
+      this.policy,
+      'AwsSolutions-IAM5',
+      `AdoptCluster's host puts its own PKI into the upload slot Receive Member PKI opened for it ("${props.secretPrefix}/<cluster>/${ADOPT_UPLOAD_ITEM('<member>')}", created and deleted at run time), and only into one whose ${INSTANCE_ARN_TAG} tag equals its own ec2:SourceInstanceARN (condition); it may not read a slot, and the data key is made only through Secrets Manager for an adopt/ secret (kms:EncryptionContext:SecretARN).`,
+      [`Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${props.secretPrefix}/${ADOPT_UPLOAD_SLOTS_PATTERN}`],
     );
     if (props.snapshotBucket) {
       acknowledge(
@@ -88,6 +98,30 @@ function stagedSnapshotStatements(bucket: s3.IBucket, key: kms.IKey): iam.Policy
       actions: ['kms:Decrypt'],
       resources: [key.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } },
+    }),
+  ];
+}
+
+/**
+ * AdoptCluster's one-time upload: PutSecretValue only into an upload slot tagged with the asking instance's ARN (the
+ * slot exists only while Receive Member PKI runs). PutSecretValue makes Secrets Manager call kms:GenerateDataKey for
+ * the new version, with the secret's ARN as encryption context: granted through Secrets Manager and for `adopt/`
+ * secrets only. No kms:Decrypt and no GetSecretValue here: the host writes, the step reads.
+ */
+function adoptUploadStatements(scope: Construct, secretPrefix: string, key: kms.IKey): iam.PolicyStatement[] {
+  const slots = secretsArnPattern(scope, secretPrefix, ADOPT_UPLOAD_SLOTS_PATTERN);
+  return [
+    new iam.PolicyStatement({
+      sid: 'PutOwnAdoptUpload',
+      actions: ['secretsmanager:PutSecretValue'],
+      resources: [slots],
+      conditions: { StringEquals: { [`aws:ResourceTag/${INSTANCE_ARN_TAG}`]: '${ec2:SourceInstanceARN}' } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'EncryptAdoptUploadViaSecretsManager',
+      actions: ['kms:GenerateDataKey'],
+      resources: [key.keyArn],
+      conditions: { ...viaSecretsManager(), StringLike: { 'kms:EncryptionContext:SecretARN': slots } },
     }),
   ];
 }

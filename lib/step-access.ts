@@ -8,7 +8,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { BACKUP_KEY_PREFIX, BACKUP_LOCK_KEY_PREFIX, RESTORE_KEY_PREFIX, LAST_BACKUP_KEY_PREFIX, DRILL_LOCK_KEY_PREFIX, METRICS, CLUSTER_TAG, LOCK_KEY_PREFIX, PROBE_KEY_PREFIX, RECORD_KEY_PREFIX, REPLACED_BY_TAG, RUN_SHELL_SCRIPT_DOCUMENT } from '../lambdas/catalog/contracts';
+import { ADOPT_UPLOAD_ITEM, BACKUP_KEY_PREFIX, BACKUP_LOCK_KEY_PREFIX, RESTORE_KEY_PREFIX, LAST_BACKUP_KEY_PREFIX, DRILL_LOCK_KEY_PREFIX, METRICS, CLUSTER_TAG, INSTANCE_ARN_TAG, LOCK_KEY_PREFIX, MEMBER_TAG, PROBE_KEY_PREFIX, RECORD_KEY_PREFIX, REPLACED_BY_TAG, RUN_SHELL_SCRIPT_DOCUMENT } from '../lambdas/catalog/contracts';
 import { HEALTH_PROBE, MAINTENANCE_ONLY_STEPS, PROVISION_STEPS, REPLACE_ONLY_STEPS, STEP_SPECS, type StepAccess, type StepName } from '../lambdas/catalog/steps';
 import { acknowledge } from './nag';
 
@@ -368,6 +368,7 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
   grantBackupAccess(role, access, resources, add, reasons);
   grantPublishMetrics(access, add, reasons);
   grantDrillAccess(role, access, resources, add, reasons);
+  grantAdoptUploadSlots(role, access, resources, add, reasons);
 
   // One acknowledgment per finding; two kinds that share a finding ("Resource::*") share one reason.
   const byFinding = new Map<string, string[]>();
@@ -584,4 +585,57 @@ function grantDrillAccess(
       reason: "Acquire Drill Lock asks whether an expired drill lock's holder (a DrillRestore execution named in the lock item) still runs; it only reads, and the state machine's ARN cannot be referenced without a dependency cycle.",
     });
   }
+}
+
+// ---- AdoptCluster: the upload slots (lambdas/adapters/aws/secrets-manager-upload-slots.ts) ----
+/** Every cluster's upload slots, below the prefix (lib/member-host-policy.ts lets a host put into its own). */
+export const ADOPT_UPLOAD_SLOTS_PATTERN = `*/${ADOPT_UPLOAD_ITEM('*')}`;
+
+/**
+ * Receive Member PKI opens a slot (CreateSecret without a value: only with the stack's key and the cluster and
+ * instance tags, no other tag key), reads it after checking it is ours (DescribeSecret, GetResourcePolicy,
+ * GetSecretValue) and deletes it; only `adopt/` secrets, never a CA, client or member secret, never PutSecretValue
+ * (the host writes) nor a resource policy. Its KMS key only through Secrets Manager, for an `adopt/` secret only.
+ */
+function grantAdoptUploadSlots(role: iam.Role, access: readonly StepAccess[], resources: StepAccessResources, add: (s: iam.PolicyStatementProps) => void, reasons: Reason[]): void {
+  if (!access.includes('adoptUploadSlots')) return;
+  const slots = secretsArnPattern(role, resources.secretPrefix, ADOPT_UPLOAD_SLOTS_PATTERN);
+  add({
+    sid: 'CreateAdoptUploadSlots',
+    actions: ['secretsmanager:CreateSecret'],
+    resources: [slots],
+    conditions: {
+      StringEquals: { 'secretsmanager:KmsKeyArn': resources.secretsKey.keyArn },
+      StringLike: { [`aws:RequestTag/${CLUSTER_TAG}`]: '?*', [`aws:RequestTag/${INSTANCE_ARN_TAG}`]: '?*' },
+    },
+  });
+  // CreateSecret with tags also needs TagResource: our three tag keys only.
+  add({
+    sid: 'TagAdoptUploadSlots',
+    actions: ['secretsmanager:TagResource'],
+    resources: [slots],
+    conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [CLUSTER_TAG, MEMBER_TAG, INSTANCE_ARN_TAG] } },
+  });
+  add({
+    sid: 'ReadAdoptUploadSlots',
+    actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:GetResourcePolicy'],
+    resources: [slots],
+  });
+  add({
+    sid: 'DeleteAdoptUploadSlots',
+    actions: ['secretsmanager:DeleteSecret'],
+    resources: [slots],
+    conditions: { StringLike: { [`aws:ResourceTag/${CLUSTER_TAG}`]: '?*' } },
+  });
+  // GetSecretValue needs Decrypt; AWS lists GenerateDataKey and Decrypt for CreateSecret with a customer managed key.
+  add({
+    sid: 'EncryptDecryptAdoptUploadSlots',
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    resources: [resources.secretsKey.keyArn],
+    conditions: { ...viaSecretsManager(), StringLike: { 'kms:EncryptionContext:SecretARN': slots } },
+  });
+  reasons.push({
+    appliesTo: `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${resources.secretPrefix}/${ADOPT_UPLOAD_SLOTS_PATTERN}`,
+    reason: `Receive Member PKI opens, reads and deletes the upload slot of the member an execution adopts ("${resources.secretPrefix}/<cluster>/${ADOPT_UPLOAD_ITEM('<member>')}", known at run time): created only with the stack's KMS key (secretsmanager:KmsKeyArn) and the ${CLUSTER_TAG} and ${INSTANCE_ARN_TAG} tags (aws:RequestTag), tagged with those keys only (aws:TagKeys), deleted only when tagged ${CLUSTER_TAG}; nothing outside adopt/.`,
+  });
 }

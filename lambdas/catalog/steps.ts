@@ -93,7 +93,10 @@ export type StepAccess =
   /** Release its own lock (a conditional DeleteItem on `drill-lock#<cluster>` items only). */
   | 'releaseDrillLock'
   // ---- AdoptCluster ----
-  /** Open, read and close the one-time upload slots (`<prefix>/<cluster>/adopt/<member>`), nothing else of the secrets. */
+  /**
+   * Receive Member PKI: open, read and close upload slots (`<prefix>/<cluster>/adopt/<member>`, created only with the
+   * stack's key and the cluster and instance tags, deleted at once); nothing outside `adopt/`.
+   */
   | 'adoptUploadSlots';
 
 /** The Lambda service's longest invocation. */

@@ -318,7 +318,7 @@ describe('EtcdHaStack IAM', () => {
   });
   const viaSecretsManager = { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } };
 
-  it('host policy: GetSecretValue on <prefix>/*/member/* only for the secret tagged with the caller\'s instance ARN, kms:Decrypt via Secrets Manager; a restores/ object only with its instance tag, kms:Decrypt via S3; nothing else', () => {
+  it('host policy: GetSecretValue on <prefix>/*/member/* only for the secret tagged with the caller\'s instance ARN, kms:Decrypt via Secrets Manager; a restores/ object only with its instance tag, kms:Decrypt via S3; PutSecretValue on <prefix>/*/adopt/* only with its instance tag, kms:GenerateDataKey via Secrets Manager for adopt/ secrets; nothing else', () => {
     const { template, stack } = synth;
     // Besides the host policy, only CDK's overflow of a state machine role whose inline policy outgrew IAM's 10,240
     // characters (ReplaceMember invokes 30 functions, each ARN twice): attached to that role alone.
@@ -358,6 +358,22 @@ describe('EtcdHaStack IAM', () => {
         Action: 'kms:Decrypt',
         Resource: { 'Fn::GetAtt': [logicalId(stack.secretsKey), 'Arn'] },
         Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+      },
+      // AdoptCluster: put (never read) only into an upload slot tagged with the asking instance's ARN; its data key via
+      // Secrets Manager for an adopt/ secret only (test/lib/adopt-upload-access-simulated.test.ts evaluates both).
+      {
+        Sid: 'PutOwnAdoptUpload',
+        Effect: 'Allow',
+        Action: 'secretsmanager:PutSecretValue',
+        Resource: secretArn('etcd-ha/*/adopt/*'),
+        Condition: { StringEquals: { 'aws:ResourceTag/etcd-ha:instance-arn': '${ec2:SourceInstanceARN}' } },
+      },
+      {
+        Sid: 'EncryptAdoptUploadViaSecretsManager',
+        Effect: 'Allow',
+        Action: 'kms:GenerateDataKey',
+        Resource: { 'Fn::GetAtt': [logicalId(stack.secretsKey), 'Arn'] },
+        Condition: { ...viaSecretsManager, StringLike: { 'kms:EncryptionContext:SecretARN': secretArn('etcd-ha/*/adopt/*') } },
       },
     ]);
     assert.equal(policy.Properties.Roles, undefined, 'the stack attaches the host policy to nothing itself');
@@ -668,6 +684,8 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*]',
       // The member hosts: member secrets only.
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*/member/*]',
+      // The member hosts (AdoptCluster) and Receive Member PKI: upload slots only.
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*/adopt/*]',
       // Acquire Lock asking whether an expired lock's holder (a ReplaceMember execution) still runs.
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:*]',
       'AwsSolutions-S1',

@@ -2,7 +2,7 @@
 // attached to a role or a managed policy of a template, their CloudFormation intrinsics resolved to concrete ARNs
 // in one made-up account, then one request at a time through @cloud-copilot/iam-simulate. A test names the action,
 // the resource ARN and the request's context keys (resource tags, ec2:SourceInstanceARN, iam:PassedToService, …).
-import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import type { Template } from 'aws-cdk-lib/assertions';
 
 export const ACCOUNT = '123456789012';
@@ -128,24 +128,38 @@ export interface SimulatedRequest {
   readonly context?: Record<string, string | string[]>;
   /** @default a role of ACCOUNT */
   readonly principal?: string;
+  /** The resource's own policy, e.g. a KMS key policy (KMS denies every call its key policy does not let IAM decide). @default none */
+  readonly resourcePolicy?: PolicyDocument;
 }
+
+/**
+ * Context keys whose name ends in a variable after a colon (kms:EncryptionContext:<key>): runSimulation's input check
+ * knows only "/" variables (aws:ResourceTag/<key>) and silently drops these, so a condition on them could never match.
+ */
+const COLON_VARIABLE_KEY = /^kms:EncryptionContext:/i;
 
 /** AWS's decision on one request by a principal holding exactly `policies`. Throws on a malformed simulation. */
 export async function decide(policies: readonly PolicyDocument[], request: SimulatedRequest): Promise<Decision> {
-  const response = await runSimulation(
-    {
-      identityPolicies: policies.map((policy, i) => ({ name: `policy${i}`, policy: policy as never })),
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      request: {
-        action: request.action,
-        principal: request.principal ?? `arn:aws:iam::${ACCOUNT}:role/under-test`,
-        resource: { accountId: ACCOUNT, resource: request.resource },
-        contextVariables: request.context ?? {},
-      },
+  const simulation = {
+    identityPolicies: policies.map((policy, i) => ({ name: `policy${i}`, policy: policy as never })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...(request.resourcePolicy && { resourcePolicy: request.resourcePolicy }),
+    request: {
+      action: request.action,
+      principal: request.principal ?? `arn:aws:iam::${ACCOUNT}:role/under-test`,
+      resource: { accountId: ACCOUNT, resource: request.resource },
+      contextVariables: request.context ?? {},
     },
-    {},
-  );
+  };
+  // The same evaluation without that input check: the request must then spell every context key as AWS does.
+  if (Object.keys(simulation.request.contextVariables).some((key) => COLON_VARIABLE_KEY.test(key))) {
+    // runUnsafeSimulation loads a plain resource policy without a name and then fails on it; a policy already
+    // "validated" (the shape @cloud-copilot/iam-policy's createValidatedPolicy returns) carries its name.
+    const resourcePolicy = request.resourcePolicy && { __validated: true, policyDocument: request.resourcePolicy, metadata: { name: 'resource-policy' }, errors: [] };
+    return runUnsafeSimulation({ ...simulation, ...(resourcePolicy && { resourcePolicy }) }, {}) as Decision;
+  }
+  const response = await runSimulation(simulation, {});
   if (response.resultType === 'error') throw new Error(`the simulation is malformed: ${JSON.stringify(response.errors)}`);
   return response.overallResult as Decision;
 }

@@ -847,3 +847,6 @@ export const SCALE_ONLY_STEPS = SCALE_STEPS.filter((step): step is ScaleOnlyStep
 // ---- AdoptCluster: its own steps come after ScaleCluster's in the stack's order ----
 export type AdoptStep = StepOf<'adoptCluster'>;
 export const ADOPT_STEPS = stepsOf('adoptCluster');
+/** The steps only AdoptCluster runs (the rest are ProvisionCluster's and ReplaceMember's). */
+export type AdoptOnlyStep = Exclude<AdoptStep, ProvisionStep | ReplaceStep>;
+export const ADOPT_ONLY_STEPS = ADOPT_STEPS.filter((step): step is AdoptOnlyStep => !(PROVISION_STEPS as readonly string[]).includes(step) && !(REPLACE_STEPS as readonly string[]).includes(step));

@@ -52,7 +52,9 @@ import { DRILL_STEPS } from '../catalog/steps';
 import { RESTORE_ONLY_STEPS, type RestoreOnlyStep } from '../catalog/steps';
 import { createRestoreSteps, type RestoreDeps } from '../steps/restore';
 import { createScaleSteps } from '../steps/scale';
-import { SCALE_ONLY_STEPS, type ScaleOnlyStep } from '../catalog/steps';
+import { createAdoptSteps, type AdoptDeps } from '../steps/adopt';
+import { SecretsManagerUploadSlots } from '../adapters/aws/secrets-manager-upload-slots';
+import { ADOPT_ONLY_STEPS, SCALE_ONLY_STEPS, type AdoptOnlyStep, type ScaleOnlyStep } from '../catalog/steps';
 import { DEFAULT_SECRET_PREFIX, ENV, INSTANCE_ARN_TAG, INSTANCE_ID_TAG } from '../catalog/contracts';
 import { ALL_STEPS, DELETE_ONLY_STEPS, HEALTH_CHECK_STEPS, PROVISION_STEPS, REPLACE_STEPS, type DeleteOnlyStep, type HealthCheckStep, type MaintenanceOnlyStep, type ProvisionStep, type ReplaceOnlyStep, type ReplaceStep, type StepName } from '../catalog/steps';
 
@@ -209,6 +211,23 @@ export function awsReplaceDeps(env: Env, clients: AwsClients, log: Logger): Repl
 }
 
 /**
+ * AdoptCluster's dependencies on AWS: ReplaceMember's, plus the one-time upload slots (Secrets Manager secrets
+ * `<prefix>/<cluster>/adopt/<member>` tagged with the host's instance ARN, the stack's KMS key).
+ */
+export function awsAdoptDeps(env: Env, clients: AwsClients, log: Logger): AdoptDeps {
+  return {
+    ...awsReplaceDeps(env, clients, log),
+    uploadSlots: new SecretsManagerUploadSlots({
+      client: clients.secrets,
+      kmsKeyId: required(env, ENV.kmsKeyId),
+      prefix: env[ENV.secretPrefix] || DEFAULT_SECRET_PREFIX,
+      region: required(env, 'AWS_REGION'),
+      account: required(env, ENV.accountId),
+    }),
+  };
+}
+
+/**
  * DeleteCluster's dependencies on AWS: ProvisionCluster's (the lock, the host runner), plus the secrets found and
  * deleted for good (Secrets Manager) and the record deleted as the lock holder (the registry table).
  */
@@ -352,6 +371,7 @@ let backupSteps: ReturnType<typeof createBackupSteps> | undefined;
 let drillSteps: Record<DrillOwnStep, StepHandler> | undefined;
 let restoreSteps: ReturnType<typeof createRestoreSteps> | undefined;
 let scaleSteps: ReturnType<typeof createScaleSteps> | undefined;
+let adoptSteps: ReturnType<typeof createAdoptSteps> | undefined;
 let healthProbeHandler: StepHandler | undefined;
 let syncMemberRulesHandler: StepHandler | undefined;
 
@@ -407,6 +427,10 @@ function stepHandler(step: StepName): StepHandler {
   // ScaleCluster's own steps (its shared ones are ProvisionCluster's and ReplaceMember's): ReplaceMember's adapters.
   if ((SCALE_ONLY_STEPS as readonly StepName[]).includes(step)) {
     return (scaleSteps ??= createScaleSteps(awsReplaceDeps(process.env, clients, log)))[step as ScaleOnlyStep];
+  }
+  // AdoptCluster's own steps (its shared ones are ProvisionCluster's and ReplaceMember's): ReplaceMember's adapters and the upload slots.
+  if ((ADOPT_ONLY_STEPS as readonly StepName[]).includes(step)) {
+    return (adoptSteps ??= createAdoptSteps(awsAdoptDeps(process.env, clients, log)))[step as AdoptOnlyStep];
   }
   if ((DRILL_STEPS as readonly StepName[]).includes(step)) {
     return (drillSteps ??= createDrillSteps(awsDrillDeps(process.env, clients, log)))[step as DrillOwnStep];

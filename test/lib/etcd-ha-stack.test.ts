@@ -24,6 +24,7 @@ import { BACKUP_STEPS } from '../../statemachines/backup-cluster';
 import { DRILL_STEPS } from '../../statemachines/drill-restore';
 import { RESTORE_STEPS } from '../../statemachines/restore-cluster';
 import { SCALE_STEPS } from '../../statemachines/scale-cluster';
+import { ADOPT_STEPS } from '../../statemachines/adopt-cluster';
 import { LOCAL_FUNCTION_ARN_PREFIX, allStates, renderAsl } from '../../statemachines/render-asl';
 import { HOST_SCRIPTS } from '../../lambdas/host-scripts';
 import { ENV, HANDLERS } from '../../lambdas/entry/aws';
@@ -33,7 +34,7 @@ import { actionsOf, deployedDefinition, logicalId, statementsOfRole, type Statem
 const NETWORK = { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], securityGroupId: 'sg-0123456789abcdef0' };
 const GROUPS = ['etcd-members-a', 'etcd-members-b'];
 /** The steps that run host scripts through SSM Run Command, ProvisionCluster's and Prepare / Reset Joining Host. */
-const HOST_STEPS: readonly EtcdHaStep[] = ['configureKubelet', 'pushCertificates', 'pushRevocationList', 'writeEtcdConfig', 'startEtcd', 'collectMemberLogs', 'resetJoiningHost', 'restoreOnDrillHost', 'stopEtcdForRestore', 'restoreMember'];
+const HOST_STEPS: readonly EtcdHaStep[] = ['configureKubelet', 'pushCertificates', 'pushRevocationList', 'writeEtcdConfig', 'startEtcd', 'collectMemberLogs', 'resetJoiningHost', 'restoreOnDrillHost', 'stopEtcdForRestore', 'restoreMember', 'inspectAdoptableMember', 'receiveMemberPki', 'movePeerUrl'];
 /** The steps that talk to etcd: in the members' VPC when the stack has one. */
 const ETCD_STEPS = ALL_STEPS.filter((step) => STEP_ACCESS[step].includes('etcdNetwork'));
 
@@ -72,11 +73,11 @@ const functionId = (stack: EtcdHaStack, step: EtcdHaStep) => logicalId(stack.ste
 const roleId = (stack: EtcdHaStack, step: EtcdHaStep) => logicalId(stack.steps[step].role);
 
 describe('EtcdHaStack resources', () => {
-  it('has the ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, DrillRestore, RestoreCluster and ScaleCluster state machines: Standard, traced, logging ALL events without execution data, each to its own log group', () => {
+  it('has the ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, DrillRestore, RestoreCluster, ScaleCluster and AdoptCluster state machines: Standard, traced, logging ALL events without execution data, each to its own log group', () => {
     const { template, stack } = synth;
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 9);
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 10);
     const machines = template.findResources('AWS::StepFunctions::StateMachine');
-    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster, stack.scaleCluster]) {
+    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster, stack.scaleCluster, stack.adoptCluster]) {
       assert.deepEqual(
         {
           type: machines[logicalId(workflow.stateMachine)]!.Properties.StateMachineType,
@@ -104,6 +105,7 @@ describe('EtcdHaStack resources', () => {
     assert.match(logicalId(stack.backupCluster.stateMachine), /^BackupClusterStateMachine[0-9A-F]{8}$/);
     assert.match(logicalId(stack.drillRestore.stateMachine), /^DrillRestoreStateMachine[0-9A-F]{8}$/);
     assert.match(logicalId(stack.scaleCluster.stateMachine), /^ScaleClusterStateMachine[0-9A-F]{8}$/);
+    assert.match(logicalId(stack.adoptCluster.stateMachine), /^AdoptClusterStateMachine[0-9A-F]{8}$/);
   });
 
   it('tags each state machine, and nothing else, etcd-ha:workflow = its workflow (the command line finds them by it)', () => {
@@ -122,6 +124,7 @@ describe('EtcdHaStack resources', () => {
       [logicalId(stack.drillRestore.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'DrillRestore' }],
       [logicalId(stack.restoreCluster.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'RestoreCluster' }],
       [logicalId(stack.scaleCluster.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'ScaleCluster' }],
+      [logicalId(stack.adoptCluster.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'AdoptCluster' }],
     });
     // Only the state machines carry it: not their roles, log groups or the functions.
     const elsewhere = Object.entries(template.toJSON().Resources as Record<string, { Type: string; Properties?: { Tags?: unknown } }>).filter(
@@ -132,14 +135,14 @@ describe('EtcdHaStack resources', () => {
 
   it('has one function per step (the steps ReplaceMember shares with ProvisionCluster once), Node.js 24 on arm64, running the step\'s export of the bundle, each with its own log group', () => {
     const { template, stack } = synth;
-    assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...DRILL_STEPS, ...RESTORE_STEPS, ...SCALE_STEPS])].sort());
+    assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...DRILL_STEPS, ...RESTORE_STEPS, ...SCALE_STEPS, ...ADOPT_STEPS])].sort());
     // Plus the health probe's function and Sync Member Rules'.
     template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length + 2);
     // 17 ProvisionCluster steps (the lock steps and the two revocation steps among them), 15 of ReplaceMember's own
     // (Look Again and Retire Replaced Host the latest), 2 of SetMaintenance's, 2 of CheckClusterHealth's, 4 of
     // DeleteCluster's own, 7 of BackupCluster's own (Publish Backup Metrics the latest), 10 of DrillRestore's (the snapshot
-    // handoff's three among them, shared with RestoreCluster), 5 of RestoreCluster's own, 3 of ScaleCluster's own.
-    assert.equal(ALL_STEPS.length, 65);
+    // handoff's three among them, shared with RestoreCluster), 5 of RestoreCluster's own, 3 of ScaleCluster's own, 4 of AdoptCluster's own.
+    assert.equal(ALL_STEPS.length, 69);
     for (const step of ALL_STEPS) {
       const fn = template.findResources('AWS::Lambda::Function')[functionId(stack, step)];
       assert.ok(fn, `no function for ${step}`);
@@ -213,7 +216,7 @@ describe('EtcdHaStack resources', () => {
   it('keeps logs in explicit log groups with a retention: no logRetention custom resource, no custom resource at all', () => {
     const { template } = synth;
     // One per step function, one per workflow, one for the health probe, one for Sync Member Rules.
-    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 9 + 2);
+    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 10 + 2);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
     assert.deepEqual(types.filter((t) => t.startsWith('Custom::') || t === 'AWS::CloudFormation::CustomResource'), []);
@@ -239,11 +242,11 @@ describe('EtcdHaStack resources', () => {
     });
   });
 
-  it("raises an alarm when a ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, DrillRestore RestoreCluster or ScaleCluster execution fails (and one on the trigger's dead-letter queue; the two metric alarms of DrillRestore are test/lib/drill-restore-stack.test.ts)", () => {
+  it("raises an alarm when a ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, DrillRestore, RestoreCluster, ScaleCluster or AdoptCluster execution fails (and one on the trigger's dead-letter queue; the two metric alarms of DrillRestore are test/lib/drill-restore-stack.test.ts)", () => {
     const { template, stack } = synth;
     // Plus the no-good-backup alarm (test/lib/alarms.test.ts) and DrillRestore's two metric alarms.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 13);
-    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster, stack.scaleCluster]) {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 14);
+    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster, stack.scaleCluster, stack.adoptCluster]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: 'ExecutionsFailed',
@@ -267,6 +270,7 @@ describe('EtcdHaStack resources', () => {
     template.hasOutput('DeleteClusterStateMachineArn', { Value: { Ref: logicalId(stack.deleteCluster.stateMachine) } });
     template.hasOutput('BackupClusterStateMachineArn', { Value: { Ref: logicalId(stack.backupCluster.stateMachine) } });
     template.hasOutput('ScaleClusterStateMachineArn', { Value: { Ref: logicalId(stack.scaleCluster.stateMachine) } });
+    template.hasOutput('AdoptClusterStateMachineArn', { Value: { Ref: logicalId(stack.adoptCluster.stateMachine) } });
     template.hasOutput('SnapshotBucketName', { Value: { Ref: logicalId(stack.snapshotBucket) } });
     template.hasOutput('MemberHostPolicyArn', { Value: { Ref: logicalId(stack.hostPolicy.policy) } });
     template.hasOutput('RegistryTableName', { Value: { Ref: logicalId(stack.registryTable) } });
@@ -283,6 +287,7 @@ describe('EtcdHaStack resources', () => {
       'chooseDrillHost',
       'chooseNextMember',
       'lookAgain',
+      'movePeerUrl',
       'planProvision',
       'planScaleChange',
       'promoteLearner',
@@ -519,6 +524,39 @@ describe('EtcdHaStack IAM', () => {
       // The revocation ledger (names ever issued a certificate), a new member's instance, etcd.
       planScaleChange: ['ec2:DescribeInstances', ...talksToEtcd, 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:GetResourcePolicy', 'dynamodb:GetItem', 'dynamodb:Scan', ...renew],
       removeScaledMember: [...talksToEtcd, ...renew],
+      // AdoptCluster: before the lock, the record only; then the host's facts, the upload slot and the import, the peer URL.
+      validateAdoptRequest: ['dynamodb:GetItem', 'dynamodb:Scan'],
+      inspectAdoptableMember: ['ec2:DescribeInstances', 'ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew],
+      // The bootstrapping record and the import (as Generate PKI), the host's upload command, and the slot (adopt/ only).
+      receiveMemberPki: [
+        'ssm:SendCommand',
+        'ssm:SendCommand',
+        'ssm:GetCommandInvocation',
+        'secretsmanager:CreateSecret',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetResourcePolicy',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:TagResource',
+        'secretsmanager:UntagResource',
+        'secretsmanager:UpdateSecret',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        'dynamodb:PutItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:GetItem',
+        'dynamodb:Scan',
+        ...renew,
+        'secretsmanager:CreateSecret',
+        'secretsmanager:TagResource',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetResourcePolicy',
+        'secretsmanager:DeleteSecret',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+      ],
+      movePeerUrl: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...talksToEtcd, ...renew],
     };
     for (const step of ALL_STEPS) {
       const statements = statementsOfRole(template, roleId(stack, step));
@@ -559,6 +597,8 @@ describe('EtcdHaStack IAM', () => {
       [roleId(stack, 'planRestore'), ['ec2:DescribeInstances']],
       // Plan Next Change resolves a new member's instance (tagged for the cluster) to its address.
       [roleId(stack, 'planScaleChange'), ['ec2:DescribeInstances']],
+      // Inspect Member resolves the control-plane instance to its address.
+      [roleId(stack, 'inspectAdoptableMember'), ['ec2:DescribeInstances']],
       [logicalId(stack.healthProbe!.function.role), ['ec2:DescribeInstances']],
       // DeleteCluster finds a cluster's secrets by name and tag (ListSecrets has no resource-level permissions).
       [roleId(stack, 'validateDeleteRequest'), ['secretsmanager:ListSecrets']],
@@ -569,7 +609,7 @@ describe('EtcdHaStack IAM', () => {
       ...HOST_STEPS.map((step): [string, string[]] => [roleId(stack, step), ['ssm:GetCommandInvocation']]),
       // PutMetricData has no resource-level permissions: narrowed to the etcd-ha namespace by a condition.
       [roleId(stack, 'publishDrillResult'), ['cloudwatch:PutMetricData']],
-      ...[stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster, stack.scaleCluster].flatMap((workflow): Array<[string, string[]]> => {
+      ...[stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster, stack.scaleCluster, stack.adoptCluster].flatMap((workflow): Array<[string, string[]]> => {
         const stateMachineRole = logicalId(workflow.stateMachine.role);
         return [
           [

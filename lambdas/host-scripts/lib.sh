@@ -328,11 +328,12 @@ static_pod_flags() {
 }
 
 # etcd_mtls_curl CURL_ARGS...: curl (ETCD_HA_CURL, word-split, default curl) over mTLS with this host's kubeadm
-# healthcheck client pair, trusting kubeadm's etcd CA (which the client and the peer listeners both trust).
+# healthcheck client pair, trusting kubeadm's etcd CA (which the client and the peer listeners both trust). HTTP/1.1:
+# etcd's peer listener breaks off the HTTP/2 stream curl would otherwise negotiate.
 etcd_mtls_curl() {
   local pki
   pki="$(host_path /etc/kubernetes/pki/etcd)"
   # shellcheck disable=SC2086 # word-split on purpose: ETCD_HA_CURL is a command plus its leading arguments
-  ${ETCD_HA_CURL:-curl} -sS --max-time 5 --cacert "$pki/ca.crt" --cert "$pki/healthcheck-client.crt" \
+  ${ETCD_HA_CURL:-curl} -sS --http1.1 --max-time 5 --cacert "$pki/ca.crt" --cert "$pki/healthcheck-client.crt" \
     --key "$pki/healthcheck-client.key" "$@"
 }

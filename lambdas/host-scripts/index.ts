@@ -85,10 +85,15 @@ export const HOST_SCRIPT_INPUTS: Readonly<Record<HostScriptName, HostScriptInput
     required: ['SNAPSHOT_FILE', 'RUNTIME', 'DATA_DIR', 'MEMBER_NAME', 'INITIAL_CLUSTER', 'PEER_URLS', 'RESTORE_TOKEN', 'BUMP_REVISION'],
     optional: ['ETCD_IMAGE', 'ETCD_HA_CONTAINER_RUN'],
   },
-  // AdoptCluster: read-only facts; the host's own PKI into its one-time upload slot; the one restart for a loopback peer URL.
+  // AdoptCluster. Read-only: the facts (manifest, etcd's answers, data size, PKI expiry) on the last stdout line.
+  // ETCD_HA_CURL: the curl command (tests may pass a stand-in).
   'inspect-adoptable-etcd': { required: [], optional: ['ETCD_HA_CURL'] },
+  // The host puts its own PKI into the one-time upload secret (PkiUploadSlots). ETCD_HA_SECRET_PUT / ETCD_HA_SECRET_DIR:
+  // local mode (adapters/local/write-secret.sh); the local host runner passes them in the process environment.
   'upload-adopted-pki': { required: ['UPLOAD_SECRET_ID'], optional: ['SECRET_REGION', 'ETCD_HA_SECRET_PUT', 'ETCD_HA_SECRET_DIR'] },
-  'move-peer-url': { required: ['PEER_URL', 'CLIENT_URL'], optional: ['ETCD_HA_STATIC_POD_SYNC', 'ETCD_HA_CURL', 'WAIT_SECONDS'] },
+  // After member update: the static pod listens on and advertises PEER_URL (one restart). ETCD_HA_STATIC_POD_SYNC:
+  // local mode (adapters/local/local-kubelet.sh, kubelet's stand-in), passed by the local host runner.
+  'move-peer-url': { required: ['PEER_URL', 'CLIENT_URL'], optional: ['WAIT_SECONDS', 'ETCD_HA_STATIC_POD_SYNC', 'ETCD_HA_CURL'] },
 };
 
 /** The inputs given to buildHostCommand are not acceptable; the message names the variable. */

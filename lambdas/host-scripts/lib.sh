@@ -315,3 +315,25 @@ snapshot_restore() {
     die "neither etcdutl nor etcdctl beside the member's etcd in $tools"
   fi
 }
+
+# kubeadm's etcd static pod manifest on this host (kubelet runs any file in its dir).
+kubeadm_etcd_manifest() {
+  host_path /etc/kubernetes/manifests/etcd.yaml
+}
+
+# static_pod_flags MANIFEST: the flags of the manifest's etcd command, one "name value" line each, in order, from
+# its "    - --name=value" lines (quotes around a line dropped). kubeadm writes every flag in that form.
+static_pod_flags() {
+  sed -n -E 's/^[[:space:]]*-[[:space:]]+"?--([a-z0-9-]+)=([^"]*)"?[[:space:]]*$/\1 \2/p' -- "$1"
+}
+
+# etcd_mtls_curl CURL_ARGS...: curl (ETCD_HA_CURL, word-split, default curl) over mTLS with this host's kubeadm
+# healthcheck client pair, trusting kubeadm's etcd CA (which the client and the peer listeners both trust). HTTP/1.1:
+# etcd's peer listener breaks off the HTTP/2 stream curl would otherwise negotiate.
+etcd_mtls_curl() {
+  local pki
+  pki="$(host_path /etc/kubernetes/pki/etcd)"
+  # shellcheck disable=SC2086 # word-split on purpose: ETCD_HA_CURL is a command plus its leading arguments
+  ${ETCD_HA_CURL:-curl} -sS --http1.1 --max-time 5 --cacert "$pki/ca.crt" --cert "$pki/healthcheck-client.crt" \
+    --key "$pki/healthcheck-client.key" "$@"
+}

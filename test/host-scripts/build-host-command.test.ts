@@ -37,6 +37,9 @@ describe('buildHostCommand', () => {
         'restore-drill',
         'stop-etcd-for-restore',
         'restore-member',
+        'inspect-adoptable-etcd',
+        'upload-adopted-pki',
+        'move-peer-url',
       ],
     );
     assert.deepEqual(Object.keys(HOST_SCRIPT_INPUTS).sort(), [...HOST_SCRIPTS].sort());

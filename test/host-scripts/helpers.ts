@@ -10,6 +10,8 @@ import { DEFAULT_ETCD_BINARY_PATH } from '../../lambdas/core/spec';
 export const HOST_SCRIPTS_DIR = join(__dirname, '../../lambdas/host-scripts');
 export const SERVICE_CTL = join(__dirname, '../../lambdas/adapters/local/service-ctl.sh');
 export const READ_SECRET = join(__dirname, '../../lambdas/adapters/local/read-secret.sh');
+export const WRITE_SECRET = join(__dirname, '../../lambdas/adapters/local/write-secret.sh');
+export const LOCAL_KUBELET = join(__dirname, '../../lambdas/adapters/local/local-kubelet.sh');
 export const FIXTURES = join(__dirname, '../fixtures');
 
 export interface RunResult {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildHostCommand, hostCommandInputs, HOST_SCRIPT_INPUTS, HOST_SCRIPTS, type HostScriptName } from '../../lambdas/host-scripts';
-import { HOST_SCRIPTS_DIR, READ_SECRET, SERVICE_CTL } from './helpers';
+import { HOST_SCRIPTS_DIR, LOCAL_KUBELET, READ_SECRET, SERVICE_CTL, WRITE_SECRET } from './helpers';
 
 function shellcheck(args: string[], input?: string): { status: number | null; output: string } {
   const result = spawnSync('shellcheck', ['-x', '-s', 'bash', ...args], { encoding: 'utf8', input });
@@ -23,11 +23,14 @@ describe('shellcheck', () => {
       .map((f) => join(HOST_SCRIPTS_DIR, f)),
     SERVICE_CTL,
     READ_SECRET,
+    WRITE_SECRET,
+    LOCAL_KUBELET,
   ];
 
-  test('finds lib.sh, every host script, service-ctl.sh and read-secret.sh', () => {
+  test('finds lib.sh, every host script and the local stand-ins (service-ctl, read-secret, write-secret, local-kubelet)', () => {
     const names = files.map((f) => f.split('/').pop());
-    assert.deepEqual(names.sort(), ['lib.sh', ...HOST_SCRIPTS.map((s) => `${s}.sh`), 'service-ctl.sh', 'read-secret.sh'].sort());
+    const standIns = ['service-ctl.sh', 'read-secret.sh', 'write-secret.sh', 'local-kubelet.sh'];
+    assert.deepEqual(names.sort(), ['lib.sh', ...HOST_SCRIPTS.map((s) => `${s}.sh`), ...standIns].sort());
   });
 
   for (const file of files) {

@@ -16,8 +16,20 @@ export interface LocalHostRunnerProps {
   readonly serviceCtl: string;
   /** Member secret fetch command (ETCD_HA_SECRET_FETCH), the secret id appended: localScriptsPaths().readSecret. */
   readonly secretFetch: string;
-  /** Dir of the FileSecretStore that read-secret.sh reads (ETCD_HA_SECRET_DIR). */
+  /** Dir of the FileSecretStore that read-secret.sh reads and write-secret.sh writes (ETCD_HA_SECRET_DIR). */
   readonly secretDir: string;
+  /**
+   * AdoptCluster's upload put command (ETCD_HA_SECRET_PUT), the secret id and a file appended; it writes only into a
+   * slot granted to the host's root.
+   * @default - localScriptsPaths().writeSecret
+   */
+  readonly secretPut?: string;
+  /**
+   * kubelet's stand-in (ETCD_HA_STATIC_POD_SYNC): runs the etcd a host's static pod manifest describes, after a host
+   * script changed the manifest.
+   * @default - localScriptsPaths().localKubelet
+   */
+  readonly staticPodSync?: string;
   /**
    * The etcd each simulated host gets at the spec's default binaryPath (/usr/local/bin/etcd below its root), as a
    * symlink made before a command runs there; a file or link already there is never replaced. A spec naming
@@ -34,8 +46,18 @@ export interface LocalHostRunnerProps {
 }
 
 /** The local scripts the runner's composition root hands to it (absolute paths). */
-export function localScriptsPaths(): { readonly serviceCtl: string; readonly readSecret: string } {
-  return { serviceCtl: join(__dirname, 'service-ctl.sh'), readSecret: join(__dirname, 'read-secret.sh') };
+export function localScriptsPaths(): {
+  readonly serviceCtl: string;
+  readonly readSecret: string;
+  readonly writeSecret: string;
+  readonly localKubelet: string;
+} {
+  return {
+    serviceCtl: join(__dirname, 'service-ctl.sh'),
+    readSecret: join(__dirname, 'read-secret.sh'),
+    writeSecret: join(__dirname, 'write-secret.sh'),
+    localKubelet: join(__dirname, 'local-kubelet.sh'),
+  };
 }
 
 /** After SIGTERM on timeout, how long before SIGKILL. */
@@ -73,6 +95,9 @@ export class LocalHostRunner implements HostRunner {
   constructor(props: LocalHostRunnerProps) {
     for (const key of ['serviceCtl', 'secretFetch', 'secretDir'] as const) {
       if (!props[key]?.startsWith('/')) throw new RangeError(`${key} must be an absolute path, got "${props[key]}"`);
+    }
+    for (const key of ['secretPut', 'staticPodSync'] as const) {
+      if (props[key] !== undefined && !props[key].startsWith('/')) throw new RangeError(`${key} must be an absolute path, got "${props[key]}"`);
     }
     if (props.etcdBinary !== undefined && !props.etcdBinary.startsWith('/')) {
       throw new RangeError(`etcdBinary must be an absolute path, got "${props.etcdBinary}"`);
@@ -133,6 +158,8 @@ export class LocalHostRunner implements HostRunner {
       ETCD_HA_SERVICE_CTL: this.props.serviceCtl,
       ETCD_HA_SECRET_FETCH: this.props.secretFetch,
       ETCD_HA_SECRET_DIR: this.props.secretDir,
+      ETCD_HA_SECRET_PUT: this.props.secretPut ?? localScriptsPaths().writeSecret,
+      ETCD_HA_STATIC_POD_SYNC: this.props.staticPodSync ?? localScriptsPaths().localKubelet,
       // A staged snapshot is the backup file itself locally (DirSnapshotHandoff): the host copies it below its root.
       ETCD_HA_SNAPSHOT_FETCH: 'cp --',
     };

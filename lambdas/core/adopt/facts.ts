@@ -30,7 +30,7 @@ export const AdoptFactsSchema = z.object({
   certificates: z.array(
     z.object({ file: z.string().min(1), present: z.boolean(), notAfter: z.string().optional(), commonName: z.string().optional() }),
   ),
-  caKey: z.object({ present: z.boolean(), type: z.string().optional(), bits: z.number().int().optional() }),
+  caKey: z.object({ present: z.boolean(), type: z.string().optional(), bits: z.number().int().nullable().optional() }),
 });
 
 export type AdoptFacts = z.output<typeof AdoptFactsSchema>;

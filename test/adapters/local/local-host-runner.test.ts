@@ -30,13 +30,15 @@ describe('LocalHostRunner', () => {
     }
   });
 
-  test('localScriptsPaths gives the absolute paths of service-ctl.sh and read-secret.sh, both executable', () => {
-    for (const path of [scripts.serviceCtl, scripts.readSecret]) {
+  test('localScriptsPaths gives the absolute paths of service-ctl.sh, read-secret.sh, write-secret.sh and local-kubelet.sh, all executable', () => {
+    for (const path of [scripts.serviceCtl, scripts.readSecret, scripts.writeSecret, scripts.localKubelet]) {
       assert.ok(path.startsWith('/'), path);
       assert.ok((statSync(path).mode & 0o111) !== 0, `${path} is executable`);
     }
     assert.match(scripts.serviceCtl, /adapters\/local\/service-ctl\.sh$/);
     assert.match(scripts.readSecret, /adapters\/local\/read-secret\.sh$/);
+    assert.match(scripts.writeSecret, /adapters\/local\/write-secret\.sh$/);
+    assert.match(scripts.localKubelet, /adapters\/local\/local-kubelet\.sh$/);
   });
 
   test('runs bash with only PATH and the ETCD_HA_* variables of the host, nothing else of this process', async () => {
@@ -46,12 +48,23 @@ describe('LocalHostRunner', () => {
       const [result] = await runner.run([h], command('env | sort'));
       assert.equal(result?.exitCode, 0, result?.stderrTail);
       const names = result!.stdoutTail.split('\n').filter(Boolean).map((line) => line.split('=')[0]);
-      const expected = ['ETCD_HA_ROOT', 'ETCD_HA_SECRET_DIR', 'ETCD_HA_SECRET_FETCH', 'ETCD_HA_SERVICE_CTL', 'ETCD_HA_SNAPSHOT_FETCH', 'PATH'];
+      const expected = [
+        'ETCD_HA_ROOT',
+        'ETCD_HA_SECRET_DIR',
+        'ETCD_HA_SECRET_FETCH',
+        'ETCD_HA_SECRET_PUT',
+        'ETCD_HA_SERVICE_CTL',
+        'ETCD_HA_SNAPSHOT_FETCH',
+        'ETCD_HA_STATIC_POD_SYNC',
+        'PATH',
+      ];
       // bash adds PWD, SHLVL and _ itself.
       assert.deepEqual(names.filter((n) => !['PWD', 'SHLVL', '_'].includes(n!)), expected);
       assert.match(result!.stdoutTail, new RegExp(`^ETCD_HA_ROOT=${h.root}$`, 'm'));
       assert.match(result!.stdoutTail, new RegExp(`^ETCD_HA_SECRET_FETCH=${scripts.readSecret}$`, 'm'));
       assert.match(result!.stdoutTail, new RegExp(`^ETCD_HA_SECRET_DIR=${secretDir}$`, 'm'));
+      assert.match(result!.stdoutTail, new RegExp(`^ETCD_HA_SECRET_PUT=${scripts.writeSecret}$`, 'm'));
+      assert.match(result!.stdoutTail, new RegExp(`^ETCD_HA_STATIC_POD_SYNC=${scripts.localKubelet}$`, 'm'));
       // A staged snapshot is the backup file itself locally: the host copies it below its root.
       assert.match(result!.stdoutTail, /^ETCD_HA_SNAPSHOT_FETCH=cp --$/m);
     } finally {

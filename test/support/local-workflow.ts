@@ -8,6 +8,7 @@ import { renderAsl } from '../../statemachines/render-asl';
 import { PROVISION_STEPS, provisionClusterDefinition } from '../../statemachines/provision-cluster';
 import { REPLACE_STEPS, replaceMemberDefinition } from '../../statemachines/replace-member';
 import { SCALE_STEPS, scaleClusterDefinition } from '../../statemachines/scale-cluster';
+import { ADOPT_STEPS, adoptClusterDefinition } from '../../statemachines/adopt-cluster';
 import type { ReplaceDeps } from '../../lambdas/steps/replace';
 import type { ProvisionDeps } from '../../lambdas/steps';
 import { localDeps } from '../../lambdas/local-runner/local-deps';
@@ -90,6 +91,19 @@ export class LocalWorkflowSandbox {
     const result = await this.runner(options.deps ?? this.deps()).run('scale-cluster', input, {
       definition,
       wrapSteps: (steps) => counting(steps, calls),
+      ...(options.onEvent && { onEvent: options.onEvent }),
+    });
+    return { result, calls };
+  }
+
+  /** Runs AdoptCluster; counts how often each step handler was invoked. */
+  async adopt(input: unknown, options: { executionName?: string; onEvent?: (e: WorkflowEvent) => void } = {}): Promise<ProvisionRun> {
+    const calls: Record<string, number> = {};
+    const definition = renderAsl(ADOPT_STEPS, (scope, functions) => adoptClusterDefinition(scope, { functions, lockWaitAttempts: 10, healthCheckAttempts: 60 }));
+    const result = await this.runner(this.deps()).run('adopt-cluster', input, {
+      definition,
+      wrapSteps: (steps) => counting(steps, calls),
+      ...(options.executionName && { executionName: options.executionName }),
       ...(options.onEvent && { onEvent: options.onEvent }),
     });
     return { result, calls };

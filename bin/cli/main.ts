@@ -29,6 +29,7 @@ type AwsRestore = typeof import('./aws-restore');
 type LocalRestore = typeof import('./local-restore');
 type Scale = typeof import('./scale');
 type Adopt = typeof import('./adopt');
+type LocalKubeadmMember = typeof import('./local-kubeadm-member');
 
 /** Loads a command's module when the command runs. */
 function load<M>(path: string): M {
@@ -221,6 +222,22 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
     .addOption(outputOption())
     .action((opts: { members: number; allowSingleMember: boolean; output: OutputFormat }) =>
       run(() => load<Scale>('./scale').localScale({ members: opts.members, allowSingleMember: opts.allowSingleMember, format: opts.output }, output))(),
+    );
+
+  local
+    .command('kubeadm-member')
+    .description('make a kubeadm-style single etcd member on a simulated host of the local home, to try local adopt on')
+    .requiredOption('--member <name>', 'its node name, e.g. cp-1')
+    .requiredOption('--address <ip>', 'its loopback address, e.g. 127.0.0.41')
+    .option('--client-port <port>', 'client port (default 22379)', wholeNumber('--client-port'))
+    .option('--peer-port <port>', 'peer port (default 22380)', wholeNumber('--peer-port'))
+    .action((opts: { member: string; address: string; clientPort?: number; peerPort?: number }) =>
+      run(() =>
+        load<LocalKubeadmMember>('./local-kubeadm-member').localKubeadmMember(
+          { member: opts.member, address: opts.address, ...(opts.clientPort !== undefined && { clientPort: opts.clientPort }), ...(opts.peerPort !== undefined && { peerPort: opts.peerPort }) },
+          output,
+        ),
+      )(),
     );
 
   local

@@ -429,7 +429,7 @@ export const STEPS = {
   },
   releaseLock: {
     title: 'Release Lock',
-    states: ['Release Lock', 'Release Lock After Failure', 'Release Lock Unneeded'],
+    states: ['Release Lock', 'Release Lock After Failure', 'Release Lock Unneeded', 'Release Lock Refused', 'Release Lock After Dry Run'],
     does: "deletes the cluster's lock item if this execution holds it",
     timeout: { seconds: 30 },
     access: ['releaseClusterLock'],

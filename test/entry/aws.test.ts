@@ -38,6 +38,7 @@ import { DELETE_STEPS } from '../../statemachines/delete-cluster';
 import { BACKUP_STEPS } from '../../statemachines/backup-cluster';
 import { RESTORE_STEPS } from '../../statemachines/restore-cluster';
 import { SCALE_STEPS } from '../../statemachines/scale-cluster';
+import { ADOPT_STEPS } from '../../statemachines/adopt-cluster';
 import { S3BackupStore } from '../../lambdas/adapters/aws/s3-backup-store';
 import { DynamoDbProbeStateStore } from '../../lambdas/adapters/aws/dynamodb-probe-state-store';
 import { Ec2MachinePower } from '../../lambdas/adapters/aws/ec2-machine-power';
@@ -67,8 +68,8 @@ const quiet: Logger = { info: () => undefined, warn: () => undefined };
 const env = { AWS_REGION: 'eu-west-1', KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/k', REGISTRY_TABLE: 'etcd-ha-registry', ACCOUNT_ID: '123456789012' };
 
 describe('AWS composition root', () => {
-  it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, DrillRestore, RestoreCluster and ScaleCluster (the shared steps once), the health probe and Sync Member Rules', () => {
-    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...DRILL_STEPS, ...RESTORE_STEPS, ...SCALE_STEPS, 'healthProbe', 'syncMemberRules'])].sort());
+  it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, DrillRestore, RestoreCluster, ScaleCluster and AdoptCluster (the shared steps once), the health probe and Sync Member Rules', () => {
+    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...DRILL_STEPS, ...RESTORE_STEPS, ...SCALE_STEPS, ...ADOPT_STEPS, 'healthProbe', 'syncMemberRules'])].sort());
   });
 
   it("builds DrillRestore's dependencies: its own lock over drill-lock# items, CloudWatch metrics", () => {

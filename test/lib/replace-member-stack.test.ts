@@ -367,7 +367,7 @@ describe('EventBridge trigger', () => {
     assert.equal(manual.stack.replaceTrigger, undefined);
     assert.equal(rules(manual.template).length, 0);
     manual.template.resourceCountIs('AWS::SQS::Queue', 0);
-    manual.template.resourceCountIs('AWS::StepFunctions::StateMachine', 9);
+    manual.template.resourceCountIs('AWS::StepFunctions::StateMachine', 10);
     const groupsOnly = build('EtcdHaGroupsOnly', { automaticReplacement: false, autoScalingGroupNames: ['etcd-a'] });
     assert.deepEqual(
       rules(groupsOnly.template).map((r) => r.Properties.EventPattern['detail-type']),
@@ -437,8 +437,9 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       // RestoreCluster's request is read before the lock; its staged copies are removed after a failure too.
       'validateRestoreRequest',
       'unstageSnapshots',
-      // ScaleCluster's request is read before the lock.
+      // ScaleCluster's and AdoptCluster's requests are read before the lock.
       'validateScaleRequest',
+      'validateAdoptRequest',
     ];
     const renewing = ALL_STEPS.filter((step) => !notUnderLock.includes(step));
     assert.deepEqual([...renewing].sort(), [
@@ -454,7 +455,9 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       'deleteClusterRecord',
       'deleteClusterSecrets',
       'generatePki',
+      'inspectAdoptableMember',
       'markClusterDeleting',
+      'movePeerUrl',
       'planProvision',
       'planRestore',
       'planScaleChange',
@@ -462,6 +465,7 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       'pushCertificates',
       'pushRevocationList',
       'readCluster',
+      'receiveMemberPki',
       'recordCluster',
       'recordRestoredCluster',
       'removeFailedMember',

@@ -179,7 +179,7 @@ export function planAdoption(target: AdoptionTarget, facts: AdoptFacts, now: Dat
       ? [`etcd member update ${hexId(peerUrlFix.memberId)} --peer-urls=${peerUrlFix.to} (was ${peerUrlFix.from}), then ONE restart of etcd: its static pod manifest's peer URL flags change and kubelet restarts it (the API server waits for etcd for those seconds)`]
       : ['no restart: the member already advertises its address']),
     `record cluster ${target.clusterName} with 1 member (${target.member.name}); from then on it is renewed and healed like any member`,
-    `then grow it: etcd-ha scale --cluster ${target.clusterName} --members 3`,
+    `then grow it with ScaleCluster: etcd-ha scale --cluster ${target.clusterName} --members 3 (locally: etcd-ha local scale --members 3)`,
   ];
   return { found, refusals, actions, ...(peerUrlFix && { peerUrlFix }), ...(spec && { spec }), memberIdDecimal: self?.ID ?? '' };
 }

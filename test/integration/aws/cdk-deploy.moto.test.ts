@@ -45,6 +45,7 @@ import { BACKUP_STEPS, backupClusterDefinition } from '../../../statemachines/ba
 import { DRILL_STEPS, drillRestoreDefinition } from '../../../statemachines/drill-restore';
 import { RESTORE_STEPS, restoreClusterDefinition } from '../../../statemachines/restore-cluster';
 import { SCALE_STEPS, scaleClusterDefinition } from '../../../statemachines/scale-cluster';
+import { ADOPT_STEPS, adoptClusterDefinition } from '../../../statemachines/adopt-cluster';
 import { DELETE_STEPS } from '../../../lambdas/catalog/steps';
 import { allStates, renderAsl, type AslDefinition } from '../../../statemachines/render-asl';
 import { startMoto, type Moto } from '../../support/moto';
@@ -247,9 +248,10 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
       DrillRestoreStateMachine: renderAsl(DRILL_STEPS, (scope, functions) => drillRestoreDefinition(scope, { functions })),
       RestoreClusterStateMachine: renderAsl(RESTORE_STEPS, (scope, functions) => restoreClusterDefinition(scope, { functions })),
       ScaleClusterStateMachine: renderAsl(SCALE_STEPS, (scope, functions) => scaleClusterDefinition(scope, { functions })),
+      AdoptClusterStateMachine: renderAsl(ADOPT_STEPS, (scope, functions) => adoptClusterDefinition(scope, { functions })),
     };
     const machines = Object.entries(template().Resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
-    assert.equal(machines.length, 9);
+    assert.equal(machines.length, 10);
     for (const [prefix, local] of Object.entries(locals)) {
       const machine = machines.find(([id]) => id.startsWith(prefix))!;
       const answer = await clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: physicalOf(prefix) }));

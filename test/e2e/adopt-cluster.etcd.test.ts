@@ -18,6 +18,7 @@ import { memberList, readRecord } from '../support/local-cluster-oracle';
 import { etcdUnderTest } from '../support/etcd-under-test';
 import { etcdOnPath } from '../host-scripts/helpers';
 import type { WorkflowEvent } from '../../lambdas/local-runner/local-workflow-runner';
+import { LocalCliSandbox } from '../support/local-cli';
 
 const ETCD = etcdUnderTest();
 const CLUSTER = 'kubeadm';
@@ -154,5 +155,31 @@ describe(`AdoptCluster (real etcd, local runner) on ${ETCD.label}`, () => {
     }
     assert.ok(writes.acknowledged.length > 0, 'the writer wrote');
     console.log(`adopt + grow to 3 on ${ETCD.label}: ${writes.acknowledged.length} acknowledged writes, 0 lost; adopted member restarted once (peer URL), never by the scale`);
+  });
+
+  it('the README\'s commands: local kubeadm-member, local adopt (dry run, then --confirm local), local scale --members 3; no key material printed', async (t) => {
+    const cli = new LocalCliSandbox('127.0.1.167');
+    t.after(() => cli.cleanUp());
+    const made = cli.run(['local', 'kubeadm-member', '--member', 'cp-1', '--address', '127.0.1.166']);
+    assert.equal(made.status, 0, made.stderr);
+    assert.match(made.stdout, /peers https:\/\/localhost:22380/);
+    const firstPid = cli.pids()['cp-1'];
+    const dry = cli.run(['local', 'adopt', '--member', 'cp-1', '--address', '127.0.1.166']);
+    assert.equal(dry.status, 0, dry.stderr);
+    assert.match(dry.stdout, /Dry run: nothing changed/);
+    assert.match(dry.stdout, /ONE restart/);
+    assert.equal(cli.pids()['cp-1'], firstPid);
+    const adopted = cli.run(['local', 'adopt', '--member', 'cp-1', '--address', '127.0.1.166', '--confirm', 'local']);
+    assert.equal(adopted.status, 0, adopted.stderr);
+    assert.match(adopted.stdout, /Cluster "local" adopted \(CA [0-9a-f]{16} kept\)/);
+    const grown = cli.run(['local', 'scale', '--members', '3']);
+    assert.equal(grown.status, 0, grown.stderr);
+    assert.match(grown.stdout, /Cluster "local" has 3 members: cp-1 \(127\.0\.1\.166\), cp-2 \(127\.0\.1\.167\), cp-3 \(127\.0\.1\.168\)/);
+    for (const run of [made, dry, adopted, grown]) assert.doesNotMatch(run.stdout + run.stderr, /PRIVATE KEY/);
+    const running = Object.values(cli.pids());
+    assert.equal(running.length, 3);
+    const down = cli.run(['local', 'down']);
+    assert.equal(down.status, 0, down.stderr);
+    assert.deepEqual(running.filter((pid) => { try { process.kill(pid, 0); return true; } catch { return false; } }), [], 'local down stops the adopted member too');
   });
 });

@@ -361,10 +361,14 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
     assert.deepEqual(document.Statement[0]!.Condition, {
       StringEquals: { 'aws:ResourceTag/etcd-ha:instance-arn': '${ec2:SourceInstanceARN}' },
     });
-    // The member secret and its key via Secrets Manager; the staged snapshot (restores/, its own instance tag) and its key via S3.
-    assert.equal(document.Statement.length, 4);
+    // The member secret and its key via Secrets Manager; the staged snapshot (restores/, its own instance tag) and its key
+    // via S3; AdoptCluster's upload slot (adopt/, its own instance tag) and the key to encrypt it via Secrets Manager.
+    assert.equal(document.Statement.length, 6);
     assert.deepEqual(document.Statement[2]!.Condition, {
       StringEquals: { 's3:ExistingObjectTag/etcd-ha:instance-arn': '${ec2:SourceInstanceARN}' },
+    });
+    assert.deepEqual(document.Statement[4]!.Condition, {
+      StringEquals: { 'aws:ResourceTag/etcd-ha:instance-arn': '${ec2:SourceInstanceARN}' },
     });
   });
 

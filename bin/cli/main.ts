@@ -216,7 +216,7 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
 
   local
     .command('scale')
-    .description('run ScaleCluster locally: grow (new members on the next free loopback addresses) or shrink, one member at a time')
+    .description('run ScaleCluster locally, one member at a time: grow (new members on the next free loopback addresses) or shrink')
     .requiredOption('--members <n>', 'the number of members wanted: odd, at most 7', wholeNumber('--members'))
     .option('--allow-single-member', 'allow --members 1 (no fault tolerance)', false)
     .addOption(outputOption())

@@ -117,3 +117,19 @@ export function nameLengthProblem(scope: NameScope, memberName: string): string 
   if (name.length <= MAX_DNS_NAME_LENGTH) return undefined;
   return `makes the member's DNS name "${name}" ${name.length} characters long; a DNS name holds at most ${MAX_DNS_NAME_LENGTH}`;
 }
+
+/** What a workflow that changed membership says about the names (Record Cluster's answer, `names`). */
+export interface NamesOutcome {
+  /** The one name clients are configured with. */
+  readonly clientName: string;
+  /** `https://<clientName>:<clientPort>`: kube-apiserver's --etcd-servers. */
+  readonly clientUrl: string;
+  /** Each member's own name. */
+  readonly members: Readonly<Record<string, string>>;
+  /** Whether the DNS now holds them; false with `note` saying why not (the certificates carry them anyway). */
+  readonly published: boolean;
+  /** Names upserted and deleted by this run (0 and 0: already as they should be). */
+  readonly upserted: number;
+  readonly deleted: number;
+  readonly note?: string;
+}

@@ -5,6 +5,10 @@
 // etcd, local runner, ReplaceMember forced on each member in turn; only loopback addresses 127.0.2.10 and up.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
 import { Etcd3 as Client } from 'etcd3';
 import { noop } from 'cockatiel';
@@ -123,5 +127,24 @@ describe(`Stable names across the replacement of every member (real etcd, local 
     });
     await assert.rejects(within(20_000, 'a put to the first addresses', stale.put('/names/stale').value('x').exec()));
     stale.close();
+
+    // The README's check, with another TLS stack (curl, OpenSSL): the name from the hosts map, verified by name.
+    const files = mkdtempSync(join(tmpdir(), 'etcd-ha-names-curl-'));
+    try {
+      for (const [file, pem] of [['ca.crt', config.tls.caCertPem], ['client.crt', config.tls.certPem], ['client.key', config.tls.keyPem]] as const) {
+        writeFileSync(join(files, file), pem, { mode: 0o600 });
+      }
+      const script = [
+        'set -euo pipefail',
+        `hosts="${s.home.dnsDir}/names.etcd-ha.internal.hosts"`,
+        `addr=$(awk '$2 == "etcd.names.etcd-ha.internal" {print $1; exit}' "$hosts")`,
+        `curl -sS --max-time 10 --resolve "etcd.names.etcd-ha.internal:2379:$addr" --cacert "${files}/ca.crt" --cert "${files}/client.crt" --key "${files}/client.key" https://etcd.names.etcd-ha.internal:2379/health`,
+      ].join('\n');
+      const run = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 20_000 });
+      assert.equal(run.status, 0, run.stderr);
+      assert.match(run.stdout, /"health":\s*"true"/);
+    } finally {
+      rmSync(files, { recursive: true, force: true });
+    }
   });
 });

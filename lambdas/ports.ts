@@ -547,3 +547,23 @@ export interface PkiUploadSlots {
   /** Deletes the slot and its value at once (no recovery window); a slot already gone is fine. */
   close(secretId: string): Promise<void>;
 }
+
+// ---- Stable names (lambdas/core/names.ts) ----
+import type { NameChanges, NameRecord } from './core/names';
+export type { NameChanges, NameRecord };
+
+/**
+ * Where the cluster's stable names are published: a Route 53 private hosted zone on AWS, a hosts map the local runner
+ * owns locally (`<home>/dns`, never the machine's resolver). Only the cluster-lock holder changes a cluster's names.
+ */
+export interface MemberNames {
+  /**
+   * The zone this adapter publishes in; a spec whose dnsZone differs gets no names published (the step says so).
+   * undefined: any zone (the local hosts map).
+   */
+  readonly zone: string | undefined;
+  /** The A record sets published under `domain` (`<cluster>.<zone>`), the domain itself excluded. */
+  published(domain: string): Promise<NameRecord[]>;
+  /** Applies the changes at once (Route 53: one change batch); an empty change does nothing. */
+  apply(domain: string, changes: NameChanges): Promise<void>;
+}

@@ -12,6 +12,9 @@ export const CONTEXT_KEYS = {
   vpcId: 'EtcdHaStackProps.vpcId',
   subnetIds: 'EtcdHaStackProps.subnetIds (a JSON list, or IDs separated by commas)',
   securityGroupId: 'EtcdHaStackProps.securityGroupId',
+  // The stable names' zone: an existing private hosted zone (both), or the stack's own in vpcId (dnsZoneName optional).
+  hostedZoneId: 'EtcdHaStackProps.hostedZoneId: an existing Route 53 private hosted zone for the stable names (with dnsZoneName)',
+  dnsZoneName: "EtcdHaStackProps.dnsZoneName: the stable names' zone name (default etcd-ha.internal)",
   healthCheckIntervalSeconds: 'EtcdHaStackProps.healthCheckIntervalSeconds',
   healthCheckAttempts: 'EtcdHaStackProps.healthCheckAttempts',
   promotionBudgetMinutes: 'EtcdHaStackProps.promotionBudgetMinutes',
@@ -130,6 +133,8 @@ export function stackPropsFromContext(node: Node): EtcdHaStackProps {
   const subnetIds = list(node, 'subnetIds');
   const vpcId = text(node, 'vpcId');
   const securityGroupId = text(node, 'securityGroupId');
+  const hostedZoneId = text(node, 'hostedZoneId');
+  const dnsZoneName = text(node, 'dnsZoneName');
   const healthCheckIntervalSeconds = integer(node, 'healthCheckIntervalSeconds');
   const healthCheckAttempts = integer(node, 'healthCheckAttempts');
   const promotionBudgetMinutes = integer(node, 'promotionBudgetMinutes');
@@ -161,6 +166,8 @@ export function stackPropsFromContext(node: Node): EtcdHaStackProps {
     ...(vpcId !== undefined && { vpcId }),
     ...(subnetIds !== undefined && { subnetIds }),
     ...(securityGroupId !== undefined && { securityGroupId }),
+    ...(hostedZoneId !== undefined && { hostedZoneId }),
+    ...(dnsZoneName !== undefined && { dnsZoneName }),
     ...(healthCheckIntervalSeconds !== undefined && { healthCheckIntervalSeconds }),
     ...(healthCheckAttempts !== undefined && { healthCheckAttempts }),
     ...(promotionBudgetMinutes !== undefined && { promotionBudgetMinutes }),

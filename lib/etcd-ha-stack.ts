@@ -33,6 +33,7 @@ import { addStepFunctions } from './parts/steps';
 import { addStore } from './parts/store';
 import { addTriggers } from './parts/triggers';
 import { addWorkflows } from './parts/workflows';
+import { addNamesZone } from './parts/names';
 import { specPolicyFromProps, type SpecPolicyProps } from './spec-policy-props';
 
 /** The spec policy props (allowedImageRepositories, allowedBinaryDirectories, allowedEtcdSecurityFlags): lib/spec-policy-props.ts. */
@@ -56,6 +57,18 @@ export interface EtcdHaStackProps extends StackProps, SpecPolicyProps {
    * @default - outside any VPC (see `vpcId`)
    */
   readonly securityGroupId?: string;
+  /**
+   * An existing Route 53 private hosted zone for the stable names (`<member>.<cluster>.<zone>`, `etcd.<cluster>.<zone>`),
+   * with `dnsZoneName` (its name). The functions may change only A records under it.
+   * @default - the stack's own private zone in `vpcId`; without `vpcId` no names are published (the certificates carry them anyway)
+   */
+  readonly hostedZoneId?: string;
+  /**
+   * The name of the stable names' zone: `hostedZoneId`'s, or the one the stack creates in `vpcId`. A spec's dnsZone
+   * must equal it for its names to be published.
+   * @default 'etcd-ha.internal'
+   */
+  readonly dnsZoneName?: string;
   /**
    * Seconds between two health checks while waiting for the cluster (1 to 300).
    * @default 5
@@ -229,6 +242,23 @@ function check(ok: boolean, prop: string, limit: string, value: unknown): void {
   if (!ok) throw new Error(`${prop} must be ${limit}, got ${JSON.stringify(value)}`);
 }
 
+/** The stable names' zone: an existing one needs its name; a name alone needs a zone to go into. */
+function validateNamesProps(props: EtcdHaStackProps): void {
+  if (props.hostedZoneId !== undefined) {
+    check(/^Z[A-Z0-9]{1,32}$/.test(props.hostedZoneId), 'hostedZoneId', 'a Route 53 hosted zone ID (Z…)', props.hostedZoneId);
+    check(props.dnsZoneName !== undefined, 'dnsZoneName', "given with hostedZoneId (the zone's name)", props.dnsZoneName);
+  }
+  if (props.dnsZoneName !== undefined) {
+    check(
+      /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(props.dnsZoneName) && props.dnsZoneName.length <= 200,
+      'dnsZoneName',
+      'a lower-case DNS name of at most 200 characters',
+      props.dnsZoneName,
+    );
+    check(props.hostedZoneId !== undefined || props.vpcId !== undefined, 'dnsZoneName', 'given with hostedZoneId or vpcId (a zone to publish the names in)', props.dnsZoneName);
+  }
+}
+
 function validateProps(props: EtcdHaStackProps): void {
   validateBackupProps(props);
   const network = [props.vpcId, props.subnetIds, props.securityGroupId];
@@ -248,6 +278,7 @@ function validateProps(props: EtcdHaStackProps): void {
   if (props.securityGroupId !== undefined) {
     check(/^sg-[0-9a-f]{8,17}$/.test(props.securityGroupId), 'securityGroupId', 'a security group ID (sg-…)', props.securityGroupId);
   }
+  validateNamesProps(props);
   const hostTimeout = props.hostCommandTimeoutSeconds;
   if (hostTimeout !== undefined) {
     check(
@@ -389,8 +420,10 @@ export class EtcdHaStack extends Stack {
     // The alarm topic first: every part's alarms notify it.
     const alarms = addAlarms(this, { ...props, backupSchedule: props.backupSchedule ?? DEFAULT_BACKUP_SCHEDULE, removalPolicy });
     const alarmTopicArn = alarms.alarmTopic.topicArn;
+    const names = addNamesZone(this, { ...props, removalPolicy });
     const stepFunctions = addStepFunctions(this, {
       ...props,
+      ...(names && { names }),
       store,
       secretPrefix,
       hostCommandTimeoutSeconds: props.hostCommandTimeoutSeconds ?? 600,

@@ -66,6 +66,14 @@ export interface StepAccessResources {
   readonly autoScalingGroupNames?: readonly string[];
   /** What a clone may carry, use and go to ('launchReplacementInstances'); required by that kind. */
   readonly clones?: CloneLimits;
+  /** The stable names' private hosted zone ('publishNames'); none: no grant (the steps publish no names). */
+  readonly names?: NamesZone;
+}
+
+/** The Route 53 private hosted zone of the stable names: its ID and name. */
+export interface NamesZone {
+  readonly hostedZoneId: string;
+  readonly zoneName: string;
 }
 
 /** The limits of a clone: the stack's memberInstanceRoleArns, memberVpcIds, cloneImageIds and cloneLaunchTemplateIds. */
@@ -329,6 +337,23 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
     reasons.push({
       appliesTo: 'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*',
       reason: `Retire Replaced Host stops, and tags ${REPLACED_BY_TAG} / untags ${CLUSTER_TAG} on, the instance of the member it replaced, known at run time: only instances tagged ${CLUSTER_TAG} (ec2:ResourceTag), only those tag keys (aws:TagKeys); it may not terminate anything.`,
+    });
+  }
+
+  // ---- Stable names ----
+  if (access.includes('publishNames') && resources.names !== undefined) {
+    const zone = Arn.format({ service: 'route53', region: '', account: '', resource: 'hostedzone', resourceName: resources.names.hostedZoneId }, Stack.of(role));
+    add({ sid: 'ListMemberNames', actions: ['route53:ListResourceRecordSets'], resources: [zone] });
+    add({
+      sid: 'ChangeMemberNames',
+      actions: ['route53:ChangeResourceRecordSets'],
+      resources: [zone],
+      // Only A records of names under the zone (`<member>.<cluster>.<zone>`, `etcd.<cluster>.<zone>`), only UPSERT and
+      // DELETE: never the zone's own SOA/NS records, never another record type. Normalized names: lower case, no final dot.
+      conditions: {
+        'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [`*.${resources.names.zoneName.replace(/\.$/, '').toLowerCase()}`] },
+        'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['A'], 'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'] },
+      },
     });
   }
 

@@ -44,6 +44,11 @@ export const ENV = {
   specPolicy: 'SPEC_POLICY',
   /** Prune Old Backups only: the retention tiers as JSON `{ keepAllHours, hourlyDays, dailyDays }` (lambdas/core/backup/retention.ts). */
   backupRetention: 'BACKUP_RETENTION',
+  // ---- Stable names (lambdas/core/names.ts): both set, or neither (no names published) ----
+  /** Record Cluster, Record Restored Cluster, Delete Record: the Route 53 private hosted zone of the stable names. */
+  hostedZoneId: 'HOSTED_ZONE_ID',
+  /** Its name (`etcd-ha.internal`): names are published only for specs whose dnsZone it is. */
+  dnsZoneName: 'DNS_ZONE_NAME',
 } as const;
 
 /** First segment of every secret name (`<prefix>/<cluster>/<item>`) unless the stack is given another. */

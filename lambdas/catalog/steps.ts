@@ -67,6 +67,11 @@ export type StepAccess =
   | 'deleteSecrets'
   /** DeleteCluster: delete a cluster record (`cluster#` items only) in a transaction that checks the lock item's owner. */
   | 'deleteRecord'
+  /**
+   * The stable names (lambdas/core/names.ts): list the record sets of the stack's private hosted zone and change A
+   * records of names under its zone, UPSERT and DELETE only; no grant when the stack has no zone.
+   */
+  | 'publishNames'
   // ---- BackupCluster ----
   /** Take its own lock (`backup-lock#<cluster>` items only) and ask whether an expired lock's holder still runs. */
   | 'acquireBackupLock'
@@ -405,8 +410,8 @@ export const STEPS = {
     does: 'members and secret names into the registry table',
     timeout: { seconds: 30 },
     // Reads the record first: a member that did not answer keeps its recorded ID, removed members stay listed.
-    // Writes it only as the lock holder (a transaction conditioned on the lock item).
-    access: ['renewClusterLock', 'readRegistry', 'writeRegistry'],
+    // Writes it only as the lock holder (a transaction conditioned on the lock item), then the stable names.
+    access: ['renewClusterLock', 'readRegistry', 'writeRegistry', 'publishNames'],
     workflows: ['provisionCluster', 'replaceMember', 'scaleCluster', 'adoptCluster'],
   },
   retireReplacedHost: {
@@ -489,9 +494,9 @@ export const STEPS = {
   deleteClusterRecord: {
     title: 'Delete Record',
     states: ['Delete Record'],
-    does: "deletes the cluster's record as the lock holder; the lock goes last (Release Lock)",
+    does: "deletes the cluster's stable names and record as the lock holder; the lock goes last (Release Lock)",
     timeout: { seconds: 30 },
-    access: ['renewClusterLock', 'readRegistry', 'deleteRecord'],
+    access: ['renewClusterLock', 'readRegistry', 'deleteRecord', 'publishNames'],
     workflows: ['deleteCluster'],
   },
   // ---- BackupCluster: its own steps and lock (never the cluster's lock: a snapshot changes nothing) ----
@@ -677,9 +682,9 @@ export const STEPS = {
   recordRestoredCluster: {
     title: 'Record Restored Cluster',
     states: ['Record Restored Cluster'],
-    does: 'the new cluster ID, members, token and hosts into the record, as the lock holder',
+    does: 'the new cluster ID, members, token and hosts into the record, and the stable names, as the lock holder',
     timeout: { seconds: 60 },
-    access: ['renewClusterLock', 'readRegistry', 'writeRegistry', ...TALKS_TO_ETCD],
+    access: ['renewClusterLock', 'readRegistry', 'writeRegistry', 'publishNames', ...TALKS_TO_ETCD],
     workflows: ['restoreCluster'],
   },
   // ---- ScaleCluster: its own steps come after RestoreCluster's in the stack's order ----

@@ -5,6 +5,7 @@ import { OWNED_ETCD_FLAGS } from './owned-flags';
 import { parseOrThrow } from './parse';
 import { dedicatedDirectoryProblem } from './spec-host-paths';
 import { specPolicyProblems, type SpecPolicy } from './spec-policy';
+import { DEFAULT_DNS_ZONE, nameLengthProblem } from './names';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -136,6 +137,12 @@ const ClusterSpecFields = z.strictObject(
     etcd: EtcdSchema.default(() => EtcdSchema.parse({})),
     kubelet: KubeletSchema.default(() => KubeletSchema.parse({})),
     certificates: CertificatesSchema.default(() => CertificatesSchema.parse({})),
+    /**
+     * The zone of the cluster's stable names (lambdas/core/names.ts): `<member>.<cluster>.<dnsZone>` per member and
+     * `etcd.<cluster>.<dnsZone>` for its clients, carried by the server and peer certificates. On AWS the names are
+     * published only when it is the stack's hosted zone's name.
+     */
+    dnsZone: dns1123Subdomain.default(DEFAULT_DNS_ZONE),
   },
   { error: wrongTypeShowing('object', 'a cluster spec is a JSON object such as { "clusterName": "demo", "members": [ … ] }') },
 );
@@ -186,6 +193,10 @@ function checkClusterRules(spec: z.output<typeof ClusterSpecFields>, ctx: z.Refi
       }
     });
   }
+  spec.members.forEach((member, index) => {
+    const problem = nameLengthProblem(spec, member.name);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['members', index, 'name'], message: problem });
+  });
   const { clientPort, peerPort, metricsPort } = spec.etcd;
   if (clientPort === peerPort) {
     ctx.addIssue({ code: 'custom', path: ['etcd', 'peerPort'], message: `must differ from etcd.clientPort (both ${clientPort})` });

@@ -2,6 +2,7 @@
 // first step with these schemas) and the results it reads from an execution's output. Shared by the steps that
 // produce them and the runners' callers (lambdas/workflow-runner/contracts.ts re-exports them for the CLI), so that
 // neither imports the other.
+import type { NamesOutcome } from './names';
 import { z } from 'zod';
 import type { MaintenanceState } from './maintenance';
 
@@ -75,6 +76,8 @@ export interface ClusterSummary {
   readonly clusterName: string;
   readonly members: Array<{ name: string; id: string; endpoint: string; leader: boolean }>;
   readonly secrets: { ca: string; healthcheckClient: string; apiserverEtcdClient: string; members: Record<string, string> };
+  /** The cluster's stable names after this change (lambdas/core/names.ts). */
+  readonly names?: NamesOutcome;
 }
 
 // DeleteCluster

@@ -29,10 +29,12 @@ import { SecretsManagerSecretStore } from '../adapters/aws/secrets-manager-store
 import { SfnExecutionLiveness } from '../adapters/aws/sfn-execution-liveness';
 import { SsmHostRunner } from '../adapters/aws/ssm-host-runner';
 import { Etcd3AdminFactory } from '../adapters/etcd/etcd3-admin';
-import type { Logger, SecretStore } from '../ports';
+import type { Logger, MemberNames, SecretStore } from '../ports';
 import { DEFAULT_SPEC_POLICY, SpecPolicySchema, type SpecPolicy } from '../core/spec-policy';
 import { createProvisionSteps, type ProvisionDeps } from '../steps';
 import type { StepDeps, StepHandler } from '../steps/deps';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { Route53MemberNames } from '../adapters/aws/route53-member-names';
 import { createReplaceSteps, type ReplaceDeps } from '../steps/replace';
 import { createMaintenanceSteps } from '../steps/maintenance';
 import { createHealthCheckSteps } from '../steps/health-check';
@@ -152,6 +154,23 @@ export interface AwsClients {
   readonly events: EventBridgeClient;
   /** Publish Backup Metrics (PutMetricData into etcd-ha's namespace). */
   readonly cloudwatch: CloudWatchClient;
+  /** The stable names (ListResourceRecordSets, ChangeResourceRecordSets in the stack's private hosted zone). */
+  readonly route53: Route53Client;
+}
+
+/**
+ * The stable names' Route 53 zone from HOSTED_ZONE_ID and DNS_ZONE_NAME, or none when neither is set (the stack
+ * has no hosted zone: the steps publish no names and say so).
+ * @throws EnvironmentConfigError when only one of the two is set
+ */
+export function memberNamesFrom(env: Env, client: Route53Client): MemberNames | undefined {
+  const hostedZoneId = env[ENV.hostedZoneId] || undefined;
+  const zoneName = env[ENV.dnsZoneName] || undefined;
+  if (hostedZoneId === undefined && zoneName === undefined) return undefined;
+  if (hostedZoneId === undefined || zoneName === undefined) {
+    throw new EnvironmentConfigError(`environment variables ${ENV.hostedZoneId} and ${ENV.dnsZoneName} are set together or not at all; only ${hostedZoneId ? ENV.hostedZoneId : ENV.dnsZoneName} is set`);
+  }
+  return new Route53MemberNames({ client, hostedZoneId, zoneName });
 }
 
 /** The step dependencies on AWS, from the stack's environment variables. */
@@ -176,7 +195,12 @@ export function awsDeps(env: Env, clients: AwsClients, log: Logger): StepDeps {
     hostCommandTimeoutSeconds: integer(env, ENV.hostCommandTimeoutSeconds, 600, 1, 172_800),
     secretRegion: region,
     maxAppliedIndexLag: integer(env, ENV.maxAppliedIndexLag, 50, 0, 1_000_000),
+    ...withNames(memberNamesFrom(env, clients.route53)),
   };
+}
+
+function withNames(names: MemberNames | undefined): { names?: MemberNames } {
+  return names ? { names } : {};
 }
 
 /** ProvisionCluster's dependencies on AWS: the step dependencies plus the cluster lock (an item of the registry table). */
@@ -353,6 +377,7 @@ const clients: AwsClients = {
   iam: new IAMClient({}),
   events: new EventBridgeClient({}),
   cloudwatch: new CloudWatchClient({}),
+  route53: new Route53Client({}),
 };
 
 /** Every step a Lambda function runs: the catalog's (lambdas/catalog/steps.ts), and the health probe. */

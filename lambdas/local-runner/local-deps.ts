@@ -24,6 +24,7 @@ import { DirSnapshotHandoff } from '../adapters/local/dir-snapshot-handoff';
 import { FileMetrics } from '../adapters/local/file-metrics';
 import { METRICS } from '../catalog/contracts';
 import { join } from 'node:path';
+import { HostsMapNames } from '../adapters/local/hosts-map-names';
 import type { DrillDeps } from '../steps/drill';
 
 export interface LocalDepsOptions {
@@ -72,6 +73,8 @@ export function localDeps(home: LocalHome, options: LocalDepsOptions = {}): Repl
     maxAppliedIndexLag: 50,
     // Validate Spec: the defaults plus the project's own etcd binaries (.etcd).
     specPolicy: localSpecPolicy(),
+    // Stable names in the home's hosts maps (any spec.dnsZone): local clients resolve them with HostsMapResolver.
+    names: new HostsMapNames({ dir: home.dnsDir }),
   };
 }
 

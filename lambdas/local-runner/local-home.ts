@@ -23,6 +23,8 @@ export interface LocalHome {
   readonly backupLocksDir: string;
   /** What CloudWatch would receive (FileMetrics): one JSON line per metric point. */
   readonly metricsFile: string;
+  /** The clusters' stable names, one hosts map per cluster (HostsMapNames); never the machine's resolver. */
+  readonly dnsDir: string;
 }
 
 export function localHome(env: NodeJS.ProcessEnv = process.env): LocalHome {
@@ -40,6 +42,7 @@ export function localHome(env: NodeJS.ProcessEnv = process.env): LocalHome {
     backupsDir: join(dir, 'backups'),
     backupLocksDir: join(dir, 'locks', 'backup'),
     metricsFile: join(dir, 'metrics.jsonl'),
+    dnsDir: join(dir, 'dns'),
   };
 }
 

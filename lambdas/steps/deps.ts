@@ -1,5 +1,5 @@
 // Everything a step may touch, chosen by a composition root (the Lambda entry or the local runner).
-import type { Clock, ClusterRegistry, EtcdAdminFactory, HostDirectory, HostRunner, Logger, SecretStore } from '../ports';
+import type { Clock, ClusterRegistry, EtcdAdminFactory, HostDirectory, HostRunner, Logger, MemberNames, SecretStore } from '../ports';
 
 export interface StepDeps {
   readonly secrets: SecretStore;
@@ -15,6 +15,11 @@ export interface StepDeps {
   readonly secretRegion?: string;
   /** Largest raft applied-index lag a healthy member may have. */
   readonly maxAppliedIndexLag: number;
+  /**
+   * Where the cluster's stable names are published (Record Cluster, Record Restored Cluster, DeleteCluster).
+   * @default - none (a stack without a hosted zone): the steps publish no names and say so; the certificates carry them anyway
+   */
+  readonly names?: MemberNames;
 }
 
 export type StepHandler = (input: unknown) => Promise<unknown>;

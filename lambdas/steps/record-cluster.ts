@@ -1,7 +1,8 @@
 // Record Cluster: what outlives the execution — members with their etcd IDs, the secrets' names and
 // the spec — goes into the cluster registry, as a running cluster. Returns the summary the execution ends with.
 // Only the lock holder writes the record: the workflow passes its owner (`lockOwner`), and the write happens only
-// while that owner holds the cluster's lock.
+// while that owner holds the cluster's lock. Then, still as the lock holder, the cluster's stable names follow the
+// recorded members (publish-names.ts).
 import { z } from 'zod';
 import { parseOrThrow } from '../core/parse';
 import { ClusterSpecSchema } from '../core/spec';
@@ -10,6 +11,7 @@ import type { ClusterSummary } from '../core/workflow-io';
 import type { RestoreNote } from '../core/restore/plan';
 import type { StepDeps } from './deps';
 import { HealthSchema, HostSchema, PkiRefsSchema } from './inputs';
+import { publishClusterNames } from './publish-names';
 
 const RecordInputSchema = z.object({
   spec: ClusterSpecSchema,
@@ -27,7 +29,7 @@ const RecordInputSchema = z.object({
 });
 
 
-export function makeRecordCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'log'>) {
+export function makeRecordCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'log' | 'names'>) {
   return async function recordCluster(raw: unknown): Promise<ClusterSummary> {
     const { spec, hosts, pki, health, lockOwner, replaced, clusterToken, restore } = parseOrThrow(RecordInputSchema, raw, 'Record Cluster input');
     const ids = new Map(health.members.map((m) => [m.name, m]));
@@ -67,10 +69,14 @@ export function makeRecordCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'l
     };
     await deps.registry.put(record, { lockOwner });
     deps.log.info('cluster recorded', { cluster: spec.clusterName, lockOwner });
+    // Still under the lock, right after the record: the stable names follow the recorded voters (every member
+    // here is a voter: learners are promoted before Record Cluster).
+    const names = await publishClusterNames(deps, spec, record.members);
     return {
       clusterName: spec.clusterName,
       members: health.members.map((m) => ({ name: m.name, id: m.id, endpoint: m.endpoint, leader: m.leader })),
       secrets: { ca: pki.ca, healthcheckClient: pki.healthcheckClient, apiserverEtcdClient: pki.apiserverEtcdClient, members: pki.members },
+      names,
     };
   };
 }

@@ -7,7 +7,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { ENV, SNAPSHOT_KEY_PREFIX } from '../../lambdas/catalog/contracts';
 import { ALL_STEPS, SSM_DELIVERY_TIMEOUT_SECONDS, STEP_SPECS, stepDescription, stepTimeoutSeconds, type StepName } from '../../lambdas/catalog/steps';
 import { acknowledge } from '../nag';
-import { grantStepAccess, withoutLaunches, type StepAccess, type StepAccessResources } from '../step-access';
+import { grantStepAccess, withoutLaunches, type NamesZone, type StepAccess, type StepAccessResources } from '../step-access';
 import { StepFunction, type EtcdNetwork } from '../step-function';
 import { specPolicyFromProps, type SpecPolicyProps } from '../spec-policy-props';
 import { DEFAULT_RETENTION, type RetentionPolicy } from '../../lambdas/core/backup/retention';
@@ -43,6 +43,8 @@ export interface StepFunctionsProps extends SpecPolicyProps {
   readonly cloneLaunchTemplateIds?: readonly string[];
   /** Prune Old Backups' tiers. @default - DEFAULT_RETENTION */
   readonly backupRetention?: RetentionPolicy;
+  /** The stable names' zone (lib/parts/names.ts). @default - none: no names published */
+  readonly names?: NamesZone;
 }
 
 export interface StepFunctions {
@@ -88,7 +90,10 @@ export function addStepFunctions(stack: Stack, props: StepFunctionsProps): StepF
         launchTemplateIds: props.cloneLaunchTemplateIds ?? [],
       },
     }),
+    ...(props.names && { names: props.names }),
   };
+  // Only the steps that publish the stable names learn the zone.
+  const namesZone: Record<string, string> = props.names ? { [ENV.hostedZoneId]: props.names.hostedZoneId, [ENV.dnsZoneName]: props.names.zoneName } : {};
   // Only Validate Spec reads what a spec may run on the hosts: the policy goes to its function alone.
   const specPolicy = { [ENV.specPolicy]: JSON.stringify(specPolicyFromProps(props)) };
   // Only Prune Old Backups reads the retention tiers.
@@ -104,7 +109,10 @@ export function addStepFunctions(stack: Stack, props: StepFunctionsProps): StepF
       timeout: Duration.seconds(stepTimeoutSeconds(STEP_SPECS[step].timeout, props.hostCommandTimeoutSeconds)),
       ...(memorySize !== undefined && { memorySize }),
       ...(reserved !== undefined && { reservedConcurrentExecutions: reserved }),
-      environment: step === 'validateSpec' ? { ...environment, ...specPolicy } : step === 'pruneBackups' ? { ...environment, ...backupRetention } : environment,
+      environment: {
+        ...(step === 'validateSpec' ? { ...environment, ...specPolicy } : step === 'pruneBackups' ? { ...environment, ...backupRetention } : environment),
+        ...(granted.includes('publishNames') && namesZone),
+      },
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       ...(granted.includes('etcdNetwork') && network && { network }),

@@ -22,6 +22,8 @@ import {
   awsBackupDeps,
   awsDrillDeps,
   awsRestoreDeps,
+  awsProvisionDeps,
+  awsDeleteDeps,
   jsonLogger,
   handlerFor,
   withInstanceArnTags,
@@ -50,6 +52,8 @@ import { AutoScalingLifecycleActions } from '../../lambdas/adapters/aws/autoscal
 import { Ec2ReplacementHosts } from '../../lambdas/adapters/aws/ec2-replacement-hosts';
 import type { Logger, SecretPutOptions, SecretStore } from '../../lambdas/ports';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { Route53MemberNames } from '../../lambdas/adapters/aws/route53-member-names';
 import { CloudWatchMetricsPublisher } from '../../lambdas/adapters/aws/cloudwatch-metrics';
 
 const clients: AwsClients = {
@@ -63,6 +67,7 @@ const clients: AwsClients = {
   iam: new IAMClient({ region: 'us-east-1' }),
   events: new EventBridgeClient({ region: 'us-east-1' }),
   cloudwatch: new CloudWatchClient({ region: 'us-east-1' }),
+  route53: new Route53Client({ region: 'us-east-1' }),
 };
 const quiet: Logger = { info: () => undefined, warn: () => undefined };
 const env = { AWS_REGION: 'eu-west-1', KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/k', REGISTRY_TABLE: 'etcd-ha-registry', ACCOUNT_ID: '123456789012' };
@@ -70,6 +75,18 @@ const env = { AWS_REGION: 'eu-west-1', KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456
 describe('AWS composition root', () => {
   it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, DrillRestore, RestoreCluster, ScaleCluster and AdoptCluster (the shared steps once), the health probe and Sync Member Rules', () => {
     assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...DRILL_STEPS, ...RESTORE_STEPS, ...SCALE_STEPS, ...ADOPT_STEPS, 'healthProbe', 'syncMemberRules'])].sort());
+  });
+
+  it('stable names: a Route 53 zone when HOSTED_ZONE_ID and DNS_ZONE_NAME are set, none when neither is, an error naming both when one is', () => {
+    const named = awsProvisionDeps({ ...env, HOSTED_ZONE_ID: 'Z0123456789ABC', DNS_ZONE_NAME: 'etcd-ha.internal' }, clients, quiet);
+    assert.ok(named.names instanceof Route53MemberNames);
+    assert.equal(named.names.zone, 'etcd-ha.internal');
+    assert.equal(awsProvisionDeps(env, clients, quiet).names, undefined);
+    assert.ok(awsDeleteDeps({ ...env, HOSTED_ZONE_ID: 'Z0123456789ABC', DNS_ZONE_NAME: 'etcd-ha.internal' }, clients, quiet).names instanceof Route53MemberNames, 'DeleteCluster removes them');
+    assert.throws(
+      () => awsRestoreDeps({ ...env, SNAPSHOT_BUCKET: 'b', HOSTED_ZONE_ID: 'Z0123456789ABC' }, clients, quiet),
+      (e: Error) => e instanceof EnvironmentConfigError && /HOSTED_ZONE_ID and DNS_ZONE_NAME are set together or not at all; only HOSTED_ZONE_ID is set/.test(e.message),
+    );
   });
 
   it("builds DrillRestore's dependencies: its own lock over drill-lock# items, CloudWatch metrics", () => {

@@ -196,7 +196,11 @@ describe('EtcdHaStack resources', () => {
     const syncOnly: string[] = [ENV.memberRules];
     // The clone limits only where clones are launched (the VPC stack).
     const cloneOnly: string[] = [ENV.memberInstanceRoleArns, ENV.cloneLaunchTemplateIds];
+    // The stable names' zone only on the steps that publish the names, and only where there is a zone (the VPC stack
+    // creates one; test/lib/names-zone.test.ts).
+    const namesOnly: string[] = [ENV.hostedZoneId, ENV.dnsZoneName];
     for (const [stack, template] of [[synth.stack, synth.template], [synth.vpcStack, synth.vpcTemplate]] as const) {
+      const publishers = ALL_STEPS.filter((step) => STEP_ACCESS[step].includes('publishNames')).map((step) => logicalId(stack.steps[step].function));
       const probe = logicalId(stack.healthProbe!.function.function);
       const validateSpec = logicalId(stack.steps.validateSpec.function);
       const pruneBackups = logicalId(stack.steps.pruneBackups.function);
@@ -204,7 +208,7 @@ describe('EtcdHaStack resources', () => {
       for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
         const expected = [
           ...Object.values(ENV).filter(
-            (name) => (id === probe || !probeOnly.includes(name)) && (id === sync || !syncOnly.includes(name)) && (stack === synth.vpcStack || !cloneOnly.includes(name)) && (id === validateSpec || name !== ENV.specPolicy) && (id === pruneBackups || name !== ENV.backupRetention),
+            (name) => (id === probe || !probeOnly.includes(name)) && (id === sync || !syncOnly.includes(name)) && (stack === synth.vpcStack || !cloneOnly.includes(name)) && (id === validateSpec || name !== ENV.specPolicy) && (id === pruneBackups || name !== ENV.backupRetention) && ((stack === synth.vpcStack && publishers.includes(id)) || !namesOnly.includes(name)),
           ),
           'NODE_OPTIONS',
         ];

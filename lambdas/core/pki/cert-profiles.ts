@@ -2,12 +2,16 @@
 // One function (issue.ts) issues any of them; resolveSubject fills in a member's name and addresses.
 import { MemberAddressMissingError } from '../errors';
 import type { ClusterSpec, Member } from '../spec';
+import { memberCertNames } from '../names';
 
 export type CertName = 'etcd-ca' | 'etcd-server' | 'etcd-peer' | 'etcd-healthcheck-client' | 'apiserver-etcd-client';
 export type KeyUsage = 'keyCertSign' | 'digitalSignature' | 'keyEncipherment';
 export type ExtKeyUsage = 'serverAuth' | 'clientAuth';
 
-/** How a profile's CN and SANs are found: fixed by kubeadm, or from the member plus extra SANs of the spec. */
+/**
+ * How a profile's CN and SANs are found: fixed by kubeadm, or from the member plus its stable names (names.ts) plus
+ * extra SANs of the spec.
+ */
 export type SubjectRule =
   | { readonly kind: 'fixed'; readonly commonName: string; readonly dnsNames: readonly string[] }
   | { readonly kind: 'member'; readonly extraSANs: 'serverCertSANs' | 'peerCertSANs' };
@@ -114,7 +118,9 @@ export function resolveSubject(profile: CertProfile, spec: ClusterSpec, member?:
   const extra = spec.certificates[rule.extraSANs];
   return {
     commonName: member.name,
-    dnsNames: unique([member.name, 'localhost', ...extra.filter((san) => !isIpAddress(san))]),
+    // The stable names (the member's own and the clients') survive a replacement: a client configured with them
+    // verifies every member that ever holds them.
+    dnsNames: unique([member.name, 'localhost', ...memberCertNames(spec, member.name), ...extra.filter((san) => !isIpAddress(san))]),
     ipAddresses: unique([member.address, '127.0.0.1', '::1', ...extra.filter(isIpAddress)].map(canonicalIp)),
   };
 }

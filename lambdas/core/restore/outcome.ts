@@ -1,5 +1,6 @@
 // What a RestoreCluster execution ends with: the dry run's plan, or the restored cluster. Shared by the steps that
 // produce them and the command line that prints them, so that neither imports the other.
+import type { NamesOutcome } from '../names';
 import type { RestorePlan } from './plan';
 
 /** The dry run's output: what a confirmed restore would do; nothing was changed. */
@@ -25,6 +26,8 @@ export interface RestoreOutcome {
   /** Each host's old data dir, moved aside (never deleted). */
   readonly movedAside: ReadonlyArray<{ host: string; to: string }>;
   readonly message: string;
+  /** The cluster's stable names, now pointing at the restored members (lambdas/core/names.ts). */
+  readonly names?: NamesOutcome;
 }
 
 export function isRestoreAnswer(value: unknown): value is RestoreDryRun | RestoreOutcome {

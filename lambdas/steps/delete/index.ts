@@ -15,6 +15,7 @@ import { makeLockSteps } from '../replace/lock-steps';
 import { makeResetJoiningHost } from '../replace/reset-joining-host';
 import { renewingLocks } from '../lock-renewal';
 import { recordedSpec } from '../recorded-spec';
+import { removeClusterNames } from '../publish-names';
 
 export interface DeleteDeps extends StepDeps {
   readonly lock: ClusterLock;
@@ -102,6 +103,10 @@ export function createDeleteSteps(deps: DeleteDeps): Record<DeleteStep, StepHand
       },
       async deleteClusterRecord(raw: unknown): Promise<DeletionOutcome> {
         const { clusterName, execution, plan, stopped } = parseOrThrow(DeleteRecordInputSchema, raw, 'Delete Record input');
+        // The names go before the record that says which zone they are in: a retry after the record is gone finds
+        // them gone too.
+        const record = await deps.registry.get(clusterName);
+        if (record) await removeClusterNames(deps, recordedSpec(record));
         const { deleted } = await deps.recordDeletion.deleteRecord(clusterName, execution);
         const unreachable = stopped.filter((s) => s.unreachable).map((s) => s.host);
         deps.log.info(deleted ? 'cluster record deleted' : 'no cluster record to delete', { cluster: clusterName, execution, unreachable });

@@ -28,7 +28,7 @@ const RecordRestoreInputSchema = z.object({
   by: z.string().min(1),
 });
 
-export function makeRecordRestoredCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'log' | 'secrets' | 'etcd'>) {
+export function makeRecordRestoredCluster(deps: Pick<StepDeps, 'registry' | 'clock' | 'log' | 'secrets' | 'etcd' | 'names'>) {
   const recordCluster = makeRecordCluster(deps);
   return async function recordRestoredCluster(raw: unknown): Promise<RestoreOutcome> {
     const input = parseOrThrow(RecordRestoreInputSchema, raw, 'Record Restored Cluster input');
@@ -70,6 +70,7 @@ export function makeRecordRestoredCluster(deps: Pick<StepDeps, 'registry' | 'clo
       plan,
       members: summary.members,
       movedAside,
+      ...(summary.names && { names: summary.names }),
       message:
         `cluster "${spec.clusterName}" restored from backup ${plan.snapshot.name} (revision ${plan.snapshot.revision}): new cluster ID ${clusterId}` +
         `${plan.revisionBumped ? `, revision bumped by ${plan.bumpRevision}` : ', revision not bumped (etcd 3.4): restart every kube-apiserver'}` +

@@ -63,10 +63,12 @@ describe('resolveSubject', () => {
     });
   });
 
-  it('server: member name, localhost, address, loopbacks, then serverCertSANs split by kind and deduplicated', () => {
+  // Beyond kubeadm's list (certlist.go): the member's stable name and the clients' name (lambdas/core/names.ts), so
+  // that a client configured with `etcd.<cluster>.<zone>` verifies whichever member answers, also after replacements.
+  it('server: member name, localhost, its stable names, address, loopbacks, then serverCertSANs split by kind and deduplicated', () => {
     assert.deepEqual(resolveSubject(ETCD_SERVER, spec, infra0), {
       commonName: 'infra0',
-      dnsNames: ['infra0', 'localhost', 'etcd.example.com'],
+      dnsNames: ['infra0', 'localhost', 'infra0.demo.etcd-ha.internal', 'etcd.demo.etcd-ha.internal', 'etcd.example.com'],
       ipAddresses: ['10.0.0.6', '127.0.0.1', '::1', '10.0.1.10', 'fd00::10'],
     });
   });
@@ -74,9 +76,14 @@ describe('resolveSubject', () => {
   it('peer: same base, plus peerCertSANs instead of serverCertSANs', () => {
     assert.deepEqual(resolveSubject(ETCD_PEER, spec, infra0), {
       commonName: 'infra0',
-      dnsNames: ['infra0', 'localhost', 'peer.example.com'],
+      dnsNames: ['infra0', 'localhost', 'infra0.demo.etcd-ha.internal', 'etcd.demo.etcd-ha.internal', 'peer.example.com'],
       ipAddresses: ['10.0.0.6', '127.0.0.1', '::1', 'fd00::20'],
     });
+  });
+
+  it('the stable names follow the spec\'s dnsZone', () => {
+    const other = sampleSpec({ dnsZone: 'etcd.corp.example' });
+    assert.deepEqual(resolveSubject(ETCD_SERVER, other, other.members[0]!).dnsNames, ['infra0', 'localhost', 'infra0.demo.etcd.corp.example', 'etcd.demo.etcd.corp.example']);
   });
 
   it('a member without address is a named error naming the member', () => {

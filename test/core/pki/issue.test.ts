@@ -60,7 +60,8 @@ const cases: Case[] = [
     keyUsage: 'Digital Signature, Key Encipherment',
     eku: 'TLS Web Server Authentication, TLS Web Client Authentication',
     forgeEku: ['serverAuth', 'clientAuth'],
-    san: 'DNS:infra0, DNS:localhost, DNS:etcd.example.com, IP Address:10.0.0.6, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, IP Address:10.0.1.10',
+    // kubeadm's SANs plus the stable names (lambdas/core/names.ts): the member's own and the clients'.
+    san: 'DNS:infra0, DNS:localhost, DNS:infra0.demo.etcd-ha.internal, DNS:etcd.demo.etcd-ha.internal, DNS:etcd.example.com, IP Address:10.0.0.6, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, IP Address:10.0.1.10',
     days: 365,
     purpose: 'sslserver',
   },
@@ -72,7 +73,8 @@ const cases: Case[] = [
     keyUsage: 'Digital Signature, Key Encipherment',
     eku: 'TLS Web Server Authentication, TLS Web Client Authentication',
     forgeEku: ['serverAuth', 'clientAuth'],
-    san: 'DNS:infra0, DNS:localhost, DNS:peer.example.com, IP Address:10.0.0.6, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, IP Address:FD00:0:0:0:0:0:0:20',
+    // kubeadm's SANs plus the stable names (lambdas/core/names.ts): the member's own and the clients'.
+    san: 'DNS:infra0, DNS:localhost, DNS:infra0.demo.etcd-ha.internal, DNS:etcd.demo.etcd-ha.internal, DNS:peer.example.com, IP Address:10.0.0.6, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, IP Address:FD00:0:0:0:0:0:0:20',
     days: 365,
     purpose: 'sslserver',
   },

@@ -5,7 +5,7 @@ import forge from 'node-forge';
 import { ensureClusterPki, type ClusterPki, type PkiAction } from '../../../lambdas/core/pki/bundle';
 import { ensureCa, ensureLeaf, describeCertificate } from '../../../lambdas/core/pki/reconcile';
 import { issueCertificate } from '../../../lambdas/core/pki/issue';
-import { ETCD_SERVER, resolveSubject } from '../../../lambdas/core/pki/cert-profiles';
+import { ETCD_PEER, ETCD_SERVER, resolveSubject } from '../../../lambdas/core/pki/cert-profiles';
 import { CaKeyMismatchError, CaUnusableError, MemberAddressMissingError } from '../../../lambdas/core/errors';
 import { DAY_MS, NOW, opensslVerify, sampleSpec } from './support';
 
@@ -82,7 +82,22 @@ describe('ensureClusterPki', () => {
     const result = ensureClusterPki(first.pki, wider, later);
     assert.deepEqual(summary(changed(result.actions)), ['etcd-server/infra0:reissued', 'etcd-server/infra1:reissued', 'etcd-server/infra2:reissued']);
     assert.match(changed(result.actions)[0]!.reason!, /\+DNS:etcd\.example\.com/);
-    assert.deepEqual(describeCertificate(result.pki.members.infra2!.server.certPem).dnsNames, ['infra2', 'localhost', 'etcd.example.com']);
+    // kubeadm's names, the stable names (lambdas/core/names.ts), then the extra SAN.
+    assert.deepEqual(describeCertificate(result.pki.members.infra2!.server.certPem).dnsNames, ['infra2', 'localhost', 'infra2.demo.etcd-ha.internal', 'etcd.demo.etcd-ha.internal', 'etcd.example.com']);
+  });
+
+  it('a stored server or peer certificate without the stable names (issued before them) is reissued, and only it', () => {
+    const infra1 = spec.members[1]!;
+    const withoutNames = (profile: typeof ETCD_SERVER) => {
+      const subject = resolveSubject(profile, spec, infra1);
+      return { ...subject, dnsNames: subject.dnsNames.filter((n) => !n.endsWith('.etcd-ha.internal')) };
+    };
+    const options = { validityDays: 365, keyAlgorithm: 'RSA-2048' as const, now: NOW };
+    const old = { server: issueCertificate(ETCD_SERVER, withoutNames(ETCD_SERVER), first.pki.ca, options), peer: issueCertificate(ETCD_PEER, withoutNames(ETCD_PEER), first.pki.ca, options) };
+    const result = ensureClusterPki(withMember(first.pki, 'infra1', old), spec, later);
+    assert.deepEqual(summary(changed(result.actions)), ['etcd-server/infra1:reissued', 'etcd-peer/infra1:reissued']);
+    for (const action of changed(result.actions)) assert.equal(action.reason, 'SANs changed (+DNS:infra1.demo.etcd-ha.internal, +DNS:etcd.demo.etcd-ha.internal)');
+    assert.ok(describeCertificate(result.pki.members.infra1!.server.certPem).dnsNames.includes('etcd.demo.etcd-ha.internal'));
   });
 
   it('a replaced CA reissues every leaf', () => {
@@ -190,7 +205,8 @@ describe('describeCertificate', () => {
     const summaryOf = describeCertificate(first.pki.members.infra0!.server.certPem);
     assert.deepEqual({ ...summaryOf, serialHex: typeof summaryOf.serialHex }, {
       commonName: 'infra0',
-      dnsNames: ['infra0', 'localhost'],
+      // kubeadm's two names, then the stable names (lambdas/core/names.ts).
+      dnsNames: ['infra0', 'localhost', 'infra0.demo.etcd-ha.internal', 'etcd.demo.etcd-ha.internal'],
       ipAddresses: ['10.0.0.6', '127.0.0.1', '::1'],
       notBefore: new Date('2025-06-01T11:55:00Z'),
       notAfter: new Date('2026-06-01T12:00:00Z'),

@@ -30,6 +30,7 @@ type LocalRestore = typeof import('./local-restore');
 type Scale = typeof import('./scale');
 type Adopt = typeof import('./adopt');
 type LocalKubeadmMember = typeof import('./local-kubeadm-member');
+type ControlPlaneConfig = typeof import('./control-plane-config');
 
 /** Loads a command's module when the command runs. */
 function load<M>(path: string): M {
@@ -240,6 +241,16 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
       )(),
     );
 
+  // ---- Connect the control plane (local) ----
+  local
+    .command('control-plane-config')
+    .description("print kubeadm's ClusterConfiguration etcd.external block for the local cluster (endpoints by its name, or --by-address)")
+    .option('--api <version>', 'kubeadm config API: v1beta4 (kubeadm >= 1.31) or v1beta3', 'v1beta4')
+    .option('--by-address', "list the members' loopback URLs instead of the cluster's name", false)
+    .action((opts: { api: string; byAddress: boolean }) =>
+      run(() => load<ControlPlaneConfig>('./control-plane-config').localControlPlaneConfig({ api: opts.api, byAddress: opts.byAddress }, output))(),
+    );
+
   local
     .command('adopt')
     .description("run AdoptCluster locally: take over a kubeadm single-member etcd on a simulated host (<home>/hosts/<member>); a dry run unless --confirm")
@@ -374,6 +385,23 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
             output,
           );
         })(),
+    );
+
+  // ---- Connect the control plane ----
+  program
+    .command('control-plane-config')
+    .description("print kubeadm's ClusterConfiguration etcd.external block for the cluster: endpoints by the cluster's name, the CA and client pair ConnectControlPlane installs")
+    .requiredOption('--cluster <name>', 'the cluster')
+    .option('--api <version>', 'kubeadm config API: v1beta4 (kubeadm >= 1.31) or v1beta3', 'v1beta4')
+    .option('--client-port <port>', "etcd's client port (default 2379)", wholeNumber('--client-port'))
+    .option('--zone <zone>', 'the private hosted zone of the names (default etcd-ha.internal)')
+    .action((opts: { cluster: string; api: string; clientPort?: number; zone?: string }) =>
+      run(() =>
+        load<ControlPlaneConfig>('./control-plane-config').controlPlaneConfig(
+          { cluster: opts.cluster, api: opts.api, ...(opts.clientPort !== undefined && { clientPort: opts.clientPort }), ...(opts.zone !== undefined && { zone: opts.zone }) },
+          output,
+        ),
+      )(),
     );
 
   program

@@ -547,3 +547,18 @@ export interface PkiUploadSlots {
   /** Deletes the slot and its value at once (no recovery window); a slot already gone is fine. */
   close(secretId: string): Promise<void>;
 }
+
+// ---- ConnectControlPlane ----
+/** Which control-plane hosts a ConnectControlPlane run reaches. */
+export interface ControlPlaneHostsRequest {
+  /** AWS: these instances (each must carry `etcd-ha:control-plane=<cluster>`); none: every instance tagged so. */
+  readonly instanceIds?: readonly string[];
+  /** Local: simulated hosts by name and loopback address. */
+  readonly hosts?: readonly { readonly name: string; readonly address: string }[];
+}
+
+/** The cluster's control-plane hosts (EC2 instances tagged for it on AWS; simulated hosts locally). */
+export interface ControlPlaneDirectory {
+  /** @throws SpecValidationError naming the request field when no host or a wrong one is named. */
+  find(clusterName: string, request: ControlPlaneHostsRequest): Promise<Host[]>;
+}

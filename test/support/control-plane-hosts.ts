@@ -2,39 +2,13 @@
 // each host root, its stand-in API server (local-kube-apiserver.mjs) run by the kubelet stand-in
 // (local-apiserver-kubelet.sh), and the stop/start/healthy events those write. Every stand-in is stopped by its PID
 // after the suite, also when a test fails.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { after } from 'node:test';
 import { join } from 'node:path';
-import { localScriptsPaths } from '../../lambdas/adapters/local/local-host-runner';
+import { APISERVER_MANIFEST, makeControlPlaneHost } from '../../lambdas/local-runner/control-plane-host';
 import { isRunning, waitUntilGone } from './processes';
 
-export const APISERVER_MANIFEST = join('etc', 'kubernetes', 'manifests', 'kube-apiserver.yaml');
-
-/** A kubeadm-shaped kube-apiserver manifest (the flags that matter here), pointing at `etcdServers`; no --etcd-keyfile. */
-export function kubeApiServerManifest(address: string, etcdServers: string): string {
-  return [
-    'apiVersion: v1',
-    'kind: Pod',
-    'metadata:',
-    '  name: kube-apiserver',
-    '  namespace: kube-system',
-    'spec:',
-    '  containers:',
-    '  - command:',
-    '    - kube-apiserver',
-    `    - --advertise-address=${address}`,
-    `    - --bind-address=${address}`,
-    '    - --secure-port=6443',
-    '    - --etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt',
-    '    - --etcd-certfile=/etc/kubernetes/pki/apiserver-etcd-client.crt',
-    `    - --etcd-servers=${etcdServers}`,
-    '    - --service-cluster-ip-range=10.96.0.0/12',
-    '    image: registry.k8s.io/kube-apiserver:v1.31.0',
-    '    name: kube-apiserver',
-    '',
-  ].join('\n');
-}
+export { APISERVER_MANIFEST };
 
 export interface ApiServerEvent {
   readonly at: number;
@@ -55,12 +29,9 @@ export function apiServerEvents(root: string): ApiServerEvent[] {
     });
 }
 
-/** Makes a control-plane host (manifest only) and runs kubelet's stand-in once, as kubelet runs the pod at boot. */
+/** Makes a control-plane host pointing at `etcdServers`, its stand-in API server started as kubelet would. */
 export function seedControlPlaneHost(root: string, address: string, etcdServers: string): void {
-  mkdirSync(join(root, 'etc', 'kubernetes', 'manifests'), { recursive: true });
-  writeFileSync(join(root, APISERVER_MANIFEST), kubeApiServerManifest(address, etcdServers), { mode: 0o600 });
-  const run = spawnSync(localScriptsPaths().localApiServerKubelet, [], { env: { PATH: process.env.PATH, ETCD_HA_ROOT: root }, encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`local-apiserver-kubelet.sh failed: ${run.stderr}`);
+  makeControlPlaneHost(root, address, etcdServers);
 }
 
 function standInPid(root: string): number | undefined {

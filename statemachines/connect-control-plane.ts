@@ -1,7 +1,7 @@
 // ConnectControlPlane: Validate Connect Request → Acquire Lock → Resolve Control-Plane Hosts (tagged for the cluster,
 // or the ones named; the endpoints from the record) → Issue Control-Plane Bundles (per host: etcd's CA certificate and
 // the apiserver-etcd-client pair, tagged with its instance) → Push Client Certificates (each host fetches its own) →
-// Roll API Servers: one host at a time (MaxConcurrency 1), Update API Server rewrites kube-apiserver's etcd flags when
+// Start Roll → one host at a time (a loop: Update API Server / More API Servers?), Update API Server rewrites kube-apiserver's etcd flags when
 // they differ, lets kubelet restart it and waits for its health endpoint before the next host → Release Lock → Control
 // Plane Connected. On failure (a host that does not come back stops the roll; the rest stay untouched): Release Lock
 // After Failure → Connect Failed.
@@ -43,7 +43,7 @@ export function connectControlPlaneDefinition(scope: Construct, props: ConnectCo
       'bundles.$': '$.bundles.bundles',
       'renewedBundles.$': '$.bundles.written',
       'pushed.$': '$.pushed.hosts',
-      'apiServers.$': '$.rolled',
+      'apiServers.$': '$.roll.done',
     },
     resultPath: '$.summary',
   });
@@ -61,16 +61,17 @@ export function connectControlPlaneDefinition(scope: Construct, props: ConnectCo
     resultPath: '$.pushed',
     retryUnreachableHost: true,
   });
-  // One API server at a time: the next host's manifest changes only after this one answers its health endpoint.
-  const roll = new sfn.Map(scope, 'Roll API Servers', {
-    itemsPath: '$.controlPlane.hosts',
-    itemSelector: { 'host.$': '$$.Map.Item.Value', 'endpoints.$': '$.controlPlane.endpoints', lock: lockRef },
-    maxConcurrency: 1,
-    resultPath: '$.rolled',
+  // One API server at a time, as a loop rather than a Map: the next host's manifest changes only after this one
+  // answered its health endpoint, and a failure ends the roll there (a failed Map may still start the next
+  // iteration in a local interpreter, after the lock is released).
+  const startRoll = new sfn.Pass(scope, 'Start Roll', { result: sfn.Result.fromObject({ index: 0, done: [] }), resultPath: '$.roll' });
+  const update = stepState(scope, 'Update API Server', fns.updateApiServer, {
+    payload: { 'hosts.$': '$.controlPlane.hosts', 'index.$': '$.roll.index', 'done.$': '$.roll.done', 'endpoints.$': '$.controlPlane.endpoints', lock: lockRef },
+    resultPath: '$.roll',
+    retryUnreachableHost: true,
   });
-  roll.itemProcessor(stepState(scope, 'Update API Server', fns.updateApiServer, { payload: { 'host.$': '$.host', 'endpoints.$': '$.endpoints', 'lock.$': '$.lock' }, retryUnreachableHost: true }));
-  for (const state of [resolve, issue, push, release]) state.addCatch(releaseOnFailure, { resultPath: '$.failure' });
-  roll.addCatch(releaseOnFailure, { resultPath: '$.failure' });
+  startRoll.next(update).next(new sfn.Choice(scope, 'More API Servers?').when(sfn.Condition.numberGreaterThan('$.roll.remaining', 0), update).otherwise(release));
+  for (const state of [resolve, issue, push, update, release]) state.addCatch(releaseOnFailure, { resultPath: '$.failure' });
 
   // ---- admission and the lock ----
   const validate = stepState(scope, 'Validate Connect Request', fns.validateConnectRequest, { payload: { 'request.$': '$' } });
@@ -82,5 +83,5 @@ export function connectControlPlaneDefinition(scope: Construct, props: ConnectCo
   });
   // Not holding the lock: fail without releasing someone else's.
   acquireLock.addCatch(failed, { resultPath: '$.failure' });
-  return sfn.Chain.start(validate).next(acquireLock).next(resolve).next(issue).next(push).next(roll).next(release);
+  return sfn.Chain.start(validate).next(acquireLock).next(resolve).next(issue).next(push).next(startRoll);
 }

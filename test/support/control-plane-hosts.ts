@@ -2,7 +2,7 @@
 // each host root, its stand-in API server (local-kube-apiserver.mjs) run by the kubelet stand-in
 // (local-apiserver-kubelet.sh), and the stop/start/healthy events those write. Every stand-in is stopped by its PID
 // after the suite, also when a test fails.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { after } from 'node:test';
 import { join } from 'node:path';
 import { APISERVER_MANIFEST, makeControlPlaneHost } from '../../lambdas/local-runner/control-plane-host';
@@ -34,26 +34,32 @@ export function seedControlPlaneHost(root: string, address: string, etcdServers:
   makeControlPlaneHost(root, address, etcdServers);
 }
 
-function standInPid(root: string): number | undefined {
-  const file = join(root, 'run', 'etcd-ha', 'kube-apiserver.pid');
-  if (!existsSync(file)) return undefined;
-  const pid = Number(readFileSync(file, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 0 || !isRunning(pid)) return undefined;
-  // Only the stand-in: a PID handed out again belongs to someone else.
-  const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  return cmdline.includes('local-kube-apiserver.mjs') ? pid : undefined;
+/**
+ * The PIDs of the stand-in API servers of a host root: every running local-kube-apiserver.mjs whose ETCD_HA_ROOT is
+ * that root (not only the PID file's: a stand-in a failed restart left behind is found too).
+ */
+function standInPids(root: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid <= 0 || !isRunning(pid)) continue;
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('local-kube-apiserver.mjs')) continue;
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`ETCD_HA_ROOT=${root}`)) pids.push(pid);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return pids;
 }
 
-/** Call inside a describe(): roots whose stand-in API servers are stopped (by PID) after the suite. */
+/** Call inside a describe() before the sandboxes: roots whose stand-in API servers are stopped (by PID) after the suite. */
 export function apiServerStandInsOfSuite(): (root: string) => string {
   const roots: string[] = [];
   after(async () => {
-    for (const root of roots) {
-      const pid = standInPid(root);
-      if (pid === undefined) continue;
-      process.kill(pid, 'SIGKILL');
-      await waitUntilGone(pid);
-    }
+    const pids = roots.flatMap(standInPids);
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    for (const pid of pids) await waitUntilGone(pid);
   });
   return (root) => {
     roots.push(root);

@@ -26,4 +26,11 @@ export const HostsInputSchema = z.object({ clusterName: ClusterNameSchema, hosts
 
 export const PushInputSchema = HostsInputSchema.extend({ bundles: z.record(z.string(), z.string().min(1)) });
 
-export const UpdateInputSchema = z.object({ host: HostSchema, endpoints: z.array(z.string().regex(/^https:\/\/[A-Za-z0-9.-]+:[0-9]{1,5}$/)).min(1), lock: LockRefSchema });
+/** The roll so far: the hosts, the one to change now, what the ones before it did. */
+export const UpdateInputSchema = z.object({
+  hosts: z.array(HostSchema).min(1),
+  index: z.number().int().min(0),
+  done: z.array(z.object({ host: z.string(), changed: z.boolean() })),
+  endpoints: z.array(z.string().regex(/^https:\/\/[A-Za-z0-9.-]+:[0-9]{1,5}$/)).min(1),
+  lock: LockRefSchema,
+});

@@ -1,6 +1,7 @@
-// Update API Server, one host per Map iteration (MaxConcurrency 1): kube-apiserver's --etcd-servers and etcd client
+// Update API Server, the roll's next host (hosts[index]; the workflow loops while some remain): kube-apiserver's --etcd-servers and etcd client
 // file flags, the restart when they changed, and its health endpoint before the workflow moves to the next host
 // (connect-kube-apiserver.sh). Unchanged: nothing written, nothing restarted.
+import { SpecValidationError } from '../../core/errors';
 import { CONTROL_PLANE_ETCD_FILES } from '../../core/control-plane/external-etcd-config';
 import { buildHostCommand } from '../../host-scripts';
 import { parseOrThrow } from '../../core/parse';
@@ -17,8 +18,10 @@ export interface ApiServerHealthOptions {
 }
 
 export function makeUpdateApiServer(deps: Pick<StepDeps, 'runner' | 'log' | 'hostCommandTimeoutSeconds'> & ApiServerHealthOptions) {
-  return async function updateApiServer(raw: unknown): Promise<{ host: string; changed: boolean }> {
-    const { host, endpoints } = parseOrThrow(UpdateInputSchema, raw, 'Update API Server input');
+  return async function updateApiServer(raw: unknown): Promise<{ index: number; remaining: number; done: { host: string; changed: boolean }[] }> {
+    const { hosts, index, done, endpoints } = parseOrThrow(UpdateInputSchema, raw, 'Update API Server input');
+    const host = hosts[index];
+    if (host === undefined) throw new SpecValidationError('Update API Server input', [`index: ${index} is past the last of ${hosts.length} hosts`]);
     const text = buildHostCommand('connect-kube-apiserver', {
       ETCD_SERVERS: endpoints.join(','),
       ETCD_CAFILE: CONTROL_PLANE_ETCD_FILES.caFile,
@@ -30,6 +33,6 @@ export function makeUpdateApiServer(deps: Pick<StepDeps, 'runner' | 'log' | 'hos
     const result = await runOnHost(deps, 'Update API Server', host, text);
     const changed = result.stdoutTail.includes('etcd-ha: manifest changed');
     deps.log.info(changed ? 'kube-apiserver pointed at etcd and restarted' : 'kube-apiserver already pointed at etcd', { host: host.name, endpoints });
-    return { host: host.name, changed };
+    return { index: index + 1, remaining: hosts.length - index - 1, done: [...done, { host: host.name, changed }] };
   };
 }

@@ -567,3 +567,18 @@ export interface MemberNames {
   /** Applies the changes at once (Route 53: one change batch); an empty change does nothing. */
   apply(domain: string, changes: NameChanges): Promise<void>;
 }
+
+// ---- ConnectControlPlane ----
+/** Which control-plane hosts a ConnectControlPlane run reaches. */
+export interface ControlPlaneHostsRequest {
+  /** AWS: these instances (each must carry `etcd-ha:control-plane=<cluster>`); none: every instance tagged so. */
+  readonly instanceIds?: readonly string[];
+  /** Local: simulated hosts by name and loopback address. */
+  readonly hosts?: readonly { readonly name: string; readonly address: string }[];
+}
+
+/** The cluster's control-plane hosts (EC2 instances tagged for it on AWS; simulated hosts locally). */
+export interface ControlPlaneDirectory {
+  /** @throws SpecValidationError naming the request field when no host or a wrong one is named. */
+  find(clusterName: string, request: ControlPlaneHostsRequest): Promise<Host[]>;
+}

@@ -20,6 +20,8 @@ import { DEFAULT_BACKUP_SCHEDULE, type BackupClusterWorkflow } from './backup-cl
 import type { DrillRestoreWorkflow } from './drill-restore-workflow';
 import { parseRetention, type RetentionPolicy } from '../lambdas/core/backup/retention';
 import { MemberHostPolicy } from './member-host-policy';
+import { ControlPlaneHostPolicy } from './control-plane-host-policy';
+import type { ConnectControlPlaneWorkflow } from './connect-control-plane-workflow';
 import type { RestoreClusterWorkflow } from './restore-cluster-workflow';
 import type { ScaleClusterWorkflow } from './scale-cluster-workflow';
 import type { AdoptClusterWorkflow } from './adopt-cluster-workflow';
@@ -399,6 +401,10 @@ export class EtcdHaStack extends Stack {
   /** `etcd-ha scale`: grows or shrinks a cluster one member at a time. */
   readonly scaleCluster: ScaleClusterWorkflow;
   readonly adoptCluster: AdoptClusterWorkflow;
+  /** `etcd-ha connect-control-plane`: the control plane's etcd client files pushed, its API servers pointed at etcd one at a time. */
+  readonly connectControlPlane: ConnectControlPlaneWorkflow;
+  /** Attach to the control-plane hosts' instance role: read only their own control-plane bundle. */
+  readonly controlPlaneHostPolicy: ControlPlaneHostPolicy;
   /** The scheduled health probe (none with healthProbe false). */
   readonly healthProbe?: HealthProbe;
   /** The EventBridge rules that start ReplaceMember (none without automaticReplacement and autoScalingGroupNames). */
@@ -446,7 +452,8 @@ export class EtcdHaStack extends Stack {
       removalPolicy,
     });
     this.hostPolicy = new MemberHostPolicy(this, 'MemberHostPolicy', { secretPrefix, secretsKey: store.secretsKey, snapshotBucket: store.snapshotBucket });
-    addOutputs(this, { store, workflows, hostPolicy: this.hostPolicy, alarms });
+    this.controlPlaneHostPolicy = new ControlPlaneHostPolicy(this, 'ControlPlaneHostPolicy', { secretPrefix, secretsKey: store.secretsKey });
+    addOutputs(this, { store, workflows, hostPolicy: this.hostPolicy, controlPlaneHostPolicy: this.controlPlaneHostPolicy, alarms });
     this.alarmTopic = alarms.alarmTopic;
 
     ({ secretsKey: this.secretsKey, registryTable: this.registryTable, snapshotBucket: this.snapshotBucket } = store);
@@ -456,6 +463,7 @@ export class EtcdHaStack extends Stack {
     this.restoreCluster = workflows.restoreCluster;
     this.scaleCluster = workflows.scaleCluster;
     this.adoptCluster = workflows.adoptCluster;
+    this.connectControlPlane = workflows.connectControlPlane;
     if (triggers.healthProbe) this.healthProbe = triggers.healthProbe;
     if (triggers.replaceTrigger) this.replaceTrigger = triggers.replaceTrigger;
   }

@@ -8,6 +8,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { CONTROL_PLANE_TAG } from '../lambdas/catalog/contracts';
 import { ADOPT_UPLOAD_ITEM, BACKUP_KEY_PREFIX, BACKUP_LOCK_KEY_PREFIX, RESTORE_KEY_PREFIX, LAST_BACKUP_KEY_PREFIX, DRILL_LOCK_KEY_PREFIX, METRICS, CLUSTER_TAG, INSTANCE_ARN_TAG, LOCK_KEY_PREFIX, MEMBER_TAG, PROBE_KEY_PREFIX, RECORD_KEY_PREFIX, REPLACED_BY_TAG, RUN_SHELL_SCRIPT_DOCUMENT } from '../lambdas/catalog/contracts';
 import { HEALTH_PROBE, MAINTENANCE_ONLY_STEPS, PROVISION_STEPS, REPLACE_ONLY_STEPS, STEP_SPECS, type StepAccess, type StepName } from '../lambdas/catalog/steps';
 import { acknowledge } from './nag';
@@ -159,6 +160,29 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
       {
         appliesTo: 'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*',
         reason: `ssm:SendCommand on instances is limited by condition to those tagged ${CLUSTER_TAG} (ssm:resourceTag), and to the AWS-RunShellScript document; the instance IDs come from each execution's record or spec, and the steps refuse an instance whose tag is not that cluster's (IAM cannot compare a tag with an execution's input).`,
+      },
+      { appliesTo: 'Resource::*', reason: 'ssm:GetCommandInvocation supports no resource-level permissions; it only reads the status and output of commands.' },
+    );
+  }
+  // ---- ConnectControlPlane ----
+  if (access.includes('runControlPlaneCommand')) {
+    add({
+      sid: 'RunShellScriptOnControlPlane',
+      actions: ['ssm:SendCommand'],
+      resources: [Arn.format({ service: 'ssm', account: '', resource: 'document', resourceName: RUN_SHELL_SCRIPT_DOCUMENT }, Stack.of(role))],
+    });
+    add({
+      sid: 'RunCommandOnControlPlaneHosts',
+      actions: ['ssm:SendCommand'],
+      resources: [Stack.of(role).formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' })],
+      // Any instance that carries a non-empty etcd-ha:control-plane tag; the step resolves only this cluster's.
+      conditions: { StringLike: { [`ssm:resourceTag/${CONTROL_PLANE_TAG}`]: '?*' } },
+    });
+    add({ sid: 'ReadControlPlaneCommandResults', actions: ['ssm:GetCommandInvocation'], resources: ['*'] });
+    reasons.push(
+      {
+        appliesTo: 'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*',
+        reason: `ssm:SendCommand on instances is limited by condition to those tagged ${CONTROL_PLANE_TAG} (ssm:resourceTag), and to the AWS-RunShellScript document; Resolve Control-Plane Hosts refuses an instance whose tag is not the cluster's.`,
       },
       { appliesTo: 'Resource::*', reason: 'ssm:GetCommandInvocation supports no resource-level permissions; it only reads the status and output of commands.' },
     );

@@ -13,6 +13,7 @@ import { DRILL_STEPS, drillRestoreDefinition } from './drill-restore';
 import { RESTORE_STEPS, restoreClusterDefinition } from './restore-cluster';
 import { SCALE_STEPS, scaleClusterDefinition } from './scale-cluster';
 import { ADOPT_STEPS, adoptClusterDefinition } from './adopt-cluster';
+import { CONNECT_STEPS, connectControlPlaneDefinition } from './connect-control-plane';
 import type { LocalWorkflowName } from '../lambdas/local-runner/definitions';
 
 /** Health checks of a local run (Check Health every 50 ms locally, each waiting for its answer). */
@@ -46,4 +47,5 @@ export const LOCAL_DEFINITIONS: Readonly<Record<LocalWorkflowName, () => AslDefi
     renderAsl(ADOPT_STEPS, (scope, functions) =>
       adoptClusterDefinition(scope, { functions, lockWaitAttempts: LOCAL_LOCK_WAIT_ATTEMPTS, healthCheckAttempts: LOCAL_HEALTH_CHECK_ATTEMPTS }),
     ),
+  'connect-control-plane': () => renderAsl(CONNECT_STEPS, (scope, functions) => connectControlPlaneDefinition(scope, { functions, lockWaitAttempts: LOCAL_LOCK_WAIT_ATTEMPTS })),
 };

@@ -89,6 +89,13 @@ export const WORKFLOWS = {
     stackOutput: 'AdoptClusterStateMachineArn',
     tag: WORKFLOW_TAG_VALUES.adoptCluster,
   },
+  connect: {
+    workflow: 'connect-control-plane',
+    title: 'ConnectControlPlane',
+    arnEnv: 'ETCD_HA_CONNECT_STATE_MACHINE_ARN',
+    stackOutput: 'ConnectControlPlaneStateMachineArn',
+    tag: WORKFLOW_TAG_VALUES.connectControlPlane,
+  },
 } as const satisfies Record<string, DeployedWorkflow>;
 
 export interface StartDeps {

@@ -30,6 +30,8 @@ type LocalRestore = typeof import('./local-restore');
 type Scale = typeof import('./scale');
 type Adopt = typeof import('./adopt');
 type LocalKubeadmMember = typeof import('./local-kubeadm-member');
+type ControlPlaneConfig = typeof import('./control-plane-config');
+type ConnectControlPlane = typeof import('./connect-control-plane');
 
 /** Loads a command's module when the command runs. */
 function load<M>(path: string): M {
@@ -66,6 +68,8 @@ const STATE_MACHINE_HELP = {
   delete: 'DeleteCluster state machine (default: $ETCD_HA_DELETE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=DeleteCluster; stack output DeleteClusterStateMachineArn)',
   restore: 'RestoreCluster state machine (default: $ETCD_HA_RESTORE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=RestoreCluster; stack output RestoreClusterStateMachineArn)',
   adopt: 'AdoptCluster state machine (default: $ETCD_HA_ADOPT_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=AdoptCluster; stack output AdoptClusterStateMachineArn)',
+  connect:
+    'ConnectControlPlane state machine (default: $ETCD_HA_CONNECT_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=ConnectControlPlane; stack output ConnectControlPlaneStateMachineArn)',
   scale: 'ScaleCluster state machine (default: $ETCD_HA_SCALE_STATE_MACHINE_ARN, else the one tagged etcd-ha:workflow=ScaleCluster; stack output ScaleClusterStateMachineArn)',
 };
 
@@ -240,6 +244,31 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
       )(),
     );
 
+  // ---- Connect the control plane (local) ----
+  local
+    .command('control-plane-config')
+    .description("print kubeadm's ClusterConfiguration etcd.external block for the local cluster (endpoints by its name, or --by-address)")
+    .option('--api <version>', 'kubeadm config API: v1beta4 (kubeadm >= 1.31) or v1beta3', 'v1beta4')
+    .option('--by-address', "list the members' loopback URLs instead of the cluster's name", false)
+    .action((opts: { api: string; byAddress: boolean }) =>
+      run(() => load<ControlPlaneConfig>('./control-plane-config').localControlPlaneConfig({ api: opts.api, byAddress: opts.byAddress }, output))(),
+    );
+
+  local
+    .command('control-plane-host')
+    .description('make a simulated kubeadm control-plane host (<home>/hosts/<name>): a kube-apiserver manifest and its stand-in API server')
+    .requiredOption('--host <name=address>', 'its name and loopback address, e.g. cp-0=127.0.0.31')
+    .action((opts: { host: string }) => run(() => load<ConnectControlPlane>('./connect-control-plane').localControlPlaneHost({ host: opts.host }, output))());
+
+  local
+    .command('connect-control-plane')
+    .description('run ConnectControlPlane locally: push the client files to simulated control-plane hosts and point their API servers at the cluster, one at a time')
+    .option('--host <name=address>', 'a simulated control-plane host (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+    .addOption(outputOption())
+    .action((opts: { host?: string[]; output: OutputFormat }) =>
+      run(() => load<ConnectControlPlane>('./connect-control-plane').localConnect({ hosts: opts.host ?? [], format: opts.output }, output))(),
+    );
+
   local
     .command('adopt')
     .description("run AdoptCluster locally: take over a kubeadm single-member etcd on a simulated host (<home>/hosts/<member>); a dry run unless --confirm")
@@ -374,6 +403,48 @@ export function buildProgram(output: Output, exit: { code: number }): Command {
             output,
           );
         })(),
+    );
+
+  // ---- Connect the control plane ----
+  program
+    .command('control-plane-config')
+    .description("print kubeadm's ClusterConfiguration etcd.external block for the cluster: endpoints by the cluster's name, the CA and client pair ConnectControlPlane installs")
+    .requiredOption('--cluster <name>', 'the cluster')
+    .option('--api <version>', 'kubeadm config API: v1beta4 (kubeadm >= 1.31) or v1beta3', 'v1beta4')
+    .option('--client-port <port>', "etcd's client port (default 2379)", wholeNumber('--client-port'))
+    .option('--zone <zone>', 'the private hosted zone of the names (default etcd-ha.internal)')
+    .action((opts: { cluster: string; api: string; clientPort?: number; zone?: string }) =>
+      run(() =>
+        load<ControlPlaneConfig>('./control-plane-config').controlPlaneConfig(
+          { cluster: opts.cluster, api: opts.api, ...(opts.clientPort !== undefined && { clientPort: opts.clientPort }), ...(opts.zone !== undefined && { zone: opts.zone }) },
+          output,
+        ),
+      )(),
+    );
+
+  program
+    .command('connect-control-plane')
+    .description("start ConnectControlPlane and follow it: push etcd's CA and the apiserver-etcd-client pair to the control-plane instances, then point each kube-apiserver at etcd, one at a time")
+    .requiredOption('--cluster <name>', 'the cluster')
+    .option('--instance <id>', 'a control-plane instance tagged etcd-ha:control-plane=<cluster> (repeatable; default: every one tagged so)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--state-machine <arn>', STATE_MACHINE_HELP.connect)
+    .option('--name <name>', 'the execution name (default: <cluster>-connect-<UTC time>)')
+    .option('--no-watch', 'start it and return')
+    .addOption(outputOption())
+    .action((opts: { cluster: string; instance?: string[]; stateMachine?: string; name?: string; watch: boolean; output: OutputFormat }) =>
+      run(() =>
+        load<ConnectControlPlane>('./connect-control-plane').awsConnect(
+          {
+            cluster: opts.cluster,
+            instances: opts.instance ?? [],
+            watch: opts.watch,
+            format: opts.output,
+            ...(opts.stateMachine !== undefined && { stateMachineArn: opts.stateMachine }),
+            ...(opts.name !== undefined && { name: opts.name }),
+          },
+          output,
+        ),
+      )(),
     );
 
   program

@@ -119,6 +119,7 @@ export const WORKFLOW_TAG_VALUES = {
   restoreCluster: 'RestoreCluster',
   scaleCluster: 'ScaleCluster',
   adoptCluster: 'AdoptCluster',
+  connectControlPlane: 'ConnectControlPlane',
 } as const;
 
 // ---- BackupCluster ----
@@ -160,3 +161,12 @@ export const DRILL_LOCK_KEY_PREFIX = 'drill-lock#';
 
 /** AdoptCluster's upload slot for one member: `<prefix>/<cluster>/adopt/<member>` (lambdas/ports.ts PkiUploadSlots). */
 export const ADOPT_UPLOAD_ITEM = (member: string) => `adopt/${member}`;
+
+// ---- ConnectControlPlane ----
+/**
+ * The cluster a control-plane instance uses (value: the cluster's name). ConnectControlPlane runs commands only on
+ * instances that carry it, and a control-plane bundle carries it too.
+ */
+export const CONTROL_PLANE_TAG = 'etcd-ha:control-plane';
+/** A control-plane host's bundle (`<prefix>/<cluster>/control-plane/<host>`): etcd's CA certificate and the apiserver-etcd-client pair. */
+export const CONTROL_PLANE_BUNDLE_ITEM = (host: string) => `control-plane/${host}`;

@@ -17,7 +17,8 @@ export type WorkflowName =
   | 'drillRestore'
   | 'restoreCluster'
   | 'scaleCluster'
-  | 'adoptCluster';
+  | 'adoptCluster'
+  | 'connectControlPlane';
 
 /** What a step may do on AWS: lib/step-access.ts turns each kind into a few IAM statements on the narrowest resources. */
 export type StepAccess =
@@ -102,7 +103,10 @@ export type StepAccess =
    * Receive Member PKI: open, read and close upload slots (`<prefix>/<cluster>/adopt/<member>`, created only with the
    * stack's key and the cluster and instance tags, deleted at once); nothing outside `adopt/`.
    */
-  | 'adoptUploadSlots';
+  | 'adoptUploadSlots'
+  // ---- ConnectControlPlane ----
+  /** AWS-RunShellScript on control-plane instances (tagged `etcd-ha:control-plane`), and reading back the invocation. */
+  | 'runControlPlaneCommand';
 
 /** The Lambda service's longest invocation. */
 export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
@@ -193,7 +197,7 @@ export const STEPS = {
     does: "the cluster's lock item in the registry table, one change at a time",
     timeout: { seconds: 30 },
     access: ['acquireClusterLock'],
-    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance', 'deleteCluster', 'restoreCluster', 'scaleCluster', 'adoptCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance', 'deleteCluster', 'restoreCluster', 'scaleCluster', 'adoptCluster', 'connectControlPlane'],
   },
   planProvision: {
     title: 'Read Cluster',
@@ -438,7 +442,7 @@ export const STEPS = {
     does: "deletes the cluster's lock item if this execution holds it",
     timeout: { seconds: 30 },
     access: ['releaseClusterLock'],
-    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance', 'deleteCluster', 'restoreCluster', 'scaleCluster', 'adoptCluster'],
+    workflows: ['provisionCluster', 'replaceMember', 'setMaintenance', 'deleteCluster', 'restoreCluster', 'scaleCluster', 'adoptCluster', 'connectControlPlane'],
   },
   completeLifecycleAction: {
     title: 'Complete Lifecycle Action',
@@ -746,6 +750,47 @@ export const STEPS = {
     access: ['renewClusterLock', 'runCommand', ...TALKS_TO_ETCD],
     workflows: ['adoptCluster'],
   },
+  // ---- ConnectControlPlane: its own steps come after AdoptCluster's in the stack's order ----
+  validateConnectRequest: {
+    title: 'Validate Connect Request',
+    states: ['Validate Connect Request'],
+    does: 'the request (cluster, control-plane instances or hosts, endpoint style) and that the cluster is recorded (registry table)',
+    timeout: { seconds: 30 },
+    access: ['readRegistry'],
+    workflows: ['connectControlPlane'],
+  },
+  resolveControlPlaneHosts: {
+    title: 'Resolve Control-Plane Hosts',
+    states: ['Resolve Control-Plane Hosts'],
+    does: 'the instances tagged etcd-ha:control-plane=<cluster> (or the ones named, which must be) and the endpoints their API servers get, from the record',
+    timeout: { seconds: 60 },
+    access: ['renewClusterLock', 'readRegistry', 'describeInstances'],
+    workflows: ['connectControlPlane'],
+  },
+  issueControlPlaneBundles: {
+    title: 'Issue Control-Plane Bundles',
+    states: ['Issue Control-Plane Bundles'],
+    does: "per control-plane host, etcd's CA certificate and the apiserver-etcd-client pair as a bundle secret tagged with its instance",
+    timeout: { seconds: 60 },
+    access: ['renewClusterLock', 'writeSecrets'],
+    workflows: ['connectControlPlane'],
+  },
+  pushClientCertificates: {
+    title: 'Push Client Certificates',
+    states: ['Push Client Certificates'],
+    does: 'each control-plane host fetches its own bundle and installs the CA certificate and the client pair under /etc/kubernetes/pki (SSM Run Command)',
+    timeout: HOST_SCRIPT,
+    access: ['renewClusterLock', 'runControlPlaneCommand'],
+    workflows: ['connectControlPlane'],
+  },
+  updateApiServer: {
+    title: 'Update API Server',
+    states: ['Update API Server'],
+    does: "one host at a time: kube-apiserver's etcd flags, kubelet's restart when they changed, its health endpoint (SSM Run Command)",
+    timeout: HOST_SCRIPT,
+    access: ['renewClusterLock', 'runControlPlaneCommand'],
+    workflows: ['connectControlPlane'],
+  },
 } as const satisfies Record<string, StepSpec>;
 
 /** Every step a function runs in a workflow. */
@@ -798,8 +843,9 @@ export const DELETE_ONLY_STEPS = DELETE_STEPS.filter(
 const BEFORE_RESTORE: readonly StepName[] = [...PROVISION_STEPS, ...REPLACE_ONLY_STEPS, ...MAINTENANCE_ONLY_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_ONLY_STEPS, ...stepsOf('backupCluster'), ...stepsOf('drillRestore')];
 const BEFORE_SCALE: readonly StepName[] = [...BEFORE_RESTORE, ...stepsOf('restoreCluster').filter((step) => !BEFORE_RESTORE.includes(step))];
 const BEFORE_ADOPT: readonly StepName[] = [...BEFORE_SCALE, ...stepsOf('scaleCluster').filter((step) => !BEFORE_SCALE.includes(step))];
-/** ... then those only ScaleCluster runs, then those only AdoptCluster runs. */
-export const ALL_STEPS: readonly StepName[] = [...BEFORE_ADOPT, ...stepsOf('adoptCluster').filter((step) => !BEFORE_ADOPT.includes(step))];
+const BEFORE_CONNECT: readonly StepName[] = [...BEFORE_ADOPT, ...stepsOf('adoptCluster').filter((step) => !BEFORE_ADOPT.includes(step))];
+/** ... then those only ScaleCluster runs, then those only AdoptCluster runs, then those only ConnectControlPlane runs. */
+export const ALL_STEPS: readonly StepName[] = [...BEFORE_CONNECT, ...stepsOf('connectControlPlane').filter((step) => !BEFORE_CONNECT.includes(step))];
 
 // ---- BackupCluster: its steps are its own (after DeleteCluster's in the stack's order) ----
 export type BackupStep = StepOf<'backupCluster'>;
@@ -855,3 +901,10 @@ export const ADOPT_STEPS = stepsOf('adoptCluster');
 /** The steps only AdoptCluster runs (the rest are ProvisionCluster's and ReplaceMember's). */
 export type AdoptOnlyStep = Exclude<AdoptStep, ProvisionStep | ReplaceStep>;
 export const ADOPT_ONLY_STEPS = ADOPT_STEPS.filter((step): step is AdoptOnlyStep => !(PROVISION_STEPS as readonly string[]).includes(step) && !(REPLACE_STEPS as readonly string[]).includes(step));
+
+// ---- ConnectControlPlane: its own steps come after AdoptCluster's in the stack's order ----
+export type ConnectStep = StepOf<'connectControlPlane'>;
+export const CONNECT_STEPS = stepsOf('connectControlPlane');
+/** The steps only ConnectControlPlane runs (its lock steps are the shared functions). */
+export type ConnectOnlyStep = Exclude<ConnectStep, ProvisionStep | ReplaceStep>;
+export const CONNECT_ONLY_STEPS = CONNECT_STEPS.filter((step): step is ConnectOnlyStep => !(PROVISION_STEPS as readonly string[]).includes(step) && !(REPLACE_STEPS as readonly string[]).includes(step));

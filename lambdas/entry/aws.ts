@@ -55,8 +55,11 @@ import { RESTORE_ONLY_STEPS, type RestoreOnlyStep } from '../catalog/steps';
 import { createRestoreSteps, type RestoreDeps } from '../steps/restore';
 import { createScaleSteps } from '../steps/scale';
 import { createAdoptSteps, type AdoptDeps } from '../steps/adopt';
+import { createConnectSteps, type ConnectDeps } from '../steps/control-plane';
+import { Ec2ControlPlaneDirectory } from '../adapters/aws/ec2-control-plane-directory';
 import { SecretsManagerUploadSlots } from '../adapters/aws/secrets-manager-upload-slots';
 import { ADOPT_ONLY_STEPS, SCALE_ONLY_STEPS, type AdoptOnlyStep, type ScaleOnlyStep } from '../catalog/steps';
+import { CONNECT_ONLY_STEPS, type ConnectOnlyStep } from '../catalog/steps';
 import { DEFAULT_SECRET_PREFIX, ENV, INSTANCE_ARN_TAG, INSTANCE_ID_TAG } from '../catalog/contracts';
 import { ALL_STEPS, DELETE_ONLY_STEPS, HEALTH_CHECK_STEPS, PROVISION_STEPS, REPLACE_STEPS, type DeleteOnlyStep, type HealthCheckStep, type MaintenanceOnlyStep, type ProvisionStep, type ReplaceOnlyStep, type ReplaceStep, type StepName } from '../catalog/steps';
 
@@ -234,6 +237,11 @@ export function awsReplaceDeps(env: Env, clients: AwsClients, log: Logger): Repl
   };
 }
 
+/** ConnectControlPlane's dependencies on AWS: ProvisionCluster's (the lock) plus the control-plane instances (EC2 tags). */
+export function awsConnectDeps(env: Env, clients: AwsClients, log: Logger): ConnectDeps {
+  return { ...awsProvisionDeps(env, clients, log), controlPlane: new Ec2ControlPlaneDirectory({ ec2: clients.ec2 }) };
+}
+
 /**
  * AdoptCluster's dependencies on AWS: ReplaceMember's, plus the one-time upload slots (Secrets Manager secrets
  * `<prefix>/<cluster>/adopt/<member>` tagged with the host's instance ARN, the stack's KMS key).
@@ -397,6 +405,7 @@ let drillSteps: Record<DrillOwnStep, StepHandler> | undefined;
 let restoreSteps: ReturnType<typeof createRestoreSteps> | undefined;
 let scaleSteps: ReturnType<typeof createScaleSteps> | undefined;
 let adoptSteps: ReturnType<typeof createAdoptSteps> | undefined;
+let connectSteps: ReturnType<typeof createConnectSteps> | undefined;
 let healthProbeHandler: StepHandler | undefined;
 let syncMemberRulesHandler: StepHandler | undefined;
 
@@ -456,6 +465,10 @@ function stepHandler(step: StepName): StepHandler {
   // AdoptCluster's own steps (its shared ones are ProvisionCluster's and ReplaceMember's): ReplaceMember's adapters and the upload slots.
   if ((ADOPT_ONLY_STEPS as readonly StepName[]).includes(step)) {
     return (adoptSteps ??= createAdoptSteps(awsAdoptDeps(process.env, clients, log)))[step as AdoptOnlyStep];
+  }
+  // ConnectControlPlane's own steps (its lock steps are the shared ones): the control-plane instances by tag.
+  if ((CONNECT_ONLY_STEPS as readonly StepName[]).includes(step)) {
+    return (connectSteps ??= createConnectSteps(awsConnectDeps(process.env, clients, log)))[step as ConnectOnlyStep];
   }
   if ((DRILL_STEPS as readonly StepName[]).includes(step)) {
     return (drillSteps ??= createDrillSteps(awsDrillDeps(process.env, clients, log)))[step as DrillOwnStep];

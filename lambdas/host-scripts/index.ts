@@ -26,6 +26,8 @@ export const HOST_SCRIPTS = [
   'inspect-adoptable-etcd',
   'upload-adopted-pki',
   'move-peer-url',
+  // ConnectControlPlane
+  'connect-kube-apiserver',
 ] as const;
 
 export type HostScriptName = (typeof HOST_SCRIPTS)[number];
@@ -94,6 +96,12 @@ export const HOST_SCRIPT_INPUTS: Readonly<Record<HostScriptName, HostScriptInput
   // After member update: the static pod listens on and advertises PEER_URL (one restart). ETCD_HA_STATIC_POD_SYNC:
   // local mode (adapters/local/local-kubelet.sh, kubelet's stand-in), passed by the local host runner.
   'move-peer-url': { required: ['PEER_URL', 'CLIENT_URL'], optional: ['WAIT_SECONDS', 'ETCD_HA_STATIC_POD_SYNC', 'ETCD_HA_CURL'] },
+  // ConnectControlPlane, one host at a time: kube-apiserver's etcd flags, the restart, its health endpoint.
+  // ETCD_HA_APISERVER_SYNC: local mode (adapters/local/local-apiserver-kubelet.sh), passed by the local host runner.
+  'connect-kube-apiserver': {
+    required: ['ETCD_SERVERS'],
+    optional: ['ETCD_CAFILE', 'ETCD_CERTFILE', 'ETCD_KEYFILE', 'LIVEZ_URL', 'WAIT_SECONDS', 'ETCD_HA_APISERVER_SYNC'],
+  },
 };
 
 /** The inputs given to buildHostCommand are not acceptable; the message names the variable. */

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_FUNCTION_ARN_PREFIX, type AslDefinition } from './asl';
 
-export const LOCAL_WORKFLOWS = ['provision-cluster', 'replace-member', 'set-maintenance', 'check-cluster-health', 'delete-cluster', 'backup-cluster', 'drill-restore', 'restore-cluster', 'scale-cluster', 'adopt-cluster'] as const;
+export const LOCAL_WORKFLOWS = ['provision-cluster', 'replace-member', 'set-maintenance', 'check-cluster-health', 'delete-cluster', 'backup-cluster', 'drill-restore', 'restore-cluster', 'scale-cluster', 'adopt-cluster', 'connect-control-plane'] as const;
 export type LocalWorkflowName = (typeof LOCAL_WORKFLOWS)[number];
 
 /** Where `npm run build` writes the rendered definitions. */

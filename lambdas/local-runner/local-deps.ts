@@ -26,6 +26,8 @@ import { METRICS } from '../catalog/contracts';
 import { join } from 'node:path';
 import { HostsMapNames } from '../adapters/local/hosts-map-names';
 import type { DrillDeps } from '../steps/drill';
+import type { ControlPlaneDirectory, Host } from '../ports';
+import { LocalControlPlaneDirectory } from '../adapters/local/local-control-plane-directory';
 
 export interface LocalDepsOptions {
   readonly firstAddress?: string;
@@ -125,4 +127,12 @@ export function localDrills(home: LocalHome): Pick<DrillDeps, 'lastBackup' | 'dr
     drillLock: new FileClusterLock({ dir: join(home.locksDir, 'drill'), liveness: new ProcessExecutionLiveness() }),
     drillAddressOf: (host) => host.address,
   };
+}
+
+/**
+ * ConnectControlPlane's local adapters: simulated control-plane hosts under the home's hosts dir, each API server
+ * stand-in's health endpoint on its own loopback address (http, port 6443: local-kube-apiserver.mjs).
+ */
+export function localControlPlane(home: LocalHome): { readonly controlPlane: ControlPlaneDirectory; readonly apiServerLivezUrl: (host: Host) => string } {
+  return { controlPlane: new LocalControlPlaneDirectory({ hostsDir: home.hostsDir }), apiServerLivezUrl: (host) => `http://${host.address}:6443/livez` };
 }

@@ -18,13 +18,14 @@ import { localScriptsPaths } from '../adapters/local/local-host-runner';
 import { LocalMachinePower } from '../adapters/local/local-machine-power';
 import type { AslDefinition } from './asl';
 import { loadDefinition, type LocalWorkflowName } from './definitions';
-import { localBackups, localDeletion, localDeps, localDrills, localUploadSlots } from './local-deps';
+import { localBackups, localControlPlane, localDeletion, localDeps, localDrills, localUploadSlots } from './local-deps';
 import { createBackupSteps, type BackupDeps } from '../steps/backup';
 import { createHandoffSteps } from '../steps/backup/handoff-steps';
 import { createDrillSteps, type DrillDeps } from '../steps/drill';
 import { createRestoreSteps } from '../steps/restore';
 import { createScaleSteps } from '../steps/scale';
 import { createAdoptSteps } from '../steps/adopt';
+import { createConnectSteps, type ConnectDeps } from '../steps/control-plane';
 import { localHome, type LocalHome } from './local-home';
 import { etcdVersionOf, localEtcdBinary } from './etcd-binaries';
 import { runWorkflow, type WorkflowEvent, type WorkflowResult } from './run-workflow';
@@ -68,6 +69,8 @@ export interface LocalRunnerOptions {
   readonly backupOverrides?: Partial<BackupDeps>;
   /** DrillRestore's adapters in place of localDrills(home) (tests: a metrics recorder). @default - none */
   readonly drillOverrides?: Partial<DrillDeps>;
+  /** ConnectControlPlane's adapters in place of localControlPlane(home) (tests: another health endpoint). @default - none */
+  readonly connectOverrides?: Partial<ConnectDeps>;
 }
 
 export class LocalWorkflowRunner implements WorkflowRunner {
@@ -76,10 +79,12 @@ export class LocalWorkflowRunner implements WorkflowRunner {
   private readonly etcdBinary: string | undefined;
   private readonly backupOverrides: Partial<BackupDeps>;
   private readonly drillOverrides: Partial<DrillDeps>;
+  private readonly connectOverrides: Partial<ConnectDeps>;
 
   constructor(options: LocalRunnerOptions = {}) {
     this.backupOverrides = options.backupOverrides ?? {};
     this.drillOverrides = options.drillOverrides ?? {};
+    this.connectOverrides = options.connectOverrides ?? {};
     const env = options.env ?? process.env;
     this.home = options.home ?? localHome(env);
     this.etcdBinary = localEtcdBinary(env);
@@ -157,6 +162,8 @@ export class LocalWorkflowRunner implements WorkflowRunner {
         return createScaleSteps(this.deps);
       case 'adopt-cluster':
         return createAdoptSteps({ ...this.deps, uploadSlots: localUploadSlots(this.home) });
+      case 'connect-control-plane':
+        return createConnectSteps({ ...this.deps, ...localControlPlane(this.home), ...this.connectOverrides });
     }
   }
 

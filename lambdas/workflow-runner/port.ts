@@ -3,7 +3,7 @@
 // it never sees the interpreter's event log or a Step Functions history. SDK-free and CDK-free.
 
 /** The workflows, by the name of their rendered definition. */
-export type WorkflowName = 'provision-cluster' | 'replace-member' | 'set-maintenance' | 'check-cluster-health' | 'delete-cluster' | 'backup-cluster' | 'drill-restore' | 'restore-cluster' | 'scale-cluster' | 'adopt-cluster';
+export type WorkflowName = 'provision-cluster' | 'replace-member' | 'set-maintenance' | 'check-cluster-health' | 'delete-cluster' | 'backup-cluster' | 'drill-restore' | 'restore-cluster' | 'scale-cluster' | 'adopt-cluster' | 'connect-control-plane';
 
 /** What a state did. A state ended by its Catch is `caught`, never also `succeeded`. */
 export interface StateEvent {

@@ -1,11 +1,12 @@
 // The stack's outputs: what an operator (and the etcd-ha command line) needs to find.
 import { CfnOutput, type Stack } from 'aws-cdk-lib';
 import type { MemberHostPolicy } from '../member-host-policy';
+import type { ControlPlaneHostPolicy } from '../control-plane-host-policy';
 import type { Alarms } from './alarms';
 import type { Store } from './store';
 import type { Workflows } from './workflows';
 
-export function addOutputs(stack: Stack, parts: { readonly store: Store; readonly workflows: Workflows; readonly hostPolicy: MemberHostPolicy; readonly alarms: Alarms }): void {
+export function addOutputs(stack: Stack, parts: { readonly store: Store; readonly workflows: Workflows; readonly hostPolicy: MemberHostPolicy; readonly controlPlaneHostPolicy: ControlPlaneHostPolicy; readonly alarms: Alarms }): void {
   const { store, workflows, hostPolicy, alarms } = parts;
   new CfnOutput(stack, 'ProvisionClusterStateMachineArn', {
     description: 'Start an execution with a cluster spec as input',
@@ -46,6 +47,15 @@ export function addOutputs(stack: Stack, parts: { readonly store: Store; readonl
   new CfnOutput(stack, 'AdoptClusterStateMachineArn', {
     description: 'Take over a kubeadm single-member etcd: {"clusterName", "member": {"name", "instanceId"}, "confirm"?: clusterName}; without confirm a dry run (etcd-ha adopt)',
     value: workflows.adoptCluster.stateMachine.stateMachineArn,
+  });
+  // ---- ConnectControlPlane ----
+  new CfnOutput(stack, 'ConnectControlPlaneStateMachineArn', {
+    description: 'Connect the control plane: {"clusterName", "instanceIds"?: [control-plane instance IDs; default: those tagged etcd-ha:control-plane=<cluster>]} (etcd-ha connect-control-plane)',
+    value: workflows.connectControlPlane.stateMachine.stateMachineArn,
+  });
+  new CfnOutput(stack, 'ControlPlaneHostPolicyArn', {
+    description: "Attach to the control-plane hosts' instance role (with AmazonSSMManagedInstanceCore)",
+    value: parts.controlPlaneHostPolicy.policy.managedPolicyArn,
   });
   new CfnOutput(stack, 'SnapshotBucketName', { description: 'Snapshots taken before each membership change (SSE-KMS)', value: store.snapshotBucket.bucketName });
   new CfnOutput(stack, 'MemberHostPolicyArn', {

@@ -1,4 +1,4 @@
-// The stack's workflows: ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, RestoreCluster, ScaleCluster and AdoptCluster over the step functions (a step
+// The stack's workflows: ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, RestoreCluster, ScaleCluster, AdoptCluster and ConnectControlPlane over the step functions (a step
 // several workflows run is one function), each with its log group and failure alarm.
 import { Duration, type RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -13,6 +13,8 @@ import { RestoreClusterWorkflow } from '../restore-cluster-workflow';
 import { ScaleClusterWorkflow } from '../scale-cluster-workflow';
 import { AdoptClusterWorkflow } from '../adopt-cluster-workflow';
 import { ADOPT_STEPS, SCALE_STEPS } from '../../lambdas/catalog/steps';
+import { ConnectControlPlaneWorkflow } from '../connect-control-plane-workflow';
+import { CONNECT_STEPS } from '../../lambdas/catalog/steps';
 import { CheckClusterHealthWorkflow } from '../check-cluster-health-workflow';
 import { ProvisionClusterWorkflow } from '../provision-cluster-workflow';
 import { ReplaceMemberWorkflow } from '../replace-member-workflow';
@@ -47,6 +49,7 @@ export interface Workflows {
   readonly restoreCluster: RestoreClusterWorkflow;
   readonly scaleCluster: ScaleClusterWorkflow;
   readonly adoptCluster: AdoptClusterWorkflow;
+  readonly connectControlPlane: ConnectControlPlaneWorkflow;
 }
 
 export function addWorkflows(stack: Stack, props: WorkflowsProps): Workflows {
@@ -96,5 +99,6 @@ export function addWorkflows(stack: Stack, props: WorkflowsProps): Workflows {
     ...common,
   });
   const adoptCluster = new AdoptClusterWorkflow(stack, 'AdoptCluster', { functions: functionsOf(ADOPT_STEPS), ...healthChecks, ...common });
-  return { provisionCluster, replaceMember, setMaintenance, checkClusterHealth, deleteCluster, backupCluster, drillRestore, restoreCluster, scaleCluster, adoptCluster };
+  const connectControlPlane = new ConnectControlPlaneWorkflow(stack, 'ConnectControlPlane', { functions: functionsOf(CONNECT_STEPS), ...common });
+  return { provisionCluster, replaceMember, setMaintenance, checkClusterHealth, deleteCluster, backupCluster, drillRestore, restoreCluster, scaleCluster, adoptCluster, connectControlPlane };
 }

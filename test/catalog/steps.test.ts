@@ -18,6 +18,7 @@ import { DRILL_STEPS, drillRestoreDefinition } from '../../statemachines/drill-r
 import { RESTORE_STEPS, restoreClusterDefinition } from '../../statemachines/restore-cluster';
 import { SCALE_STEPS, scaleClusterDefinition } from '../../statemachines/scale-cluster';
 import { ADOPT_STEPS, adoptClusterDefinition } from '../../statemachines/adopt-cluster';
+import { CONNECT_STEPS, connectControlPlaneDefinition } from '../../statemachines/connect-control-plane';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -89,6 +90,7 @@ const DEFINITIONS: Record<WorkflowName, AslDefinition> = {
   restoreCluster: renderAsl(RESTORE_STEPS, (scope, functions) => restoreClusterDefinition(scope, { functions })),
   scaleCluster: renderAsl(SCALE_STEPS, (scope, functions) => scaleClusterDefinition(scope, { functions })),
   adoptCluster: renderAsl(ADOPT_STEPS, (scope, functions) => adoptClusterDefinition(scope, { functions })),
+  connectControlPlane: renderAsl(CONNECT_STEPS, (scope, functions) => connectControlPlaneDefinition(scope, { functions })),
 };
 
 describe('step catalog', () => {

@@ -40,6 +40,7 @@ describe('buildHostCommand', () => {
         'inspect-adoptable-etcd',
         'upload-adopted-pki',
         'move-peer-url',
+        'connect-kube-apiserver',
       ],
     );
     assert.deepEqual(Object.keys(HOST_SCRIPT_INPUTS).sort(), [...HOST_SCRIPTS].sort());

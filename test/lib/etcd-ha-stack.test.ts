@@ -25,6 +25,7 @@ import { DRILL_STEPS } from '../../statemachines/drill-restore';
 import { RESTORE_STEPS } from '../../statemachines/restore-cluster';
 import { SCALE_STEPS } from '../../statemachines/scale-cluster';
 import { ADOPT_STEPS } from '../../statemachines/adopt-cluster';
+import { CONNECT_STEPS } from '../../statemachines/connect-control-plane';
 import { LOCAL_FUNCTION_ARN_PREFIX, allStates, renderAsl } from '../../statemachines/render-asl';
 import { HOST_SCRIPTS } from '../../lambdas/host-scripts';
 import { ENV, HANDLERS } from '../../lambdas/entry/aws';
@@ -75,7 +76,7 @@ const roleId = (stack: EtcdHaStack, step: EtcdHaStep) => logicalId(stack.steps[s
 describe('EtcdHaStack resources', () => {
   it('has the ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, DrillRestore, RestoreCluster, ScaleCluster and AdoptCluster state machines: Standard, traced, logging ALL events without execution data, each to its own log group', () => {
     const { template, stack } = synth;
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 10);
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 11);
     const machines = template.findResources('AWS::StepFunctions::StateMachine');
     for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster, stack.scaleCluster, stack.adoptCluster]) {
       assert.deepEqual(
@@ -125,6 +126,7 @@ describe('EtcdHaStack resources', () => {
       [logicalId(stack.restoreCluster.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'RestoreCluster' }],
       [logicalId(stack.scaleCluster.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'ScaleCluster' }],
       [logicalId(stack.adoptCluster.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'AdoptCluster' }],
+      [logicalId(stack.connectControlPlane.stateMachine)]: [{ Key: 'etcd-ha:workflow', Value: 'ConnectControlPlane' }],
     });
     // Only the state machines carry it: not their roles, log groups or the functions.
     const elsewhere = Object.entries(template.toJSON().Resources as Record<string, { Type: string; Properties?: { Tags?: unknown } }>).filter(
@@ -135,14 +137,14 @@ describe('EtcdHaStack resources', () => {
 
   it('has one function per step (the steps ReplaceMember shares with ProvisionCluster once), Node.js 24 on arm64, running the step\'s export of the bundle, each with its own log group', () => {
     const { template, stack } = synth;
-    assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...DRILL_STEPS, ...RESTORE_STEPS, ...SCALE_STEPS, ...ADOPT_STEPS])].sort());
+    assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...DRILL_STEPS, ...RESTORE_STEPS, ...SCALE_STEPS, ...ADOPT_STEPS, ...CONNECT_STEPS])].sort());
     // Plus the health probe's function and Sync Member Rules'.
     template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length + 2);
     // 17 ProvisionCluster steps (the lock steps and the two revocation steps among them), 15 of ReplaceMember's own
     // (Look Again and Retire Replaced Host the latest), 2 of SetMaintenance's, 2 of CheckClusterHealth's, 4 of
     // DeleteCluster's own, 7 of BackupCluster's own (Publish Backup Metrics the latest), 10 of DrillRestore's (the snapshot
-    // handoff's three among them, shared with RestoreCluster), 5 of RestoreCluster's own, 3 of ScaleCluster's own, 4 of AdoptCluster's own.
-    assert.equal(ALL_STEPS.length, 69);
+    // handoff's three among them, shared with RestoreCluster), 5 of RestoreCluster's own, 3 of ScaleCluster's own, 4 of AdoptCluster's own, 5 of ConnectControlPlane's own.
+    assert.equal(ALL_STEPS.length, 74);
     for (const step of ALL_STEPS) {
       const fn = template.findResources('AWS::Lambda::Function')[functionId(stack, step)];
       assert.ok(fn, `no function for ${step}`);
@@ -220,7 +222,7 @@ describe('EtcdHaStack resources', () => {
   it('keeps logs in explicit log groups with a retention: no logRetention custom resource, no custom resource at all', () => {
     const { template } = synth;
     // One per step function, one per workflow, one for the health probe, one for Sync Member Rules.
-    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 10 + 2);
+    template.resourceCountIs('AWS::Logs::LogGroup', ALL_STEPS.length + 11 + 2);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
     assert.deepEqual(types.filter((t) => t.startsWith('Custom::') || t === 'AWS::CloudFormation::CustomResource'), []);
@@ -249,8 +251,8 @@ describe('EtcdHaStack resources', () => {
   it("raises an alarm when a ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, DrillRestore, RestoreCluster, ScaleCluster or AdoptCluster execution fails (and one on the trigger's dead-letter queue; the two metric alarms of DrillRestore are test/lib/drill-restore-stack.test.ts)", () => {
     const { template, stack } = synth;
     // Plus the no-good-backup alarm (test/lib/alarms.test.ts) and DrillRestore's two metric alarms.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 14);
-    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster, stack.scaleCluster, stack.adoptCluster]) {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 15);
+    for (const workflow of [stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster, stack.scaleCluster, stack.adoptCluster, stack.connectControlPlane]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: 'ExecutionsFailed',
@@ -332,7 +334,8 @@ describe('EtcdHaStack IAM', () => {
     // Besides the host policy, only CDK's overflow of a state machine role whose inline policy outgrew IAM's 10,240
     // characters (ReplaceMember invokes 30 functions, each ARN twice): attached to that role alone.
     const managed = template.findResources('AWS::IAM::ManagedPolicy');
-    const others = Object.keys(managed).filter((id) => id !== logicalId(stack.hostPolicy.policy));
+    // The control-plane host policy has its own test (test/lib/control-plane-host-policy-simulated.test.ts).
+    const others = Object.keys(managed).filter((id) => id !== logicalId(stack.hostPolicy.policy) && id !== logicalId(stack.controlPlaneHostPolicy.policy));
     for (const id of others) {
       assert.match(id, /^[A-Za-z]+StateMachineRoleOverflowPolicy\d/, id);
       assert.equal(managed[id]!.Properties.Roles.length, 1, id);
@@ -561,6 +564,24 @@ describe('EtcdHaStack IAM', () => {
         'kms:GenerateDataKey',
       ],
       movePeerUrl: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...talksToEtcd, ...renew],
+      // ---- ConnectControlPlane ----
+      validateConnectRequest: ['dynamodb:GetItem', 'dynamodb:Scan'],
+      resolveControlPlaneHosts: ['ec2:DescribeInstances', 'dynamodb:GetItem', 'dynamodb:Scan', ...renew],
+      issueControlPlaneBundles: [
+        'secretsmanager:CreateSecret',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetResourcePolicy',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:TagResource',
+        'secretsmanager:UntagResource',
+        'secretsmanager:UpdateSecret',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        ...renew,
+      ],
+      pushClientCertificates: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew],
+      updateApiServer: ['ssm:SendCommand', 'ssm:SendCommand', 'ssm:GetCommandInvocation', ...renew],
     };
     for (const step of ALL_STEPS) {
       const statements = statementsOfRole(template, roleId(stack, step));
@@ -611,9 +632,13 @@ describe('EtcdHaStack IAM', () => {
       // PutMetricData has no resource-level permissions: the cloudwatch:namespace condition limits it.
       [roleId(stack, 'publishBackupMetrics'), ['cloudwatch:PutMetricData']],
       ...HOST_STEPS.map((step): [string, string[]] => [roleId(stack, step), ['ssm:GetCommandInvocation']]),
+      // ConnectControlPlane: the control-plane instances by tag; its two host steps read their command results.
+      [roleId(stack, 'resolveControlPlaneHosts'), ['ec2:DescribeInstances']],
+      [roleId(stack, 'pushClientCertificates'), ['ssm:GetCommandInvocation']],
+      [roleId(stack, 'updateApiServer'), ['ssm:GetCommandInvocation']],
       // PutMetricData has no resource-level permissions: narrowed to the etcd-ha namespace by a condition.
       [roleId(stack, 'publishDrillResult'), ['cloudwatch:PutMetricData']],
-      ...[stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster, stack.scaleCluster, stack.adoptCluster].flatMap((workflow): Array<[string, string[]]> => {
+      ...[stack.provisionCluster, stack.replaceMember, stack.setMaintenance, stack.checkClusterHealth, stack.deleteCluster, stack.backupCluster, stack.drillRestore, stack.restoreCluster, stack.scaleCluster, stack.adoptCluster, stack.connectControlPlane].flatMap((workflow): Array<[string, string[]]> => {
         const stateMachineRole = logicalId(workflow.stateMachine.role);
         return [
           [
@@ -730,6 +755,8 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*/member/*]',
       // The member hosts (AdoptCluster) and Receive Member PKI: upload slots only.
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*/adopt/*]',
+      // The control-plane hosts: control-plane bundles only.
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:etcd-ha/*/control-plane/*]',
       // Acquire Lock asking whether an expired lock's holder (a ReplaceMember execution) still runs.
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:*]',
       'AwsSolutions-S1',

@@ -31,6 +31,12 @@ export interface LocalHostRunnerProps {
    */
   readonly staticPodSync?: string;
   /**
+   * ConnectControlPlane: kubelet's stand-in for the kube-apiserver static pod (ETCD_HA_APISERVER_SYNC), which restarts
+   * the stand-in API server of a simulated control-plane host after a host script changed its manifest.
+   * @default - localScriptsPaths().localApiServerKubelet
+   */
+  readonly apiServerSync?: string;
+  /**
    * The etcd each simulated host gets at the spec's default binaryPath (/usr/local/bin/etcd below its root), as a
    * symlink made before a command runs there; a file or link already there is never replaced. A spec naming
    * another binaryPath runs whatever is found at that path below the host root (service-ctl.sh starts what the
@@ -51,12 +57,14 @@ export function localScriptsPaths(): {
   readonly readSecret: string;
   readonly writeSecret: string;
   readonly localKubelet: string;
+  readonly localApiServerKubelet: string;
 } {
   return {
     serviceCtl: join(__dirname, 'service-ctl.sh'),
     readSecret: join(__dirname, 'read-secret.sh'),
     writeSecret: join(__dirname, 'write-secret.sh'),
     localKubelet: join(__dirname, 'local-kubelet.sh'),
+    localApiServerKubelet: join(__dirname, 'local-apiserver-kubelet.sh'),
   };
 }
 
@@ -96,7 +104,7 @@ export class LocalHostRunner implements HostRunner {
     for (const key of ['serviceCtl', 'secretFetch', 'secretDir'] as const) {
       if (!props[key]?.startsWith('/')) throw new RangeError(`${key} must be an absolute path, got "${props[key]}"`);
     }
-    for (const key of ['secretPut', 'staticPodSync'] as const) {
+    for (const key of ['secretPut', 'staticPodSync', 'apiServerSync'] as const) {
       if (props[key] !== undefined && !props[key].startsWith('/')) throw new RangeError(`${key} must be an absolute path, got "${props[key]}"`);
     }
     if (props.etcdBinary !== undefined && !props.etcdBinary.startsWith('/')) {
@@ -160,6 +168,7 @@ export class LocalHostRunner implements HostRunner {
       ETCD_HA_SECRET_DIR: this.props.secretDir,
       ETCD_HA_SECRET_PUT: this.props.secretPut ?? localScriptsPaths().writeSecret,
       ETCD_HA_STATIC_POD_SYNC: this.props.staticPodSync ?? localScriptsPaths().localKubelet,
+      ETCD_HA_APISERVER_SYNC: this.props.apiServerSync ?? localScriptsPaths().localApiServerKubelet,
       // A staged snapshot is the backup file itself locally (DirSnapshotHandoff): the host copies it below its root.
       ETCD_HA_SNAPSHOT_FETCH: 'cp --',
     };

@@ -44,6 +44,8 @@ export const ENV = {
   specPolicy: 'SPEC_POLICY',
   /** Prune Old Backups only: the retention tiers as JSON `{ keepAllHours, hourlyDays, dailyDays }` (lambdas/core/backup/retention.ts). */
   backupRetention: 'BACKUP_RETENTION',
+  /** Publish Membership Event only: the EventBridge bus (name) its events go to; unset: the account's default bus. */
+  membershipEventBus: 'MEMBERSHIP_EVENT_BUS',
 } as const;
 
 /** First segment of every secret name (`<prefix>/<cluster>/<item>`) unless the stack is given another. */

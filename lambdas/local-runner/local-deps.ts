@@ -22,6 +22,7 @@ import { DEFAULT_RETENTION, type RetentionPolicy } from '../core/backup/retentio
 import type { BackupDeps } from '../steps/backup';
 import { DirSnapshotHandoff } from '../adapters/local/dir-snapshot-handoff';
 import { FileMetrics } from '../adapters/local/file-metrics';
+import { FileMembershipEvents } from '../adapters/local/file-membership-events';
 import { METRICS } from '../catalog/contracts';
 import { join } from 'node:path';
 import type { DrillDeps } from '../steps/drill';
@@ -72,6 +73,8 @@ export function localDeps(home: LocalHome, options: LocalDepsOptions = {}): Repl
     maxAppliedIndexLag: 50,
     // Validate Spec: the defaults plus the project's own etcd binaries (.etcd).
     specPolicy: localSpecPolicy(),
+    // What EventBridge would receive: one line per membership event.
+    membershipEvents: new FileMembershipEvents({ path: home.eventsFile }),
   };
 }
 

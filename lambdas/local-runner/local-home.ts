@@ -23,6 +23,8 @@ export interface LocalHome {
   readonly backupLocksDir: string;
   /** What CloudWatch would receive (FileMetrics): one JSON line per metric point. */
   readonly metricsFile: string;
+  /** What EventBridge would receive (FileMembershipEvents): one JSON line per membership event. */
+  readonly eventsFile: string;
 }
 
 export function localHome(env: NodeJS.ProcessEnv = process.env): LocalHome {
@@ -40,6 +42,7 @@ export function localHome(env: NodeJS.ProcessEnv = process.env): LocalHome {
     backupsDir: join(dir, 'backups'),
     backupLocksDir: join(dir, 'locks', 'backup'),
     metricsFile: join(dir, 'metrics.jsonl'),
+    eventsFile: join(dir, 'events.jsonl'),
   };
 }
 

@@ -478,6 +478,8 @@ describe('EtcdHaStack IAM', () => {
       promoteLearner: [...talksToEtcd, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Scan', ...renew],
       removeLearners: [...talksToEtcd, ...renew],
       releaseLock: ['dynamodb:DeleteItem'],
+      // After the lock: reads the record, puts one event on the default bus (source etcd-ha only).
+      publishMembershipEvent: ['dynamodb:GetItem', 'dynamodb:Scan', 'events:PutEvents'],
       // Without Auto Scaling groups (the default stack) there is no group to complete an action of.
       completeLifecycleAction: [],
       // Before the lock, read-only: the record, the instance's state, the member's answer.

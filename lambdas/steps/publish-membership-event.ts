@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { parseOrThrow } from '../core/parse';
 import { clusterOfState, memberRef, membershipEvent, MemberRefSchema, MEMBERSHIP_WORKFLOWS, valueAt, type MemberRef } from '../core/membership-event';
-import type { ClusterRecord, MembershipEvents } from '../ports';
+import type { ClusterRecord, ClusterRegistry, MembershipEvents } from '../ports';
 import type { StepDeps } from './deps';
 
 const PublishInputSchema = z.object({
@@ -30,7 +30,7 @@ export interface PublishMembershipEventOutput {
   readonly reason?: string;
 }
 
-export function makePublishMembershipEvent(deps: Pick<StepDeps, 'registry' | 'clock' | 'log'> & { readonly membershipEvents: MembershipEvents }) {
+export function makePublishMembershipEvent(deps: Pick<StepDeps, 'clock' | 'log'> & { readonly registry: Pick<ClusterRegistry, 'get'>; readonly membershipEvents: MembershipEvents }) {
   return async function publishMembershipEvent(raw: unknown): Promise<PublishMembershipEventOutput> {
     const input = parseOrThrow(PublishInputSchema, raw, 'Publish Membership Event input');
     const cluster = clusterOfState(input.state);

@@ -28,7 +28,7 @@ function setUp() {
   const events = new FileMembershipEvents({ path: join(dir, 'events.jsonl') });
   const warnings: string[] = [];
   const publish = makePublishMembershipEvent({
-    registry: { get: async (name) => (name === 'demo' ? RECORD : undefined) } as never,
+    registry: { get: async (name: string) => (name === 'demo' ? RECORD : undefined) },
     clock: { now: () => new Date('2026-12-06T01:00:00.000Z') },
     log: { info: () => {}, warn: (m) => warnings.push(m) },
     membershipEvents: events,

@@ -26,7 +26,7 @@ function assertNoKeyMaterial(s: LocalWorkflowSandbox): void {
 describe(`membership events (real etcd, local runner) on ${ETCD.label}`, () => {
   const sandbox = sandboxesOfSuite();
 
-  it('a provision publishes Membership Changed with no old members; a replacement names who left and who joined', async () => {
+  it('a provision publishes Membership Changed with no old members; a replacement names who left and who joined; a scale, its first read', async () => {
     const s = sandbox('127.0.2.90');
     const cluster = 'events-ok';
     const provision = await s.provision(threeMembers(cluster));
@@ -74,6 +74,17 @@ describe(`membership events (real etcd, local runner) on ${ETCD.label}`, () => {
     assert.deepEqual([replaced!.detail.added, replaced!.detail.removed], [[joined], ['infra1']]);
     assert.deepEqual([...replaced!.detail.clientEndpoints].sort(), ['https://127.0.2.90:2379', 'https://127.0.2.92:2379', 'https://127.0.2.93:2379']);
     assert.notEqual(replaced!.detail.execution.name, provisioned!.detail.execution.name);
+
+    // ScaleCluster reads the cluster again before each change: its old members are those of its first read.
+    const grown = await s.scale({ clusterName: cluster, members: 5 });
+    assert.equal(grown.result.status, 'SUCCEEDED', grown.result.cause);
+    const scaled = eventsOf(s)[2]!;
+    assert.equal(scaled.detail.workflow, 'ScaleCluster');
+    assert.deepEqual(scaled.detail.oldMembers, replaced!.detail.newMembers);
+    assert.equal(scaled.detail.newMembers.length, 5);
+    assert.equal(scaled.detail.added.length, 2);
+    assert.deepEqual(scaled.detail.removed, []);
+    assert.ok(scaled.detail.newMembers.every((m) => /^127\.0\.2\.(9\d|1[01]\d)$/.test(m.address)), 'loopback addresses of this test only');
     assertNoKeyMaterial(s);
   });
 

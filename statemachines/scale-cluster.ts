@@ -1,6 +1,7 @@
 // ScaleCluster: grows or shrinks a running cluster to an odd size, one member at a time, as etcd's
 // runtime-reconfiguration guide says: Validate Scale Request → Acquire Lock → Read Cluster For Scale (the record and
-// etcd's member list under the lock; refuses without a healthy quorum) → Is Change Needed? → Snapshot Before Change →
+// etcd's member list under the lock; refuses without a healthy quorum) → Note Members Before (for the membership
+// event) → Is Change Needed? → Snapshot Before Change →
 // then, until Plan Next Change says done, one change and its record:
 //   grow:   Prepare Joining Host → Issue Member Certificates → Sign Revocation List → Push Revocation List →
 //           (Configure Kubelet) → Push Certificates → Add Member As Learner → Write Etcd Config → Start Etcd

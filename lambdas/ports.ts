@@ -9,6 +9,7 @@ import type { MaintenanceState } from './core/maintenance';
 import type { ProbeState } from './core/health-probe';
 import type { ClusterStatus } from './core/cluster-status';
 import type { RestoreNote } from './core/restore/plan';
+import type { MembershipEvent } from './core/membership-event';
 
 /** A member's host as the workflow sees it once resolved. Carried in Step Functions payloads: no secrets. */
 export interface Host {
@@ -581,4 +582,14 @@ export interface ControlPlaneHostsRequest {
 export interface ControlPlaneDirectory {
   /** @throws SpecValidationError naming the request field when no host or a wrong one is named. */
   find(clusterName: string, request: ControlPlaneHostsRequest): Promise<Host[]>;
+}
+
+// ---- Membership events (every completed or failed membership change) ----
+/**
+ * Publishes one membership event (lambdas/core/membership-event.ts): EventBridge PutEvents on AWS (the default bus or
+ * the stack's), a line of `<home>/events.jsonl` locally.
+ * @throws when the event was not accepted (EventBridge's FailedEntryCount), so the state's Catch records it
+ */
+export interface MembershipEvents {
+  publish(event: MembershipEvent): Promise<void>;
 }

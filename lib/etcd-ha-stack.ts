@@ -5,6 +5,7 @@
 // construct IDs, and with them the logical IDs, are the same as before the split.
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -216,6 +217,12 @@ export interface EtcdHaStackProps extends StackProps, SpecPolicyProps {
    * @default 'rate(1 day)'
    */
   readonly restoreDrillSchedule?: string;
+  /**
+   * The EventBridge bus every completed or failed membership change is published on (source `etcd-ha`, detail-type
+   * `Membership Changed` / `Membership Change Failed`; lambdas/core/membership-event.ts). Route them with a rule there.
+   * @default - the account's default bus in the stack's region
+   */
+  readonly membershipEventBus?: events.IEventBus;
 }
 
 /** The largest hostCommandTimeoutSeconds (lambdas/catalog/steps.ts): host steps must fit in one Lambda invocation. */

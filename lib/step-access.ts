@@ -12,6 +12,7 @@ import { CONTROL_PLANE_TAG } from '../lambdas/catalog/contracts';
 import { ADOPT_UPLOAD_ITEM, BACKUP_KEY_PREFIX, BACKUP_LOCK_KEY_PREFIX, RESTORE_KEY_PREFIX, LAST_BACKUP_KEY_PREFIX, DRILL_LOCK_KEY_PREFIX, METRICS, CLUSTER_TAG, INSTANCE_ARN_TAG, LOCK_KEY_PREFIX, MEMBER_TAG, PROBE_KEY_PREFIX, RECORD_KEY_PREFIX, REPLACED_BY_TAG, RUN_SHELL_SCRIPT_DOCUMENT } from '../lambdas/catalog/contracts';
 import { HEALTH_PROBE, MAINTENANCE_ONLY_STEPS, PROVISION_STEPS, REPLACE_ONLY_STEPS, STEP_SPECS, type StepAccess, type StepName } from '../lambdas/catalog/steps';
 import { acknowledge } from './nag';
+import { MEMBERSHIP_EVENT_SOURCE } from '../lambdas/core/membership-event';
 
 /** The access kinds and each step's list of them are data in the catalog (lambdas/catalog/steps.ts). */
 export type { StepAccess };
@@ -67,6 +68,8 @@ export interface StepAccessResources {
   readonly autoScalingGroupNames?: readonly string[];
   /** What a clone may carry, use and go to ('launchReplacementInstances'); required by that kind. */
   readonly clones?: CloneLimits;
+  /** The bus membership events go to ('publishMembershipEvents'). @default - the account's default bus in the stack's region */
+  readonly membershipEventBusArn?: string;
   /** The stable names' private hosted zone ('publishNames'); none: no grant (the steps publish no names). */
   readonly names?: NamesZone;
 }
@@ -416,6 +419,7 @@ export function grantStepAccess(role: iam.Role, access: readonly StepAccess[], r
 
   grantBackupAccess(role, access, resources, add, reasons);
   grantPublishMetrics(access, add, reasons);
+  grantPublishMembershipEvents(role, access, resources, add);
   grantDrillAccess(role, access, resources, add, reasons);
   grantAdoptUploadSlots(role, access, resources, add, reasons);
 
@@ -606,6 +610,18 @@ function grantPublishMetrics(access: readonly StepAccess[], add: (statement: iam
     appliesTo: 'Resource::*',
     reason: `cloudwatch:PutMetricData supports no resource-level permissions; the cloudwatch:namespace condition limits it to etcd-ha's namespace ("${METRICS.namespace}").`,
   });
+}
+
+/**
+ * events:PutEvents on the membership event bus only (the account's default bus unless the stack was given one), and
+ * only events whose source is etcd-ha (the `events:source` condition): the step cannot pose as another service.
+ * events:source is multivalued (one per entry of the request): every entry's source must be etcd-ha
+ * (ForAllValues), and the key must be there (Null false), since ForAllValues alone is true of an empty set.
+ */
+function grantPublishMembershipEvents(role: iam.Role, access: readonly StepAccess[], resources: StepAccessResources, add: (statement: iam.PolicyStatementProps) => void): void {
+  if (!access.includes('publishMembershipEvents')) return;
+  const bus = resources.membershipEventBusArn ?? Stack.of(role).formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' });
+  add({ sid: 'PublishMembershipEvents', actions: ['events:PutEvents'], resources: [bus], conditions: { 'ForAllValues:StringEquals': { 'events:source': [MEMBERSHIP_EVENT_SOURCE] }, Null: { 'events:source': 'false' } } });
 }
 
 // ---- DrillRestore: its own lock items (the last good backup and the metric: readLastBackup, publishMetrics above) ----

@@ -4,14 +4,14 @@
 // Release Lock → Adoption Planned | confirmed: Receive Member PKI (cluster recorded as bootstrapping; the host's own
 // PKI through a one-time upload slot; the CA kept) → Snapshot Before Change → (Move Peer URL: member update and the
 // one restart, when the member advertised a loopback peer URL) → Wait For Member / Check Health → Record Cluster (as
-// the lock holder) → Release Lock → Cluster Adopted. ScaleCluster grows it afterwards. On failure: Collect Member
-// Logs (a member that never answered) → Release Lock After Failure → Adopt Failed.
+// the lock holder) → Release Lock → Publish Membership Event → Cluster Adopted. ScaleCluster grows it afterwards. On failure: Collect Member
+// Logs (a member that never answered) → Release Lock After Failure → Publish Membership Failure → Adopt Failed.
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { ADOPT_STEPS, type AdoptStep } from '../lambdas/catalog/steps';
-import { stepState, type NamedRetry } from './steps';
+import { publishMembershipEventState, stepState, type NamedRetry } from './steps';
 
 export { ADOPT_STEPS, type AdoptStep };
 
@@ -49,7 +49,11 @@ export function adoptClusterDefinition(scope: Construct, props: AdoptClusterProp
   };
 
   // ---- endings ----
-  const failed = new sfn.Fail(scope, 'Adopt Failed', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' });
+  // An adoption, done or failed, publishes its membership event (old members: the member Inspect Member found); a
+  // refusal and a dry run changed nothing and publish none.
+  const event = (outcome: 'changed' | 'failed', next: sfn.IChainable) =>
+    publishMembershipEventState(scope, fns.publishMembershipEvent, { outcome, workflow: 'AdoptCluster', membersBeforeAt: '$.plan.membersBefore' }, next);
+  const failed = event('failed', new sfn.Fail(scope, 'Adopt Failed', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' }));
   const releaseOnFailure = stepState(scope, 'Release Lock After Failure', fns.releaseLock, { payload: lockRef, resultPath: '$.release' });
   releaseOnFailure.addCatch(failed, { resultPath: '$.releaseFailure' });
   releaseOnFailure.next(failed);
@@ -80,7 +84,7 @@ export function adoptClusterDefinition(scope: Construct, props: AdoptClusterProp
 
   // ---- health, record, release ----
   const release = step('Release Lock', 'releaseLock', lockRef, '$.release');
-  release.next(summary).next(adopted);
+  release.next(summary).next(event('changed', adopted));
   const record = step('Record Cluster', 'recordCluster', { ...ADOPTED, 'health.$': '$.health', 'lockOwner.$': '$$.Execution.Name' }, '$.cluster');
   record.next(release);
   const collectLogs = step('Collect Member Logs', 'collectMemberLogs', { ...ADOPTED, 'health.$': '$.health' }, '$.failure');

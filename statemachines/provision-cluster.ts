@@ -7,14 +7,14 @@
 //    time (Issue Member Certificates → Update Revocation List → Push Updated Revocation List → Choose Next Member: followers first, the leader last → Update Kubelet →
 //    Update Certificates → Update Etcd Config → Check Restart Is Safe → Apply Etcd Config → Wait Member Back);
 //  - anything else (other members, lost quorum) is refused by Read Cluster before anything changes.
-// Then Wait Until Healthy → Record Cluster → Release Lock → Cluster Ready; on failure Release Lock After Failure
-// → Provision Failed (with the reason and what to look at).
+// Then Wait Until Healthy → Record Cluster → Release Lock → Publish Membership Event → Cluster Ready; on failure Release
+// Lock After Failure → Publish Membership Failure → Provision Failed (with the reason and what to look at).
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { PROVISION_STEPS, type ProvisionStep } from '../lambdas/catalog/steps';
-import { HOST_STEP_PAYLOAD, stepState, type NamedRetry } from './steps';
+import { HOST_STEP_PAYLOAD, publishMembershipEventState, stepState, type NamedRetry } from './steps';
 
 /** The Lambda steps ProvisionCluster invokes, by step name: those the catalog (lambdas/catalog/steps.ts) says it runs. */
 export { PROVISION_STEPS, type ProvisionStep };
@@ -56,7 +56,10 @@ export function provisionClusterDefinition(scope: Construct, props: ProvisionClu
   const fns = props.functions;
   const interval = Duration.seconds(props.healthCheckIntervalSeconds ?? 5);
   const attempts = props.healthCheckAttempts ?? 60;
-  const failed = new sfn.Fail(scope, 'Provision Failed', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' });
+  // Every way out publishes its membership event first (old members: what Read Cluster found under the lock).
+  const event = (outcome: 'changed' | 'failed', next: sfn.IChainable) =>
+    publishMembershipEventState(scope, fns.publishMembershipEvent, { outcome, workflow: 'ProvisionCluster', membersBeforeAt: '$.membersBefore' }, next);
+  const failed = event('failed', new sfn.Fail(scope, 'Provision Failed', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' }));
   const lockRef = { 'clusterName.$': '$.spec.clusterName', 'owner.$': '$$.Execution.Name' };
 
   const validateSpec = stepState(scope, 'Validate Spec', fns.validateSpec, { payload: { 'spec.$': '$' } });
@@ -133,7 +136,7 @@ export function provisionClusterDefinition(scope: Construct, props: ProvisionClu
   releaseLock.addCatch(failed, { resultPath: '$.failure' });
   const clusterReady = new sfn.Succeed(scope, 'Cluster Ready', { outputPath: '$.cluster' });
   const isClusterHealthy = new sfn.Choice(scope, 'Is Cluster Healthy?')
-    .when(sfn.Condition.booleanEquals('$.health.healthy', true), recordCluster.next(releaseLock).next(clusterReady))
+    .when(sfn.Condition.booleanEquals('$.health.healthy', true), recordCluster.next(releaseLock).next(event('changed', clusterReady)))
     .when(sfn.Condition.numberGreaterThanEquals('$.health.attempt', attempts), collectMemberLogs.next(releaseOnFailure))
     .otherwise(waitForMembers);
   const waitUntilHealthy = sfn.Chain.start(startHealthChecks).next(waitForMembers).next(checkHealth).next(isClusterHealthy);

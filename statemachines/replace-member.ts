@@ -6,6 +6,7 @@
 // → Push → Remove Stray Learners → Add Member As Learner (a voter it removed: Revoke Members Removed During Join →
 // Push Updated Revocation List) → Start Etcd (existing) → Wait Learner In Sync → Promote → Wait Until Healthy → Record → Retire Replaced Host → Release Lock.
 // On failure: Remove Unpromoted Learner → Release Lock After Failure → Replace Failed.
+// Member Replaced and Replace Failed publish the membership event (Publish Membership Event / Failure).
 // Every ending (Member Replaced, Nothing To Replace, Replace Failed) then asks Is Lifecycle Action
 // Pending?: an execution started by an Auto Scaling terminate hook completes it (CONTINUE) before it
 // finishes as it would have without one (Finish, or Report Failure with the replacement's error).
@@ -14,7 +15,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { REPLACE_ONLY_STEPS, REPLACE_STEPS, type ReplaceOnlyStep, type ReplaceStep } from '../lambdas/catalog/steps';
-import { stepState, type NamedRetry } from './steps';
+import { publishMembershipEventState, stepState, type NamedRetry } from './steps';
 
 /** The Lambda steps ReplaceMember invokes (lambdas/catalog/steps.ts); those only it runs, the others being ProvisionCluster's (same handler, same function). */
 export { REPLACE_ONLY_STEPS, REPLACE_STEPS, type ReplaceOnlyStep, type ReplaceStep };
@@ -131,7 +132,7 @@ const JOINED_HOST_STEP = { ...JOINED, clusterState: 'existing' };
 function replaceParts(scope: Construct, props: ReplaceMemberProps): ReplaceParts {
   const fns = props.functions;
   // Member Replaced, Nothing To Replace and Replace Failed lead to the lifecycle tail (see endings below).
-  const { replaced, nothingToReplace, failed } = endings(scope, fns.completeLifecycleAction);
+  const { replaced, nothingToReplace, failed } = endings(scope, fns.completeLifecycleAction, fns.publishMembershipEvent);
   // The lock is the execution's: its name owns it, its ARN tells whether it still runs (an expired lock is
   // taken over only from an execution that ended). Every step under the lock carries it and renews it.
   const lockRef = { 'clusterName.$': '$.clusterName', 'owner.$': '$$.Execution.Name' };
@@ -423,12 +424,12 @@ function waitUntilHealthy(r: ReplaceParts): sfn.IChainable {
 export const REPLACE_OUTCOMES = { replaced: 'replaced', nothingToReplace: 'nothing-to-replace', failed: 'failed' } as const;
 
 /**
- * The three endings, each a Pass that records the outcome (and the execution's output) in `$.outcome`,
- * then one tail: Is Lifecycle Action Pending? → Complete Lifecycle Action (only when the request carried a
+ * The three endings, each a Pass that records the outcome (and the execution's output) in `$.outcome`, then
+ * (Member Replaced, Replace Failed) Publish Membership Event / Publish Membership Failure, then one tail: Is Lifecycle Action Pending? → Complete Lifecycle Action (only when the request carried a
  * lifecycle action) → Did Replacement Fail? → Report Failure (the replacement's own error and cause), Report
  * Lifecycle Failure (the replacement went well but the group could not be told), or Finish.
  */
-function endings(scope: Construct, completeLifecycleAction: lambda.IFunction) {
+function endings(scope: Construct, completeLifecycleAction: lambda.IFunction, publishMembershipEvent: lambda.IFunction) {
   const outcome = (name: string, status: string, output?: string) =>
     new sfn.Pass(scope, name, {
       parameters: { status, ...(output !== undefined && { 'output.$': output }) },
@@ -459,6 +460,12 @@ function endings(scope: Construct, completeLifecycleAction: lambda.IFunction) {
   const pending = new sfn.Choice(scope, 'Is Lifecycle Action Pending?')
     .when(sfn.Condition.isPresent('$.lifecycle'), complete.next(didFail))
     .otherwise(didFail);
-  for (const end of [replaced, nothingToReplace, failed]) end.next(pending);
+  // A replacement, done or failed, publishes its membership event (old members: what Read Cluster found under the
+  // lock); Nothing To Replace changed nothing and publishes none.
+  const event = (outcome: 'changed' | 'failed') =>
+    publishMembershipEventState(scope, publishMembershipEvent, { outcome, workflow: 'ReplaceMember', membersBeforeAt: '$.membersBefore' }, pending);
+  replaced.next(event('changed'));
+  failed.next(event('failed'));
+  nothingToReplace.next(pending);
   return { replaced, nothingToReplace, failed };
 }

@@ -7,16 +7,16 @@
 //    Stop Members (etcd stopped on every host first) → Push Revocation List → Restore Members (per host: Push
 //    Certificates → Stage Snapshot → Restore Member: the data dir moved aside, snapshot restore) → Start Members (per
 //    host: Write Etcd Config → Start Etcd) → Wait Until Healthy → Record Restored Cluster → Unstage Snapshots →
-//    Release Lock → Cluster Restored.
+//    Release Lock → Publish Membership Event → Cluster Restored.
 // A failure before any host is touched releases the lock (Release Lock After Failure). A failure after: Unstage
-// Snapshots After Failure → Release Lock After Failure → Describe Hosts State → Restore Failed, naming the cause and
+// Snapshots After Failure → Release Lock After Failure → Publish Membership Failure → Describe Hosts State → Restore Failed, naming the cause and
 // what the hosts hold: etcd stopped, data dirs moved aside; the old data is never started again automatically.
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { RESTORE_ONLY_STEPS, RESTORE_STEPS, type RestoreOnlyStep, type RestoreStep } from '../lambdas/catalog/steps';
-import { HOST_STEP_PAYLOAD, stepState } from './steps';
+import { HOST_STEP_PAYLOAD, publishMembershipEventState, stepState } from './steps';
 
 /** The Lambda steps RestoreCluster invokes (lambdas/catalog/steps.ts), and those only it runs. */
 export { RESTORE_ONLY_STEPS, RESTORE_STEPS, type RestoreOnlyStep, type RestoreStep };
@@ -70,8 +70,13 @@ export function restoreClusterDefinition(scope: Construct, props: RestoreCluster
   const whichHostsState = new sfn.Choice(scope, 'Were Hosts Touched?')
     .when(sfn.Condition.and(sfn.Condition.isPresent('$.hostsTouched'), sfn.Condition.booleanEquals('$.hostsTouched', true)), describeHosts)
     .otherwise(untouched);
-  releaseOnFailure.addCatch(whichHostsState, { resultPath: '$.releaseFailure' });
-  releaseOnFailure.next(whichHostsState);
+  // A restore, done or failed, publishes its membership event (old members: the record Plan Restore read under the
+  // lock); a refused request or a dry run changed nothing and publishes none.
+  const event = (outcome: 'changed' | 'failed', next: sfn.IChainable) =>
+    publishMembershipEventState(scope, fns.publishMembershipEvent, { outcome, workflow: 'RestoreCluster', membersBeforeAt: '$.planned.membersBefore' }, next);
+  const publishFailure = event('failed', whichHostsState);
+  releaseOnFailure.addCatch(publishFailure, { resultPath: '$.releaseFailure' });
+  releaseOnFailure.next(publishFailure);
   const unstageOnFailure = stepState(scope, 'Unstage Snapshots After Failure', fns.unstageSnapshots, {
     payload: { 'clusterName.$': '$.clusterName', 'purpose.$': '$$.Execution.Name' },
     resultPath: '$.unstage',
@@ -182,10 +187,10 @@ export function restoreClusterDefinition(scope: Construct, props: RestoreCluster
   });
   guarded.push(unstage);
   const release = stepState(scope, 'Release Lock', fns.releaseLock, { payload: lockRef, resultPath: '$.release' });
-  release.addCatch(describeHosts, { resultPath: '$.failure' });
+  release.addCatch(publishFailure, { resultPath: '$.failure' });
   const restored = new sfn.Succeed(scope, 'Cluster Restored', { outputPath: '$.outcome' });
   const isHealthy = new sfn.Choice(scope, 'Is Cluster Healthy?')
-    .when(sfn.Condition.booleanEquals('$.health.healthy', true), record.next(unstage).next(release).next(restored))
+    .when(sfn.Condition.booleanEquals('$.health.healthy', true), record.next(unstage).next(release).next(event('changed', restored)))
     .when(sfn.Condition.numberGreaterThanEquals('$.health.attempt', attempts), collectLogs.next(unstageOnFailure))
     .otherwise(waitForMembers);
   waitForMembers.next(checkHealth).next(isHealthy);

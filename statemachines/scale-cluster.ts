@@ -1,6 +1,7 @@
 // ScaleCluster: grows or shrinks a running cluster to an odd size, one member at a time, as etcd's
 // runtime-reconfiguration guide says: Validate Scale Request → Acquire Lock → Read Cluster For Scale (the record and
-// etcd's member list under the lock; refuses without a healthy quorum) → Is Change Needed? → Snapshot Before Change →
+// etcd's member list under the lock; refuses without a healthy quorum) → Note Members Before (for the membership
+// event) → Is Change Needed? → Snapshot Before Change →
 // then, until Plan Next Change says done, one change and its record:
 //   grow:   Prepare Joining Host → Issue Member Certificates → Sign Revocation List → Push Revocation List →
 //           (Configure Kubelet) → Push Certificates → Add Member As Learner → Write Etcd Config → Start Etcd
@@ -8,14 +9,14 @@
 //   shrink: Remove Member (quorum checked, leadership moved away first when it leads) → Stop Etcd And Set Data
 //           Aside → Revoke Removed Members → Push Updated Revocation List
 //   then:   Wait For Members / Check Health → Record Cluster (as the lock holder) → Plan Next Change.
-// → Release Lock → Cluster Scaled. Existing members are never restarted. On failure: Remove Unpromoted Learner (the
-// learner this execution added, if any) → Release Lock After Failure → Scale Failed.
+// → Release Lock → Publish Membership Event → Cluster Scaled. Existing members are never restarted. On failure: Remove Unpromoted Learner (the
+// learner this execution added, if any) → Release Lock After Failure → Publish Membership Failure → Scale Failed.
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { SCALE_ONLY_STEPS, SCALE_STEPS, type ScaleOnlyStep, type ScaleStep } from '../lambdas/catalog/steps';
-import { stepState, type NamedRetry } from './steps';
+import { publishMembershipEventState, stepState, type NamedRetry } from './steps';
 
 export { SCALE_ONLY_STEPS, SCALE_STEPS, type ScaleOnlyStep, type ScaleStep };
 
@@ -68,7 +69,11 @@ export function scaleClusterDefinition(scope: Construct, props: ScaleClusterProp
   };
 
   // ---- endings and the way out of a failure under the lock ----
-  const failed = new sfn.Fail(scope, 'Scale Failed', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' });
+  // A change, done or failed, publishes its membership event (old members: what Read Cluster For Scale found, noted
+  // before Plan Next Change reads again); Already Sized changed nothing and publishes none.
+  const event = (outcome: 'changed' | 'failed', next: sfn.IChainable) =>
+    publishMembershipEventState(scope, fns.publishMembershipEvent, { outcome, workflow: 'ScaleCluster', membersBeforeAt: '$.before.members' }, next);
+  const failed = event('failed', new sfn.Fail(scope, 'Scale Failed', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' }));
   const releaseOnFailure = stepState(scope, 'Release Lock After Failure', fns.releaseLock, { payload: lockRef, resultPath: '$.release' });
   releaseOnFailure.addCatch(failed, { resultPath: '$.releaseFailure' });
   releaseOnFailure.next(failed);
@@ -115,7 +120,7 @@ export function scaleClusterDefinition(scope: Construct, props: ScaleClusterProp
   const grow = growByOne(scope, props, step, startHealthChecks);
   const shrink = shrinkByOne(step, startHealthChecks);
   const release = step('Release Lock', 'releaseLock', lockRef, '$.release');
-  release.next(summary).next(scaled);
+  release.next(summary).next(event('changed', scaled));
   const whichChange = new sfn.Choice(scope, 'Which Change Next?')
     .when(sfn.Condition.stringEquals('$.plan.change.action', 'grow'), grow)
     .when(sfn.Condition.stringEquals('$.plan.change.action', 'shrink'), shrink)
@@ -140,9 +145,11 @@ export function scaleClusterDefinition(scope: Construct, props: ScaleClusterProp
   releaseUnneeded.next(summaryUnchanged).next(alreadySized);
   snapshot.next(whichChange);
   for (const state of guarded) state.addCatch(afterFailure, { resultPath: '$.failure' });
+  const noteBefore = new sfn.Pass(scope, 'Note Members Before', { parameters: { 'members.$': '$.plan.membersBefore' }, resultPath: '$.before' });
   return sfn.Chain.start(validate)
     .next(acquireLock)
     .next(read)
+    .next(noteBefore)
     .next(new sfn.Choice(scope, 'Is Change Needed?').when(sfn.Condition.stringEquals('$.plan.change.action', 'done'), releaseUnneeded).otherwise(snapshot));
 }
 

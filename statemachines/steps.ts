@@ -5,6 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import type { MembershipOutcome, MembershipWorkflow } from '../lambdas/core/membership-event';
 
 export interface StepStateOptions {
   /** Fields of the state input the step receives, as JSONPath references ("spec.$": "$.spec"). */
@@ -69,3 +70,31 @@ export const HOST_STEP_PAYLOAD = {
   'clusterToken.$': '$.clusterToken',
   'lock.$': '$.lock',
 } as const;
+
+/**
+ * Publish Membership Event (on the way to success) or Publish Membership Failure (on the way to the Fail state): the
+ * last step of a workflow that changes membership, then `next`. It gets the whole state and finds there the members
+ * read under the lock (`membersBeforeAt`), the cluster and the failure; the record it reads itself. Whatever goes wrong
+ * in it goes on to `next` as well (kept in $.membershipEventFailure): it never turns a success into a failure, nor
+ * hides the original failure ($.failure stays as it was).
+ */
+export function publishMembershipEventState(
+  scope: Construct,
+  fn: lambda.IFunction,
+  options: { readonly outcome: MembershipOutcome; readonly workflow: MembershipWorkflow; readonly membersBeforeAt: string },
+  next: sfn.IChainable,
+): sfn.IChainable {
+  const name = options.outcome === 'changed' ? 'Publish Membership Event' : 'Publish Membership Failure';
+  const state = stepState(scope, name, fn, {
+    payload: {
+      workflow: options.workflow,
+      outcome: options.outcome,
+      execution: { 'name.$': '$$.Execution.Name', 'id.$': '$$.Execution.Id' },
+      membersBeforeAt: options.membersBeforeAt,
+      'state.$': '$',
+    },
+    resultPath: '$.membershipEvent',
+  });
+  state.addCatch(next, { resultPath: '$.membershipEventFailure' });
+  return state.next(next);
+}

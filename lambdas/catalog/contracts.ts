@@ -49,6 +49,8 @@ export const ENV = {
   hostedZoneId: 'HOSTED_ZONE_ID',
   /** Its name (`etcd-ha.internal`): names are published only for specs whose dnsZone it is. */
   dnsZoneName: 'DNS_ZONE_NAME',
+  /** Publish Membership Event only: the EventBridge bus (name) its events go to; unset: the account's default bus. */
+  membershipEventBus: 'MEMBERSHIP_EVENT_BUS',
 } as const;
 
 /** First segment of every secret name (`<prefix>/<cluster>/<item>`) unless the stack is given another. */

@@ -90,6 +90,8 @@ export type StepAccess =
   | 'readLastBackup'
   /** cloudwatch:PutMetricData, only into etcd-ha's namespace (the `cloudwatch:namespace` condition). */
   | 'publishMetrics'
+  /** events:PutEvents on the membership event bus (the default one unless the stack was given one), only with source etcd-ha. */
+  | 'publishMembershipEvents'
   // ---- RestoreCluster, restore drills ----
   /** Copy backups into the staging prefix (`restores/`, tagged with the host's instance ARN), list and delete there. */
   | 'stageSnapshots'
@@ -443,6 +445,15 @@ export const STEPS = {
     timeout: { seconds: 30 },
     access: ['releaseClusterLock'],
     workflows: ['provisionCluster', 'replaceMember', 'setMaintenance', 'deleteCluster', 'restoreCluster', 'scaleCluster', 'adoptCluster', 'connectControlPlane'],
+  },
+  // The last step of every workflow that changes membership, on the way to success and to failure (after the lock).
+  publishMembershipEvent: {
+    title: 'Publish Membership Event',
+    states: ['Publish Membership Event', 'Publish Membership Failure'],
+    does: 'one EventBridge event (source etcd-ha) per completed or failed membership change: old and new members, client endpoints, execution, error',
+    timeout: { seconds: 30 },
+    access: ['readRegistry', 'publishMembershipEvents'],
+    workflows: ['provisionCluster', 'replaceMember', 'restoreCluster', 'scaleCluster', 'adoptCluster'],
   },
   completeLifecycleAction: {
     title: 'Complete Lifecycle Action',

@@ -44,6 +44,7 @@ import { createBackupSteps, type BackupDeps } from '../steps/backup';
 import { S3BackupStore } from '../adapters/aws/s3-backup-store';
 import { DynamoDbLastBackupStore } from '../adapters/aws/dynamodb-last-backup-store';
 import { CloudWatchMetricsPublisher } from '../adapters/aws/cloudwatch-metrics';
+import { EventBridgeMembershipEvents } from '../adapters/aws/eventbridge-membership-events';
 import { parseRetention } from '../core/backup/retention';
 import { BACKUP_LOCK_KEY_PREFIX } from '../catalog/contracts';
 import { BACKUP_STEPS, type BackupStep } from '../catalog/steps';
@@ -153,7 +154,7 @@ export interface AwsClients {
   readonly sfn: SFNClient;
   /** Which role a clone's instance profile carries (GetInstanceProfile). */
   readonly iam: IAMClient;
-  /** Sync Member Rules: the EC2 rules' patterns (DescribeRule, PutRule). */
+  /** Sync Member Rules: the EC2 rules' patterns (DescribeRule, PutRule); Publish Membership Event (PutEvents). */
   readonly events: EventBridgeClient;
   /** Publish Backup Metrics (PutMetricData into etcd-ha's namespace). */
   readonly cloudwatch: CloudWatchClient;
@@ -214,6 +215,8 @@ export function awsProvisionDeps(env: Env, clients: AwsClients, log: Logger): Pr
     lock: new DynamoDbClusterLock({ client: clients.dynamodb, tableName, liveness: new SfnExecutionLiveness({ client: clients.sfn }) }),
     // Set on the Validate Spec function only (lib/parts/steps.ts); the other steps never read it.
     specPolicy: specPolicyFrom(env),
+    // MEMBERSHIP_EVENT_BUS is set on Publish Membership Event's function; unset: the default bus.
+    membershipEvents: new EventBridgeMembershipEvents({ client: clients.events, ...(env[ENV.membershipEventBus] && { eventBusName: env[ENV.membershipEventBus] }) }),
   };
 }
 

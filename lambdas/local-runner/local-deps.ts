@@ -22,6 +22,7 @@ import { DEFAULT_RETENTION, type RetentionPolicy } from '../core/backup/retentio
 import type { BackupDeps } from '../steps/backup';
 import { DirSnapshotHandoff } from '../adapters/local/dir-snapshot-handoff';
 import { FileMetrics } from '../adapters/local/file-metrics';
+import { FileMembershipEvents } from '../adapters/local/file-membership-events';
 import { METRICS } from '../catalog/contracts';
 import { join } from 'node:path';
 import { HostsMapNames } from '../adapters/local/hosts-map-names';
@@ -77,6 +78,8 @@ export function localDeps(home: LocalHome, options: LocalDepsOptions = {}): Repl
     specPolicy: localSpecPolicy(),
     // Stable names in the home's hosts maps (any spec.dnsZone): local clients resolve them with HostsMapResolver.
     names: new HostsMapNames({ dir: home.dnsDir }),
+    // What EventBridge would receive: one line per membership event.
+    membershipEvents: new FileMembershipEvents({ path: home.eventsFile }),
   };
 }
 

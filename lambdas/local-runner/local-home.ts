@@ -25,6 +25,8 @@ export interface LocalHome {
   readonly metricsFile: string;
   /** The clusters' stable names, one hosts map per cluster (HostsMapNames); never the machine's resolver. */
   readonly dnsDir: string;
+  /** What EventBridge would receive (FileMembershipEvents): one JSON line per membership event. */
+  readonly eventsFile: string;
 }
 
 export function localHome(env: NodeJS.ProcessEnv = process.env): LocalHome {
@@ -43,6 +45,7 @@ export function localHome(env: NodeJS.ProcessEnv = process.env): LocalHome {
     backupLocksDir: join(dir, 'locks', 'backup'),
     metricsFile: join(dir, 'metrics.jsonl'),
     dnsDir: join(dir, 'dns'),
+    eventsFile: join(dir, 'events.jsonl'),
   };
 }
 

@@ -1,6 +1,7 @@
 // The steps of ProvisionCluster, built over whatever adapters a composition root chose.
 import type { ProvisionStep } from '../catalog/steps';
-import type { ClusterLock } from '../ports';
+import type { ClusterLock, MembershipEvents } from '../ports';
+import { makePublishMembershipEvent } from './publish-membership-event';
 import type { StepDeps, StepHandler } from './deps';
 import { makeValidateSpec } from './validate-spec';
 import type { SpecPolicy } from '../core/spec-policy';
@@ -22,6 +23,8 @@ export interface ProvisionDeps extends StepDeps {
   readonly lock: ClusterLock;
   /** What a spec may run on the hosts (Validate Spec). @default DEFAULT_SPEC_POLICY */
   readonly specPolicy?: SpecPolicy;
+  /** Where Publish Membership Event sends its event (EventBridge on AWS, `<home>/events.jsonl` locally). */
+  readonly membershipEvents: MembershipEvents;
 }
 
 export function createProvisionSteps(deps: ProvisionDeps): Record<ProvisionStep, StepHandler> {
@@ -42,5 +45,6 @@ export function createProvisionSteps(deps: ProvisionDeps): Record<ProvisionStep,
     },
     renewLock,
   );
-  return { validateSpec: makeValidateSpec(deps), acquireLock, ...underLock, releaseLock };
+  // After the lock is released, on both ways out: it needs no lock.
+  return { validateSpec: makeValidateSpec(deps), acquireLock, ...underLock, releaseLock, publishMembershipEvent: makePublishMembershipEvent(deps) };
 }

@@ -15,6 +15,7 @@ import { recordedSpec } from './recorded-spec';
 import { pkiRefs } from './pki-secrets';
 import { withAdmin } from './replace/membership';
 import { isBootstrapping } from '../core/cluster-status';
+import { memberRef } from '../core/membership-event';
 
 /** The whole state (the validated spec plus the lock), as { state }: this step adds to it. */
 const PlanInputSchema = z.object({ state: z.object({ spec: z.unknown() }).loose() });
@@ -28,7 +29,7 @@ export function makePlanProvision(deps: Pick<StepDeps, 'registry' | 'secrets' | 
     const record = await deps.registry.get(spec.clusterName);
     if (!record) {
       deps.log.info('no record: bootstrapping a new cluster', { cluster: spec.clusterName, members: spec.members.map((m) => m.name) });
-      return { ...state, spec, mode: 'bootstrap' satisfies ProvisionMode };
+      return { ...state, spec, mode: 'bootstrap' satisfies ProvisionMode, membersBefore: [] };
     }
     if (isBootstrapping(record)) return resumeBootstrap(deps, state, spec, record);
     const recorded = recordedSpec(record);
@@ -50,6 +51,8 @@ export function makePlanProvision(deps: Pick<StepDeps, 'registry' | 'secrets' | 
       spec: reconciled,
       mode: 'reconcile' satisfies ProvisionMode,
       hosts,
+      // The members as read under the lock: the old members of the membership event this run ends with.
+      membersBefore: record.members.map(memberRef),
       // Bootstrap-only, but written into every member's config: the recorded one (none: etcd's default stays).
       token: { value: record.initialClusterToken ?? null },
     };
@@ -64,7 +67,7 @@ function resumeBootstrap(deps: Pick<StepDeps, 'log'>, state: Record<string, unkn
     throw new ProvisionRefusedError(plan.message);
   }
   deps.log.info('bootstrapping record: bootstrapping again with the recorded members', { cluster: spec.clusterName, members: record.members.map((m) => m.name) });
-  return { ...state, spec, mode: 'bootstrap' satisfies ProvisionMode };
+  return { ...state, spec, mode: 'bootstrap' satisfies ProvisionMode, membersBefore: [] };
 }
 
 async function askRecordedMembers(deps: Pick<StepDeps, 'secrets' | 'etcd'>, record: ClusterRecord, hosts: readonly Host[], spec: ClusterSpec) {

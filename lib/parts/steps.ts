@@ -3,6 +3,7 @@
 // that talk to etcd — the members' VPC. Created in the stack's own scope (`<Step>Step`: never renamed).
 import { Duration, type RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { ENV, SNAPSHOT_KEY_PREFIX } from '../../lambdas/catalog/contracts';
 import { ALL_STEPS, SSM_DELIVERY_TIMEOUT_SECONDS, STEP_SPECS, stepDescription, stepTimeoutSeconds, type StepName } from '../../lambdas/catalog/steps';
@@ -45,6 +46,8 @@ export interface StepFunctionsProps extends SpecPolicyProps {
   readonly backupRetention?: RetentionPolicy;
   /** The stable names' zone (lib/parts/names.ts). @default - none: no names published */
   readonly names?: NamesZone;
+  /** Where Publish Membership Event puts its events. @default - the account's default bus */
+  readonly membershipEventBus?: events.IEventBus;
 }
 
 export interface StepFunctions {
@@ -91,6 +94,7 @@ export function addStepFunctions(stack: Stack, props: StepFunctionsProps): StepF
       },
     }),
     ...(props.names && { names: props.names }),
+    ...(props.membershipEventBus && { membershipEventBusArn: props.membershipEventBus.eventBusArn }),
   };
   // Only the steps that publish the stable names learn the zone.
   const namesZone: Record<string, string> = props.names ? { [ENV.hostedZoneId]: props.names.hostedZoneId, [ENV.dnsZoneName]: props.names.zoneName } : {};
@@ -98,6 +102,9 @@ export function addStepFunctions(stack: Stack, props: StepFunctionsProps): StepF
   const specPolicy = { [ENV.specPolicy]: JSON.stringify(specPolicyFromProps(props)) };
   // Only Prune Old Backups reads the retention tiers.
   const backupRetention = { [ENV.backupRetention]: JSON.stringify(props.backupRetention ?? DEFAULT_RETENTION) };
+  // Only Publish Membership Event names the bus it puts its events on.
+  const eventBus = { [ENV.membershipEventBus]: props.membershipEventBus?.eventBusName ?? 'default' };
+  const ownEnvironment: Partial<Record<StepName, Record<string, string>>> = { validateSpec: specPolicy, pruneBackups: backupRetention, publishMembershipEvent: eventBus };
   const steps = {} as Record<StepName, StepFunction>;
   for (const step of ALL_STEPS) {
     const granted = props.launchReplacementInstances ? STEP_ACCESS[step] : withoutLaunches(STEP_ACCESS[step]);
@@ -109,10 +116,7 @@ export function addStepFunctions(stack: Stack, props: StepFunctionsProps): StepF
       timeout: Duration.seconds(stepTimeoutSeconds(STEP_SPECS[step].timeout, props.hostCommandTimeoutSeconds)),
       ...(memorySize !== undefined && { memorySize }),
       ...(reserved !== undefined && { reservedConcurrentExecutions: reserved }),
-      environment: {
-        ...(step === 'validateSpec' ? { ...environment, ...specPolicy } : step === 'pruneBackups' ? { ...environment, ...backupRetention } : environment),
-        ...(granted.includes('publishNames') && namesZone),
-      },
+      environment: { ...environment, ...ownEnvironment[step], ...(granted.includes('publishNames') && namesZone) },
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       ...(granted.includes('etcdNetwork') && network && { network }),

@@ -18,11 +18,11 @@ import {
   INSTANCE_ID_TAG,
   awsDeps,
   awsReplaceDeps,
+  awsProvisionDeps,
   awsHealthProbeDeps,
   awsBackupDeps,
   awsDrillDeps,
   awsRestoreDeps,
-  awsProvisionDeps,
   awsDeleteDeps,
   jsonLogger,
   handlerFor,
@@ -47,6 +47,7 @@ import { Ec2MachinePower } from '../../lambdas/adapters/aws/ec2-machine-power';
 import { SfnReplacementStarter } from '../../lambdas/adapters/aws/sfn-replacement-starter';
 import { REPLACE_STEPS } from '../../statemachines/replace-member';
 import { DynamoDbClusterLock } from '../../lambdas/adapters/aws/dynamodb-registry';
+import { EventBridgeMembershipEvents } from '../../lambdas/adapters/aws/eventbridge-membership-events';
 import { S3SnapshotStore } from '../../lambdas/adapters/aws/s3-snapshot-store';
 import { AutoScalingLifecycleActions } from '../../lambdas/adapters/aws/autoscaling-lifecycle-actions';
 import { Ec2ReplacementHosts } from '../../lambdas/adapters/aws/ec2-replacement-hosts';
@@ -128,6 +129,17 @@ describe('AWS composition root', () => {
     assert.equal(deps.graceSeconds, 120);
     assert.throws(() => awsHealthProbeDeps(env, clients, quiet), /environment variable REPLACE_STATE_MACHINE_ARN is not set/);
     assert.throws(() => awsHealthProbeDeps({ ...env, REPLACE_STATE_MACHINE_ARN: arn, PROBE_GRACE_SECONDS: '-5' }, clients, quiet), /PROBE_GRACE_SECONDS must be a whole number from 0 to 86400, got "-5"/);
+  });
+
+  it('builds the membership events\' publisher: PutEvents on the bus MEMBERSHIP_EVENT_BUS names, the default bus without it', async () => {
+    const sent: Array<{ Entries: Array<{ EventBusName: string; Source: string }> }> = [];
+    const events = { send: async (command: { input: (typeof sent)[number] }) => (sent.push(command.input), { FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] }) };
+    const withEvents = { ...clients, events } as unknown as AwsClients;
+    const event = { source: 'etcd-ha', detailType: 'Membership Changed', detail: { cluster: 'demo' } } as never;
+    assert.ok(awsProvisionDeps(env, withEvents, quiet).membershipEvents instanceof EventBridgeMembershipEvents);
+    await awsProvisionDeps({ ...env, MEMBERSHIP_EVENT_BUS: 'etcd-ha-events' }, withEvents, quiet).membershipEvents.publish(event);
+    await awsProvisionDeps(env, withEvents, quiet).membershipEvents.publish(event);
+    assert.deepEqual(sent.map((input) => [input.Entries[0]!.EventBusName, input.Entries[0]!.Source]), [['etcd-ha-events', 'etcd-ha'], ['default', 'etcd-ha']]);
   });
 
   it('builds ReplaceMember\'s dependencies: the DynamoDB lock on the registry table, the S3 snapshot store under the prefix, Auto Scaling\'s lifecycle actions', () => {

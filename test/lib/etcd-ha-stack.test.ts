@@ -140,11 +140,11 @@ describe('EtcdHaStack resources', () => {
     assert.deepEqual([...ALL_STEPS].sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...DRILL_STEPS, ...RESTORE_STEPS, ...SCALE_STEPS, ...ADOPT_STEPS, ...CONNECT_STEPS])].sort());
     // Plus the health probe's function and Sync Member Rules'.
     template.resourceCountIs('AWS::Lambda::Function', ALL_STEPS.length + 2);
-    // 17 ProvisionCluster steps (the lock steps and the two revocation steps among them), 15 of ReplaceMember's own
+    // 18 ProvisionCluster steps (the lock steps, the two revocation steps and Publish Membership Event among them), 15 of ReplaceMember's own
     // (Look Again and Retire Replaced Host the latest), 2 of SetMaintenance's, 2 of CheckClusterHealth's, 4 of
     // DeleteCluster's own, 7 of BackupCluster's own (Publish Backup Metrics the latest), 10 of DrillRestore's (the snapshot
-    // handoff's three among them, shared with RestoreCluster), 5 of RestoreCluster's own, 3 of ScaleCluster's own, 4 of AdoptCluster's own, 5 of ConnectControlPlane's own.
-    assert.equal(ALL_STEPS.length, 74);
+    // handoff's three among them, shared with RestoreCluster), 5 of RestoreCluster's own, 3 of ScaleCluster's own, 4 of AdoptCluster's own, 5 of ConnectControlPlane's own, and Publish Membership Event.
+    assert.equal(ALL_STEPS.length, 75);
     for (const step of ALL_STEPS) {
       const fn = template.findResources('AWS::Lambda::Function')[functionId(stack, step)];
       assert.ok(fn, `no function for ${step}`);
@@ -193,7 +193,7 @@ describe('EtcdHaStack resources', () => {
     });
   });
 
-  it('sets exactly the variables lambdas/entry/aws.ts reads (ENV), and NODE_OPTIONS for the source maps; the probe\'s two only on the probe, the spec policy only on Validate Spec', () => {
+  it('sets exactly the variables lambdas/entry/aws.ts reads (ENV), and NODE_OPTIONS for the source maps; the probe\'s two only on the probe, the spec policy only on Validate Spec, the event bus only on Publish Membership Event', () => {
     const probeOnly: string[] = [ENV.replaceStateMachineArn, ENV.probeGraceSeconds];
     const syncOnly: string[] = [ENV.memberRules];
     // The clone limits only where clones are launched (the VPC stack).
@@ -206,11 +206,12 @@ describe('EtcdHaStack resources', () => {
       const probe = logicalId(stack.healthProbe!.function.function);
       const validateSpec = logicalId(stack.steps.validateSpec.function);
       const pruneBackups = logicalId(stack.steps.pruneBackups.function);
+      const publishEvent = logicalId(stack.steps.publishMembershipEvent.function);
       const sync = logicalId((stack.node.findChild('MemberRuleSync') as MemberRuleSync).function.function);
       for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
         const expected = [
           ...Object.values(ENV).filter(
-            (name) => (id === probe || !probeOnly.includes(name)) && (id === sync || !syncOnly.includes(name)) && (stack === synth.vpcStack || !cloneOnly.includes(name)) && (id === validateSpec || name !== ENV.specPolicy) && (id === pruneBackups || name !== ENV.backupRetention) && ((stack === synth.vpcStack && publishers.includes(id)) || !namesOnly.includes(name)),
+            (name) => (id === probe || !probeOnly.includes(name)) && (id === sync || !syncOnly.includes(name)) && (stack === synth.vpcStack || !cloneOnly.includes(name)) && (id === validateSpec || name !== ENV.specPolicy) && (id === pruneBackups || name !== ENV.backupRetention) && ((stack === synth.vpcStack && publishers.includes(id)) || !namesOnly.includes(name)) && (id === publishEvent || name !== ENV.membershipEventBus),
           ),
           'NODE_OPTIONS',
         ];
@@ -485,6 +486,8 @@ describe('EtcdHaStack IAM', () => {
       promoteLearner: [...talksToEtcd, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Scan', ...renew],
       removeLearners: [...talksToEtcd, ...renew],
       releaseLock: ['dynamodb:DeleteItem'],
+      // After the lock: reads the record, puts one event on the default bus (source etcd-ha only).
+      publishMembershipEvent: ['dynamodb:GetItem', 'dynamodb:Scan', 'events:PutEvents'],
       // Without Auto Scaling groups (the default stack) there is no group to complete an action of.
       completeLifecycleAction: [],
       // Before the lock, read-only: the record, the instance's state, the member's answer.

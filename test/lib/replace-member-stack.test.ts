@@ -426,6 +426,8 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       'acquireLock',
       'releaseLock',
       'completeLifecycleAction',
+      // After the lock is released, on both ways out.
+      'publishMembershipEvent',
       'validateHealthCheckRequest',
       'readClusterHealth',
       // DeleteCluster's request is read before the lock.

@@ -57,6 +57,7 @@ function standIns(mode: 'bootstrap' | 'reconcile', options: { runtime?: string; 
     collectMemberLogs: record('collectMemberLogs', () => ({ Error: 'X', Cause: 'y' })),
     recordCluster: record('recordCluster', () => ({ clusterName: 'demo', members: [], secrets: {} })),
     releaseLock: record('releaseLock', () => ({ released: true })),
+    publishMembershipEvent: record('publishMembershipEvent', () => ({ published: true })),
   };
   return { steps, calls, rolled, called: (step: ProvisionStep) => calls.filter(([s]) => s === step).map(([, input]) => input) };
 }
@@ -73,8 +74,11 @@ describe('ProvisionCluster run over stand-ins', () => {
     assert.equal(order[0], 'validateSpec');
     assert.equal(order[1], 'acquireLock');
     assert.equal(order[2], 'planProvision');
-    assert.equal(order.at(-1), 'releaseLock');
+    // The lock released last of the steps under it; then the membership event, after it.
+    assert.deepEqual(order.slice(-2), ['releaseLock', 'publishMembershipEvent']);
     assert.ok(order.indexOf('recordCluster') < order.indexOf('releaseLock'));
+    const [event] = fake.called('publishMembershipEvent');
+    assert.deepEqual({ ...event, state: undefined }, { workflow: 'ProvisionCluster', outcome: 'changed', execution: { name: 'provision-test', id: event!.execution.id }, membersBeforeAt: '$.membersBefore', state: undefined });
     assert.equal(fake.called('chooseNextMember').length, 0, 'no rolling on a bootstrap');
     const writes = fake.called('writeEtcdConfig');
     assert.deepEqual(writes.map((w) => w.host.name).sort(), NAMES);

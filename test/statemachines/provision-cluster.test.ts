@@ -106,22 +106,31 @@ describe('ProvisionCluster definition', () => {
     assert.deepEqual(own, ['HostUnreachableError']);
   });
 
-  it('catches every failure: before the lock into Provision Failed, under it through Release Lock After Failure', () => {
+  it('catches every failure: before the lock into Publish Membership Failure → Provision Failed, under it through Release Lock After Failure', () => {
     const definition = render();
     const failed = definition.States['Provision Failed']!;
     assert.equal(failed.Type, 'Fail');
     assert.equal(failed.ErrorPath, '$.failure.Error');
     assert.equal(failed.CausePath, '$.failure.Cause');
     const beforeLock = ['Validate Spec', 'Acquire Lock', 'Release Lock', 'Release Lock After Failure'];
+    // The event steps come after the lock and move on whatever happens in them.
+    const afterEnd: Record<string, string> = { 'Publish Membership Event': 'Cluster Ready', 'Publish Membership Failure': 'Provision Failed' };
     for (const [name, state] of Object.entries(definition.States)) {
       if (state.Type !== 'Task' && state.Type !== 'Map') continue;
       const catches = (state.Catch as Array<{ ErrorEquals: string[]; Next: string }> | undefined) ?? [];
-      const target = beforeLock.includes(name) ? 'Provision Failed' : 'Release Lock After Failure';
+      const target = afterEnd[name] ?? (beforeLock.includes(name) ? 'Publish Membership Failure' : 'Release Lock After Failure');
       assert.ok(catches.some((c) => c.ErrorEquals.includes('States.ALL') && c.Next === target), `${name} has no catch-all into ${target}`);
     }
-    assert.equal(definition.States['Release Lock After Failure']!.Next, 'Provision Failed');
+    assert.equal(definition.States['Release Lock After Failure']!.Next, 'Publish Membership Failure');
+    assert.equal(definition.States['Publish Membership Failure']!.Next, 'Provision Failed');
     assert.equal(definition.States['Record Cluster']!.Next, 'Release Lock');
-    assert.equal(definition.States['Release Lock']!.Next, 'Cluster Ready');
+    assert.equal(definition.States['Release Lock']!.Next, 'Publish Membership Event');
+    assert.equal(definition.States['Publish Membership Event']!.Next, 'Cluster Ready');
+    // Its result goes beside the state, its failure too: Provision Failed still reports $.failure.
+    for (const name of Object.keys(afterEnd)) {
+      assert.equal(definition.States[name]!.ResultPath, '$.membershipEvent');
+      assert.deepEqual((definition.States[name]!.Catch as Array<{ ResultPath: string }>).map((c) => c.ResultPath), ['$.membershipEventFailure']);
+    }
   });
 
   it('uses the health check settings it is given', () => {

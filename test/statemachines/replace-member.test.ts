@@ -120,7 +120,8 @@ describe('ReplaceMember definition', () => {
     const stepOf = (state: AslState) => String(state.Resource).slice(LOCAL_FUNCTION_ARN_PREFIX.length);
     const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
     // Before the lock, taking it, rolling back after a failure and the lifecycle tail: none runs as a step under the lock.
-    const outside = ['Validate Request', 'Look Again', 'Acquire Lock', 'Remove Unpromoted Learner', 'Reset Joining Host', 'Complete Lifecycle Action'];
+    // The membership event goes out after the lock is released.
+    const outside = ['Validate Request', 'Look Again', 'Acquire Lock', 'Remove Unpromoted Learner', 'Reset Joining Host', 'Complete Lifecycle Action', 'Publish Membership Event', 'Publish Membership Failure'];
     const own = tasks.filter(([n]) => !outside.includes(n));
     const carrying = own.filter(([n]) => !n.startsWith('Release Lock'));
     assert.deepEqual(carrying.map(([n]) => n).sort(), [
@@ -175,7 +176,7 @@ describe('ReplaceMember definition', () => {
   it('releases the lock on every path after taking it: each failure goes through Was Host Chosen? (Remove Unpromoted Learner once a host was chosen, then, only when Was Learner Added?, Reset Joining Host when Is Joining Host Left Over?) and Release Lock After Failure', () => {
     // Complete Lifecycle Action runs after the lock is gone, on every ending (see the lifecycle tests below).
     // Look Again runs before the lock; Retire Replaced Host after the member is in and recorded: its failure is reported, the lock released.
-    const unguarded = ['Validate Request', 'Look Again', 'Acquire Lock', 'Remove Unpromoted Learner', 'Reset Joining Host', 'Release Lock After Failure', 'Complete Lifecycle Action', 'Retire Replaced Host'];
+    const unguarded = ['Validate Request', 'Look Again', 'Acquire Lock', 'Remove Unpromoted Learner', 'Reset Joining Host', 'Release Lock After Failure', 'Complete Lifecycle Action', 'Retire Replaced Host', 'Publish Membership Event', 'Publish Membership Failure'];
     const guarded = Object.entries(states).filter(([n, s]) => s.Type === 'Task' && !unguarded.includes(n));
     assert.ok(guarded.length >= 17);
     assert.ok(guarded.some(([n]) => n === 'Read Cluster'));
@@ -391,10 +392,16 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
   const visited = (result: WorkflowResult) => result.events.filter((e) => e.kind === 'entered').map((e) => e.state);
 
   it('ends every way through Is Lifecycle Action Pending?, whose only task is Complete Lifecycle Action, before Did Replacement Fail? decides', () => {
-    for (const ending of ['Member Replaced', 'Nothing To Replace', 'Replace Failed']) {
+    // A replacement, done or failed, publishes its membership event first; Nothing To Replace changed nothing.
+    const next = { 'Member Replaced': 'Publish Membership Event', 'Nothing To Replace': 'Is Lifecycle Action Pending?', 'Replace Failed': 'Publish Membership Failure' };
+    for (const [ending, after] of Object.entries(next)) {
       assert.equal(states[ending]!.Type, 'Pass', ending);
-      assert.equal(states[ending]!.Next, 'Is Lifecycle Action Pending?', ending);
+      assert.equal(states[ending]!.Next, after, ending);
       assert.equal(states[ending]!.ResultPath, '$.outcome', ending);
+    }
+    for (const publish of ['Publish Membership Event', 'Publish Membership Failure']) {
+      assert.equal(states[publish]!.Next, 'Is Lifecycle Action Pending?', publish);
+      assert.deepEqual(catches(states[publish]!), [{ ErrorEquals: ['States.ALL'], ResultPath: '$.membershipEventFailure', Next: 'Is Lifecycle Action Pending?' }] as never, publish);
     }
     assert.deepEqual(states['Is Lifecycle Action Pending?'], {
       Type: 'Choice',
@@ -431,7 +438,7 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     assert.deepEqual(fake.called('completeLifecycleAction'), [{ lifecycle: LIFECYCLE, outcome: 'replaced' }]);
     const order = fake.calls.map(([step]) => step);
     assert.ok(order.indexOf('releaseLock') < order.indexOf('completeLifecycleAction'), 'the lock is released first');
-    assert.deepEqual(visited(result).slice(-6), ['Release Lock', 'Member Replaced', 'Is Lifecycle Action Pending?', 'Complete Lifecycle Action', 'Did Replacement Fail?', 'Finish']);
+    assert.deepEqual(visited(result).slice(-7), ['Release Lock', 'Member Replaced', 'Publish Membership Event', 'Is Lifecycle Action Pending?', 'Complete Lifecycle Action', 'Did Replacement Fail?', 'Finish']);
   });
 
   it('without a lifecycle action (a request by hand, or from the EC2 rule) never calls Complete Lifecycle Action: same output as before', async () => {
@@ -451,7 +458,7 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     assert.match(result.cause ?? '', /quorum is lost/);
     assert.deepEqual(fake.called('completeLifecycleAction'), [{ lifecycle: LIFECYCLE, outcome: 'failed' }]);
     const order = fake.calls.map(([step]) => step);
-    assert.deepEqual(order.slice(-3), ['checkQuorum', 'releaseLock', 'completeLifecycleAction']);
+    assert.deepEqual(order.slice(-4), ['checkQuorum', 'releaseLock', 'publishMembershipEvent', 'completeLifecycleAction']);
     assert.deepEqual(fake.called('removeLearners'), [], 'no host was chosen: no learner of this execution can exist');
     const path = visited(result);
     const failedAt = path.lastIndexOf('Check Quorum');
@@ -465,7 +472,7 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     assert.equal(result.status, 'FAILED');
     assert.equal(result.error, 'EtcdUnavailableError');
     const order = fake.calls.map(([step]) => step);
-    assert.deepEqual(order.slice(-3), ['removeLearners', 'releaseLock', 'completeLifecycleAction']);
+    assert.deepEqual(order.slice(-4), ['removeLearners', 'releaseLock', 'publishMembershipEvent', 'completeLifecycleAction']);
     const [rollback] = fake.called('removeLearners');
     assert.deepEqual(rollback?.host, { name: 'infra3', address: '10.0.0.13' }, 'the joining host is named to the rollback');
     assert.ok(visited(result).includes('Was Host Chosen?'));
@@ -480,7 +487,7 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     const result = await run(fake.steps, request({ lifecycle: LIFECYCLE }));
     assert.equal(result.status, 'FAILED');
     assert.equal(result.error, 'EtcdUnavailableError', "the replacement's own error, not the reset's");
-    assert.deepEqual(fake.calls.map(([step]) => step).slice(-4), ['removeLearners', 'resetJoiningHost', 'releaseLock', 'completeLifecycleAction']);
+    assert.deepEqual(fake.calls.map(([step]) => step).slice(-5), ['removeLearners', 'resetJoiningHost', 'releaseLock', 'publishMembershipEvent', 'completeLifecycleAction']);
     const resets = fake.called('resetJoiningHost');
     assert.deepEqual(resets.map((input) => input.mode), ['prepare', 'reset']);
     assert.deepEqual(resets[1], { spec: { clusterName: 'demo', runtime: 'systemd' }, host: { name: 'infra3', address: '10.0.0.13' }, mode: 'reset' });
@@ -496,7 +503,7 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     });
     const result = await run(fake.steps, request({ lifecycle: LIFECYCLE }));
     assert.equal(result.error, 'EtcdUnavailableError');
-    assert.deepEqual(fake.calls.map(([step]) => step).slice(-3), ['removeLearners', 'releaseLock', 'completeLifecycleAction']);
+    assert.deepEqual(fake.calls.map(([step]) => step).slice(-4), ['removeLearners', 'releaseLock', 'publishMembershipEvent', 'completeLifecycleAction']);
     assert.deepEqual(fake.called('resetJoiningHost').map((input) => input.mode), ['prepare'], 'no reset');
     const path = visited(result);
     const from = path.indexOf('Remove Unpromoted Learner');
@@ -516,7 +523,7 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     });
     const result = await run(fake.steps, request({ lifecycle: LIFECYCLE }));
     assert.equal(result.error, 'EtcdUnavailableError');
-    assert.deepEqual(fake.calls.map(([step]) => step).slice(-4), ['removeLearners', 'resetJoiningHost', 'releaseLock', 'completeLifecycleAction']);
+    assert.deepEqual(fake.calls.map(([step]) => step).slice(-5), ['removeLearners', 'resetJoiningHost', 'releaseLock', 'publishMembershipEvent', 'completeLifecycleAction']);
     assert.ok(visited(result).includes('Release Lock After Failure'));
   });
 
@@ -538,7 +545,7 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     assert.equal(result.error, 'HostScriptFailedError');
     assert.deepEqual(fake.called('resetJoiningHost').map((input) => input.mode), ['prepare'], 'no reset after the refused prepare');
     assert.deepEqual(fake.called('addMemberAsLearner'), []);
-    assert.deepEqual(fake.calls.map(([step]) => step).slice(-4), ['resetJoiningHost', 'removeLearners', 'releaseLock', 'completeLifecycleAction']);
+    assert.deepEqual(fake.calls.map(([step]) => step).slice(-5), ['resetJoiningHost', 'removeLearners', 'releaseLock', 'publishMembershipEvent', 'completeLifecycleAction']);
     assert.deepEqual(fake.called('releaseLock'), [{ clusterName: 'demo', owner: 'lifecycle-test' }]);
     const path = visited(result);
     const from = path.indexOf('Prepare Joining Host');
@@ -556,7 +563,7 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     assert.equal(result.status, 'FAILED');
     assert.equal(result.error, 'HostScriptFailedError');
     assert.equal(fake.called('addMemberAsLearner').length, 1);
-    assert.deepEqual(fake.calls.map(([step]) => step).slice(-5), ['writeEtcdConfig', 'removeLearners', 'resetJoiningHost', 'releaseLock', 'completeLifecycleAction']);
+    assert.deepEqual(fake.calls.map(([step]) => step).slice(-6), ['writeEtcdConfig', 'removeLearners', 'resetJoiningHost', 'releaseLock', 'publishMembershipEvent', 'completeLifecycleAction']);
     assert.deepEqual(fake.called('resetJoiningHost').map((input) => input.mode), ['prepare', 'reset']);
     const path = visited(result);
     const from = path.indexOf('Remove Unpromoted Learner');
@@ -574,7 +581,7 @@ describe('ReplaceMember and an Auto Scaling lifecycle action', () => {
     const fake = fakeSteps({ failing: { readCluster: () => new SpecValidationError('ReplaceMember input', ['clusterName: no cluster "demo" is recorded; provision it first']) } });
     const result = await run(fake.steps, request({ lifecycle: LIFECYCLE }));
     assert.equal(result.error, 'SpecValidationError');
-    assert.deepEqual(fake.calls.map(([step]) => step), ['validateRequest', 'acquireLock', 'readCluster', 'releaseLock', 'completeLifecycleAction']);
+    assert.deepEqual(fake.calls.map(([step]) => step), ['validateRequest', 'acquireLock', 'readCluster', 'releaseLock', 'publishMembershipEvent', 'completeLifecycleAction']);
     assert.deepEqual(fake.called('releaseLock'), [{ clusterName: 'demo', owner: 'lifecycle-test' }]);
   });
 
@@ -766,7 +773,7 @@ describe('ReplaceMember with a launched clone (AWS, no replacement named)', () =
     const again = fake.called('chooseReplacementHost')[1]!;
     assert.deepEqual([again.avoidAvailabilityZones, again.previousInstanceId], [['us-east-1a'], CLONE], 'asked again, avoiding the AZ that failed');
     for (const step of ['resetJoiningHost', 'removeFailedMember', 'addMemberAsLearner', 'generatePki', 'pushCertificates'] as const) assert.deepEqual(fake.called(step), [], `${step} ran`);
-    assert.deepEqual(fake.calls.map(([step]) => step).slice(-2), ['removeLearners', 'releaseLock']);
+    assert.deepEqual(fake.calls.map(([step]) => step).slice(-3), ['removeLearners', 'releaseLock', 'publishMembershipEvent']);
   });
 
   it('a clone whose agent never comes online is followed by one in another AZ, which then joins', async () => {

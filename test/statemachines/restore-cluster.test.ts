@@ -19,7 +19,7 @@ function named(name: string, message: string): Error {
   return Object.assign(new Error(message), { name });
 }
 
-function stubSteps(options: { fail?: { step: string; host?: string; error: Error }; refuse?: Error } = {}) {
+function stubSteps(options: { fail?: { step: string; host?: string; error: Error }; refuse?: Error; publishFails?: Error } = {}) {
   const calls: string[] = [];
   const host = (name: string) => ({ name, address: `10.0.0.${HOSTS.indexOf(name) + 10}` });
   const step = (name: string, result: (raw: Record<string, unknown>) => unknown): StepHandler => async (raw) => {
@@ -64,6 +64,10 @@ function stubSteps(options: { fail?: { step: string; host?: string; error: Error
     recordRestoredCluster: step('recordRestoredCluster', () => ({ clusterName: 'demo', restored: true, dryRun: false })),
     unstageSnapshots: step('unstageSnapshots', () => ({})),
     releaseLock: step('releaseLock', () => ({ released: true })),
+    publishMembershipEvent: step('publishMembershipEvent', () => {
+      if (options.publishFails) throw options.publishFails;
+      return { published: true };
+    }),
   };
   return { steps, calls };
 }
@@ -88,7 +92,7 @@ describe('RestoreCluster definition', () => {
     assert.ok(lastOf(calls, 'stopEtcdForRestore') < firstOf(calls, 'restoreMember'), 'every host stopped before any is restored');
     assert.ok(lastOf(calls, 'restoreMember') < firstOf(calls, 'writeEtcdConfig'), 'every member restored before any starts');
     for (const h of HOSTS) for (const s of ['stopEtcdForRestore', 'pushCertificates', 'stageSnapshot', 'restoreMember', 'writeEtcdConfig', 'startEtcd']) assert.ok(calls.includes(`${s} ${h}`) || s === 'stageSnapshot', `${s} ${h}`);
-    assert.deepEqual(calls.slice(-4), ['checkHealth', 'recordRestoredCluster', 'unstageSnapshots', 'releaseLock']);
+    assert.deepEqual(calls.slice(-5), ['checkHealth', 'recordRestoredCluster', 'unstageSnapshots', 'releaseLock', 'publishMembershipEvent']);
   });
 
   it('without confirm: plans under the lock, releases it, touches no host; the output is the plan', async () => {
@@ -113,7 +117,8 @@ describe('RestoreCluster definition', () => {
     assert.equal(result.status, 'FAILED');
     assert.equal(result.error, 'CorruptSnapshotError');
     assert.ok(!calls.some((c) => /^(stopEtcdForRestore|restoreMember|startEtcd)/.test(c)), calls.join(', '));
-    assert.deepEqual(calls.slice(-2), ['unstageSnapshots', 'releaseLock']);
+    // A failure after the lock publishes its membership event; the cause stays the step's own.
+    assert.deepEqual(calls.slice(-3), ['unstageSnapshots', 'releaseLock', 'publishMembershipEvent']);
     assert.doesNotMatch(result.cause ?? '', /Hosts:/);
   });
 
@@ -125,6 +130,19 @@ describe('RestoreCluster definition', () => {
     assert.match(result.cause ?? '', /Restore Member failed on infra1/);
     assert.match(result.cause ?? '', /Hosts: etcd was stopped on every member host; .*moved aside to \/var\/lib\/etcd\.removed-<UTC time> \(never deleted, never started again automatically\)/);
     assert.ok(!calls.some((c) => c.startsWith('startEtcd') || c.startsWith('writeEtcdConfig')), 'the old data is never started again');
-    assert.deepEqual(calls.slice(-2), ['unstageSnapshots', 'releaseLock']);
+    assert.deepEqual(calls.slice(-3), ['unstageSnapshots', 'releaseLock', 'publishMembershipEvent']);
+  });
+
+  it('a membership event that cannot be published neither fails a restore nor hides the failure of one', async () => {
+    const rejected = named('MembershipEventRejectedError', 'EventBridge rejected the Membership Changed event of demo: ThrottlingException');
+    const done = await runWorkflow({ definition, steps: stubSteps({ publishFails: rejected }).steps, input: { clusterName: 'demo', confirm: 'demo' }, executionName: 'restore-2' });
+    assert.equal(done.status, 'SUCCEEDED', done.cause);
+    assert.deepEqual(done.output, { clusterName: 'demo', restored: true, dryRun: false });
+    const broken = stubSteps({ publishFails: rejected, fail: { step: 'restoreMember', host: 'infra1', error: named('HostScriptFailedError', 'Restore Member failed on infra1 (10.0.0.11): exit code 1') } });
+    const failed = await runWorkflow({ definition, steps: broken.steps, input: { clusterName: 'demo', confirm: 'demo' }, executionName: 'broken-2' });
+    assert.equal(failed.status, 'FAILED');
+    assert.equal(failed.error, 'HostScriptFailedError');
+    assert.match(failed.cause ?? '', /^Restore Member failed on infra1.*Hosts: etcd was stopped/s);
+    assert.equal(broken.calls.at(-1), 'publishMembershipEvent');
   });
 });

@@ -144,6 +144,8 @@ describe('Read Cluster: the cluster as recorded now', () => {
       force: false,
       down: ['infra1'],
       memberIds: { infra0: IDS[0], infra1: IDS[1], infra2: IDS[2] },
+      // The old members of the membership event the run ends with: name, ID and address only.
+      membersBefore: MEMBERS.map(({ name, id, address }) => ({ name, id, address })),
     });
     assert.deepEqual(calls.connectedWith, [HEALTHCHECK_CLIENT], 'with the healthcheck client');
     assert.deepEqual(calls.inspected, [NAMES.map(endpointOf)], 'every recorded member is asked');

@@ -31,5 +31,6 @@ export function createAdoptSteps(deps: AdoptDeps): Record<AdoptStep, StepHandler
     collectMemberLogs: replace.collectMemberLogs,
     recordCluster: replace.recordCluster,
     releaseLock: replace.releaseLock,
+    publishMembershipEvent: replace.publishMembershipEvent,
   };
 }

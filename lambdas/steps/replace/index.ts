@@ -79,5 +79,6 @@ export function createReplaceSteps(deps: ReplaceDeps): Record<ReplaceStep, StepH
     checkHealth: provision.checkHealth,
     collectMemberLogs: provision.collectMemberLogs,
     recordCluster: provision.recordCluster,
+    publishMembershipEvent: provision.publishMembershipEvent,
   };
 }

@@ -10,6 +10,7 @@ import { replacementName } from '../../core/quorum';
 import { SpecValidationError } from '../../core/errors';
 import { healingPausedReason, isAutomaticTrigger } from '../../core/maintenance';
 import { bootstrappingReason, isBootstrapping } from '../../core/cluster-status';
+import { memberRef, type MemberRef } from '../../core/membership-event';
 import type { Host, RecordedMember } from '../../ports';
 import type { StepDeps } from '../deps';
 import type { PkiRefs } from '../inputs';
@@ -34,6 +35,7 @@ export type ClusterAsRead =
       /** Recorded members that did not answer their status. */
       readonly down: string[];
       readonly memberIds: Record<string, string>;
+      readonly membersBefore: MemberRef[];
     };
 
 export function makeReadCluster(deps: Pick<StepDeps, 'registry' | 'secrets' | 'etcd' | 'log'>) {
@@ -98,5 +100,7 @@ async function read(deps: Pick<StepDeps, 'registry' | 'secrets' | 'etcd' | 'log'
     force: request.force,
     down,
     memberIds: Object.fromEntries(record.members.map((m) => [m.name, m.id])),
+    // The old members of the membership event this run ends with.
+    membersBefore: record.members.map(memberRef),
   };
 }

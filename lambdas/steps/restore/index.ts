@@ -51,5 +51,6 @@ export function createRestoreSteps(deps: RestoreDeps): Record<RestoreStep, StepH
     // After a failure too, when the lock may be gone: it needs none.
     unstageSnapshots: handoff.unstageSnapshots,
     releaseLock: provision.releaseLock,
+    publishMembershipEvent: provision.publishMembershipEvent,
   };
 }

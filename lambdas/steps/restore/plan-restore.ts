@@ -2,6 +2,7 @@
 // the backup chosen (the last good one, or the one named: its manifest must be stored) and each member's host resolved
 // to its current address (a replacement host checked as ReplaceMember checks one: tagged for this cluster, not retired).
 // Both are read-only: a dry run ends with Plan Restore's plan and changes nothing.
+import { memberRef, type MemberRef } from '../../core/membership-event';
 import { z } from 'zod';
 import { parseOrThrow } from '../../core/parse';
 import { HostNotFoundError, SpecValidationError } from '../../core/errors';
@@ -44,6 +45,8 @@ export interface PlannedRestore {
   readonly backup: BackupMetadata;
   /** The Map items of the host states: each host with the spec, and the host Stage Snapshot stages for (its instance; locally its name). */
   readonly members: Array<{ readonly spec: ClusterSpec; readonly host: Host; readonly stageFor: string }>;
+  /** The record's members before the restore: the old members of the membership event the run ends with. */
+  readonly membersBefore: MemberRef[];
 }
 
 const PlanInputSchema = z.object({
@@ -119,6 +122,7 @@ export function makePlanRestore(deps: RestorePlanDeps) {
       pki: pkiRefs(deps.secrets, input.clusterName, resolved.map((h) => h.name)),
       backup: backup.metadata,
       members: resolved.map((host) => ({ spec, host, stageFor: host.instanceId ?? host.name })),
+      membersBefore: record.members.map(memberRef),
     };
   };
 }

@@ -33,5 +33,6 @@ export function createScaleSteps(deps: ReplaceDeps): Record<ScaleStep, StepHandl
     collectMemberLogs: replace.collectMemberLogs,
     recordCluster: replace.recordCluster,
     releaseLock: replace.releaseLock,
+    publishMembershipEvent: replace.publishMembershipEvent,
   };
 }

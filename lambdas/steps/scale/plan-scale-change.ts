@@ -13,6 +13,7 @@ import type { PkiRefs } from '../inputs';
 import { pkiRefs } from '../pki-secrets';
 import { recordedSpec } from '../recorded-spec';
 import { loadLedger } from '../revocation-ledger';
+import { memberRef, type MemberRef } from '../../core/membership-event';
 import { endpointsOf, withAdmin } from '../replace/membership';
 import { PlanInputSchema, type ScaleRequest } from './inputs';
 
@@ -24,6 +25,8 @@ export interface ScalePlan {
   readonly after: Host[];
   readonly pki: PkiRefs;
   readonly memberIds: Record<string, string>;
+  /** The record's members as this look found them (the first look's are the membership event's old members). */
+  readonly membersBefore: MemberRef[];
   readonly change: ScaleChange;
   /** Grow: the new member's host; shrink: the leaving member's. */
   readonly host?: Host;
@@ -65,7 +68,7 @@ export function makePlanScaleChange(deps: Pick<StepDeps, 'registry' | 'secrets' 
     const taken = [...hosts.map((h) => h.name), ...(record.removed ?? []).map((m) => m.name), ...view.members.map((m) => m.name).filter(Boolean), ...Object.keys(ledger.issued), ...ledger.revoked.map((r) => r.member)];
     const change = nextScaleChange(facts, request.members, () => newMemberName(taken));
     const voters = facts.filter((f) => !f.learner).length;
-    const base = { spec, hosts, memberIds: Object.fromEntries(record.members.map((m) => [m.name, m.id])), change, voters, target: request.members };
+    const base = { spec, hosts, memberIds: Object.fromEntries(record.members.map((m) => [m.name, m.id])), membersBefore: record.members.map(memberRef), change, voters, target: request.members };
     deps.log.info('next scale change', { cluster: clusterName, voters, target: request.members, change });
     switch (change.action) {
       case 'refuse':

@@ -232,6 +232,8 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
       assert.equal(config?.Handler, 'app/index.handler', id);
       handlers.push(config!.Environment!.Variables!.ETCD_HA_STEP!);
       functionArns.set(id, config!.FunctionArn!);
+      // Only Publish Membership Event names the bus its events go to (no bus given: the default one).
+      assert.equal(config?.Environment?.Variables?.MEMBERSHIP_EVENT_BUS, config!.Environment!.Variables!.ETCD_HA_STEP === 'publishMembershipEvent' ? 'default' : undefined, id);
     }
     // One function per step, each running its own (the one handler dispatches on ETCD_HA_STEP).
     assert.deepEqual(handlers.sort(), [...ALL_STEPS, 'healthProbe', 'syncMemberRules'].sort());

@@ -30,7 +30,7 @@ import {
   type AwsClients,
 } from '../../lambdas/entry/aws';
 import { INSTANCE_ARN_TAG as HOST_POLICY_TAG } from '../../lib/member-host-policy';
-import { DRILL_STEPS } from '../../lambdas/catalog/steps';
+import { CONNECT_STEPS, DRILL_STEPS } from '../../lambdas/catalog/steps';
 import { S3SnapshotHandoff } from '../../lambdas/adapters/aws/s3-snapshot-handoff';
 import { CLUSTER_TAG } from '../../lib/step-access';
 import { PROVISION_STEPS } from '../../statemachines/provision-cluster';
@@ -74,8 +74,8 @@ const quiet: Logger = { info: () => undefined, warn: () => undefined };
 const env = { AWS_REGION: 'eu-west-1', KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/k', REGISTRY_TABLE: 'etcd-ha-registry', ACCOUNT_ID: '123456789012' };
 
 describe('AWS composition root', () => {
-  it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, DrillRestore, RestoreCluster, ScaleCluster and AdoptCluster (the shared steps once), the health probe and Sync Member Rules', () => {
-    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...DRILL_STEPS, ...RESTORE_STEPS, ...SCALE_STEPS, ...ADOPT_STEPS, 'healthProbe', 'syncMemberRules'])].sort());
+  it('exports one handler per step of ProvisionCluster, ReplaceMember, SetMaintenance, CheckClusterHealth, DeleteCluster, BackupCluster, DrillRestore, RestoreCluster, ScaleCluster, AdoptCluster and ConnectControlPlane (the shared steps once), the health probe and Sync Member Rules', () => {
+    assert.deepEqual(Object.keys(HANDLERS).sort(), [...new Set([...PROVISION_STEPS, ...REPLACE_STEPS, ...MAINTENANCE_STEPS, ...HEALTH_CHECK_STEPS, ...DELETE_STEPS, ...BACKUP_STEPS, ...DRILL_STEPS, ...RESTORE_STEPS, ...SCALE_STEPS, ...ADOPT_STEPS, ...CONNECT_STEPS, 'healthProbe', 'syncMemberRules'])].sort());
   });
 
   it('stable names: a Route 53 zone when HOSTED_ZONE_ID and DNS_ZONE_NAME are set, none when neither is, an error naming both when one is', () => {

@@ -75,7 +75,7 @@ describe('alarm topic and backup alarm', () => {
   it('every alarm of the stack notifies the created topic', () => {
     const topic = { Ref: logicalId(stack.alarmTopic as never) };
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    assert.equal(alarms.length, 14);
+    assert.equal(alarms.length, 15);
     for (const alarm of alarms) assert.deepEqual(alarm.Properties.AlarmActions, [topic]);
   });
 

@@ -65,17 +65,17 @@ describe('EtcdHaStack props validation', () => {
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ETCD_HA_STEP: 'startEtcd' }) }, Timeout: 120 + 300 + 30 + 30 });
     template.allResourcesProperties('AWS::Lambda::Function', { Environment: { Variables: { SECRET_PREFIX: 'k8s/etcd', HOST_COMMAND_TIMEOUT_SECONDS: '300' } } });
-    // The ten workflows' alarms, the dead-letter queue's, the no-good-backup alarm and DrillRestore's two tell the topic;
+    // The eleven workflows' alarms, the dead-letter queue's, the no-good-backup alarm and DrillRestore's two tell the topic;
     // none is created.
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    assert.equal(alarms.length, 14);
+    assert.equal(alarms.length, 15);
     template.resourceCountIs('AWS::SNS::Topic', 0);
     template.hasOutput('AlarmTopicArn', { Value: 'arn:aws:sns:us-east-1:123456789012:etcd-ha-alarms' });
     for (const alarm of alarms) {
       assert.deepEqual(alarm.Properties.AlarmActions, ['arn:aws:sns:us-east-1:123456789012:etcd-ha-alarms']);
       assert.deepEqual(alarm.Properties.OKActions, ['arn:aws:sns:us-east-1:123456789012:etcd-ha-alarms']);
     }
-    assert.equal(alarms.filter((a) => a.Properties.MetricName === 'ExecutionsFailed' && a.Properties.Threshold === 2 && a.Properties.Period === 900).length, 10);
+    assert.equal(alarms.filter((a) => a.Properties.MetricName === 'ExecutionsFailed' && a.Properties.Threshold === 2 && a.Properties.Period === 900).length, 11);
     template.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 7, NoncurrentVersionExpiration: { NoncurrentDays: 7 } }), Match.objectLike({ Id: 'ExpirePrunedBackups' }), Match.objectLike({ Id: 'ExpireStagedSnapshots', ExpirationInDays: 1 })] },
     });

@@ -439,9 +439,12 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       // RestoreCluster's request is read before the lock; its staged copies are removed after a failure too.
       'validateRestoreRequest',
       'unstageSnapshots',
-      // ScaleCluster's and AdoptCluster's requests are read before the lock.
+      // ScaleCluster's, AdoptCluster's and ConnectControlPlane's requests are read before the lock.
       'validateScaleRequest',
       'validateAdoptRequest',
+      'validateConnectRequest',
+      // Membership events are published after the lock is released.
+      'publishMembershipEvent',
     ];
     const renewing = ALL_STEPS.filter((step) => !notUnderLock.includes(step));
     assert.deepEqual([...renewing].sort(), [
@@ -458,6 +461,7 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       'deleteClusterSecrets',
       'generatePki',
       'inspectAdoptableMember',
+      'issueControlPlaneBundles',
       'markClusterDeleting',
       'movePeerUrl',
       'planProvision',
@@ -465,6 +469,7 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       'planScaleChange',
       'promoteLearner',
       'pushCertificates',
+      'pushClientCertificates',
       'pushRevocationList',
       'readCluster',
       'receiveMemberPki',
@@ -475,6 +480,7 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       'removeScaledMember',
       'removeStrayLearners',
       'resetJoiningHost',
+      'resolveControlPlaneHosts',
       'resolveHosts',
       'restoreMember',
       'retireReplacedHost',
@@ -483,6 +489,7 @@ describe('IAM of the steps only ReplaceMember runs', () => {
       'stageSnapshot',
       'startEtcd',
       'stopEtcdForRestore',
+      'updateApiServer',
       'verifySnapshot',
       'writeEtcdConfig',
     ]);

@@ -49,6 +49,7 @@ describe('LocalHostRunner', () => {
       assert.equal(result?.exitCode, 0, result?.stderrTail);
       const names = result!.stdoutTail.split('\n').filter(Boolean).map((line) => line.split('=')[0]);
       const expected = [
+        'ETCD_HA_APISERVER_SYNC',
         'ETCD_HA_ROOT',
         'ETCD_HA_SECRET_DIR',
         'ETCD_HA_SECRET_FETCH',

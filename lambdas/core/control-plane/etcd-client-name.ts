@@ -1,24 +1,24 @@
-// The name a cluster's clients (kube-apiserver first) use for etcd: one multi-value name per cluster,
-// `etcd.<cluster>.<zone>`, that keeps answering while members are replaced. The one place that spells it, so that
-// the control-plane config, the ConnectControlPlane workflow and the stable-names records can agree (point this
-// at the stable-names module once it is merged).
+// The name a cluster's clients (kube-apiserver first) use for etcd: the stable names' one multi-value name per
+// cluster, `etcd.<cluster>.<zone>` (lambdas/core/names.ts spells it; the records and certificates use the same), that
+// keeps answering while members are replaced.
+import { DEFAULT_DNS_ZONE, clientDnsName, clientUrlByName } from '../names';
 
-/** The private hosted zone's default name. */
-export const DEFAULT_ETCD_ZONE = 'etcd-ha.internal';
+/** The private hosted zone's default name (spec.dnsZone's default). */
+export const DEFAULT_ETCD_ZONE = DEFAULT_DNS_ZONE;
 
 /** `etcd.<cluster>.<zone>`: the multi-value name of a cluster's clients. */
 export function clusterClientName(clusterName: string, zone: string = DEFAULT_ETCD_ZONE): string {
-  return `etcd.${clusterName}.${zone.replace(/\.$/, '')}`;
+  return clientDnsName({ clusterName, dnsZone: zone.replace(/\.$/, '') });
 }
 
 /** `https://etcd.<cluster>.<zone>:<clientPort>`: the one endpoint a client configured once keeps. */
-export function clusterClientEndpoint(clusterName: string, clientPort: number, zone?: string): string {
-  return `https://${clusterClientName(clusterName, zone)}:${clientPort}`;
+export function clusterClientEndpoint(clusterName: string, clientPort: number, zone: string = DEFAULT_ETCD_ZONE): string {
+  return clientUrlByName({ clusterName, dnsZone: zone.replace(/\.$/, '') }, clientPort);
 }
 
 /**
  * How the control plane is told where etcd is: by the cluster's name (AWS, where the private hosted zone answers),
- * or by the members' addresses (local mode until the local name map is there: a host's resolver knows no zone).
+ * or by the members' addresses (local mode: the local name map is the runner's, a simulated host's resolver knows no zone).
  */
 export type EtcdEndpointStyle = 'name' | 'addresses';
 

@@ -19,7 +19,8 @@ export function makeResolveControlPlaneHosts(deps: Pick<StepDeps, 'registry' | '
       clientPort: spec.etcd.clientPort,
       memberAddresses: record.members.map((m) => m.address),
       style: request.endpoints,
-      ...(request.zone && { zone: request.zone }),
+      // The zone the cluster's certificates and names use, unless the request names another.
+      zone: request.zone ?? spec.dnsZone,
     });
     const hosts = await deps.controlPlane.find(clusterName, { ...(request.instanceIds && { instanceIds: request.instanceIds }), ...(request.hosts && { hosts: request.hosts }) });
     deps.log.info('control-plane hosts', { cluster: clusterName, hosts: hosts.map((h) => h.name), endpoints });

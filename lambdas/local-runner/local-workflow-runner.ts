@@ -209,11 +209,14 @@ export class LocalWorkflowRunner implements WorkflowRunner {
   /** Stops the etcd of every simulated host (by the PID its supervisor recorded); says how each went. */
   stopAllMembers(): Array<{ host: string; stopped: boolean; error?: string }> {
     return this.hostNames().map((host) => {
-      const stop = spawnSync(localScriptsPaths().serviceCtl, ['stop', 'etcd'], {
-        env: { PATH: process.env.PATH, ETCD_HA_ROOT: join(this.home.hostsDir, host) },
-        encoding: 'utf8',
-      });
-      return stop.status === 0 ? { host, stopped: true } : { host, stopped: false, error: stop.stderr.trim() };
+      const env = { PATH: process.env.PATH, ETCD_HA_ROOT: join(this.home.hostsDir, host) };
+      const stop = spawnSync(localScriptsPaths().serviceCtl, ['stop', 'etcd'], { env, encoding: 'utf8' });
+      // A simulated control-plane host also runs a stand-in kube-apiserver (ConnectControlPlane): it goes down too.
+      const apiServer = existsSync(join(env.ETCD_HA_ROOT, 'run', 'etcd-ha', 'kube-apiserver.pid'))
+        ? spawnSync(localScriptsPaths().localApiServerKubelet, ['stop'], { env, encoding: 'utf8' })
+        : undefined;
+      const failed = [stop, apiServer].find((run) => run !== undefined && run.status !== 0);
+      return failed === undefined ? { host, stopped: true } : { host, stopped: false, error: failed.stderr.trim() };
     });
   }
 

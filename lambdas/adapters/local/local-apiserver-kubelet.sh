@@ -6,7 +6,8 @@
 # Each stop and start is appended, with the time in milliseconds, to ${ETCD_HA_ROOT}/var/log/etcd-ha/kube-apiserver.events
 # ("<ms> stop <pid>", "<ms> start <pid>"), so that tests can order restarts across hosts.
 #
-# Usage: local-apiserver-kubelet.sh
+# Usage: local-apiserver-kubelet.sh        (sync with the manifest)
+#        local-apiserver-kubelet.sh stop   (the host goes down: `etcd-ha local down` stops the stand-in)
 # Inputs (environment): ETCD_HA_ROOT (required: the simulated host's root dir)
 set -euo pipefail
 
@@ -59,6 +60,11 @@ start() {
   sha256sum -- "$MANIFEST" | cut -d' ' -f1 >"$STAMP_FILE"
 }
 
+if [[ "${1:-}" == stop ]]; then
+  stop
+  exit 0
+fi
+[[ $# -eq 0 ]] || die "usage: $0 [stop]"
 if [[ ! -f "$MANIFEST" ]]; then
   echo "no kube-apiserver manifest at $MANIFEST: stopping the stand-in"
   stop

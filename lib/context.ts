@@ -32,6 +32,7 @@ export const CONTEXT_KEYS = {
   snapshotRetentionDays: 'EtcdHaStackProps.snapshotRetentionDays',
   healingGracePeriodMinutes: 'EtcdHaStackProps.healingGracePeriodMinutes (1 to 1440; default 10): stop grace period and health probe grace period',
   healthProbe: 'EtcdHaStackProps.healthProbe: true (default) or false',
+  connectControlPlaneOnChange: 'EtcdHaStackProps.connectControlPlaneOnChange: true or false (default): ConnectControlPlane after each membership change',
   healthProbeIntervalMinutes: 'EtcdHaStackProps.healthProbeIntervalMinutes (1 to 1440; default 1)',
   alarmThreshold: 'EtcdHaStackProps.alarmThreshold',
   alarmPeriodMinutes: 'EtcdHaStackProps.alarmPeriodMinutes',
@@ -151,6 +152,7 @@ export function stackPropsFromContext(node: Node): EtcdHaStackProps {
   const snapshotRetentionDays = integer(node, 'snapshotRetentionDays');
   const healingGracePeriodMinutes = minutes(node, 'healingGracePeriodMinutes');
   const healthProbe = optionalFlag(node, 'healthProbe');
+  const connectControlPlaneOnChange = optionalFlag(node, 'connectControlPlaneOnChange');
   const healthProbeIntervalMinutes = minutes(node, 'healthProbeIntervalMinutes');
   const alarmThreshold = integer(node, 'alarmThreshold');
   const alarmPeriodMinutes = integer(node, 'alarmPeriodMinutes');
@@ -184,6 +186,7 @@ export function stackPropsFromContext(node: Node): EtcdHaStackProps {
     ...(snapshotRetentionDays !== undefined && { snapshotRetentionDays }),
     ...(healingGracePeriodMinutes !== undefined && { healingGracePeriodMinutes }),
     ...(healthProbe !== undefined && { healthProbe }),
+    ...(connectControlPlaneOnChange !== undefined && { connectControlPlaneOnChange }),
     ...(healthProbeIntervalMinutes !== undefined && { healthProbeIntervalMinutes }),
     ...(alarmThreshold !== undefined && { alarmThreshold }),
     ...(alarmPeriodMinutes !== undefined && { alarmPeriodMinutes }),

@@ -3,6 +3,7 @@
 // ReplaceMember, SetMaintenance, CheckClusterHealth, with their alarms), the triggers (EventBridge rules, the health
 // probe), the member hosts' policy and the outputs. Every part creates its resources in the stack's own scope, so their
 // construct IDs, and with them the logical IDs, are the same as before the split.
+import { ControlPlaneFollowRule } from './control-plane-follow-rule';
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -223,6 +224,13 @@ export interface EtcdHaStackProps extends StackProps, SpecPolicyProps {
    * @default - the account's default bus in the stack's region
    */
   readonly membershipEventBus?: events.IEventBus;
+  /**
+   * Start ConnectControlPlane for a cluster after each of its completed membership changes (an EventBridge rule on the
+   * membership events), so that a renewed apiserver-etcd-client pair reaches every control-plane host. Turn it on once
+   * each cluster's control-plane instances are tagged `etcd-ha:control-plane=<cluster>`.
+   * @default false
+   */
+  readonly connectControlPlaneOnChange?: boolean;
 }
 
 /** The largest hostCommandTimeoutSeconds (lambdas/catalog/steps.ts): host steps must fit in one Lambda invocation. */
@@ -410,6 +418,8 @@ export class EtcdHaStack extends Stack {
   readonly adoptCluster: AdoptClusterWorkflow;
   /** `etcd-ha connect-control-plane`: the control plane's etcd client files pushed, its API servers pointed at etcd one at a time. */
   readonly connectControlPlane: ConnectControlPlaneWorkflow;
+  /** The rule that starts ConnectControlPlane after each membership change (connectControlPlaneOnChange). */
+  readonly controlPlaneFollowRule?: ControlPlaneFollowRule;
   /** Attach to the control-plane hosts' instance role: read only their own control-plane bundle. */
   readonly controlPlaneHostPolicy: ControlPlaneHostPolicy;
   /** The scheduled health probe (none with healthProbe false). */
@@ -471,6 +481,12 @@ export class EtcdHaStack extends Stack {
     this.scaleCluster = workflows.scaleCluster;
     this.adoptCluster = workflows.adoptCluster;
     this.connectControlPlane = workflows.connectControlPlane;
+    if (props.connectControlPlaneOnChange) {
+      this.controlPlaneFollowRule = new ControlPlaneFollowRule(this, 'ControlPlaneFollowRule', {
+        connectControlPlane: workflows.connectControlPlane.stateMachine,
+        ...(props.membershipEventBus && { eventBus: props.membershipEventBus }),
+      });
+    }
     if (triggers.healthProbe) this.healthProbe = triggers.healthProbe;
     if (triggers.replaceTrigger) this.replaceTrigger = triggers.replaceTrigger;
   }

@@ -176,6 +176,7 @@ describe('stack props from CDK context', () => {
       'backupSchedule',
       'cloneImageIds',
       'cloneLaunchTemplateIds',
+      'connectControlPlaneOnChange',
       'deployForTests',
       'dnsZoneName',
       'healingGracePeriodMinutes',

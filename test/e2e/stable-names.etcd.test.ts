@@ -66,7 +66,7 @@ const inRange = (address: string) => {
 describe(`Stable names across the replacement of every member (real etcd, local runner) on ${ETCD.label}`, () => {
   const sandbox = sandboxesOfSuite();
 
-  it('one client configured with etcd.<cluster>.<zone> reads and writes after each of three replacements; the addresses behind the name are all new', async () => {
+  it('one client configured with etcd.<cluster>.<zone> reads and writes after each of three replacements (the addresses behind the name all new) and a scale to 5 and back', async () => {
     const s = sandbox('127.0.2.10');
     const cluster = 'names';
     const provisioned = await s.provision(threeMembers(cluster));
@@ -110,11 +110,24 @@ describe(`Stable names across the replacement of every member (real etcd, local 
     const last = resolver.resolve('etcd.names.etcd-ha.internal');
     assert.equal(last.length, 3);
     assert.deepEqual(last.filter((a) => first.includes(a)), [], `all new: ${first.join(', ')} → ${last.join(', ')}`);
+    // A scale to 5 and back to 3 (ScaleCluster records after each change, so the names follow each one): the same
+    // configuration reads and writes at each size, the name holding exactly the voters.
+    for (const [i, size] of [5, 3].entries()) {
+      const scaled = await s.scale({ clusterName: cluster, members: size });
+      assert.equal(scaled.result.status, 'SUCCEEDED', scaled.result.cause);
+      const voters = (await readRecord(s, cluster)).members.map((m) => m.address).sort();
+      assert.equal(voters.length, size);
+      assert.ok(voters.every(inRange), `only 127.0.2.10-49: ${voters.join(', ')}`);
+      assert.deepEqual(resolver.resolve('etcd.names.etcd-ha.internal'), voters, `the client name holds the ${size} voters`);
+      const used = await writeAndRead(config, resolver, `/names/${4 + i}`, `at ${size} members`);
+      assert.deepEqual(used, voters);
+    }
+
     // Everything written through the name is still there.
     const { client } = connect(config, resolver);
     try {
       const all = await within(20_000, 'read all', client.getAll().prefix('/names/').strings());
-      assert.deepEqual(Object.keys(all).sort(), ['/names/0', '/names/1', '/names/2', '/names/3']);
+      assert.deepEqual(Object.keys(all).sort(), ['/names/0', '/names/1', '/names/2', '/names/3', '/names/4', '/names/5']);
     } finally {
       client.close();
     }

@@ -46,6 +46,7 @@ import { DRILL_STEPS, drillRestoreDefinition } from '../../../statemachines/dril
 import { RESTORE_STEPS, restoreClusterDefinition } from '../../../statemachines/restore-cluster';
 import { SCALE_STEPS, scaleClusterDefinition } from '../../../statemachines/scale-cluster';
 import { ADOPT_STEPS, adoptClusterDefinition } from '../../../statemachines/adopt-cluster';
+import { CONNECT_STEPS, connectControlPlaneDefinition } from '../../../statemachines/connect-control-plane';
 import { DELETE_STEPS } from '../../../lambdas/catalog/steps';
 import { allStates, renderAsl, type AslDefinition } from '../../../statemachines/render-asl';
 import { startMoto, type Moto } from '../../support/moto';
@@ -251,9 +252,10 @@ describe('cdk deploy into moto_server', { timeout: 300_000 }, () => {
       RestoreClusterStateMachine: renderAsl(RESTORE_STEPS, (scope, functions) => restoreClusterDefinition(scope, { functions })),
       ScaleClusterStateMachine: renderAsl(SCALE_STEPS, (scope, functions) => scaleClusterDefinition(scope, { functions })),
       AdoptClusterStateMachine: renderAsl(ADOPT_STEPS, (scope, functions) => adoptClusterDefinition(scope, { functions })),
+      ConnectControlPlaneStateMachine: renderAsl(CONNECT_STEPS, (scope, functions) => connectControlPlaneDefinition(scope, { functions })),
     };
     const machines = Object.entries(template().Resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
-    assert.equal(machines.length, 10);
+    assert.equal(machines.length, 11);
     for (const [prefix, local] of Object.entries(locals)) {
       const machine = machines.find(([id]) => id.startsWith(prefix))!;
       const answer = await clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: physicalOf(prefix) }));
